@@ -1,0 +1,242 @@
+"""HTTP API of the directory, in the shape of the HSDS 3.0 API (`/api/...`)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Annotated, TypeVar
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import Parameter
+
+from directory.schemas import (
+    HsdsBase,
+    OrganizationOut,
+    Page,
+    ServiceAtLocationOut,
+    ServiceOut,
+    ServiceSearchResult,
+    TaxonomyTermOut,
+)
+from directory.services.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
+from directory.services.languages import language_code
+from directory.services.records import load_locations, load_organizations, load_services, taxonomy_term_out
+from directory.services.search_index import SearchIndex, SearchQuery
+from directory.services.taxonomy import CATEGORIES, MEDICATIONS, PAYMENT_METHODS
+from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
+from server.settings import get_settings
+
+__all__ = ["DirectoryApiController"]
+
+T = TypeVar("T")
+CATEGORY_CODES = {term.code for term in CATEGORIES}
+HSDS_OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
+
+
+def make_page(contents: list[T], total: int, page: int, per_page: int) -> Page[T]:
+    """The HSDS Page wrapper for one page of a result set."""
+    total_pages = max(1, math.ceil(total / per_page))
+    return Page(
+        total_items=total, total_pages=total_pages, page_number=page, size=len(contents),
+        first_page=page == 1, last_page=page >= total_pages, empty=total == 0, contents=contents,
+    )
+
+
+def check_paging(page: int, per_page: int) -> None:
+    """400 unless 1 <= page and 1 <= per_page <= the maximum page size."""
+    if page < 1:
+        raise ValidationException(detail="page must be 1 or more")
+    maximum = get_settings().max_page_size
+    if per_page < 1 or per_page > maximum:
+        raise ValidationException(detail=f"per_page must be between 1 and {maximum}")
+
+
+async def locate(near: str | None, lat: float | None, lng: float | None, geocoder: Geocoder) -> tuple[float, float] | None:
+    """The point a search is centred on, from lat/lng or a free-text place; 400 if not understood."""
+    if (lat is None) != (lng is None):
+        raise ValidationException(detail="lat and lng must be given together")
+    if lat is not None and lng is not None:
+        if not -90 <= lat <= 90:
+            raise ValidationException(detail="lat must be between -90 and 90")
+        if not -180 <= lng <= 180:
+            raise ValidationException(detail="lng must be between -180 and 180")
+        return lat, lng
+    if near is None:
+        return None
+    text = near.strip()
+    if not text:
+        raise ValidationException(detail="near must not be empty")
+    if len(text) > 300:
+        raise ValidationException(detail="near must be at most 300 characters")
+    # ZIP codes and 'City, ST' are answered offline; street addresses go to the geocoder.
+    point = zip_centroid(text) if text.isdigit() or text[:5].isdigit() and len(text) <= 10 else None
+    if point is None and parse_city_state(text):
+        point = offline_point(text)
+    if point is None:
+        point = await geocoder.geocode(text)
+    if point is None:
+        raise ValidationException(detail=f"near: could not find a place called {text!r}; try a ZIP code or 'City, ST'")
+    return point.latitude, point.longitude
+
+
+class DirectoryApiController(Controller):
+    """Public, read-only directory API following HSDS 3.0."""
+
+    path = "/api"
+    tags = ["directory"]
+
+    @get("/", operation_id="getHsdsBase", summary="HSDS API root")
+    async def root(self) -> HsdsBase:
+        """Which HSDS version and profile this API serves."""
+        return HsdsBase(version="3.0", profile="https://openreferral.org/specification/3.0",
+                        openapi_url=HSDS_OPENAPI_URL)
+
+    @get("/services", operation_id="listServices", summary="Search services")
+    async def list_services(
+        self,
+        state: State,
+        search: Annotated[str | None, Parameter(description="Words to look for; typos and everyday words are fine.", max_length=200)] = None,
+        lat: Annotated[float | None, Parameter(description="Latitude of the place to search around.")] = None,
+        lng: Annotated[float | None, Parameter(description="Longitude of the place to search around.")] = None,
+        near: Annotated[str | None, Parameter(description="A ZIP code, 'City, ST' or street address to search around.")] = None,
+        radius_km: Annotated[float | None, Parameter(description="Only results within this many km (default 40 with a location).")] = None,
+        category: Annotated[list[str] | None, Parameter(description="Category slug, e.g. food, housing, moud; repeat for several.")] = None,
+        taxonomy_term_id: Annotated[uuid.UUID | None, Parameter(description="Only services with this taxonomy term.")] = None,
+        open_now: Annotated[bool | None, Parameter(description="Only services open right now (by their posted hours).")] = None,
+        walk_in: Annotated[bool | None, Parameter(description="Only services that take walk-ins.")] = None,
+        language: Annotated[str | None, Parameter(description="Language code or name, e.g. es or Spanish.")] = None,
+        payment: Annotated[str | None, Parameter(description=f"One of {', '.join(PAYMENT_METHODS)}.")] = None,
+        medication: Annotated[str | None, Parameter(description=f"One of {', '.join(MEDICATIONS)}.")] = None,
+        accepting_new_patients: Annotated[bool | None, Parameter(description="Only services accepting new patients.")] = None,
+        page: Annotated[int, Parameter(description="Page number, from 1.")] = 1,
+        per_page: Annotated[int, Parameter(description="Results per page.")] = 20,
+    ) -> Page[ServiceSearchResult]:
+        """Services matching words, place, category and filters; nearest first among equals."""
+        check_paging(page, per_page)
+        settings = get_settings()
+        point = await locate(near, lat, lng, state.geocoder)
+        if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
+            raise ValidationException(detail=f"radius_km must be more than 0 and at most {settings.max_radius_km:g}")
+        if radius_km is not None and point is None:
+            raise ValidationException(detail="radius_km needs a location: give near, or lat and lng")
+        unknown = [c for c in category or [] if c not in CATEGORY_CODES]
+        if unknown:
+            raise ValidationException(detail=f"category: unknown {', '.join(map(repr, unknown))}; "
+                                             f"known: {', '.join(sorted(c for c in CATEGORY_CODES if '.' not in c))}")
+        if payment is not None and payment not in PAYMENT_METHODS:
+            raise ValidationException(detail=f"payment must be one of {', '.join(PAYMENT_METHODS)}")
+        medication_key = medication.casefold() if medication else None
+        if medication_key is not None and medication_key not in MEDICATIONS:
+            raise ValidationException(detail=f"medication must be one of {', '.join(MEDICATIONS)}")
+        language_key = language_code(language) if language else None
+        if language and language_key is None:
+            raise ValidationException(detail=f"language: {language!r} is not a language code or name")
+        index: SearchIndex = state.search_index
+        results = await index.search(SearchQuery(
+            text=search or "",
+            latitude=point[0] if point else None,
+            longitude=point[1] if point else None,
+            radius_km=(radius_km or 40.0) if point else None,
+            categories=tuple(category or ()),
+            taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
+            medication=medication_key, payment=payment, language=language_key,
+            walk_in=walk_in, accepting_new_patients=accepting_new_patients, open_now=open_now,
+            page=page, per_page=per_page,
+        ))
+        return make_page(results.results, results.total, page, per_page)
+
+    @get("/services/{service_id:uuid}", operation_id="getService", summary="One service")
+    async def get_service(self, service_id: uuid.UUID) -> ServiceOut:
+        """A service with its organization, locations, hours, phones and attributes."""
+        services = await load_services([service_id], show_confidential=False)
+        if not services:
+            raise NotFoundException(detail=f"no service with id {service_id}")
+        return services[0]
+
+    @get("/organizations", operation_id="listOrganizations", summary="List organizations")
+    async def list_organizations(
+        self,
+        search: Annotated[str | None, Parameter(description="Part of the organization's name.", max_length=200)] = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Page[OrganizationOut]:
+        """Organizations in name order."""
+        check_paging(page, per_page)
+        query = Organization.select(Organization.id)
+        count = Organization.count()
+        if search:
+            query = query.where(Organization.name.ilike(f"%{search}%"))
+            count = count.where(Organization.name.ilike(f"%{search}%"))
+        rows = await query.order_by(Organization.name).order_by(Organization.id).limit(per_page).offset((page - 1) * per_page)
+        ids = [uuid.UUID(str(r["id"])) for r in rows]
+        found = await load_organizations(ids)
+        return make_page([found[i] for i in ids if i in found], await count, page, per_page)
+
+    @get("/organizations/{organization_id:uuid}", operation_id="getOrganization", summary="One organization")
+    async def get_organization(self, organization_id: uuid.UUID) -> OrganizationOut:
+        """An organization with its phones and attributes."""
+        found = await load_organizations([organization_id])
+        if organization_id not in found:
+            raise NotFoundException(detail=f"no organization with id {organization_id}")
+        return found[organization_id]
+
+    @get("/taxonomy_terms", operation_id="listTaxonomyTerms", summary="List taxonomy terms")
+    async def list_taxonomy_terms(
+        self,
+        parent_id: Annotated[uuid.UUID | None, Parameter(description="Only children of this term.")] = None,
+        taxonomy: Annotated[str | None, Parameter(description="Only terms of this taxonomy.")] = None,
+        top_only: Annotated[bool, Parameter(description="Only terms without a parent.")] = False,
+        page: int = 1,
+        per_page: int = 50,
+    ) -> Page[TaxonomyTermOut]:
+        """Taxonomy terms (categories and sub-categories) in code order."""
+        check_paging(page, per_page)
+        conditions = []
+        if parent_id is not None:
+            conditions.append(TaxonomyTerm.parent_id == parent_id)
+        if taxonomy is not None:
+            conditions.append(TaxonomyTerm.taxonomy == taxonomy)
+        if top_only:
+            conditions.append(TaxonomyTerm.parent_id.is_null())
+        query = TaxonomyTerm.select()
+        count = TaxonomyTerm.count()
+        for condition in conditions:
+            query = query.where(condition)
+            count = count.where(condition)
+        rows = await query.order_by(TaxonomyTerm.taxonomy).order_by(TaxonomyTerm.code).order_by(TaxonomyTerm.name).limit(per_page).offset((page - 1) * per_page)
+        return make_page([taxonomy_term_out(r) for r in rows], await count, page, per_page)
+
+    @get("/taxonomy_terms/{term_id:uuid}", operation_id="getTaxonomyTerm", summary="One taxonomy term")
+    async def get_taxonomy_term(self, term_id: uuid.UUID) -> TaxonomyTermOut:
+        """A taxonomy term."""
+        row = await TaxonomyTerm.select().where(TaxonomyTerm.id == term_id).first()
+        if row is None:
+            raise NotFoundException(detail=f"no taxonomy term with id {term_id}")
+        return taxonomy_term_out(row)
+
+    @get("/service_at_locations", operation_id="listServiceAtLocations", summary="List services at locations")
+    async def list_service_at_locations(self, page: int = 1, per_page: int = 20) -> Page[ServiceAtLocationOut]:
+        """Every service at every location, with the location nested."""
+        check_paging(page, per_page)
+        rows = await ServiceAtLocation.select().order_by(ServiceAtLocation.id).limit(per_page).offset((page - 1) * per_page)
+        return make_page(await _service_at_locations(rows), await ServiceAtLocation.count(), page, per_page)
+
+    @get("/service_at_locations/{sal_id:uuid}", operation_id="getServiceAtLocation", summary="One service at a location")
+    async def get_service_at_location(self, sal_id: uuid.UUID) -> ServiceAtLocationOut:
+        """A service at a location, with the location nested."""
+        rows = await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)
+        if not rows:
+            raise NotFoundException(detail=f"no service_at_location with id {sal_id}")
+        return (await _service_at_locations(rows))[0]
+
+
+async def _service_at_locations(rows: list[dict]) -> list[ServiceAtLocationOut]:
+    locations = await load_locations(list({uuid.UUID(str(r["location"])) for r in rows}), show_confidential=False)
+    return [
+        ServiceAtLocationOut(id=str(r["id"]), service_id=str(r["service"]), location_id=str(r["location"]),
+                             description=r["description"], location=locations.get(uuid.UUID(str(r["location"]))))
+        for r in rows
+    ]
+

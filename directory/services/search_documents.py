@@ -1,0 +1,324 @@
+"""Search documents: one public, denormalised listing per service at a location, kept in the database.
+
+They are rebuilt for the services an import or edit touched, in the same transaction, and the
+directory revision is bumped so every app server reloads its search index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from directory.schemas import (
+    CapacityOut,
+    CategoryRef,
+    ListingLocation,
+    OrganizationRef,
+    ServiceListing,
+)
+from directory.services.geocoding import city_centroid, zip_centroid
+from directory.services.languages import language_code
+from directory.services.progress import Progress
+from directory.services.taxonomy import CATEGORIES, MEDICATIONS, TAXONOMY_NAME
+from directory.tables import (
+    Address,
+    Attribute,
+    DirectoryRevision,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    SearchDocument,
+    Service,
+    ServiceAtLocation,
+    ServiceCapacity,
+    TaxonomyTerm,
+)
+
+__all__ = ["bump_revision", "refresh_search_documents", "weekly_minutes"]
+
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
+CHUNK = 500
+
+
+def _id(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _json_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return msgspec.json.decode(value) if value else []
+    return list(value or [])
+
+
+def _minutes(hhmm: str | None) -> int | None:
+    if not hhmm:
+        return None
+    hours, minutes = hhmm.split(":")[:2]
+    return int(hours) * 60 + int(minutes)
+
+
+def weekly_minutes(schedule: dict[str, Any], today: dt.date) -> list[tuple[int, int]]:
+    """Minute-of-week ranges [start, end) a weekly schedule is open (Monday 00:00 = 0)."""
+    if schedule.get("valid_to") and _as_date(schedule["valid_to"]) < today:
+        return []
+    if schedule.get("valid_from") and _as_date(schedule["valid_from"]) > today:
+        return []
+    if (schedule.get("freq") or "WEEKLY").upper() != "WEEKLY" or not schedule.get("byday"):
+        return []
+    opens, closes = _minutes(schedule.get("opens_at")), _minutes(schedule.get("closes_at"))
+    if opens is None or closes is None:
+        return []
+    if closes <= opens:
+        closes += 24 * 60  # open past midnight
+    ranges = []
+    for code in schedule["byday"].split(","):
+        if code in DAY_CODES:
+            start = DAY_CODES.index(code) * 1440
+            ranges.append((start + opens, start + closes))
+    return ranges
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _hours_text(schedules: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for schedule in schedules:
+        days = [DAY_NAMES[DAY_CODES.index(d)] for d in (schedule.get("byday") or "").split(",") if d in DAY_CODES]
+        if not days or not schedule.get("opens_at") or not schedule.get("closes_at"):
+            if schedule.get("description"):
+                lines.append(schedule["description"])
+            continue
+        prefix = "Walk-in " if schedule.get("attending_type") == "walk_in" else ""
+        lines.append(f"{prefix}{', '.join(days)} {schedule['opens_at']}–{schedule['closes_at']}")
+    return lines
+
+
+async def _by(table, column, ids: list) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    if ids:
+        for row in await table.select().where(getattr(table, column).is_in(ids)):
+            if row[column] is not None:
+                grouped[_id(row[column])].append(row)
+    return grouped
+
+
+async def bump_revision() -> int:
+    """Increase the directory revision by one and return the new value."""
+    rows = await DirectoryRevision.update(
+        {DirectoryRevision.revision: DirectoryRevision.revision + 1,
+         DirectoryRevision.updated_at: dt.datetime.now(dt.UTC)}
+    ).where(DirectoryRevision.id == 1).returning(DirectoryRevision.revision)
+    if not rows:
+        await DirectoryRevision.insert(DirectoryRevision(id=1, revision=1)).on_conflict(action="DO NOTHING")
+        return await bump_revision()
+    return rows[0]["revision"]
+
+
+async def refresh_search_documents(service_ids: Iterable[uuid.UUID], *, progress: Progress | None = None) -> int:
+    """Rebuild the search documents of these services; returns the new directory revision."""
+    ids = list(service_ids)
+    progress = progress or Progress.silent()
+    revision = await bump_revision()
+    terms = {_id(t["id"]): t for t in await TaxonomyTerm.select()}
+    task = progress.task("Indexing listings", total=len(ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        documents = await _build_documents(chunk, terms, revision)
+        kept = {d["id"] for d in documents}
+        existing = await SearchDocument.select(SearchDocument.id).where(SearchDocument.service_id.is_in(chunk))
+        stale = [r["id"] for r in existing if _id(r["id"]) not in kept]
+        if stale:
+            # Tombstones, so servers that load changes incrementally also drop these listings.
+            await SearchDocument.update({SearchDocument.is_active: False, SearchDocument.revision: revision}).where(
+                SearchDocument.id.is_in(stale)
+            )
+        if documents:
+            columns = [SearchDocument.service_id, SearchDocument.latitude, SearchDocument.longitude,
+                       SearchDocument.categories, SearchDocument.facets, SearchDocument.text_fields,
+                       SearchDocument.listing, SearchDocument.is_active, SearchDocument.revision]
+            await SearchDocument.insert(*[SearchDocument(**d) for d in documents]).on_conflict(
+                target=SearchDocument.id, action="DO UPDATE", values=columns
+            )
+        task.advance(len(chunk))
+    return revision
+
+
+async def _build_documents(service_ids: list[uuid.UUID], terms: dict, revision: int) -> list[dict[str, Any]]:
+    services = await Service.select().where(Service.id.is_in(service_ids))
+    organization_ids = list({_id(s["organization"]) for s in services})
+    organizations = {_id(o["id"]): o for o in await Organization.select().where(Organization.id.is_in(organization_ids))} if organization_ids else {}
+    sals = await _by(ServiceAtLocation, "service", service_ids)
+    location_ids = list({_id(sal["location"]) for rows in sals.values() for sal in rows})
+    locations = {_id(r["id"]): r for r in await Location.select().where(Location.id.is_in(location_ids))} if location_ids else {}
+    addresses = await _by(Address, "location", location_ids)
+    sal_ids = [_id(sal["id"]) for rows in sals.values() for sal in rows]
+    phones_by_service = await _by(Phone, "service", service_ids)
+    phones_by_sal = await _by(Phone, "service_at_location", sal_ids)
+    phones_by_location = await _by(Phone, "location", location_ids)
+    phones_by_org = await _by(Phone, "organization", organization_ids)
+    schedules_by_service = await _by(Schedule, "service", service_ids)
+    schedules_by_sal = await _by(Schedule, "service_at_location", sal_ids)
+    schedules_by_location = await _by(Schedule, "location", location_ids)
+    languages_by_service = await _by(Language, "service", service_ids)
+    languages_by_location = await _by(Language, "location", location_ids)
+    attributes = await _by(Attribute, "link_id", service_ids)
+    capacities = await _by(ServiceCapacity, "service", service_ids)
+    today = dt.date.today()
+
+    documents = []
+    for service in services:
+        service_id = _id(service["id"])
+        organization = organizations[_id(service["organization"])]
+        categories, term_ids, term_names = _categories(attributes.get(service_id, []), terms)
+        medications = [m for m in _json_list(service["medications"]) if m in MEDICATIONS]
+        for medication in medications:
+            for code in ("moud", f"moud.{medication}"):
+                if code not in categories:
+                    categories.append(code)
+        common = {
+            "service": service, "organization": organization, "categories": categories,
+            "term_ids": term_ids, "term_names": term_names, "medications": medications,
+            "capacities": capacities.get(service_id, []),
+        }
+        service_sals = sals.get(service_id) or [None]
+        for sal in service_sals:
+            location = locations.get(_id(sal["location"])) if sal else None
+            location_id = _id(location["id"]) if location else None
+            sal_id = _id(sal["id"]) if sal else None
+            phones = (phones_by_sal.get(sal_id, []) + phones_by_service.get(service_id, [])
+                      + phones_by_location.get(location_id, []) + phones_by_org.get(_id(organization["id"]), []))
+            schedules = (schedules_by_sal.get(sal_id, []) or schedules_by_service.get(service_id, [])
+                         or schedules_by_location.get(location_id, []))
+            languages = languages_by_service.get(service_id, []) + languages_by_location.get(location_id, [])
+            address = _main_address(addresses.get(location_id, []))
+            documents.append(_document(
+                sal_id or service_id, location, address, phones, schedules, languages, today, revision, **common
+            ))
+    return documents
+
+
+def _categories(attributes: list[dict], terms: dict) -> tuple[list[str], list[str], list[str]]:
+    codes: list[str] = []
+    term_ids: list[str] = []
+    names: list[str] = []
+    for attribute in attributes:
+        term = terms.get(_id(attribute["taxonomy_term"]))
+        if term is None:
+            continue
+        term_ids.append(str(term["id"]))
+        names.append(term["name"])
+        if term["taxonomy"] == TAXONOMY_NAME and term["code"] in CATEGORY_NAMES:
+            code = term["code"]
+            for part in (code.split(".")[0], code):
+                if part not in codes:
+                    codes.append(part)
+    return codes, term_ids, names
+
+
+def _main_address(addresses: list[dict]) -> dict | None:
+    physical = [a for a in addresses if a["address_type"] == "physical"]
+    return (physical or addresses or [None])[0]
+
+
+def _document(doc_id, location, address, phones, schedules, languages, today, revision, *, service,
+              organization, categories, term_ids, term_names, medications, capacities) -> dict[str, Any]:
+    confidential = bool(location and location["is_confidential"])
+    latitude = location["latitude"] if location else None
+    longitude = location["longitude"] if location else None
+    if confidential and address is not None:
+        # Distances to a confidential place use its ZIP or city centre, never the building.
+        point = zip_centroid(address["postal_code"]) or city_centroid(address["city"], address["state_province"])
+        latitude, longitude = (point.latitude, point.longitude) if point else (None, None)
+    elif confidential:
+        latitude = longitude = None
+    walk_in_schedules = [s for s in schedules if s.get("attending_type") == "walk_in"]
+    language_codes = sorted({c for c in (language_code(lang["code"] or lang["name"]) for lang in languages) if c})
+    listing = ServiceListing(
+        id=str(service["id"]),
+        service_at_location_id=str(doc_id) if location else None,
+        name=service["name"],
+        organization=OrganizationRef(id=str(organization["id"]), name=organization["name"]),
+        description=(service["description"] or "")[:400],
+        status=service["status"],
+        categories=[CategoryRef(code=c, name=CATEGORY_NAMES[c]) for c in categories],
+        medications=medications,
+        payment_accepted=_json_list(service["payment_accepted"]),
+        accepting_new_patients=service["accepting_new_patients"],
+        same_day_induction=service["same_day_induction"],
+        telehealth=service["telehealth"],
+        walk_in=service["walk_in"] or bool(walk_in_schedules),
+        accepts_moud_residents=service["accepts_moud_residents"],
+        no_sobriety_requirement=service["no_sobriety_requirement"],
+        capacity=[CapacityOut(unit=c["unit"], available=c["available"], maximum=c["maximum"],
+                              waitlist=c["waitlist"], updated=c["updated"].isoformat() if c["updated"] else None)
+                  for c in capacities],
+        location=_listing_location(location, address, confidential),
+        phones=list(dict.fromkeys(p["number"] + (f" x{p['extension']}" if p["extension"] else "") for p in phones)),
+        hours=_hours_text(schedules),
+        languages=language_codes,
+        url=service["url"],
+        assured_date=service["assured_date"].isoformat() if service["assured_date"] else None,
+        is_sample_data=organization["is_sample_data"],
+        data_source=organization["data_source"],
+    )
+    facets = {
+        "terms": term_ids,
+        "medications": medications,
+        "payment": listing.payment_accepted,
+        "languages": language_codes,
+        "walk_in": listing.walk_in,
+        "accepting_new_patients": service["accepting_new_patients"],
+        "open": [r for s in schedules for r in weekly_minutes(s, today)],
+        "timezone": location["timezone"] if location else None,
+        "needs_reverification": False,
+    }
+    text_fields = {
+        "name": " ".join(filter(None, [service["name"], service["alternate_name"], location and location["name"]])),
+        "organization": " ".join(filter(None, [organization["name"], organization["alternate_name"]])),
+        "category": " ".join([CATEGORY_NAMES[c] for c in categories] + [c.replace(".", " ").replace("_", " ") for c in categories] + term_names),
+        "medication": " ".join(medications),
+        "description": " ".join(filter(None, [service["description"], service["eligibility_description"]]))[:2000],
+    }
+    return {
+        "id": doc_id,
+        "service_id": _id(service["id"]),
+        "latitude": latitude,
+        "longitude": longitude,
+        "categories": msgspec.json.encode(categories).decode(),
+        "facets": msgspec.json.encode(facets).decode(),
+        "text_fields": msgspec.json.encode(text_fields).decode(),
+        "listing": msgspec.json.encode(listing).decode(),
+        "is_active": service["status"] == "active",
+        "revision": revision,
+    }
+
+
+def _listing_location(location, address, confidential: bool) -> ListingLocation | None:
+    if location is None:
+        return None
+    out = ListingLocation(
+        id=str(location["id"]),
+        name=location["name"],
+        city=address["city"] if address else None,
+        state_province=address["state_province"] if address else None,
+        geocode_precision=location["geocode_precision"],
+        confidential=confidential,
+    )
+    if not confidential:
+        out.address_1 = address["address_1"] if address else None
+        out.address_2 = address["address_2"] if address else None
+        out.postal_code = address["postal_code"] if address else None
+        out.latitude = location["latitude"]
+        out.longitude = location["longitude"]
+    return out

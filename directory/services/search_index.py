@@ -1,0 +1,486 @@
+"""The in-memory search index: nearest, filtered, typo-forgiving search over search documents.
+
+Each app server loads the index from the `search_document` table and reloads it when the
+directory revision in the database moves on, so several servers sharing one database agree.
+Location filtering uses a grid over latitude/longitude; text matching expands each query word
+to directory words (everyday synonyms, then rapidfuzz similarity) and scores listings by the
+best match per word, weighted by the field it was found in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import math
+import re
+import time
+import zoneinfo
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+import msgspec
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from directory.schemas import MatchExplanation, ServiceSearchResult
+from directory.services.taxonomy import EVERYDAY_WORDS
+from directory.tables import DirectoryRevision, SearchDocument
+
+__all__ = ["SearchIndex", "SearchQuery", "SearchResults", "tokenize"]
+
+EARTH_RADIUS_KM = 6371.0088
+GRID_DEGREES = 0.5
+#: Listing fields and how much a match in each counts.
+FIELD_WEIGHTS = {"name": 1.0, "category": 1.0, "medication": 1.0, "organization": 0.9, "description": 0.6}
+FIELD_ORDER = tuple(FIELD_WEIGHTS)
+STOP_WORDS = frozenset(
+    "a an and at for from i in is me my near of on or the to with need needs help find where around "
+    "close closest nearby get want looking".split()
+)
+TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens, without stop words."""
+    return [t for t in TOKEN.findall(text.casefold()) if t not in STOP_WORDS]
+
+
+def _min_similarity(word: str) -> float:
+    """Shorter words need closer matches: 'fod'→'food' yes, 'bed'→'med' no."""
+    if len(word) <= 3:
+        return 85.0
+    if len(word) <= 5:
+        return 80.0
+    return 77.0
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Everything a search can ask for; validated by the caller."""
+
+    text: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float | None = None
+    categories: tuple[str, ...] = ()
+    taxonomy_term_id: str | None = None
+    medication: str | None = None
+    payment: str | None = None
+    language: str | None = None
+    walk_in: bool | None = None
+    accepting_new_patients: bool | None = None
+    open_now: bool | None = None
+    now: dt.datetime | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class SearchResults:
+    """One page of results and how many there were in all."""
+
+    total: int
+    results: list[ServiceSearchResult] = field(default_factory=list)
+
+
+@dataclass
+class _Concept:
+    """One query word (or phrase) and the directory words it may match, with similarity."""
+
+    query_term: str
+    matches: dict[int, float]
+
+
+class _Snapshot:
+    """Immutable arrays built from one revision of the search documents."""
+
+    def __init__(self, rows: list[dict], revision: int) -> None:
+        self.revision = revision
+        n = len(rows)
+        self.size = n
+        self.listings: list[bytes] = []
+        latitude = np.full(n, np.nan)
+        longitude = np.full(n, np.nan)
+        self.category_docs: dict[str, list[int]] = {}
+        self.term_docs: dict[str, list[int]] = {}
+        self.facet_docs: dict[tuple[str, str], list[int]] = {}
+        self.open_ranges: list[tuple[int, int, int, int]] = []  # (doc, tz index, start, end)
+        self.timezones: list[str | None] = []
+        timezone_index: dict[str | None, int] = {}
+        vocabulary: dict[str, int] = {}
+        doc_terms: list[np.ndarray] = []
+        doc_weights: list[np.ndarray] = []
+        doc_fields: list[np.ndarray] = []
+        for i, row in enumerate(rows):
+            self.listings.append(row["listing"].encode() if isinstance(row["listing"], str) else row["listing"])
+            if row["latitude"] is not None:
+                latitude[i], longitude[i] = row["latitude"], row["longitude"]
+            for code in _decode(row["categories"]):
+                self.category_docs.setdefault(code, []).append(i)
+            facets = _decode(row["facets"])
+            for term_id in facets.get("terms", []):
+                self.term_docs.setdefault(term_id, []).append(i)
+            for key in ("medications", "payment", "languages"):
+                for value in facets.get(key, []):
+                    self.facet_docs.setdefault((key, value), []).append(i)
+            for key in ("walk_in", "accepting_new_patients"):
+                if facets.get(key) is True:
+                    self.facet_docs.setdefault((key, "true"), []).append(i)
+            if not facets.get("languages"):
+                self.facet_docs.setdefault(("languages", "en"), []).append(i)
+            tz = facets.get("timezone")
+            if tz not in timezone_index:
+                timezone_index[tz] = len(self.timezones)
+                self.timezones.append(tz)
+            for start, end in facets.get("open", []):
+                self.open_ranges.append((i, timezone_index[tz], start, end))
+            terms: dict[int, tuple[float, int]] = {}
+            text_fields = _decode(row["text_fields"])
+            for field_index, field_name in enumerate(FIELD_ORDER):
+                weight = FIELD_WEIGHTS[field_name]
+                for word in set(tokenize(text_fields.get(field_name, ""))):
+                    term = vocabulary.setdefault(word, len(vocabulary))
+                    if term not in terms or terms[term][0] < weight:
+                        terms[term] = (weight, field_index)
+            doc_terms.append(np.fromiter(terms.keys(), dtype=np.int32, count=len(terms)))
+            doc_weights.append(np.fromiter((w for w, _ in terms.values()), dtype=np.float32, count=len(terms)))
+            doc_fields.append(np.fromiter((f for _, f in terms.values()), dtype=np.int8, count=len(terms)))
+        self.latitude, self.longitude = latitude, longitude
+        self.vocabulary = list(vocabulary)
+        self.sorted_vocabulary = sorted(vocabulary)
+        self.word_ids = vocabulary
+        # Term postings (CSR by term) for text-only search over the whole directory.
+        lengths = np.fromiter((len(t) for t in doc_terms), dtype=np.int64, count=n)
+        all_docs = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        all_terms = np.concatenate(doc_terms) if n else np.empty(0, np.int32)
+        all_weights = np.concatenate(doc_weights) if n else np.empty(0, np.float32)
+        all_fields = np.concatenate(doc_fields) if n else np.empty(0, np.int8)
+        order = np.argsort(all_terms, kind="stable")
+        self.posting_docs = all_docs[order]
+        self.posting_weights = all_weights[order]
+        self.posting_fields = all_fields[order]
+        self.posting_starts = np.searchsorted(all_terms[order], np.arange(len(vocabulary) + 1))
+        # Grid cells for the location prefilter: docs sorted by (lat cell, lng cell).
+        has_point = ~np.isnan(latitude)
+        lat_cell = np.where(has_point, np.floor((np.nan_to_num(latitude) + 90) / GRID_DEGREES), -1).astype(np.int64)
+        lng_cell = np.where(has_point, np.floor((np.nan_to_num(longitude) + 180) / GRID_DEGREES), -1).astype(np.int64)
+        self.cell_key = lat_cell * 1000 + lng_cell
+        self.cell_order = np.argsort(self.cell_key, kind="stable").astype(np.int32)
+        self.sorted_cell_key = self.cell_key[self.cell_order]
+        self.lat_radians = np.radians(latitude)
+        self.lng_radians = np.radians(longitude)
+        self.cos_lat = np.cos(self.lat_radians)
+        self.open_array = np.asarray(self.open_ranges, dtype=np.int64).reshape(-1, 4)
+        self._masks: dict[tuple[str, str], np.ndarray] = {}
+
+    def mask(self, key: tuple[str, str]) -> np.ndarray:
+        """Boolean mask of docs with a facet value, built on first use."""
+        cached = self._masks.get(key)
+        if cached is None:
+            kind, value = key
+            source = {"category": self.category_docs, "term": self.term_docs}.get(kind)
+            docs = source.get(value, []) if source is not None else self.facet_docs.get(key, [])
+            cached = np.zeros(self.size, dtype=bool)
+            cached[np.asarray(docs, dtype=np.int64)] = True
+            self._masks[key] = cached
+        return cached
+
+    def near(self, latitude: float, longitude: float, radius_km: float) -> np.ndarray:
+        """Docs whose grid cell touches the circle (a superset of those within the radius)."""
+        lat_span = radius_km / 111.0
+        cos_lat = max(math.cos(math.radians(latitude)), 0.01)
+        lng_span = min(radius_km / (111.320 * cos_lat), 180.0)
+        low_lat = int(math.floor((max(latitude - lat_span, -90) + 90) / GRID_DEGREES))
+        high_lat = int(math.floor((min(latitude + lat_span, 90) + 90) / GRID_DEGREES))
+        low_lng = int(math.floor((longitude - lng_span + 180) / GRID_DEGREES))
+        high_lng = int(math.floor((longitude + lng_span + 180) / GRID_DEGREES))
+        cells_per_turn = int(360 / GRID_DEGREES)
+        pieces = []
+        for lat_cell in range(low_lat, high_lat + 1):
+            lng_ranges = [(low_lng, high_lng)]
+            if low_lng < 0 or high_lng >= cells_per_turn:  # crossing the antimeridian
+                lng_ranges = [(max(low_lng, 0), min(high_lng, cells_per_turn - 1)),
+                              (low_lng % cells_per_turn if low_lng < 0 else 0,
+                               high_lng - cells_per_turn if high_lng >= cells_per_turn else -1)]
+            for first, last in lng_ranges:
+                if last < first:
+                    continue
+                start = np.searchsorted(self.sorted_cell_key, lat_cell * 1000 + first, side="left")
+                end = np.searchsorted(self.sorted_cell_key, lat_cell * 1000 + last, side="right")
+                if end > start:
+                    pieces.append(self.cell_order[start:end])
+        return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int32)
+
+    def distances_km(self, docs: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
+        """Great-circle (haversine) distances from a point to these docs."""
+        lat0, lng0 = math.radians(latitude), math.radians(longitude)
+        dlat = self.lat_radians[docs] - lat0
+        dlng = self.lng_radians[docs] - lng0
+        a = np.sin(dlat / 2) ** 2 + math.cos(lat0) * self.cos_lat[docs] * np.sin(dlng / 2) ** 2
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+    def open_docs(self, now: dt.datetime) -> np.ndarray:
+        """Docs whose weekly hours include `now` in their own time zone."""
+        if not self.open_ranges:
+            return np.empty(0, dtype=np.int64)
+        ranges = self.open_array
+        minute_by_tz = np.array([_minute_of_week(now, tz) for tz in self.timezones])
+        local = minute_by_tz[ranges[:, 1]]
+        start, end = ranges[:, 2], ranges[:, 3]
+        is_open = ((local >= start) & (local < end)) | ((local + 10080 >= start) & (local + 10080 < end))
+        return np.unique(ranges[is_open, 0])
+
+    def expand(self, query_text: str) -> list[_Concept]:
+        """Query words → directory words with similarity, everyday phrases first."""
+        words = TOKEN.findall(query_text.casefold())
+        concepts: list[_Concept] = []
+        i = 0
+        while i < len(words):
+            phrase = " ".join(words[i : i + 2])
+            if i + 1 < len(words) and phrase in EVERYDAY_WORDS:
+                concepts.append(self._concept(phrase, EVERYDAY_WORDS[phrase]))
+                i += 2
+                continue
+            word = words[i]
+            i += 1
+            if word in STOP_WORDS:
+                continue
+            corrected = self._correct(word)
+            targets = EVERYDAY_WORDS.get(word) or EVERYDAY_WORDS.get(_best_synonym_key(word) or "")
+            if targets:
+                concept = self._concept(word, targets)
+                for term, similarity in corrected.items():
+                    concept.matches[term] = max(concept.matches.get(term, 0.0), similarity)
+                concepts.append(concept)
+            else:
+                concepts.append(_Concept(word, corrected))
+        return concepts
+
+    def _concept(self, phrase: str, targets: tuple[str, ...]) -> _Concept:
+        matches: dict[int, float] = {}
+        for target in targets:
+            term = self.word_ids.get(target)
+            if term is not None:
+                matches[term] = 100.0
+        return _Concept(phrase, matches)
+
+    def _correct(self, word: str) -> dict[int, float]:
+        """Directory words similar to `word` (typos) or starting with it (unfinished words)."""
+        matches: dict[int, float] = {}
+        if word in self.word_ids:
+            matches[self.word_ids[word]] = 100.0
+        for candidate, similarity, _ in process.extract(
+            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=_min_similarity(word), limit=8
+        ):
+            matches.setdefault(self.word_ids[candidate], float(similarity))
+        if len(word) >= 4:
+            position = bisect_left(self.sorted_vocabulary, word)
+            while position < len(self.sorted_vocabulary) and self.sorted_vocabulary[position].startswith(word):
+                term = self.word_ids[self.sorted_vocabulary[position]]
+                matches[term] = max(matches.get(term, 0.0), 90.0)
+                position += 1
+                if position > 5000:
+                    break
+        return matches
+
+
+def _best_synonym_key(word: str) -> str | None:
+    match = process.extractOne(word, EVERYDAY_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=_min_similarity(word) + 5)
+    return match[0] if match else None
+
+
+def _decode(value):
+    if isinstance(value, str):
+        return msgspec.json.decode(value)
+    return value
+
+
+def _minute_of_week(now: dt.datetime, timezone: str | None) -> int:
+    local = now
+    if timezone:
+        try:
+            local = now.astimezone(zoneinfo.ZoneInfo(timezone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            local = now
+    return local.weekday() * 1440 + local.hour * 60 + local.minute
+
+
+_LISTING_DECODER = msgspec.json.Decoder(ServiceSearchResult)
+
+
+class SearchIndex:
+    """A process's search index, reloaded from the database when the directory revision moves on."""
+
+    def __init__(self, max_staleness_seconds: float = 1.0) -> None:
+        self.max_staleness = max_staleness_seconds
+        self._snapshot: _Snapshot | None = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def revision(self) -> int:
+        """The directory revision this index holds (0 before the first load)."""
+        return self._snapshot.revision if self._snapshot else 0
+
+    @property
+    def size(self) -> int:
+        """How many listings are loaded."""
+        return self._snapshot.size if self._snapshot else 0
+
+    async def current(self) -> _Snapshot:
+        """The loaded snapshot, reloaded first if the database has a newer revision."""
+        snapshot = self._snapshot
+        if snapshot is not None and time.monotonic() - self._checked_at < self.max_staleness:
+            return snapshot
+        async with self._lock:
+            revision = await _database_revision()
+            if self._snapshot is None or self._snapshot.revision != revision:
+                self._snapshot = await self._load(revision)
+            self._checked_at = time.monotonic()
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        """Check the database revision on the next search (after a write in this process)."""
+        self._checked_at = 0.0
+
+    @staticmethod
+    async def _load(revision: int) -> _Snapshot:
+        rows = await SearchDocument.select(
+            SearchDocument.latitude, SearchDocument.longitude, SearchDocument.categories,
+            SearchDocument.facets, SearchDocument.text_fields, SearchDocument.listing,
+        ).where(SearchDocument.is_active.eq(True)).order_by(SearchDocument.id)
+        # Building arrays is CPU work; keep the event loop answering other requests meanwhile.
+        return await asyncio.to_thread(_Snapshot, rows, revision)
+
+    async def search(self, query: SearchQuery) -> SearchResults:
+        """Filter, score and sort listings; return the requested page."""
+        snapshot = await self.current()
+        return run_search(snapshot, query)
+
+
+async def _database_revision() -> int:
+    row = await DirectoryRevision.select(DirectoryRevision.revision).where(DirectoryRevision.id == 1).first()
+    return row["revision"] if row else 0
+
+
+def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
+    """The search itself, on one snapshot (pure, so tests and benchmarks can call it directly)."""
+    if snapshot.size == 0:
+        return SearchResults(total=0)
+    has_point = query.latitude is not None and query.longitude is not None
+    if has_point and query.radius_km is not None:
+        docs = snapshot.near(query.latitude, query.longitude, query.radius_km)
+    else:
+        docs = np.arange(snapshot.size, dtype=np.int32)
+    keep = np.ones(len(docs), dtype=bool)
+    if query.categories:
+        category_mask = np.zeros(snapshot.size, dtype=bool)
+        for code in query.categories:
+            category_mask |= snapshot.mask(("category", code))
+        keep &= category_mask[docs]
+    for key in _facet_keys(query):
+        keep &= snapshot.mask(key)[docs]
+    docs = docs[keep]
+    if query.open_now:
+        now = query.now or dt.datetime.now(dt.UTC)
+        docs = docs[np.isin(docs, snapshot.open_docs(now), assume_unique=False)]
+
+    distances = None
+    if has_point:
+        distances = snapshot.distances_km(docs, query.latitude, query.longitude)
+        if query.radius_km is not None:
+            within = distances <= query.radius_km
+            docs, distances = docs[within], distances[within]
+        else:
+            known = ~np.isnan(distances)
+            docs, distances = docs[known], distances[known]
+
+    relevance = None
+    explanations: dict[int, list[MatchExplanation]] = {}
+    concepts = snapshot.expand(query.text) if query.text.strip() else []
+    if concepts:
+        relevance, best = _score(snapshot, docs, concepts)
+        matched = relevance > 0
+        docs, relevance, best = docs[matched], relevance[matched], best[:, matched]
+        if distances is not None:
+            distances = distances[matched]
+    total = len(docs)
+    if total == 0:
+        return SearchResults(total=0)
+
+    # Most relevant first; among equally relevant, nearest first; then a stable tiebreak.
+    sort_keys = [docs]
+    if distances is not None:
+        sort_keys.append(distances)
+    if relevance is not None:
+        sort_keys.append(-relevance)
+    order = np.lexsort(sort_keys)
+    start = (query.page - 1) * query.per_page
+    page_positions = order[start : start + query.per_page]
+
+    results = []
+    for position in page_positions:
+        doc = int(docs[position])
+        result = _LISTING_DECODER.decode(snapshot.listings[doc])
+        if distances is not None:
+            result.distance_km = round(float(distances[position]), 2)
+        if relevance is not None:
+            result.relevance = round(float(relevance[position]), 1)
+            result.match = _explain(snapshot, doc, concepts, best[:, position])
+        results.append(result)
+    return SearchResults(total=total, results=results)
+
+
+def _facet_keys(query: SearchQuery) -> list[tuple[str, str]]:
+    keys = []
+    if query.taxonomy_term_id:
+        keys.append(("term", query.taxonomy_term_id))
+    if query.medication:
+        keys.append(("medications", query.medication))
+    if query.payment:
+        keys.append(("payment", query.payment))
+    if query.language:
+        keys.append(("languages", query.language))
+    if query.walk_in:
+        keys.append(("walk_in", "true"))
+    if query.accepting_new_patients:
+        keys.append(("accepting_new_patients", "true"))
+    return keys
+
+
+def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> tuple[np.ndarray, np.ndarray]:
+    """Per doc: mean over concepts of the best (similarity × field weight); and the best term per concept."""
+    position_of = np.full(snapshot.size, -1, dtype=np.int64)
+    position_of[docs] = np.arange(len(docs))
+    total = np.zeros(len(docs), dtype=np.float32)
+    best_terms = np.full((len(concepts), len(docs)), -1, dtype=np.int64)
+    for c, concept in enumerate(concepts):
+        best = np.zeros(len(docs), dtype=np.float32)
+        for term, similarity in concept.matches.items():
+            start, end = snapshot.posting_starts[term], snapshot.posting_starts[term + 1]
+            positions = position_of[snapshot.posting_docs[start:end]]
+            inside = positions >= 0
+            positions = positions[inside]
+            scores = snapshot.posting_weights[start:end][inside] * np.float32(similarity)
+            better = scores > best[positions]
+            best[positions[better]] = scores[better]
+            best_terms[c, positions[better]] = term
+        total += best
+    return np.round(total / len(concepts), 1), best_terms
+
+
+def _explain(snapshot: _Snapshot, doc: int, concepts: list[_Concept], best_terms: np.ndarray) -> list[MatchExplanation]:
+    explanations = []
+    for concept, term in zip(concepts, best_terms, strict=True):
+        if term < 0:
+            continue
+        start, end = snapshot.posting_starts[term], snapshot.posting_starts[term + 1]
+        where = np.searchsorted(snapshot.posting_docs[start:end], doc)
+        weight = float(snapshot.posting_weights[start + where])
+        field_name = FIELD_ORDER[int(snapshot.posting_fields[start + where])]
+        similarity = concept.matches[int(term)]
+        explanations.append(MatchExplanation(
+            query_term=concept.query_term, matched=snapshot.vocabulary[int(term)], field=field_name,
+            similarity=round(similarity), score=round(similarity * weight, 1),
+        ))
+    return explanations

@@ -1,0 +1,186 @@
+"""The directory's category taxonomy (HSDS taxonomy terms) and the words people use for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from directory.services.ids import stable_uuid
+
+__all__ = [
+    "CATEGORIES",
+    "EVERYDAY_WORDS",
+    "MEDICATIONS",
+    "PAYMENT_METHODS",
+    "ATTRIBUTE_TAXONOMY_NAME",
+    "ATTRIBUTE_TERMS",
+    "TAXONOMY_NAME",
+    "attribute_term_id",
+    "CategoryTerm",
+    "all_terms",
+    "term_id",
+]
+
+TAXONOMY_NAME = "sud-community-resources"
+
+MEDICATIONS = ("methadone", "buprenorphine", "naltrexone")
+PAYMENT_METHODS = ("medicaid", "medicare", "private_insurance", "sliding_scale", "free", "self_pay")
+
+
+@dataclass(frozen=True)
+class CategoryTerm:
+    """One term of the taxonomy; `code` is the slug used in URLs (`food`, `food.pantry`)."""
+
+    code: str
+    name: str
+    description: str
+
+    @property
+    def parent_code(self) -> str | None:
+        """The top-level code for a sub-term, None for a category."""
+        return self.code.rsplit(".", 1)[0] if "." in self.code else None
+
+
+def _terms(code: str, name: str, description: str, *subterms: tuple[str, str, str]):
+    yield CategoryTerm(code, name, description)
+    for sub_code, sub_name, sub_description in subterms:
+        yield CategoryTerm(f"{code}.{sub_code}", sub_name, sub_description)
+
+
+CATEGORIES: tuple[CategoryTerm, ...] = (
+    *_terms(
+        "housing", "Housing", "Shelter, recovery housing and help paying rent.",
+        ("shelter", "Emergency shelter", "Overnight and emergency shelter beds."),
+        ("recovery_housing", "Recovery housing", "Sober living and recovery residences."),
+        ("rental_help", "Rental help", "Rent, deposit and eviction-prevention assistance."),
+    ),
+    *_terms(
+        "transportation", "Transportation", "Getting to appointments, treatment and work.",
+        ("transit_passes", "Transit passes", "Bus and rail passes and tokens."),
+        ("medical_rides", "Medical rides", "Rides to medical and treatment appointments."),
+    ),
+    *_terms(
+        "food", "Food", "Food pantries, meals and groceries.",
+        ("pantry", "Food pantry", "Groceries to take home."),
+        ("meals", "Meals", "Hot meals served on site."),
+    ),
+    *_terms(
+        "moud", "MOUD and SUD treatment",
+        "Medications for opioid use disorder and substance use treatment.",
+        ("methadone", "Methadone (opioid treatment program)", "Methadone dosing at an OTP."),
+        ("buprenorphine", "Buprenorphine", "Buprenorphine prescribing and induction."),
+        ("naltrexone", "Naltrexone", "Extended-release naltrexone injections."),
+        ("recovery_support", "Recovery support", "Peer recovery coaching and support groups."),
+    ),
+    *_terms(
+        "health_care", "Health care", "Primary care and community health centers.",
+        ("primary_care", "Primary care", "Community health center (FQHC) primary care."),
+    ),
+    *_terms(
+        "mental_health", "Mental health", "Counseling and crisis support.",
+        ("counseling", "Counseling", "Individual and group counseling."),
+        ("crisis", "Crisis support", "Crisis lines and walk-in crisis care."),
+    ),
+    *_terms(
+        "harm_reduction", "Harm reduction", "Naloxone, syringe services and drug checking.",
+        ("naloxone", "Naloxone", "Free naloxone (Narcan) and overdose response training."),
+        ("syringe_services", "Syringe services", "Sterile supplies and syringe exchange."),
+    ),
+    *_terms(
+        "benefits", "Benefits and insurance", "Help enrolling in Medicaid, SNAP and other benefits.",
+        ("insurance_enrollment", "Insurance enrollment", "Medicaid and marketplace enrollment."),
+        ("public_benefits", "Public benefits", "SNAP, cash assistance and ID documents."),
+    ),
+    *_terms(
+        "employment", "Employment", "Jobs, job training and placement.",
+        ("job_training", "Job training", "Skills training and certificates."),
+    ),
+    *_terms(
+        "legal", "Legal", "Legal aid, record clearing and reentry help.",
+        ("legal_aid", "Legal aid", "Free civil legal help."),
+    ),
+)
+
+
+# Everyday words and brand names -> the terms the directory is written in. Keys are phrases
+# of one or more words; values are the words a matching listing contains.
+EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
+    "suboxone": ("buprenorphine",),
+    "subutex": ("buprenorphine",),
+    "zubsolv": ("buprenorphine",),
+    "sublocade": ("buprenorphine",),
+    "brixadi": ("buprenorphine",),
+    "bupe": ("buprenorphine",),
+    "vivitrol": ("naltrexone",),
+    "dose": ("methadone",),
+    "dosing": ("methadone",),
+    "otp": ("methadone",),
+    "mat": ("moud",),
+    "rehab": ("treatment",),
+    "detox": ("treatment", "withdrawal"),
+    "narcan": ("naloxone",),
+    "needle exchange": ("syringe",),
+    "bus pass": ("transportation", "transit"),
+    "bus": ("transportation", "transit"),
+    "train": ("transportation", "transit"),
+    "token": ("transit",),
+    "ride": ("transportation", "rides"),
+    "rides": ("transportation", "rides"),
+    "cab": ("transportation", "rides"),
+    "taxi": ("transportation", "rides"),
+    "nemt": ("medical", "rides"),
+    "food bank": ("food", "pantry"),
+    "food stamps": ("snap", "benefits"),
+    "groceries": ("food", "pantry"),
+    "soup kitchen": ("meals",),
+    "hungry": ("food",),
+    "homeless": ("shelter", "housing"),
+    "bed": ("shelter",),
+    "rent": ("rental", "housing"),
+    "eviction": ("rental", "housing"),
+    "sober living": ("recovery", "housing"),
+    "halfway house": ("recovery", "housing"),
+    "doctor": ("primary", "care"),
+    "clinic": ("health", "care", "treatment"),
+    "therapy": ("counseling",),
+    "therapist": ("counseling",),
+    "job": ("employment",),
+    "jobs": ("employment",),
+    "work": ("employment",),
+    "lawyer": ("legal",),
+    "attorney": ("legal",),
+    "insurance": ("insurance", "benefits"),
+}
+
+
+def term_id(code: str):
+    """The UUID of a taxonomy term, derived from its code so every install agrees."""
+    return stable_uuid(None, "taxonomy", TAXONOMY_NAME, code)
+
+
+def all_terms() -> tuple[CategoryTerm, ...]:
+    """Every term, categories first then their sub-terms in declaration order."""
+    return CATEGORIES
+
+
+#: Taxonomy of the HSDS attributes that carry this directory's typed SUD-care fields on export.
+ATTRIBUTE_TAXONOMY_NAME = "sud-care-attributes"
+
+#: attribute code -> (HSDS entity it describes, description)
+ATTRIBUTE_TERMS: dict[str, tuple[str, str]] = {
+    "medication": ("service", "A medication for opioid use disorder offered (value: its name)."),
+    "payment_accepted": ("service", "A way of paying accepted (value: medicaid, medicare, ...)."),
+    "accepting_new_patients": ("service", "Whether new patients or clients are accepted now."),
+    "same_day_induction": ("service", "Same-day or low-threshold start of treatment."),
+    "telehealth": ("service", "Offered by telehealth."),
+    "walk_in": ("service", "Walk-ins welcome."),
+    "accepts_moud_residents": ("service", "Housing accepts residents taking MOUD."),
+    "no_sobriety_requirement": ("service", "Housing has no sobriety requirement."),
+    "confidential_location": ("location", "The address must never be shown publicly."),
+    "sample_data": ("organization", "Made-up demo record, not a real organization."),
+    "data_source": ("organization", "Who published this record."),
+}
+
+
+def attribute_term_id(code: str):
+    """The UUID of an SUD-care attribute term."""
+    return stable_uuid(None, "taxonomy", ATTRIBUTE_TAXONOMY_NAME, code)

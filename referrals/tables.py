@@ -1,0 +1,1 @@
+"""Referral-ledger tables; filled in by steps 2 and 3."""

@@ -1,0 +1,170 @@
+"""Command line: migrate, seed, import, export, geocode and serve (`directory-admin --help`).
+
+The same click group is mounted in the Litestar CLI (`litestar directory ...`) by a CLI plugin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from server.settings import PROJECT_ROOT, get_settings
+
+__all__ = ["directory_group", "main"]
+
+SEED_DIRECTORY = PROJECT_ROOT / "seed_data"
+
+
+def _run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@click.group(name="directory", help="Manage the resource directory.")
+def directory_group() -> None:
+    """Directory administration commands."""
+
+
+async def _migrate() -> None:
+    from directory.services.reference_data import install_reference_data
+    from server.database import run_migrations
+
+    await run_migrations()
+    await install_reference_data()
+
+
+@directory_group.command(name="migrate", help="Apply database migrations and install the category taxonomy.")
+def migrate() -> None:
+    """Apply migrations."""
+    _run(_migrate())
+    click.echo("Database is up to date.")
+
+
+def _print_report(report) -> None:
+    written = ", ".join(f"{count} {table}" for table, count in report.written.items() if count)
+    click.echo(f"Imported {report.package} (HSDS {report.hsds_version}) in {report.seconds:.1f} s: {written or 'nothing'}")
+    if report.geocoded:
+        click.echo("Coordinates by precision: " + ", ".join(f"{k} {v}" for k, v in sorted(report.geocoded.items())))
+    for problem in report.problems[:200]:
+        click.echo(f"  skipped {problem}", err=True)
+    if len(report.problems) > 200:
+        click.echo(f"  ... and {len(report.problems) - 200} more", err=True)
+
+
+async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool) -> int:
+    from directory.services.geocoding import Geocoder
+    from directory.services.hsds_import import ImportFailed, import_package
+    from directory.services.hsds_readers import PackageError, read_package
+    from directory.services.progress import Progress
+
+    try:
+        package = read_package(path)
+    except PackageError as error:
+        click.echo(f"Cannot read {path}: {error}", err=True)
+        return 2
+    with Progress(silent=quiet) as progress:
+        try:
+            report = await import_package(
+                package, geocoder=Geocoder(get_settings()), skip_invalid=skip_invalid,
+                sample_data=sample_data, data_source=source, progress=progress,
+            )
+        except ImportFailed as failure:
+            progress.__exit__(None, None, None)
+            click.echo(f"Nothing imported: {len(failure.report.problems)} bad rows in {path}", err=True)
+            for problem in failure.report.problems[:200]:
+                click.echo(f"  {problem}", err=True)
+            click.echo("Fix them, or pass --skip-invalid to import the good rows only.", err=True)
+            return 1
+    _print_report(report)
+    return 0
+
+
+@directory_group.command(name="import", help="Import an HSDS package: a CSV datapackage directory (3.0 or 1.x) or a JSON file.")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones.")
+@click.option("--sample-data", is_flag=True, help="Mark every organization as made-up demo data.")
+@click.option("--source", default=None, help="Publisher to credit (defaults to the package name).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def import_command(path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool) -> None:
+    """Import a package."""
+    sys.exit(_run(_import(path, skip_invalid, sample_data, source, quiet)))
+
+
+async def _export(target: Path, export_format: str, include_confidential: bool) -> None:
+    from directory.services.hsds_export import export_csv_package, export_json
+    from directory.services.progress import Progress
+
+    with Progress() as progress:
+        if export_format == "json":
+            count = await export_json(target, include_confidential=include_confidential, progress=progress)
+        else:
+            count = await export_csv_package(target, include_confidential=include_confidential, progress=progress)
+    click.echo(f"Exported {count} services to {target}")
+
+
+@directory_group.command(name="export", help="Export the directory as HSDS 3.0 (CSV datapackage directory or JSON file).")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--format", "export_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--include-confidential", is_flag=True, help="Include addresses of confidential locations.")
+def export_command(target: Path, export_format: str, include_confidential: bool) -> None:
+    """Export the directory."""
+    _run(_export(target, export_format, include_confidential))
+
+
+@directory_group.command(name="geocode", help="Fill missing coordinates of locations already in the directory.")
+@click.option("--retry-centroids", is_flag=True, help="Also retry locations that only have ZIP or city centroids.")
+def geocode_command(retry_centroids: bool) -> None:
+    """Geocode locations without coordinates."""
+    from directory.services.geocoding import Geocoder
+    from directory.services.location_geocoding import geocode_locations
+    from directory.services.progress import Progress
+
+    async def run() -> None:
+        with Progress() as progress:
+            counts = await geocode_locations(Geocoder(get_settings()), retry_centroids=retry_centroids, progress=progress)
+        click.echo("Locations by precision: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none needed"))
+
+    _run(run())
+
+
+async def _seed(force: bool, quiet: bool) -> int:
+    from directory.tables import Service
+
+    if not force and await Service.count() > 0:
+        click.echo("Directory already has services; seed data not loaded (use --force to re-import).")
+        return 0
+    for package in sorted(p for p in SEED_DIRECTORY.iterdir() if p.is_dir() and (p / "datapackage.json").exists()):
+        sample = package.name.startswith("sample")
+        code = await _import(package, skip_invalid=False, sample_data=sample, source=None, quiet=quiet)
+        if code:
+            return code
+    return 0
+
+
+@directory_group.command(name="seed", help="Load the demo data in seed_data/ when the directory is empty.")
+@click.option("--force", is_flag=True, help="Re-import even if the directory has data (updates in place).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def seed_command(force: bool, quiet: bool) -> None:
+    """Load seed data."""
+    sys.exit(_run(_seed(force, quiet)))
+
+
+@directory_group.command(name="serve", help="Serve the app with uvicorn (HOST, PORT, DATABASE_URL from the environment).")
+@click.option("--workers", default=1, show_default=True, help="Worker processes.")
+def serve_command(workers: int) -> None:
+    """Run the web server."""
+    import uvicorn
+
+    settings = get_settings()
+    click.echo(f"Serving the resource directory on http://{settings.host}:{settings.port}/ "
+               f"(API: /api/services, OpenAPI: /schema, database: {'PostgreSQL' if settings.is_postgres else 'SQLite'})")
+    # No access log: query strings can hold a client's address (near=...).
+    uvicorn.run("server.app:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=workers, log_level="warning", access_log=False)
+
+
+def main() -> None:
+    """Entry point of the `directory-admin` console script."""
+    directory_group()

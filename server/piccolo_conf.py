@@ -1,0 +1,10 @@
+"""Piccolo configuration: the engine comes from DATABASE_URL, the apps are the two domains."""
+
+from piccolo.conf.apps import AppRegistry
+
+from server.database import create_engine
+from server.settings import get_settings
+
+DB = create_engine(get_settings().database_url)
+
+APP_REGISTRY = AppRegistry(apps=["directory.piccolo_app", "referrals.piccolo_app"])

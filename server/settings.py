@@ -1,0 +1,77 @@
+"""Settings read from the environment, one field per knob."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["PROJECT_ROOT", "Settings", "get_settings"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration; every field can be overridden by an environment variable."""
+
+    database_url: str = field(
+        default_factory=lambda: _env(
+            "DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'directory.sqlite'}"
+        )
+    )
+    """`sqlite:///path` (default, a file under var/) or `postgresql://...`."""
+
+    host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
+    """Interface the web server binds to."""
+
+    port: int = field(default_factory=lambda: int(_env("PORT", "8000")))
+    """Port the web server listens on."""
+
+    geocoder: str = field(default_factory=lambda: _env("GEOCODER", "offline"))
+    """geopy geocoder name (nominatim, photon, pelias, ...) or `offline` for ZIP/city centroids only."""
+
+    geocoder_url: str = field(default_factory=lambda: _env("GEOCODER_URL", ""))
+    """Base URL of a self-hosted geocoder, e.g. http://127.0.0.1:8080."""
+
+    geocoder_timeout: float = field(
+        default_factory=lambda: float(_env("GEOCODER_TIMEOUT", "3"))
+    )
+    """Seconds to wait for one geocoder answer before falling back to centroids."""
+
+    geocoder_min_delay: float = field(
+        default_factory=lambda: float(_env("GEOCODER_MIN_DELAY", "1"))
+    )
+    """Minimum seconds between geocoder calls (Nominatim's usage policy asks for 1)."""
+
+    geocoder_user_agent: str = field(
+        default_factory=lambda: _env("GEOCODER_USER_AGENT", "resource-directory/0.1")
+    )
+    """User-Agent sent to the geocoder, as public geocoders require."""
+
+    search_index_max_staleness: float = field(
+        default_factory=lambda: float(_env("SEARCH_INDEX_MAX_STALENESS", "1.0"))
+    )
+    """Seconds a server may answer from its search index before checking the database revision."""
+
+    max_page_size: int = field(default_factory=lambda: int(_env("MAX_PAGE_SIZE", "100")))
+    """Largest `per_page` a list endpoint accepts."""
+
+    max_radius_km: float = field(default_factory=lambda: float(_env("MAX_RADIUS_KM", "500")))
+    """Largest search radius accepted; anything larger is almost surely a mistake."""
+
+    @property
+    def is_postgres(self) -> bool:
+        """True when the configured database is PostgreSQL."""
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
