@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from directory.schemas import (
     HsdsBase,
@@ -97,21 +97,21 @@ class DirectoryApiController(Controller):
     async def list_services(
         self,
         state: State,
-        search: Annotated[str | None, Parameter(description="Words to look for; typos and everyday words are fine.", max_length=200)] = None,
-        lat: Annotated[float | None, Parameter(description="Latitude of the place to search around.")] = None,
-        lng: Annotated[float | None, Parameter(description="Longitude of the place to search around.")] = None,
-        near: Annotated[str | None, Parameter(description="A ZIP code, 'City, ST' or street address to search around.")] = None,
-        radius_km: Annotated[float | None, Parameter(description="Only results within this many km (default 40 with a location).")] = None,
-        category: Annotated[list[str] | None, Parameter(description="Category slug, e.g. food, housing, moud; repeat for several.")] = None,
-        taxonomy_term_id: Annotated[uuid.UUID | None, Parameter(description="Only services with this taxonomy term.")] = None,
-        open_now: Annotated[bool | None, Parameter(description="Only services open right now (by their posted hours).")] = None,
-        walk_in: Annotated[bool | None, Parameter(description="Only services that take walk-ins.")] = None,
-        language: Annotated[str | None, Parameter(description="Language code or name, e.g. es or Spanish.")] = None,
-        payment: Annotated[str | None, Parameter(description=f"One of {', '.join(PAYMENT_METHODS)}.")] = None,
-        medication: Annotated[str | None, Parameter(description=f"One of {', '.join(MEDICATIONS)}.")] = None,
-        accepting_new_patients: Annotated[bool | None, Parameter(description="Only services accepting new patients.")] = None,
-        page: Annotated[int, Parameter(description="Page number, from 1.")] = 1,
-        per_page: Annotated[int, Parameter(description="Results per page.")] = 20,
+        search: Annotated[str | None, QueryParameter(description="Words to look for; typos and everyday words are fine.", max_length=200)] = None,
+        lat: Annotated[float | None, QueryParameter(description="Latitude of the place to search around.")] = None,
+        lng: Annotated[float | None, QueryParameter(description="Longitude of the place to search around.")] = None,
+        near: Annotated[str | None, QueryParameter(description="A ZIP code, 'City, ST' or street address to search around.")] = None,
+        radius_km: Annotated[float | None, QueryParameter(description="Only results within this many km (default 40 with a location).")] = None,
+        category: Annotated[list[str] | None, QueryParameter(description="Category slug, e.g. food, housing, moud; repeat for several.")] = None,
+        taxonomy_term_id: Annotated[uuid.UUID | None, QueryParameter(description="Only services with this taxonomy term.")] = None,
+        open_now: Annotated[bool | None, QueryParameter(description="Only services open right now (by their posted hours).")] = None,
+        walk_in: Annotated[bool | None, QueryParameter(description="Only services that take walk-ins.")] = None,
+        language: Annotated[str | None, QueryParameter(description="Language code or name, e.g. es or Spanish.")] = None,
+        payment: Annotated[str | None, QueryParameter(description=f"One of {', '.join(PAYMENT_METHODS)}.")] = None,
+        medication: Annotated[str | None, QueryParameter(description=f"One of {', '.join(MEDICATIONS)}.")] = None,
+        accepting_new_patients: Annotated[bool | None, QueryParameter(description="Only services accepting new patients.")] = None,
+        page: Annotated[int, QueryParameter(description="Page number, from 1.")] = 1,
+        per_page: Annotated[int, QueryParameter(description="Results per page.")] = 20,
     ) -> Page[ServiceSearchResult]:
         """Services matching words, place, category and filters; nearest first among equals."""
         check_paging(page, per_page)
@@ -148,7 +148,7 @@ class DirectoryApiController(Controller):
         return make_page(results.results, results.total, page, per_page)
 
     @get("/services/{service_id:uuid}", operation_id="getService", summary="One service")
-    async def get_service(self, service_id: uuid.UUID) -> ServiceOut:
+    async def get_service(self, service_id: FromPath[uuid.UUID]) -> ServiceOut:
         """A service with its organization, locations, hours, phones and attributes."""
         services = await load_services([service_id], show_confidential=False)
         if not services:
@@ -158,24 +158,24 @@ class DirectoryApiController(Controller):
     @get("/organizations", operation_id="listOrganizations", summary="List organizations")
     async def list_organizations(
         self,
-        search: Annotated[str | None, Parameter(description="Part of the organization's name.", max_length=200)] = None,
-        page: int = 1,
-        per_page: int = 20,
+        search: Annotated[str | None, QueryParameter(description="Part of the organization's name.", max_length=200)] = None,
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = 20,
     ) -> Page[OrganizationOut]:
         """Organizations in name order."""
         check_paging(page, per_page)
         query = Organization.select(Organization.id)
         count = Organization.count()
         if search:
-            query = query.where(Organization.name.ilike(f"%{search}%"))
-            count = count.where(Organization.name.ilike(f"%{search}%"))
+            query = query.where(_name_contains(search))
+            count = count.where(_name_contains(search))
         rows = await query.order_by(Organization.name).order_by(Organization.id).limit(per_page).offset((page - 1) * per_page)
         ids = [uuid.UUID(str(r["id"])) for r in rows]
         found = await load_organizations(ids)
         return make_page([found[i] for i in ids if i in found], await count, page, per_page)
 
     @get("/organizations/{organization_id:uuid}", operation_id="getOrganization", summary="One organization")
-    async def get_organization(self, organization_id: uuid.UUID) -> OrganizationOut:
+    async def get_organization(self, organization_id: FromPath[uuid.UUID]) -> OrganizationOut:
         """An organization with its phones and attributes."""
         found = await load_organizations([organization_id])
         if organization_id not in found:
@@ -185,11 +185,11 @@ class DirectoryApiController(Controller):
     @get("/taxonomy_terms", operation_id="listTaxonomyTerms", summary="List taxonomy terms")
     async def list_taxonomy_terms(
         self,
-        parent_id: Annotated[uuid.UUID | None, Parameter(description="Only children of this term.")] = None,
-        taxonomy: Annotated[str | None, Parameter(description="Only terms of this taxonomy.")] = None,
-        top_only: Annotated[bool, Parameter(description="Only terms without a parent.")] = False,
-        page: int = 1,
-        per_page: int = 50,
+        parent_id: Annotated[uuid.UUID | None, QueryParameter(description="Only children of this term.")] = None,
+        taxonomy: Annotated[str | None, QueryParameter(description="Only terms of this taxonomy.")] = None,
+        top_only: Annotated[bool, QueryParameter(description="Only terms without a parent.")] = False,
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = 50,
     ) -> Page[TaxonomyTermOut]:
         """Taxonomy terms (categories and sub-categories) in code order."""
         check_paging(page, per_page)
@@ -209,7 +209,7 @@ class DirectoryApiController(Controller):
         return make_page([taxonomy_term_out(r) for r in rows], await count, page, per_page)
 
     @get("/taxonomy_terms/{term_id:uuid}", operation_id="getTaxonomyTerm", summary="One taxonomy term")
-    async def get_taxonomy_term(self, term_id: uuid.UUID) -> TaxonomyTermOut:
+    async def get_taxonomy_term(self, term_id: FromPath[uuid.UUID]) -> TaxonomyTermOut:
         """A taxonomy term."""
         row = await TaxonomyTerm.select().where(TaxonomyTerm.id == term_id).first()
         if row is None:
@@ -217,19 +217,27 @@ class DirectoryApiController(Controller):
         return taxonomy_term_out(row)
 
     @get("/service_at_locations", operation_id="listServiceAtLocations", summary="List services at locations")
-    async def list_service_at_locations(self, page: int = 1, per_page: int = 20) -> Page[ServiceAtLocationOut]:
+    async def list_service_at_locations(self, page: FromQuery[int] = 1, per_page: FromQuery[int] = 20) -> Page[ServiceAtLocationOut]:
         """Every service at every location, with the location nested."""
         check_paging(page, per_page)
         rows = await ServiceAtLocation.select().order_by(ServiceAtLocation.id).limit(per_page).offset((page - 1) * per_page)
         return make_page(await _service_at_locations(rows), await ServiceAtLocation.count(), page, per_page)
 
     @get("/service_at_locations/{sal_id:uuid}", operation_id="getServiceAtLocation", summary="One service at a location")
-    async def get_service_at_location(self, sal_id: uuid.UUID) -> ServiceAtLocationOut:
+    async def get_service_at_location(self, sal_id: FromPath[uuid.UUID]) -> ServiceAtLocationOut:
         """A service at a location, with the location nested."""
         rows = await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)
         if not rows:
             raise NotFoundException(detail=f"no service_at_location with id {sal_id}")
         return (await _service_at_locations(rows))[0]
+
+
+def _name_contains(text: str):
+    """Case-insensitive 'name contains text' (SQLite's LIKE already ignores ASCII case)."""
+    pattern = "%" + text.replace("%", "").replace("_", "") + "%"
+    if Organization._meta.db.engine_type == "sqlite":
+        return Organization.name.like(pattern)
+    return Organization.name.ilike(pattern)
 
 
 async def _service_at_locations(rows: list[dict]) -> list[ServiceAtLocationOut]:

@@ -105,7 +105,7 @@ class CapacityOut(Out, kw_only=True):
     updated: str | None = None
 
 
-class ServiceListing(Out, kw_only=True):
+class ServiceListing(Out, kw_only=True, omit_defaults=False):
     """A service at one location as shown in search results: public information only."""
 
     id: str
@@ -145,7 +145,7 @@ class MatchExplanation(Out, kw_only=True):
     score: float
 
 
-class ServiceSearchResult(ServiceListing, kw_only=True):
+class ServiceSearchResult(ServiceListing, kw_only=True, omit_defaults=False):
     """A listing with its distance from the searched place and the reasons for its rank."""
 
     distance_km: float | None = None

@@ -1,0 +1,70 @@
+"""Test set-up: a throw-away SQLite file, or the PostgreSQL in DATABASE_URL, migrated once per run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+# Must happen before any project module reads settings or builds the engine.
+if not os.environ.get("DATABASE_URL", "").startswith(("postgresql://", "postgres://")):
+    os.environ["DATABASE_URL"] = f"sqlite:///{Path(tempfile.mkdtemp(prefix='directory-tests-')) / 'test.sqlite'}"
+os.environ.setdefault("GEOCODER", "offline")
+
+import pytest  # noqa: E402
+from litestar.testing import AsyncTestClient  # noqa: E402
+
+import server  # noqa: E402,F401  (sets PICCOLO_CONF)
+from server.app import create_app  # noqa: E402
+from server.database import run_migrations  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+SEED_DATA = PROJECT_ROOT / "seed_data"
+
+
+async def _reset_database() -> None:
+    from directory.services.reference_data import install_reference_data
+    from directory.tables import (
+        Accessibility, Address, Attribute, CostOption, DirectoryRevision, GeocodeCache, Language, Location,
+        Organization, Phone, Schedule, SearchDocument, Service, ServiceAtLocation, ServiceCapacity, TaxonomyTerm,
+    )
+
+    for table in (Language, Phone, Schedule, Accessibility, CostOption, ServiceCapacity, Attribute, Address,
+                  ServiceAtLocation, SearchDocument, Service, Location, Organization, TaxonomyTerm, GeocodeCache,
+                  DirectoryRevision):
+        await table.delete(force=True)
+    await install_reference_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database() -> None:
+    """Apply migrations once per test run."""
+    asyncio.run(run_migrations())
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request, migrated_database) -> None:
+    """Every test starts from an empty directory, except read-only tests sharing the seed data."""
+    if "seeded" not in request.fixturenames:
+        asyncio.run(_reset_database())
+
+
+@pytest.fixture
+async def client():
+    """An HTTP client talking to a fresh app instance."""
+    async with AsyncTestClient(app=create_app()) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def seeded(migrated_database) -> None:
+    """The demo seed data, loaded once per module through the CLI as `make run` does; read-only."""
+    from click.testing import CliRunner
+
+    from server.cli import directory_group
+
+    asyncio.run(_reset_database())
+    result = CliRunner().invoke(directory_group, ["seed", "--quiet"])
+    assert result.exit_code == 0, result.output
