@@ -19,11 +19,17 @@ def queries(count: int) -> list[SearchQuery]:
     for i in range(count):
         z = rng.choice(zips)
         params = dict(p.split("=") for p in QUERIES[i % len(QUERIES)].split("&"))
-        out.append(SearchQuery(
-            text=params.get("search", "").replace("%20", " "), latitude=float(z["lat"]), longitude=float(z["long"]),
-            radius_km=25.0, categories=(params["category"],) if "category" in params else (),
-            medication=params.get("medication"), walk_in=params.get("walk_in") == "true",
-        ))
+        out.append(
+            SearchQuery(
+                text=params.get("search", "").replace("%20", " "),
+                latitude=float(z["lat"]),
+                longitude=float(z["long"]),
+                radius_km=25.0,
+                categories=(params["category"],) if "category" in params else (),
+                medication=params.get("medication"),
+                walk_in=params.get("walk_in") == "true",
+            )
+        )
     return out
 
 

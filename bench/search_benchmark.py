@@ -16,7 +16,6 @@ import csv
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,14 +24,49 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CATEGORIES = ("housing.shelter", "food.pantry", "transportation.transit_passes", "moud.buprenorphine",
-              "moud.methadone", "mental_health.counseling", "harm_reduction.naloxone", "legal.legal_aid")
-WORDS = ("community", "recovery", "hope", "bridge", "harbor", "new", "dawn", "neighbors", "health", "center",
-         "family", "housing", "pantry", "clinic", "services", "outreach", "care", "project", "house", "support")
+CATEGORIES = (
+    "housing.shelter",
+    "food.pantry",
+    "transportation.transit_passes",
+    "moud.buprenorphine",
+    "moud.methadone",
+    "mental_health.counseling",
+    "harm_reduction.naloxone",
+    "legal.legal_aid",
+)
+WORDS = (
+    "community",
+    "recovery",
+    "hope",
+    "bridge",
+    "harbor",
+    "new",
+    "dawn",
+    "neighbors",
+    "health",
+    "center",
+    "family",
+    "housing",
+    "pantry",
+    "clinic",
+    "services",
+    "outreach",
+    "care",
+    "project",
+    "house",
+    "support",
+)
 QUERIES = (
-    "search=bupenorphine&category=moud", "search=food%20pantry", "category=housing", "search=shleter",
-    "search=methadon", "category=transportation&search=bus%20pass", "category=food&walk_in=true",
-    "search=suboxone&medication=buprenorphine", "category=mental_health", "search=naloxone",
+    "search=bupenorphine&category=moud",
+    "search=food%20pantry",
+    "category=housing",
+    "search=shleter",
+    "search=methadon",
+    "category=transportation&search=bus%20pass",
+    "category=food&walk_in=true",
+    "search=suboxone&medication=buprenorphine",
+    "category=mental_health",
+    "search=naloxone",
 )
 
 
@@ -45,14 +79,17 @@ def write_package(directory: Path, size: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     zips = [z for z in zipcodes.list_all() if z["zip_code_type"] == "STANDARD" and z["lat"]]
     directory.mkdir(parents=True, exist_ok=True)
-    files = {name: (directory / f"{name}.csv").open("w", newline="") for name in
-             ("organizations", "services", "locations", "addresses", "service_at_location", "attributes")}
+    files = {
+        name: (directory / f"{name}.csv").open("w", newline="")
+        for name in ("organizations", "services", "locations", "addresses", "service_at_location", "attributes")
+    }
     writers = {name: csv.writer(handle) for name, handle in files.items()}
     writers["organizations"].writerow(["id", "name", "description"])
     writers["services"].writerow(["id", "organization_id", "name", "description", "status"])
     writers["locations"].writerow(["id", "location_type", "name", "latitude", "longitude"])
-    writers["addresses"].writerow(["id", "location_id", "address_1", "city", "state_province", "postal_code",
-                                   "country", "address_type"])
+    writers["addresses"].writerow(
+        ["id", "location_id", "address_1", "city", "state_province", "postal_code", "country", "address_type"]
+    )
     writers["service_at_location"].writerow(["id", "service_id", "location_id"])
     writers["attributes"].writerow(["id", "link_id", "link_entity", "taxonomy_term_id", "value"])
     for i in range(size):
@@ -61,17 +98,35 @@ def write_package(directory: Path, size: int, seed: int = 7) -> None:
         category = rng.choice(CATEGORIES)
         name = " ".join(rng.sample(WORDS, 3)).title()
         writers["organizations"].writerow([org_id, f"{name} Org {i}", "Synthetic benchmark organization"])
-        writers["services"].writerow([service_id, org_id, f"{name} {category.split('.')[1].replace('_', ' ')}",
-                                      f"Synthetic {category} service", "active"])
+        writers["services"].writerow(
+            [
+                service_id,
+                org_id,
+                f"{name} {category.split('.')[1].replace('_', ' ')}",
+                f"Synthetic {category} service",
+                "active",
+            ]
+        )
         lat = float(z["lat"]) + rng.uniform(-0.02, 0.02)
         lng = float(z["long"]) + rng.uniform(-0.02, 0.02)
         writers["locations"].writerow([location_id, "physical", name, f"{lat:.5f}", f"{lng:.5f}"])
-        writers["addresses"].writerow([str(uuid.UUID(int=(i << 8) | 4)), location_id, f"{i} Main St", z["city"],
-                                       z["state"], z["zip_code"], "US", "physical"])
+        writers["addresses"].writerow(
+            [
+                str(uuid.UUID(int=(i << 8) | 4)),
+                location_id,
+                f"{i} Main St",
+                z["city"],
+                z["state"],
+                z["zip_code"],
+                "US",
+                "physical",
+            ]
+        )
         writers["service_at_location"].writerow([str(uuid.UUID(int=(i << 8) | 5)), service_id, location_id])
         for k, code in enumerate((category.split(".")[0], category)):
-            writers["attributes"].writerow([str(uuid.UUID(int=(i << 8) | 6 + k)), service_id, "service",
-                                            str(term_id(code)), ""])
+            writers["attributes"].writerow(
+                [str(uuid.UUID(int=(i << 8) | 6 + k)), service_id, "service", str(term_id(code)), ""]
+            )
     for handle in files.values():
         handle.close()
 
@@ -137,15 +192,46 @@ def run_one(engine: str, database_url: str, size: int, connections: int, seconds
         write_package(package, size)
         print(f"[{engine} N={size:,}] importing through the import path", file=sys.stderr)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "migrate"], env=env, check=True, capture_output=True, cwd=ROOT)
-        subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "import", "--quiet", str(package)],
-                       env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-c", "from server.cli import main; main()", "migrate"],
+            env=env,
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        subprocess.run(
+            [sys.executable, "-c", "from server.cli import main; main()", "import", "--quiet", str(package)],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         import_seconds = time.perf_counter() - started
-    in_process = subprocess.run([sys.executable, "-m", "bench.in_process", str(300)], env=env, check=True,
-                                capture_output=True, text=True, cwd=ROOT).stdout.split()
+    in_process = subprocess.run(
+        [sys.executable, "-m", "bench.in_process", str(300)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.split()
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--port",
-                               str(port), "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "server.app:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     try:
         for _ in range(600):
             try:
@@ -161,11 +247,17 @@ def run_one(engine: str, database_url: str, size: int, connections: int, seconds
         server.terminate()
         server.wait()
     return {
-        "engine": engine, "size": size, "import_s": import_seconds,
-        "p50_ms": float(in_process[0]), "p95_ms": float(in_process[1]),
-        "floor_rps": floor_rate, "search_rps": search_rate,
-        "http_p50": percentile(search_latencies, 0.50), "http_p95": percentile(search_latencies, 0.95),
-        "http_p99": percentile(search_latencies, 0.99), "floor_p99": percentile(floor_latencies, 0.99),
+        "engine": engine,
+        "size": size,
+        "import_s": import_seconds,
+        "p50_ms": float(in_process[0]),
+        "p95_ms": float(in_process[1]),
+        "floor_rps": floor_rate,
+        "search_rps": search_rate,
+        "http_p50": percentile(search_latencies, 0.50),
+        "http_p95": percentile(search_latencies, 0.95),
+        "http_p99": percentile(search_latencies, 0.99),
+        "floor_p99": percentile(floor_latencies, 0.99),
     }
 
 
@@ -202,16 +294,22 @@ def main() -> None:
                 reset_postgres(url)
                 database_url = url
             rows.append(run_one(engine, database_url, size, args.connections, args.seconds))
-    header = (f"{'engine':<11}{'services':>10}{'import s':>10}{'p50 ms':>8}{'p95 ms':>8}{'floor r/s':>11}"
-              f"{'search r/s':>11}{'ratio':>7}{'http p50':>9}{'p95':>7}{'p99':>7}")
+    header = (
+        f"{'engine':<11}{'services':>10}{'import s':>10}{'p50 ms':>8}{'p95 ms':>8}{'floor r/s':>11}"
+        f"{'search r/s':>11}{'ratio':>7}{'http p50':>9}{'p95':>7}{'p99':>7}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['engine']:<11}{r['size']:>10,}{r['import_s']:>10.1f}{r['p50_ms']:>8.2f}{r['p95_ms']:>8.2f}"
-              f"{r['floor_rps']:>11.0f}{r['search_rps']:>11.0f}{r['search_rps'] / r['floor_rps']:>7.0%}"
-              f"{r['http_p50']:>9.1f}{r['http_p95']:>7.1f}{r['http_p99']:>7.1f}")
-    print(f"(in-process p50/p95: single client over the query mix; HTTP: uvicorn, 1 worker, "
-          f"{args.connections} connections, {args.seconds:g} s each; floor = GET /api/)")
+        print(
+            f"{r['engine']:<11}{r['size']:>10,}{r['import_s']:>10.1f}{r['p50_ms']:>8.2f}{r['p95_ms']:>8.2f}"
+            f"{r['floor_rps']:>11.0f}{r['search_rps']:>11.0f}{r['search_rps'] / r['floor_rps']:>7.0%}"
+            f"{r['http_p50']:>9.1f}{r['http_p95']:>7.1f}{r['http_p99']:>7.1f}"
+        )
+    print(
+        f"(in-process p50/p95: single client over the query mix; HTTP: uvicorn, 1 worker, "
+        f"{args.connections} connections, {args.seconds:g} s each; floor = GET /api/)"
+    )
 
 
 if __name__ == "__main__":

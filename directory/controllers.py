@@ -39,8 +39,14 @@ def make_page(contents: list[T], total: int, page: int, per_page: int) -> Page[T
     """The HSDS Page wrapper for one page of a result set."""
     total_pages = max(1, math.ceil(total / per_page))
     return Page(
-        total_items=total, total_pages=total_pages, page_number=page, size=len(contents),
-        first_page=page == 1, last_page=page >= total_pages, empty=total == 0, contents=contents,
+        total_items=total,
+        total_pages=total_pages,
+        page_number=page,
+        size=len(contents),
+        first_page=page == 1,
+        last_page=page >= total_pages,
+        empty=total == 0,
+        contents=contents,
     )
 
 
@@ -53,7 +59,9 @@ def check_paging(page: int, per_page: int) -> None:
         raise ValidationException(detail=f"per_page must be between 1 and {maximum}")
 
 
-async def locate(near: str | None, lat: float | None, lng: float | None, geocoder: Geocoder) -> tuple[float, float] | None:
+async def locate(
+    near: str | None, lat: float | None, lng: float | None, geocoder: Geocoder
+) -> tuple[float, float] | None:
     """The point a search is centred on, from lat/lng or a free-text place; 400 if not understood."""
     if (lat is None) != (lng is None):
         raise ValidationException(detail="lat and lng must be given together")
@@ -90,26 +98,44 @@ class DirectoryApiController(Controller):
     @get("/", operation_id="getHsdsBase", summary="HSDS API root")
     async def root(self) -> HsdsBase:
         """Which HSDS version and profile this API serves."""
-        return HsdsBase(version="3.0", profile="https://openreferral.org/specification/3.0",
-                        openapi_url=HSDS_OPENAPI_URL)
+        return HsdsBase(
+            version="3.0", profile="https://openreferral.org/specification/3.0", openapi_url=HSDS_OPENAPI_URL
+        )
 
     @get("/services", operation_id="listServices", summary="Search services")
     async def list_services(
         self,
         state: State,
-        search: Annotated[str | None, QueryParameter(description="Words to look for; typos and everyday words are fine.", max_length=200)] = None,
+        search: Annotated[
+            str | None,
+            QueryParameter(description="Words to look for; typos and everyday words are fine.", max_length=200),
+        ] = None,
         lat: Annotated[float | None, QueryParameter(description="Latitude of the place to search around.")] = None,
         lng: Annotated[float | None, QueryParameter(description="Longitude of the place to search around.")] = None,
-        near: Annotated[str | None, QueryParameter(description="A ZIP code, 'City, ST' or street address to search around.")] = None,
-        radius_km: Annotated[float | None, QueryParameter(description="Only results within this many km (default 40 with a location).")] = None,
-        category: Annotated[list[str] | None, QueryParameter(description="Category slug, e.g. food, housing, moud; repeat for several.")] = None,
-        taxonomy_term_id: Annotated[uuid.UUID | None, QueryParameter(description="Only services with this taxonomy term.")] = None,
-        open_now: Annotated[bool | None, QueryParameter(description="Only services open right now (by their posted hours).")] = None,
+        near: Annotated[
+            str | None, QueryParameter(description="A ZIP code, 'City, ST' or street address to search around.")
+        ] = None,
+        radius_km: Annotated[
+            float | None, QueryParameter(description="Only results within this many km (default 40 with a location).")
+        ] = None,
+        category: Annotated[
+            list[str] | None, QueryParameter(description="Category slug, e.g. food, housing, moud; repeat for several.")
+        ] = None,
+        taxonomy_term_id: Annotated[
+            uuid.UUID | None, QueryParameter(description="Only services with this taxonomy term.")
+        ] = None,
+        open_now: Annotated[
+            bool | None, QueryParameter(description="Only services open right now (by their posted hours).")
+        ] = None,
         walk_in: Annotated[bool | None, QueryParameter(description="Only services that take walk-ins.")] = None,
-        language: Annotated[str | None, QueryParameter(description="Language code or name, e.g. es or Spanish.")] = None,
+        language: Annotated[
+            str | None, QueryParameter(description="Language code or name, e.g. es or Spanish.")
+        ] = None,
         payment: Annotated[str | None, QueryParameter(description=f"One of {', '.join(PAYMENT_METHODS)}.")] = None,
         medication: Annotated[str | None, QueryParameter(description=f"One of {', '.join(MEDICATIONS)}.")] = None,
-        accepting_new_patients: Annotated[bool | None, QueryParameter(description="Only services accepting new patients.")] = None,
+        accepting_new_patients: Annotated[
+            bool | None, QueryParameter(description="Only services accepting new patients.")
+        ] = None,
         page: Annotated[int, QueryParameter(description="Page number, from 1.")] = 1,
         per_page: Annotated[int, QueryParameter(description="Results per page.")] = 20,
     ) -> Page[ServiceSearchResult]:
@@ -123,8 +149,10 @@ class DirectoryApiController(Controller):
             raise ValidationException(detail="radius_km needs a location: give near, or lat and lng")
         unknown = [c for c in category or [] if c not in CATEGORY_CODES]
         if unknown:
-            raise ValidationException(detail=f"category: unknown {', '.join(map(repr, unknown))}; "
-                                             f"known: {', '.join(sorted(c for c in CATEGORY_CODES if '.' not in c))}")
+            raise ValidationException(
+                detail=f"category: unknown {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(sorted(c for c in CATEGORY_CODES if '.' not in c))}"
+            )
         if payment is not None and payment not in PAYMENT_METHODS:
             raise ValidationException(detail=f"payment must be one of {', '.join(PAYMENT_METHODS)}")
         medication_key = medication.casefold() if medication else None
@@ -134,17 +162,24 @@ class DirectoryApiController(Controller):
         if language and language_key is None:
             raise ValidationException(detail=f"language: {language!r} is not a language code or name")
         index: SearchIndex = state.search_index
-        results = await index.search(SearchQuery(
-            text=search or "",
-            latitude=point[0] if point else None,
-            longitude=point[1] if point else None,
-            radius_km=(radius_km or 40.0) if point else None,
-            categories=tuple(category or ()),
-            taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
-            medication=medication_key, payment=payment, language=language_key,
-            walk_in=walk_in, accepting_new_patients=accepting_new_patients, open_now=open_now,
-            page=page, per_page=per_page,
-        ))
+        results = await index.search(
+            SearchQuery(
+                text=search or "",
+                latitude=point[0] if point else None,
+                longitude=point[1] if point else None,
+                radius_km=(radius_km or 40.0) if point else None,
+                categories=tuple(category or ()),
+                taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
+                medication=medication_key,
+                payment=payment,
+                language=language_key,
+                walk_in=walk_in,
+                accepting_new_patients=accepting_new_patients,
+                open_now=open_now,
+                page=page,
+                per_page=per_page,
+            )
+        )
         return make_page(results.results, results.total, page, per_page)
 
     @get("/services/{service_id:uuid}", operation_id="getService", summary="One service")
@@ -158,7 +193,9 @@ class DirectoryApiController(Controller):
     @get("/organizations", operation_id="listOrganizations", summary="List organizations")
     async def list_organizations(
         self,
-        search: Annotated[str | None, QueryParameter(description="Part of the organization's name.", max_length=200)] = None,
+        search: Annotated[
+            str | None, QueryParameter(description="Part of the organization's name.", max_length=200)
+        ] = None,
         page: FromQuery[int] = 1,
         per_page: FromQuery[int] = 20,
     ) -> Page[OrganizationOut]:
@@ -169,7 +206,12 @@ class DirectoryApiController(Controller):
         if search:
             query = query.where(_name_contains(search))
             count = count.where(_name_contains(search))
-        rows = await query.order_by(Organization.name).order_by(Organization.id).limit(per_page).offset((page - 1) * per_page)
+        rows = (
+            await query.order_by(Organization.name)
+            .order_by(Organization.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
         ids = [uuid.UUID(str(r["id"])) for r in rows]
         found = await load_organizations(ids)
         return make_page([found[i] for i in ids if i in found], await count, page, per_page)
@@ -205,7 +247,13 @@ class DirectoryApiController(Controller):
         for condition in conditions:
             query = query.where(condition)
             count = count.where(condition)
-        rows = await query.order_by(TaxonomyTerm.taxonomy).order_by(TaxonomyTerm.code).order_by(TaxonomyTerm.name).limit(per_page).offset((page - 1) * per_page)
+        rows = (
+            await query.order_by(TaxonomyTerm.taxonomy)
+            .order_by(TaxonomyTerm.code)
+            .order_by(TaxonomyTerm.name)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
         return make_page([taxonomy_term_out(r) for r in rows], await count, page, per_page)
 
     @get("/taxonomy_terms/{term_id:uuid}", operation_id="getTaxonomyTerm", summary="One taxonomy term")
@@ -217,13 +265,22 @@ class DirectoryApiController(Controller):
         return taxonomy_term_out(row)
 
     @get("/service_at_locations", operation_id="listServiceAtLocations", summary="List services at locations")
-    async def list_service_at_locations(self, page: FromQuery[int] = 1, per_page: FromQuery[int] = 20) -> Page[ServiceAtLocationOut]:
+    async def list_service_at_locations(
+        self, page: FromQuery[int] = 1, per_page: FromQuery[int] = 20
+    ) -> Page[ServiceAtLocationOut]:
         """Every service at every location, with the location nested."""
         check_paging(page, per_page)
-        rows = await ServiceAtLocation.select().order_by(ServiceAtLocation.id).limit(per_page).offset((page - 1) * per_page)
+        rows = (
+            await ServiceAtLocation.select()
+            .order_by(ServiceAtLocation.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
         return make_page(await _service_at_locations(rows), await ServiceAtLocation.count(), page, per_page)
 
-    @get("/service_at_locations/{sal_id:uuid}", operation_id="getServiceAtLocation", summary="One service at a location")
+    @get(
+        "/service_at_locations/{sal_id:uuid}", operation_id="getServiceAtLocation", summary="One service at a location"
+    )
     async def get_service_at_location(self, sal_id: FromPath[uuid.UUID]) -> ServiceAtLocationOut:
         """A service at a location, with the location nested."""
         rows = await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)
@@ -243,8 +300,12 @@ def _name_contains(text: str):
 async def _service_at_locations(rows: list[dict]) -> list[ServiceAtLocationOut]:
     locations = await load_locations(list({uuid.UUID(str(r["location"])) for r in rows}), show_confidential=False)
     return [
-        ServiceAtLocationOut(id=str(r["id"]), service_id=str(r["service"]), location_id=str(r["location"]),
-                             description=r["description"], location=locations.get(uuid.UUID(str(r["location"]))))
+        ServiceAtLocationOut(
+            id=str(r["id"]),
+            service_id=str(r["service"]),
+            location_id=str(r["location"]),
+            description=r["description"],
+            location=locations.get(uuid.UUID(str(r["location"]))),
+        )
         for r in rows
     ]
-

@@ -69,12 +69,24 @@ class PackageWriter:
         return row
 
     def attribute(self, link_id: str, entity: str, code: str, value: str) -> None:
-        self.add("attributes.csv", id=uid("attr", link_id, code, value), link_id=link_id, link_entity=entity,
-                 taxonomy_term_id=str(attribute_term_id(code)), value=value)
+        self.add(
+            "attributes.csv",
+            id=uid("attr", link_id, code, value),
+            link_id=link_id,
+            link_entity=entity,
+            taxonomy_term_id=str(attribute_term_id(code)),
+            value=value,
+        )
 
     def category(self, service_id: str, code: str) -> None:
-        self.add("attributes.csv", id=uid("cat", service_id, code), link_id=service_id, link_entity="service",
-                 taxonomy_term_id=str(term_id(code)), value="")
+        self.add(
+            "attributes.csv",
+            id=uid("cat", service_id, code),
+            link_id=service_id,
+            link_entity="service",
+            taxonomy_term_id=str(term_id(code)),
+            value="",
+        )
 
     def write(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -88,21 +100,54 @@ class PackageWriter:
                 for row in rows:
                     writer.writerow({c: row.get(c, "") for c in columns})
         descriptor = {
-            "name": self.name, "title": self.title, "description": self.description,
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
             "profile": "tabular-data-package",
-            "resources": [{"name": f.removesuffix(".csv"), "path": f, "profile": "tabular-data-resource"}
-                          for f, rows in self.tables.items() if rows],
+            "resources": [
+                {"name": f.removesuffix(".csv"), "path": f, "profile": "tabular-data-resource"}
+                for f, rows in self.tables.items()
+                if rows
+            ],
         }
         (directory / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
 
 
-def place(writer: PackageWriter, org_id: str, service_id: str, key: str, name: str, street: str, city: str,
-          state: str, postal: str, lat: float | None, lng: float | None, confidential: bool = False) -> str:
+def place(
+    writer: PackageWriter,
+    org_id: str,
+    service_id: str,
+    key: str,
+    name: str,
+    street: str,
+    city: str,
+    state: str,
+    postal: str,
+    lat: float | None,
+    lng: float | None,
+    confidential: bool = False,
+) -> str:
     location_id = uid("location", key)
-    writer.add("locations.csv", id=location_id, location_type="physical", organization_id=org_id, name=name,
-               latitude=f"{lat:.6f}" if lat is not None else "", longitude=f"{lng:.6f}" if lng is not None else "")
-    writer.add("addresses.csv", id=uid("address", key), location_id=location_id, address_1=street, city=city,
-               state_province=state, postal_code=postal[:5], country="US", address_type="physical")
+    writer.add(
+        "locations.csv",
+        id=location_id,
+        location_type="physical",
+        organization_id=org_id,
+        name=name,
+        latitude=f"{lat:.6f}" if lat is not None else "",
+        longitude=f"{lng:.6f}" if lng is not None else "",
+    )
+    writer.add(
+        "addresses.csv",
+        id=uid("address", key),
+        location_id=location_id,
+        address_1=street,
+        city=city,
+        state_province=state,
+        postal_code=postal[:5],
+        country="US",
+        address_type="physical",
+    )
     sal_id = uid("sal", service_id, location_id)
     writer.add("service_at_location.csv", id=sal_id, service_id=service_id, location_id=location_id)
     if confidential:
@@ -143,11 +188,16 @@ def build_real(target: Path) -> dict[str, int]:
         org_id = organization(name, "SAMHSA Treatment Locator, Sept 2020 (via OEPS)")
         key = f"moud|{name}|{row['street1']}|{row['zip']}"
         service_id = uid("service", key)
-        writer.add("services.csv", id=service_id, organization_id=org_id, status="active",
-                   name=f"{row['name2'].strip() or name} – medications for opioid use disorder",
-                   description=f"Offers {', '.join(medications)} for opioid use disorder. "
-                               f"Listed in the SAMHSA Treatment Locator ({SNAPSHOT_DATE[:4]}); call to confirm.",
-                   assured_date=SNAPSHOT_DATE)
+        writer.add(
+            "services.csv",
+            id=service_id,
+            organization_id=org_id,
+            status="active",
+            name=f"{row['name2'].strip() or name} – medications for opioid use disorder",
+            description=f"Offers {', '.join(medications)} for opioid use disorder. "
+            f"Listed in the SAMHSA Treatment Locator ({SNAPSHOT_DATE[:4]}); call to confirm.",
+            assured_date=SNAPSHOT_DATE,
+        )
         street = ", ".join(p for p in (row["street1"].strip(), row["street2"].strip()) if p)
         place(writer, org_id, service_id, key, name, street, row["city"], row["state"], row["zip"], lat, lng)
         writer.category(service_id, "moud")
@@ -171,11 +221,16 @@ def build_real(target: Path) -> dict[str, int]:
         org_id = organization(name, "SAMHSA Opioid Treatment Program directory (via OEPS)")
         key = f"otp|{name}|{row['ADDRESS']}|{row['POSTAL']}"
         service_id = uid("service", key)
-        writer.add("services.csv", id=service_id, organization_id=org_id, status="active",
-                   name=f"{name} – opioid treatment program (methadone)",
-                   description="Opioid treatment program certified to dispense methadone. "
-                               "Listed in SAMHSA's OTP directory; call to confirm hours and intake.",
-                   assured_date=SNAPSHOT_DATE)
+        writer.add(
+            "services.csv",
+            id=service_id,
+            organization_id=org_id,
+            status="active",
+            name=f"{name} – opioid treatment program (methadone)",
+            description="Opioid treatment program certified to dispense methadone. "
+            "Listed in SAMHSA's OTP directory; call to confirm hours and intake.",
+            assured_date=SNAPSHOT_DATE,
+        )
         place(writer, org_id, service_id, key, name, row["ADDRESS"], row["CITY"], row["STATE"], row["POSTAL"], lat, lng)
         writer.category(service_id, "moud")
         writer.category(service_id, "moud.methadone")
@@ -192,20 +247,45 @@ def build_real(target: Path) -> dict[str, int]:
         org_id = organization(name, "HRSA health center sites (via OEPS)")
         key = f"hrsa|{name}|{row['address']}"
         service_id = uid("service", key)
-        writer.add("services.csv", id=service_id, organization_id=org_id, status="active",
-                   name=f"{name} – community health center",
-                   description="Federally qualified health center: primary care for everyone, with fees on a "
-                               "sliding scale by income. Many also offer behavioral health and buprenorphine.",
-                   assured_date=SNAPSHOT_DATE)
+        writer.add(
+            "services.csv",
+            id=service_id,
+            organization_id=org_id,
+            status="active",
+            name=f"{name} – community health center",
+            description="Federally qualified health center: primary care for everyone, with fees on a "
+            "sliding scale by income. Many also offer behavioral health and buprenorphine.",
+            assured_date=SNAPSHOT_DATE,
+        )
         location_id = uid("location", key)
-        writer.add("locations.csv", id=location_id, location_type="physical", organization_id=org_id, name=name,
-                   latitude=f"{lat:.6f}", longitude=f"{lng:.6f}")
+        writer.add(
+            "locations.csv",
+            id=location_id,
+            location_type="physical",
+            organization_id=org_id,
+            name=name,
+            latitude=f"{lat:.6f}",
+            longitude=f"{lng:.6f}",
+        )
         state = row["st_abbr"]
         postal = _nearest_zip(lat, lng)
-        writer.add("addresses.csv", id=uid("address", key), location_id=location_id, address_1=row["address"],
-                   city=row["city"], state_province=state, postal_code=postal, country="US", address_type="physical")
-        writer.add("service_at_location.csv", id=uid("sal", service_id, location_id), service_id=service_id,
-                   location_id=location_id)
+        writer.add(
+            "addresses.csv",
+            id=uid("address", key),
+            location_id=location_id,
+            address_1=row["address"],
+            city=row["city"],
+            state_province=state,
+            postal_code=postal,
+            country="US",
+            address_type="physical",
+        )
+        writer.add(
+            "service_at_location.csv",
+            id=uid("sal", service_id, location_id),
+            service_id=service_id,
+            location_id=location_id,
+        )
         writer.add("phones.csv", id=uid("phone", key), service_id=service_id, number=row["phone"], type="voice")
         writer.category(service_id, "health_care")
         writer.category(service_id, "health_care.primary_care")
@@ -235,48 +315,137 @@ def _nearest_zip(lat: float, lng: float) -> str:
 
 # (category code, name, description, options) — made-up resources so every category has results.
 SAMPLE_RESOURCES = (
-    ("housing.shelter", "Harbor Light Emergency Shelter", "Overnight beds for adults; MOUD patients welcome.",
-     {"walk_in": True, "accepts_moud_residents": True, "no_sobriety_requirement": True, "capacity": ("beds", 12, 60),
-      "hours": ("MO,TU,WE,TH,FR,SA,SU", "17:00", "08:00", "walk_in")}),
-    ("housing.shelter", "Safe Haven Family Shelter", "Confidential shelter for people leaving domestic violence.",
-     {"confidential": True, "accepts_moud_residents": True, "capacity": ("rooms", 2, 14)}),
-    ("housing.recovery_housing", "New Dawn Recovery Residence", "Certified recovery residence; residents on "
-     "methadone or buprenorphine accepted.", {"accepts_moud_residents": True, "no_sobriety_requirement": False,
-                                             "payment": ("self_pay", "sliding_scale"), "capacity": ("beds", 3, 24)}),
-    ("housing.rental_help", "Keys Forward Rental Assistance", "Help with back rent, deposits and eviction "
-     "prevention.", {"payment": ("free",), "languages": ("en", "es")}),
-    ("transportation.transit_passes", "RideOn Bus Pass Program", "Free monthly transit passes for people in "
-     "treatment or looking for work.", {"payment": ("free",), "hours": ("MO,TU,WE,TH,FR", "09:00", "16:00", None)}),
-    ("transportation.medical_rides", "CareCar Medical Rides", "Door-to-door rides to medical and MOUD "
-     "appointments; Medicaid covered.", {"payment": ("medicaid", "free"), "languages": ("en", "es")}),
-    ("food.pantry", "Neighbors Food Pantry", "Groceries once a week, no ID needed.",
-     {"walk_in": True, "payment": ("free",), "hours": ("TU,TH,SA", "10:00", "14:00", "walk_in"),
-      "languages": ("en", "es")}),
-    ("food.meals", "Open Table Community Kitchen", "Hot lunch every day, all welcome.",
-     {"walk_in": True, "payment": ("free",), "hours": ("MO,TU,WE,TH,FR,SA,SU", "11:30", "13:30", "walk_in")}),
-    ("harm_reduction.naloxone", "Lifeline Harm Reduction Center", "Free naloxone (Narcan), fentanyl test "
-     "strips and syringe services.", {"walk_in": True, "payment": ("free",),
-                                       "hours": ("MO,TU,WE,TH,FR", "10:00", "18:00", "walk_in"),
-                                       "extra": ("harm_reduction.syringe_services",)}),
-    ("mental_health.counseling", "Bridges Counseling Center", "Individual and group counseling; co-occurring "
-     "disorders.", {"payment": ("medicaid", "private_insurance", "sliding_scale"), "accepting_new_patients": True}),
-    ("mental_health.crisis", "24/7 Crisis Walk-In Center", "Walk-in crisis support any time.",
-     {"walk_in": True, "payment": ("free",), "hours": ("MO,TU,WE,TH,FR,SA,SU", "00:00", "23:59", "walk_in")}),
-    ("moud.buprenorphine", "Same Day Bridge Clinic", "Low-threshold buprenorphine: same-day start, walk-ins "
-     "welcome, telehealth follow-up.", {"walk_in": True, "same_day_induction": True, "telehealth": True,
-                                         "accepting_new_patients": True, "medications": ("buprenorphine",),
-                                         "payment": ("medicaid", "medicare", "sliding_scale"),
-                                         "hours": ("MO,TU,WE,TH,FR", "08:00", "15:00", "walk_in")}),
-    ("moud.recovery_support", "Peer Recovery Hub", "Peer recovery coaches and support groups.",
-     {"walk_in": True, "payment": ("free",)}),
-    ("benefits.insurance_enrollment", "Health Coverage Navigators", "Help applying for Medicaid and "
-     "marketplace plans.", {"payment": ("free",), "languages": ("en", "es", "vi")}),
-    ("benefits.public_benefits", "Benefits Access Desk", "SNAP (food stamps), cash assistance and ID documents.",
-     {"payment": ("free",)}),
-    ("employment.job_training", "Second Chance Jobs Program", "Job training and placement for people in "
-     "recovery.", {"payment": ("free",)}),
-    ("legal.legal_aid", "Community Legal Aid Clinic", "Free civil legal help: housing, benefits, expungement.",
-     {"payment": ("free",), "languages": ("en", "es")}),
+    (
+        "housing.shelter",
+        "Harbor Light Emergency Shelter",
+        "Overnight beds for adults; MOUD patients welcome.",
+        {
+            "walk_in": True,
+            "accepts_moud_residents": True,
+            "no_sobriety_requirement": True,
+            "capacity": ("beds", 12, 60),
+            "hours": ("MO,TU,WE,TH,FR,SA,SU", "17:00", "08:00", "walk_in"),
+        },
+    ),
+    (
+        "housing.shelter",
+        "Safe Haven Family Shelter",
+        "Confidential shelter for people leaving domestic violence.",
+        {"confidential": True, "accepts_moud_residents": True, "capacity": ("rooms", 2, 14)},
+    ),
+    (
+        "housing.recovery_housing",
+        "New Dawn Recovery Residence",
+        "Certified recovery residence; residents on methadone or buprenorphine accepted.",
+        {
+            "accepts_moud_residents": True,
+            "no_sobriety_requirement": False,
+            "payment": ("self_pay", "sliding_scale"),
+            "capacity": ("beds", 3, 24),
+        },
+    ),
+    (
+        "housing.rental_help",
+        "Keys Forward Rental Assistance",
+        "Help with back rent, deposits and eviction prevention.",
+        {"payment": ("free",), "languages": ("en", "es")},
+    ),
+    (
+        "transportation.transit_passes",
+        "RideOn Bus Pass Program",
+        "Free monthly transit passes for people in treatment or looking for work.",
+        {"payment": ("free",), "hours": ("MO,TU,WE,TH,FR", "09:00", "16:00", None)},
+    ),
+    (
+        "transportation.medical_rides",
+        "CareCar Medical Rides",
+        "Door-to-door rides to medical and MOUD appointments; Medicaid covered.",
+        {"payment": ("medicaid", "free"), "languages": ("en", "es")},
+    ),
+    (
+        "food.pantry",
+        "Neighbors Food Pantry",
+        "Groceries once a week, no ID needed.",
+        {
+            "walk_in": True,
+            "payment": ("free",),
+            "hours": ("TU,TH,SA", "10:00", "14:00", "walk_in"),
+            "languages": ("en", "es"),
+        },
+    ),
+    (
+        "food.meals",
+        "Open Table Community Kitchen",
+        "Hot lunch every day, all welcome.",
+        {"walk_in": True, "payment": ("free",), "hours": ("MO,TU,WE,TH,FR,SA,SU", "11:30", "13:30", "walk_in")},
+    ),
+    (
+        "harm_reduction.naloxone",
+        "Lifeline Harm Reduction Center",
+        "Free naloxone (Narcan), fentanyl test strips and syringe services.",
+        {
+            "walk_in": True,
+            "payment": ("free",),
+            "hours": ("MO,TU,WE,TH,FR", "10:00", "18:00", "walk_in"),
+            "extra": ("harm_reduction.syringe_services",),
+        },
+    ),
+    (
+        "mental_health.counseling",
+        "Bridges Counseling Center",
+        "Individual and group counseling; co-occurring disorders.",
+        {"payment": ("medicaid", "private_insurance", "sliding_scale"), "accepting_new_patients": True},
+    ),
+    (
+        "mental_health.crisis",
+        "24/7 Crisis Walk-In Center",
+        "Walk-in crisis support any time.",
+        {"walk_in": True, "payment": ("free",), "hours": ("MO,TU,WE,TH,FR,SA,SU", "00:00", "23:59", "walk_in")},
+    ),
+    (
+        "moud.buprenorphine",
+        "Same Day Bridge Clinic",
+        "Low-threshold buprenorphine: same-day start, walk-ins welcome, telehealth follow-up.",
+        {
+            "walk_in": True,
+            "same_day_induction": True,
+            "telehealth": True,
+            "accepting_new_patients": True,
+            "medications": ("buprenorphine",),
+            "payment": ("medicaid", "medicare", "sliding_scale"),
+            "hours": ("MO,TU,WE,TH,FR", "08:00", "15:00", "walk_in"),
+        },
+    ),
+    (
+        "moud.recovery_support",
+        "Peer Recovery Hub",
+        "Peer recovery coaches and support groups.",
+        {"walk_in": True, "payment": ("free",)},
+    ),
+    (
+        "benefits.insurance_enrollment",
+        "Health Coverage Navigators",
+        "Help applying for Medicaid and marketplace plans.",
+        {"payment": ("free",), "languages": ("en", "es", "vi")},
+    ),
+    (
+        "benefits.public_benefits",
+        "Benefits Access Desk",
+        "SNAP (food stamps), cash assistance and ID documents.",
+        {"payment": ("free",)},
+    ),
+    (
+        "employment.job_training",
+        "Second Chance Jobs Program",
+        "Job training and placement for people in recovery.",
+        {"payment": ("free",)},
+    ),
+    (
+        "legal.legal_aid",
+        "Community Legal Aid Clinic",
+        "Free civil legal help: housing, benefits, expungement.",
+        {"payment": ("free",), "languages": ("en", "es")},
+    ),
 )
 
 
@@ -302,12 +471,32 @@ def build_sample(target: Path) -> int:
                 writer.attribute(org_id, "organization", "sample_data", "true")
                 writer.attribute(org_id, "organization", "data_source", "Sample data made up for the demo")
                 service_id = uid("service", key)
-                writer.add("services.csv", id=service_id, organization_id=org_id, name=full_name, status="active",
-                           description=description + " (Sample record for the demo, not a real service.)",
-                           assured_date="2026-11-01")
-                street = f"{rng.randint(100, 4999)} {rng.choice(['Main', 'Oak', 'Park', 'Union', 'Liberty', 'Grand'])} St"
-                sal_id = place(writer, org_id, service_id, key, full_name, street, city, state, postal, lat, lng,
-                               confidential=options.get("confidential", False))
+                writer.add(
+                    "services.csv",
+                    id=service_id,
+                    organization_id=org_id,
+                    name=full_name,
+                    status="active",
+                    description=description + " (Sample record for the demo, not a real service.)",
+                    assured_date="2026-11-01",
+                )
+                street = (
+                    f"{rng.randint(100, 4999)} {rng.choice(['Main', 'Oak', 'Park', 'Union', 'Liberty', 'Grand'])} St"
+                )
+                sal_id = place(
+                    writer,
+                    org_id,
+                    service_id,
+                    key,
+                    full_name,
+                    street,
+                    city,
+                    state,
+                    postal,
+                    lat,
+                    lng,
+                    confidential=options.get("confidential", False),
+                )
                 top = code.split(".")[0]
                 for category in (top, code, *options.get("extra", ())):
                     writer.category(service_id, category)
@@ -315,25 +504,50 @@ def build_sample(target: Path) -> int:
                     writer.attribute(service_id, "service", "medication", medication)
                 for payment in options.get("payment", ()):
                     writer.attribute(service_id, "service", "payment_accepted", payment)
-                for flag in ("walk_in", "same_day_induction", "telehealth", "accepting_new_patients",
-                             "accepts_moud_residents", "no_sobriety_requirement"):
+                for flag in (
+                    "walk_in",
+                    "same_day_induction",
+                    "telehealth",
+                    "accepting_new_patients",
+                    "accepts_moud_residents",
+                    "no_sobriety_requirement",
+                ):
                     if flag in options:
                         writer.attribute(service_id, "service", flag, "true" if options[flag] else "false")
-                writer.add("phones.csv", id=uid("phone", key), service_id=service_id,
-                           number=f"555-01{rng.randint(10, 99)}", type="voice", description="Sample number")
+                writer.add(
+                    "phones.csv",
+                    id=uid("phone", key),
+                    service_id=service_id,
+                    number=f"555-01{rng.randint(10, 99)}",
+                    type="voice",
+                    description="Sample number",
+                )
                 for language in options.get("languages", ()):
-                    writer.add("languages.csv", id=uid("language", key, language), service_id=service_id,
-                               code=language)
+                    writer.add("languages.csv", id=uid("language", key, language), service_id=service_id, code=language)
                 if "hours" in options:
                     byday, opens, closes, attending = options["hours"]
-                    writer.add("schedules.csv", id=uid("schedule", key), service_at_location_id=sal_id,
-                               freq="WEEKLY", byday=byday, opens_at=opens, closes_at=closes,
-                               attending_type=attending or "")
+                    writer.add(
+                        "schedules.csv",
+                        id=uid("schedule", key),
+                        service_at_location_id=sal_id,
+                        freq="WEEKLY",
+                        byday=byday,
+                        opens_at=opens,
+                        closes_at=closes,
+                        attending_type=attending or "",
+                    )
                 if "capacity" in options:
                     unit, available, maximum = options["capacity"]
-                    writer.add("service_capacity.csv", id=uid("capacity", key), service_id=service_id, unit=unit,
-                               available=str(rng.randint(0, available)), maximum=str(maximum),
-                               waitlist=str(rng.randint(0, 5)), updated="2026-11-20T09:00:00+00:00")
+                    writer.add(
+                        "service_capacity.csv",
+                        id=uid("capacity", key),
+                        service_id=service_id,
+                        unit=unit,
+                        available=str(rng.randint(0, available)),
+                        maximum=str(maximum),
+                        waitlist=str(rng.randint(0, 5)),
+                        updated="2026-11-20T09:00:00+00:00",
+                    )
                 count += 1
     writer.write(target)
     return count

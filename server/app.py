@@ -72,10 +72,12 @@ def create_app() -> Litestar:
             create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True),
         ],
         lifespan=[database_lifespan],
-        state=State({
-            "search_index": SearchIndex(settings.search_index_max_staleness),
-            "geocoder": Geocoder(settings),
-        }),
+        state=State(
+            {
+                "search_index": SearchIndex(settings.search_index_max_staleness),
+                "geocoder": Geocoder(settings),
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="Community Resource Directory",
             version="0.1.0",

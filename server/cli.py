@@ -44,7 +44,9 @@ def migrate() -> None:
 
 def _print_report(report) -> None:
     written = ", ".join(f"{count} {table}" for table, count in report.written.items() if count)
-    click.echo(f"Imported {report.package} (HSDS {report.hsds_version}) in {report.seconds:.1f} s: {written or 'nothing'}")
+    click.echo(
+        f"Imported {report.package} (HSDS {report.hsds_version}) in {report.seconds:.1f} s: {written or 'nothing'}"
+    )
     if report.geocoded:
         click.echo("Coordinates by precision: " + ", ".join(f"{k} {v}" for k, v in sorted(report.geocoded.items())))
     for problem in report.problems[:200]:
@@ -67,8 +69,12 @@ async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str
     with Progress(silent=quiet) as progress:
         try:
             report = await import_package(
-                package, geocoder=Geocoder(get_settings()), skip_invalid=skip_invalid,
-                sample_data=sample_data, data_source=source, progress=progress,
+                package,
+                geocoder=Geocoder(get_settings()),
+                skip_invalid=skip_invalid,
+                sample_data=sample_data,
+                data_source=source,
+                progress=progress,
             )
         except ImportFailed as failure:
             progress.__exit__(None, None, None)
@@ -81,7 +87,9 @@ async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str
     return 0
 
 
-@directory_group.command(name="import", help="Import an HSDS package: a CSV datapackage directory (3.0 or 1.x) or a JSON file.")
+@directory_group.command(
+    name="import", help="Import an HSDS package: a CSV datapackage directory (3.0 or 1.x) or a JSON file."
+)
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones.")
 @click.option("--sample-data", is_flag=True, help="Mark every organization as made-up demo data.")
@@ -104,7 +112,9 @@ async def _export(target: Path, export_format: str, include_confidential: bool) 
     click.echo(f"Exported {count} services to {target}")
 
 
-@directory_group.command(name="export", help="Export the directory as HSDS 3.0 (CSV datapackage directory or JSON file).")
+@directory_group.command(
+    name="export", help="Export the directory as HSDS 3.0 (CSV datapackage directory or JSON file)."
+)
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--format", "export_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--include-confidential", is_flag=True, help="Include addresses of confidential locations.")
@@ -123,8 +133,12 @@ def geocode_command(retry_centroids: bool) -> None:
 
     async def run() -> None:
         with Progress() as progress:
-            counts = await geocode_locations(Geocoder(get_settings()), retry_centroids=retry_centroids, progress=progress)
-        click.echo("Locations by precision: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none needed"))
+            counts = await geocode_locations(
+                Geocoder(get_settings()), retry_centroids=retry_centroids, progress=progress
+            )
+        click.echo(
+            "Locations by precision: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none needed")
+        )
 
     _run(run())
 
@@ -151,18 +165,29 @@ def seed_command(force: bool, quiet: bool) -> None:
     sys.exit(_run(_seed(force, quiet)))
 
 
-@directory_group.command(name="serve", help="Serve the app with uvicorn (HOST, PORT, DATABASE_URL from the environment).")
+@directory_group.command(
+    name="serve", help="Serve the app with uvicorn (HOST, PORT, DATABASE_URL from the environment)."
+)
 @click.option("--workers", default=1, show_default=True, help="Worker processes.")
 def serve_command(workers: int) -> None:
     """Run the web server."""
     import uvicorn
 
     settings = get_settings()
-    click.echo(f"Serving the resource directory on http://{settings.host}:{settings.port}/ "
-               f"(API: /api/services, OpenAPI: /schema, database: {'PostgreSQL' if settings.is_postgres else 'SQLite'})")
+    click.echo(
+        f"Serving the resource directory on http://{settings.host}:{settings.port}/ "
+        f"(API: /api/services, OpenAPI: /schema, database: {'PostgreSQL' if settings.is_postgres else 'SQLite'})"
+    )
     # No access log: query strings can hold a client's address (near=...).
-    uvicorn.run("server.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=workers, log_level="warning", access_log=False)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def main() -> None:

@@ -21,9 +21,7 @@ class Settings:
     """Runtime configuration; every field can be overridden by an environment variable."""
 
     database_url: str = field(
-        default_factory=lambda: _env(
-            "DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'directory.sqlite'}"
-        )
+        default_factory=lambda: _env("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'directory.sqlite'}")
     )
     """`sqlite:///path` (default, a file under var/) or `postgresql://...`."""
 
@@ -39,24 +37,16 @@ class Settings:
     geocoder_url: str = field(default_factory=lambda: _env("GEOCODER_URL", ""))
     """Base URL of a self-hosted geocoder, e.g. http://127.0.0.1:8080."""
 
-    geocoder_timeout: float = field(
-        default_factory=lambda: float(_env("GEOCODER_TIMEOUT", "3"))
-    )
+    geocoder_timeout: float = field(default_factory=lambda: float(_env("GEOCODER_TIMEOUT", "3")))
     """Seconds to wait for one geocoder answer before falling back to centroids."""
 
-    geocoder_min_delay: float = field(
-        default_factory=lambda: float(_env("GEOCODER_MIN_DELAY", "1"))
-    )
+    geocoder_min_delay: float = field(default_factory=lambda: float(_env("GEOCODER_MIN_DELAY", "1")))
     """Minimum seconds between geocoder calls (Nominatim's usage policy asks for 1)."""
 
-    geocoder_user_agent: str = field(
-        default_factory=lambda: _env("GEOCODER_USER_AGENT", "resource-directory/0.1")
-    )
+    geocoder_user_agent: str = field(default_factory=lambda: _env("GEOCODER_USER_AGENT", "resource-directory/0.1"))
     """User-Agent sent to the geocoder, as public geocoders require."""
 
-    search_index_max_staleness: float = field(
-        default_factory=lambda: float(_env("SEARCH_INDEX_MAX_STALENESS", "1.0"))
-    )
+    search_index_max_staleness: float = field(default_factory=lambda: float(_env("SEARCH_INDEX_MAX_STALENESS", "1.0")))
     """Seconds a server may answer from its search index before checking the database revision."""
 
     max_page_size: int = field(default_factory=lambda: int(_env("MAX_PAGE_SIZE", "100")))

@@ -27,13 +27,42 @@ SEED_DATA = PROJECT_ROOT / "seed_data"
 async def _reset_database() -> None:
     from directory.services.reference_data import install_reference_data
     from directory.tables import (
-        Accessibility, Address, Attribute, CostOption, DirectoryRevision, GeocodeCache, Language, Location,
-        Organization, Phone, Schedule, SearchDocument, Service, ServiceAtLocation, ServiceCapacity, TaxonomyTerm,
+        Accessibility,
+        Address,
+        Attribute,
+        CostOption,
+        DirectoryRevision,
+        GeocodeCache,
+        Language,
+        Location,
+        Organization,
+        Phone,
+        Schedule,
+        SearchDocument,
+        Service,
+        ServiceAtLocation,
+        ServiceCapacity,
+        TaxonomyTerm,
     )
 
-    for table in (Language, Phone, Schedule, Accessibility, CostOption, ServiceCapacity, Attribute, Address,
-                  ServiceAtLocation, SearchDocument, Service, Location, Organization, TaxonomyTerm, GeocodeCache,
-                  DirectoryRevision):
+    for table in (
+        Language,
+        Phone,
+        Schedule,
+        Accessibility,
+        CostOption,
+        ServiceCapacity,
+        Attribute,
+        Address,
+        ServiceAtLocation,
+        SearchDocument,
+        Service,
+        Location,
+        Organization,
+        TaxonomyTerm,
+        GeocodeCache,
+        DirectoryRevision,
+    ):
         await table.delete(force=True)
     await install_reference_data()
 

@@ -169,9 +169,7 @@ class Geocoder:
         if cached is not None:
             if cached["latitude"] is None:
                 return None
-            return GeocodePoint(
-                cached["latitude"], cached["longitude"], cached["precision"], cached["geocoder"]
-            )
+            return GeocodePoint(cached["latitude"], cached["longitude"], cached["precision"], cached["geocoder"])
         point = await self._online(text)
         cacheable = point is not None
         if point is None:
@@ -197,13 +195,17 @@ class Geocoder:
         return GeocodePoint(location.latitude, location.longitude, "address", self.name)
 
     async def _remember(self, key: str, point: GeocodePoint) -> None:
-        await GeocodeCache.insert(
-            GeocodeCache(
-                id=uuid.uuid4(),
-                query_key=key,
-                latitude=point.latitude,
-                longitude=point.longitude,
-                precision=point.precision,
-                geocoder=point.geocoder,
+        await (
+            GeocodeCache.insert(
+                GeocodeCache(
+                    id=uuid.uuid4(),
+                    query_key=key,
+                    latitude=point.latitude,
+                    longitude=point.longitude,
+                    precision=point.precision,
+                    geocoder=point.geocoder,
+                )
             )
-        ).on_conflict(action="DO NOTHING").run()
+            .on_conflict(action="DO NOTHING")
+            .run()
+        )

@@ -38,36 +38,146 @@ __all__ = ["CSV_COLUMNS", "export_csv_package", "export_json"]
 
 #: HSDS 3.0 CSV columns per file (service_capacity from 3.1, with `unit` flattened to a name).
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "organizations.csv": ("id", "name", "alternate_name", "description", "email", "website", "tax_status",
-                          "tax_id", "year_incorporated", "legal_status", "logo", "uri", "parent_organization_id"),
-    "services.csv": ("id", "organization_id", "program_id", "name", "alternate_name", "description", "url", "email",
-                     "status", "interpretation_services", "application_process", "fees_description", "wait_time",
-                     "fees", "accreditations", "eligibility_description", "minimum_age", "maximum_age",
-                     "assured_date", "assurer_email", "licenses", "alert", "last_modified"),
-    "locations.csv": ("id", "location_type", "url", "organization_id", "name", "alternate_name", "description",
-                      "transportation", "latitude", "longitude", "external_identifier", "external_identifier_type"),
-    "addresses.csv": ("id", "location_id", "attention", "address_1", "address_2", "city", "region",
-                      "state_province", "postal_code", "country", "address_type"),
+    "organizations.csv": (
+        "id",
+        "name",
+        "alternate_name",
+        "description",
+        "email",
+        "website",
+        "tax_status",
+        "tax_id",
+        "year_incorporated",
+        "legal_status",
+        "logo",
+        "uri",
+        "parent_organization_id",
+    ),
+    "services.csv": (
+        "id",
+        "organization_id",
+        "program_id",
+        "name",
+        "alternate_name",
+        "description",
+        "url",
+        "email",
+        "status",
+        "interpretation_services",
+        "application_process",
+        "fees_description",
+        "wait_time",
+        "fees",
+        "accreditations",
+        "eligibility_description",
+        "minimum_age",
+        "maximum_age",
+        "assured_date",
+        "assurer_email",
+        "licenses",
+        "alert",
+        "last_modified",
+    ),
+    "locations.csv": (
+        "id",
+        "location_type",
+        "url",
+        "organization_id",
+        "name",
+        "alternate_name",
+        "description",
+        "transportation",
+        "latitude",
+        "longitude",
+        "external_identifier",
+        "external_identifier_type",
+    ),
+    "addresses.csv": (
+        "id",
+        "location_id",
+        "attention",
+        "address_1",
+        "address_2",
+        "city",
+        "region",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+    ),
     "service_at_location.csv": ("id", "service_id", "location_id", "description"),
-    "phones.csv": ("id", "location_id", "service_id", "organization_id", "contact_id", "service_at_location_id",
-                   "number", "extension", "type", "description"),
-    "schedules.csv": ("id", "service_id", "location_id", "service_at_location_id", "valid_from", "valid_to",
-                      "dtstart", "timezone", "until", "count", "wkst", "freq", "interval", "byday", "byweekno",
-                      "bymonthday", "byyearday", "description", "opens_at", "closes_at", "schedule_link",
-                      "attending_type", "notes"),
+    "phones.csv": (
+        "id",
+        "location_id",
+        "service_id",
+        "organization_id",
+        "contact_id",
+        "service_at_location_id",
+        "number",
+        "extension",
+        "type",
+        "description",
+    ),
+    "schedules.csv": (
+        "id",
+        "service_id",
+        "location_id",
+        "service_at_location_id",
+        "valid_from",
+        "valid_to",
+        "dtstart",
+        "timezone",
+        "until",
+        "count",
+        "wkst",
+        "freq",
+        "interval",
+        "byday",
+        "byweekno",
+        "bymonthday",
+        "byyearday",
+        "description",
+        "opens_at",
+        "closes_at",
+        "schedule_link",
+        "attending_type",
+        "notes",
+    ),
     "languages.csv": ("id", "service_id", "location_id", "phone_id", "name", "code", "note"),
-    "cost_options.csv": ("id", "service_id", "valid_from", "valid_to", "option", "currency", "amount",
-                         "amount_description"),
+    "cost_options.csv": (
+        "id",
+        "service_id",
+        "valid_from",
+        "valid_to",
+        "option",
+        "currency",
+        "amount",
+        "amount_description",
+    ),
     "accessibility.csv": ("id", "location_id", "description", "details", "url"),
-    "taxonomy_terms.csv": ("id", "code", "name", "description", "parent_id", "taxonomy", "language",
-                           "taxonomy_id", "term_uri"),
+    "taxonomy_terms.csv": (
+        "id",
+        "code",
+        "name",
+        "description",
+        "parent_id",
+        "taxonomy",
+        "language",
+        "taxonomy_id",
+        "term_uri",
+    ),
     "attributes.csv": ("id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"),
-    "service_capacity.csv": ("id", "service_id", "unit", "available", "maximum", "waitlist", "description",
-                             "updated"),
+    "service_capacity.csv": ("id", "service_id", "unit", "available", "maximum", "waitlist", "description", "updated"),
 }
 
-RENAMES = {"organization": "organization_id", "service": "service_id", "location": "location_id",
-           "service_at_location": "service_at_location_id", "phone": "phone_id", "taxonomy_term": "taxonomy_term_id"}
+RENAMES = {
+    "organization": "organization_id",
+    "service": "service_id",
+    "location": "location_id",
+    "service_at_location": "service_at_location_id",
+    "phone": "phone_id",
+    "taxonomy_term": "taxonomy_term_id",
+}
 
 
 def _cell(value: Any) -> str:
@@ -86,7 +196,9 @@ def _renamed(row: dict) -> dict:
     return {RENAMES.get(k, k): v for k, v in row.items()}
 
 
-async def export_csv_package(target: Path, *, include_confidential: bool = False, progress: Progress | None = None) -> int:
+async def export_csv_package(
+    target: Path, *, include_confidential: bool = False, progress: Progress | None = None
+) -> int:
     """Write an HSDS 3.0 CSV datapackage into `target`; returns the number of services."""
     progress = progress or Progress.silent()
     target.mkdir(parents=True, exist_ok=True)
@@ -98,7 +210,10 @@ async def export_csv_package(target: Path, *, include_confidential: bool = False
         "organizations.csv": [_renamed(r) for r in organizations],
         "services.csv": [_renamed(r) for r in services],
         "locations.csv": [
-            {**_renamed(r), **({"latitude": None, "longitude": None, "transportation": None} if str(r["id"]) in hidden else {})}
+            {
+                **_renamed(r),
+                **({"latitude": None, "longitude": None, "transportation": None} if str(r["id"]) in hidden else {}),
+            }
             for r in await Location.select()
         ],
         "addresses.csv": [_renamed(r) for r in await Address.select() if str(r["location"]) not in hidden],
@@ -135,16 +250,37 @@ def _typed_attributes(services: list[dict], organizations: list[dict], confident
 
     def add(link_id: Any, entity: str, code: str, value: str) -> None:
         link = uuid.UUID(str(link_id))
-        rows.append({"id": str(uuid.uuid5(link, f"{code}:{value}")), "link_id": str(link), "link_entity": entity,
-                     "taxonomy_term_id": str(attribute_term_id(code)), "value": value})
+        rows.append(
+            {
+                "id": str(uuid.uuid5(link, f"{code}:{value}")),
+                "link_id": str(link),
+                "link_entity": entity,
+                "taxonomy_term_id": str(attribute_term_id(code)),
+                "value": value,
+            }
+        )
 
     for service in services:
-        for medication in msgspec.json.decode(service["medications"]) if isinstance(service["medications"], str) else service["medications"] or []:
+        for medication in (
+            msgspec.json.decode(service["medications"])
+            if isinstance(service["medications"], str)
+            else service["medications"] or []
+        ):
             add(service["id"], "service", "medication", medication)
-        for payment in msgspec.json.decode(service["payment_accepted"]) if isinstance(service["payment_accepted"], str) else service["payment_accepted"] or []:
+        for payment in (
+            msgspec.json.decode(service["payment_accepted"])
+            if isinstance(service["payment_accepted"], str)
+            else service["payment_accepted"] or []
+        ):
             add(service["id"], "service", "payment_accepted", payment)
-        for code in ("accepting_new_patients", "same_day_induction", "telehealth", "walk_in",
-                     "accepts_moud_residents", "no_sobriety_requirement"):
+        for code in (
+            "accepting_new_patients",
+            "same_day_induction",
+            "telehealth",
+            "walk_in",
+            "accepts_moud_residents",
+            "no_sobriety_requirement",
+        ):
             if service[code] is not None:
                 add(service["id"], "service", code, "true" if service[code] else "false")
     for organization in organizations:
@@ -164,9 +300,14 @@ def _descriptor() -> dict:
         "profile": "tabular-data-package",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "resources": [
-            {"name": file_name.removesuffix(".csv"), "path": file_name, "format": "csv", "mediatype": "text/csv",
-             "profile": "tabular-data-resource",
-             "schema": {"fields": [{"name": c, "type": "string"} for c in columns], "primaryKey": "id"}}
+            {
+                "name": file_name.removesuffix(".csv"),
+                "path": file_name,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "profile": "tabular-data-resource",
+                "schema": {"fields": [{"name": c, "type": "string"} for c in columns], "primaryKey": "id"},
+            }
             for file_name, columns in CSV_COLUMNS.items()
         ],
     }

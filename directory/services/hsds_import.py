@@ -252,8 +252,14 @@ class _Importer:
     @staticmethod
     def _payment(value: str) -> str:
         key = re.sub(r"[^a-z]+", "_", value.casefold()).strip("_")
-        aliases = {"private": "private_insurance", "insurance": "private_insurance", "cash": "self_pay",
-                   "sliding_fee": "sliding_scale", "sliding_fee_scale": "sliding_scale", "no_fee": "free"}
+        aliases = {
+            "private": "private_insurance",
+            "insurance": "private_insurance",
+            "cash": "self_pay",
+            "sliding_fee": "sliding_scale",
+            "sliding_fee_scale": "sliding_scale",
+            "no_fee": "free",
+        }
         return aliases.get(key, key)
 
     def location(self, row: dict) -> dict:
@@ -426,8 +432,12 @@ class _Importer:
     @staticmethod
     def _link_table(row: dict) -> str:
         entity = (row.get("link_entity") or "service").casefold()
-        return {"service": "services", "organization": "organizations", "location": "locations",
-                "service_at_location": "service_at_location"}.get(entity, entity)
+        return {
+            "service": "services",
+            "organization": "organizations",
+            "location": "locations",
+            "service_at_location": "service_at_location",
+        }.get(entity, entity)
 
     def _apply_sud_attribute(self, term_id: uuid.UUID, link_id: uuid.UUID, value: Any) -> bool:
         """Typed SUD-care attributes become columns; returns True when the row was one of them."""
@@ -436,8 +446,11 @@ class _Importer:
             return False
         text = str(value or "").strip()
         entity = ATTRIBUTE_TERMS[code][0]
-        extras = {"service": self.service_extras, "location": self.location_extras,
-                  "organization": self.organization_extras}[entity].setdefault(link_id, {})
+        extras = {
+            "service": self.service_extras,
+            "location": self.location_extras,
+            "organization": self.organization_extras,
+        }[entity].setdefault(link_id, {})
         if code == "medication":
             if text.casefold() not in MEDICATIONS:
                 raise RowError(f"medication must be one of {', '.join(MEDICATIONS)}, got {text!r}")
@@ -474,8 +487,11 @@ class _Importer:
         self._merge_extras()
 
     def _merge_extras(self) -> None:
-        for target, extras in ((Service, self.service_extras), (Location, self.location_extras),
-                               (Organization, self.organization_extras)):
+        for target, extras in (
+            (Service, self.service_extras),
+            (Location, self.location_extras),
+            (Organization, self.organization_extras),
+        ):
             for row in self.rows.get(target, []):
                 for column, value in extras.get(row["id"], {}).items():
                     row[column] = sorted(value) if isinstance(value, set) else value
@@ -537,19 +553,27 @@ async def _check_references(importer: _Importer) -> None:
                 wanted.setdefault(referenced, set()).add(value)
     in_database = {table: await _existing_ids(table, ids) for table, ids in wanted.items()}
     # A service_at_location the package drops from a service it re-imports will be deleted.
-    in_database[ServiceAtLocation] = in_database.get(ServiceAtLocation, set()) - await _stale_service_at_locations(importer)
+    in_database[ServiceAtLocation] = in_database.get(ServiceAtLocation, set()) - await _stale_service_at_locations(
+        importer
+    )
     for table, column, referenced in REFERENCES:
         kept = []
         for row in importer.rows.get(table, []):
             value = row.get(column)
-            if value is None or value in package_ids.get(referenced, set()) or value in in_database.get(referenced, set()):
+            if (
+                value is None
+                or value in package_ids.get(referenced, set())
+                or value in in_database.get(referenced, set())
+            ):
                 kept.append(row)
             else:
-                importer.report.problems.append(ImportProblem(
-                    row["_origin"],
-                    f"{table._meta.tablename}: '{column}' refers to a {referenced._meta.tablename} "
-                    f"that is neither in the package nor in the directory",
-                ))
+                importer.report.problems.append(
+                    ImportProblem(
+                        row["_origin"],
+                        f"{table._meta.tablename}: '{column}' refers to a {referenced._meta.tablename} "
+                        f"that is neither in the package nor in the directory",
+                    )
+                )
         importer.rows[table] = kept
 
 
@@ -578,13 +602,19 @@ def _fill_coordinates(importer: _Importer, progress: Progress) -> None:
 async def _upgrade_with_geocoder(importer: _Importer, geocoder: Geocoder, progress: Progress) -> None:
     """Ask the configured geocoder for street-level coordinates of locations that only have centroids."""
     addresses = {a["location"]: a for a in importer.rows.get(Address, [])}
-    pending = [loc for loc in importer.rows.get(Location, [])
-               if loc["geocode_precision"] in (None, "zip", "city") and loc["id"] in addresses]
+    pending = [
+        loc
+        for loc in importer.rows.get(Location, [])
+        if loc["geocode_precision"] in (None, "zip", "city") and loc["id"] in addresses
+    ]
     task = progress.task(f"Geocoding with {geocoder.name}", total=len(pending))
     for location in pending:
         address = addresses[location["id"]]
-        text = ", ".join(p for p in (address["address_1"], address["city"],
-                                     f"{address['state_province']} {address['postal_code']}") if p)
+        text = ", ".join(
+            p
+            for p in (address["address_1"], address["city"], f"{address['state_province']} {address['postal_code']}")
+            if p
+        )
         point = await geocoder.geocode(text)
         if point is not None and point.precision == "address":
             before = location["geocode_precision"] or "none"
@@ -606,8 +636,10 @@ async def _upsert(table: type[Table], rows: list[dict], progress: Progress) -> N
     task = progress.task(f"Writing {table._meta.tablename}", total=len(rows))
     update = [c for c in columns if not c._meta.primary_key]
     for chunk in _chunks(rows, chunk_size):
-        instances = [table(_ignore_missing=True, **{name: r.get(name, default) for name, default in defaults.items()})
-                     for r in chunk]
+        instances = [
+            table(_ignore_missing=True, **{name: r.get(name, default) for name, default in defaults.items()})
+            for r in chunk
+        ]
         query = table.insert(*instances)
         if update:
             query = query.on_conflict(target=table._meta.primary_key, action="DO UPDATE", values=update)
@@ -667,8 +699,21 @@ async def _delete_replaced_children(importer: _Importer) -> None:
             await ServiceAtLocation.delete().where(ServiceAtLocation.id.is_in(stale))
 
 
-WRITE_ORDER = (Organization, TaxonomyTerm, Service, Location, Address, ServiceAtLocation, Phone, Schedule,
-               Language, CostOption, Accessibility, ServiceCapacity, Attribute)
+WRITE_ORDER = (
+    Organization,
+    TaxonomyTerm,
+    Service,
+    Location,
+    Address,
+    ServiceAtLocation,
+    Phone,
+    Schedule,
+    Language,
+    CostOption,
+    Accessibility,
+    ServiceCapacity,
+    Attribute,
+)
 
 
 async def import_package(
@@ -701,8 +746,11 @@ async def import_package(
         await _upgrade_with_geocoder(importer, geocoder, progress)
 
     engine = Organization._meta.db
-    transaction = (engine.transaction(transaction_type=TransactionType.immediate)
-                   if isinstance(engine, SQLiteEngine) else engine.transaction())
+    transaction = (
+        engine.transaction(transaction_type=TransactionType.immediate)
+        if isinstance(engine, SQLiteEngine)
+        else engine.transaction()
+    )
     async with transaction:
         await _delete_replaced_children(importer)
         for table in WRITE_ORDER:
@@ -730,7 +778,12 @@ async def _services_touched_by_locations(importer: _Importer) -> list[uuid.UUID]
 def attribute_taxonomy_rows() -> list[dict[str, Any]]:
     """HSDS taxonomy_term rows describing the SUD-care attributes (for export)."""
     return [
-        {"id": str(attribute_term_id(code)), "code": code, "name": code.replace("_", " "),
-         "description": description, "taxonomy": ATTRIBUTE_TAXONOMY_NAME}
+        {
+            "id": str(attribute_term_id(code)),
+            "code": code,
+            "name": code.replace("_", " "),
+            "description": description,
+            "taxonomy": ATTRIBUTE_TAXONOMY_NAME,
+        }
         for code, (_entity, description) in ATTRIBUTE_TERMS.items()
     ]

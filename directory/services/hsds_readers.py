@@ -80,8 +80,12 @@ def read_package(path: Path) -> Package:
     """Read a CSV datapackage directory (HSDS 3.0 or 1.x/2.x) or a JSON file of HSDS 3.0 objects."""
     path = Path(path)
     if path.is_dir():
-        legacy_files = ("physical_addresses.csv", "services_at_location.csv", "services_taxonomy.csv",
-                        "regular_schedules.csv")
+        legacy_files = (
+            "physical_addresses.csv",
+            "services_at_location.csv",
+            "services_taxonomy.csv",
+            "regular_schedules.csv",
+        )
         if any((path / name).exists() for name in legacy_files):
             return _read_legacy_csv(path)
         return _read_csv(path)
@@ -170,7 +174,9 @@ def _read_legacy_csv(directory: Path) -> Package:
         row.pop("department", None)
         phone = package.add("phones", row, origin)
         if language:
-            package.add("languages", {"id": f"phone-{phone.get('id')}", "phone_id": phone.get("id"), "name": language}, origin)
+            package.add(
+                "languages", {"id": f"phone-{phone.get('id')}", "phone_id": phone.get("id"), "name": language}, origin
+            )
     for origin, row in rows("regular_schedules.csv"):
         weekday = row.pop("weekday", "")
         row["freq"] = "WEEKLY"
@@ -188,15 +194,25 @@ def _read_legacy_csv(directory: Path) -> Package:
     for origin, row in rows("taxonomy.csv"):
         package.add(
             "taxonomy_terms",
-            {"id": row.get("id"), "name": row.get("name"), "parent_id": row.get("parent_id"),
-             "taxonomy": row.get("vocabulary"), "description": row.get("name")},
+            {
+                "id": row.get("id"),
+                "name": row.get("name"),
+                "parent_id": row.get("parent_id"),
+                "taxonomy": row.get("vocabulary"),
+                "description": row.get("name"),
+            },
             origin,
         )
     for origin, row in rows("services_taxonomy.csv"):
         package.add(
             "attributes",
-            {"id": row.get("id"), "link_id": row.get("service_id"), "link_entity": "service",
-             "taxonomy_term_id": row.get("taxonomy_id"), "value": row.get("taxonomy_detail")},
+            {
+                "id": row.get("id"),
+                "link_id": row.get("service_id"),
+                "link_entity": "service",
+                "taxonomy_term_id": row.get("taxonomy_id"),
+                "value": row.get("taxonomy_detail"),
+            },
             origin,
         )
     # Eligibility and payments were tables of their own before 3.0.
@@ -264,8 +280,12 @@ def _flatten_attribute(package: Package, attribute: dict[str, Any], link_id: Any
         package.add("taxonomy_terms", _scalars(term), origin)
     package.add(
         "attributes",
-        {**_scalars(attribute), "link_id": link_id, "link_entity": entity,
-         "taxonomy_term_id": attribute.get("taxonomy_term_id") or (term or {}).get("id")},
+        {
+            **_scalars(attribute),
+            "link_id": link_id,
+            "link_entity": entity,
+            "taxonomy_term_id": attribute.get("taxonomy_term_id") or (term or {}).get("id"),
+        },
         origin,
     )
 
@@ -296,8 +316,13 @@ def _flatten_service(package: Package, service: dict[str, Any], origin: Origin) 
     if isinstance(organization, dict) and not row.get("organization_id"):
         row["organization_id"] = organization.get("id")
     package.add("services", row, origin)
-    for key, table in (("phones", "phones"), ("schedules", "schedules"), ("languages", "languages"),
-                       ("cost_options", "cost_options"), ("capacities", "service_capacity")):
+    for key, table in (
+        ("phones", "phones"),
+        ("schedules", "schedules"),
+        ("languages", "languages"),
+        ("cost_options", "cost_options"),
+        ("capacities", "service_capacity"),
+    ):
         for child in service.get(key) or []:
             package.add(table, {**_scalars(child), "service_id": service_id, **_unit(child)}, origin)
     for attribute in service.get("attributes") or []:

@@ -12,8 +12,9 @@ from directory.tables import Address, Location, ServiceAtLocation
 __all__ = ["geocode_locations"]
 
 
-async def geocode_locations(geocoder: Geocoder, *, retry_centroids: bool = False,
-                            progress: Progress | None = None) -> dict[str, int]:
+async def geocode_locations(
+    geocoder: Geocoder, *, retry_centroids: bool = False, progress: Progress | None = None
+) -> dict[str, int]:
     """Geocode locations lacking coordinates (or with only centroids); returns counts by precision."""
     progress = progress or Progress.silent()
     query = Location.select(Location.id, Location.geocode_precision)
@@ -26,20 +27,33 @@ async def geocode_locations(geocoder: Geocoder, *, retry_centroids: bool = False
     changed: list[uuid.UUID] = []
     task = progress.task(f"Geocoding ({geocoder.name})", total=len(locations))
     for location in locations:
-        address = await Address.select().where(Address.location == location["id"]).order_by(Address.address_type).first()
+        address = (
+            await Address.select().where(Address.location == location["id"]).order_by(Address.address_type).first()
+        )
         point = None
         if address is not None:
             text = f"{address['address_1']}, {address['city']}, {address['state_province']} {address['postal_code']}"
             point = await geocoder.geocode(text)
-            point = point or zip_centroid(address["postal_code"]) or city_centroid(address["city"], address["state_province"])
+            point = (
+                point
+                or zip_centroid(address["postal_code"])
+                or city_centroid(address["city"], address["state_province"])
+            )
         if point is not None and point.precision != location["geocode_precision"]:
-            await Location.update({Location.latitude: point.latitude, Location.longitude: point.longitude,
-                                   Location.geocode_precision: point.precision}).where(Location.id == location["id"])
+            await Location.update(
+                {
+                    Location.latitude: point.latitude,
+                    Location.longitude: point.longitude,
+                    Location.geocode_precision: point.precision,
+                }
+            ).where(Location.id == location["id"])
             changed.append(location["id"])
         precision = point.precision if point else "none"
         counts[precision] = counts.get(precision, 0) + 1
         task.advance()
     if changed:
-        services = await ServiceAtLocation.select(ServiceAtLocation.service).where(ServiceAtLocation.location.is_in(changed))
+        services = await ServiceAtLocation.select(ServiceAtLocation.service).where(
+            ServiceAtLocation.location.is_in(changed)
+        )
         await refresh_search_documents(sorted({uuid.UUID(str(r["service"])) for r in services}), progress=progress)
     return counts

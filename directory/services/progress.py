@@ -29,9 +29,16 @@ class Progress(AbstractContextManager["Progress"]):
     """A set of progress bars on stderr, or nothing when silent (tests, the web server)."""
 
     def __init__(self, *, silent: bool = False) -> None:
-        self._bar = None if silent else RichProgress(
-            TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True),
+        self._bar = (
+            None
+            if silent
+            else RichProgress(
+                TextColumn("{task.description:<32}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
         )
 
     @classmethod
@@ -50,7 +57,8 @@ class Progress(AbstractContextManager["Progress"]):
             self._bar.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         if self._bar is not None:
             self._bar.stop()

@@ -78,23 +78,44 @@ async def _grouped(table, column: str, ids: list) -> dict[uuid.UUID, list[dict]]
 def taxonomy_term_out(row: dict) -> TaxonomyTermOut:
     """An HSDS taxonomy_term from its table row."""
     return TaxonomyTermOut(
-        id=str(row["id"]), name=row["name"], description=row["description"] or row["name"],
-        code=row["code"], parent_id=_str(row["parent_id"]), taxonomy=row["taxonomy"],
-        language=row["language"], term_uri=row["term_uri"],
+        id=str(row["id"]),
+        name=row["name"],
+        description=row["description"] or row["name"],
+        code=row["code"],
+        parent_id=_str(row["parent_id"]),
+        taxonomy=row["taxonomy"],
+        language=row["language"],
+        term_uri=row["term_uri"],
     )
 
 
 def _phone(row: dict) -> PhoneOut:
-    return PhoneOut(id=str(row["id"]), number=row["number"], extension=_extension(row["extension"]),
-                    type=row["type"], description=row["description"])
+    return PhoneOut(
+        id=str(row["id"]),
+        number=row["number"],
+        extension=_extension(row["extension"]),
+        type=row["type"],
+        description=row["description"],
+    )
 
 
 def _schedule(row: dict) -> ScheduleOut:
     return ScheduleOut(
-        id=str(row["id"]), freq=row["freq"], interval=row["interval"], byday=row["byday"],
-        bymonthday=row["bymonthday"], wkst=row["wkst"], opens_at=row["opens_at"], closes_at=row["closes_at"],
-        valid_from=row["valid_from"], valid_to=row["valid_to"], dtstart=row["dtstart"], until=row["until"],
-        description=row["description"], attending_type=row["attending_type"], notes=row["notes"],
+        id=str(row["id"]),
+        freq=row["freq"],
+        interval=row["interval"],
+        byday=row["byday"],
+        bymonthday=row["bymonthday"],
+        wkst=row["wkst"],
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
+        dtstart=row["dtstart"],
+        until=row["until"],
+        description=row["description"],
+        attending_type=row["attending_type"],
+        notes=row["notes"],
     )
 
 
@@ -105,20 +126,29 @@ def _language(row: dict) -> LanguageOut:
 def _attribute(row: dict, terms: dict[uuid.UUID, dict]) -> AttributeOut:
     term = terms.get(_uuid(row["taxonomy_term"]))
     return AttributeOut(
-        id=str(row["id"]), taxonomy_term_id=str(row["taxonomy_term"]), link_id=str(row["link_id"]),
-        link_type=row["link_type"], link_entity=row["link_entity"], value=row["value"],
+        id=str(row["id"]),
+        taxonomy_term_id=str(row["taxonomy_term"]),
+        link_id=str(row["link_id"]),
+        link_type=row["link_type"],
+        link_entity=row["link_entity"],
+        value=row["value"],
         taxonomy_term=taxonomy_term_out(term) if term else None,
     )
 
 
-def _typed_attribute(link_id: uuid.UUID, entity: str, code: str, value: str,
-                     terms: dict[uuid.UUID, dict]) -> AttributeOut:
+def _typed_attribute(
+    link_id: uuid.UUID, entity: str, code: str, value: str, terms: dict[uuid.UUID, dict]
+) -> AttributeOut:
     """An HSDS attribute carrying one of this directory's typed SUD-care fields."""
     term_uuid = attribute_term_id(code)
     term = terms.get(term_uuid)
     return AttributeOut(
-        id=str(uuid.uuid5(link_id, f"{code}:{value}")), taxonomy_term_id=str(term_uuid), link_id=str(link_id),
-        link_entity=entity, value=value, taxonomy_term=taxonomy_term_out(term) if term else None,
+        id=str(uuid.uuid5(link_id, f"{code}:{value}")),
+        taxonomy_term_id=str(term_uuid),
+        link_id=str(link_id),
+        link_entity=entity,
+        value=value,
+        taxonomy_term=taxonomy_term_out(term) if term else None,
     )
 
 
@@ -128,12 +158,20 @@ def _service_attributes(service: dict, terms: dict[uuid.UUID, dict]) -> list[Att
     for code in ("medications", "payment_accepted"):
         values = service[code]
         for value in msgspec.json.decode(values) if isinstance(values, str) else values or []:
-            out.append(_typed_attribute(service_id, "service", "medication" if code == "medications" else code, value, terms))
-    for code in ("accepting_new_patients", "same_day_induction", "telehealth", "walk_in",
-                 "accepts_moud_residents", "no_sobriety_requirement"):
-        if service[code] is not None and (service[code] or code in ("accepting_new_patients",
-                                                                     "accepts_moud_residents",
-                                                                     "no_sobriety_requirement")):
+            out.append(
+                _typed_attribute(service_id, "service", "medication" if code == "medications" else code, value, terms)
+            )
+    for code in (
+        "accepting_new_patients",
+        "same_day_induction",
+        "telehealth",
+        "walk_in",
+        "accepts_moud_residents",
+        "no_sobriety_requirement",
+    ):
+        if service[code] is not None and (
+            service[code] or code in ("accepting_new_patients", "accepts_moud_residents", "no_sobriety_requirement")
+        ):
             out.append(_typed_attribute(service_id, "service", code, "true" if service[code] else "false", terms))
     return out
 
@@ -159,18 +197,30 @@ async def load_organizations(ids: list[uuid.UUID], terms: dict | None = None) ->
         if row["data_source"]:
             extra.append(_typed_attribute(organization_id, "organization", "data_source", row["data_source"], terms))
         out[organization_id] = OrganizationOut(
-            id=str(row["id"]), name=row["name"], description=row["description"] or row["name"],
-            alternate_name=row["alternate_name"], email=row["email"], website=row["website"],
-            tax_status=row["tax_status"], tax_id=row["tax_id"], year_incorporated=row["year_incorporated"],
-            legal_status=row["legal_status"], logo=row["logo"], uri=row["uri"],
+            id=str(row["id"]),
+            name=row["name"],
+            description=row["description"] or row["name"],
+            alternate_name=row["alternate_name"],
+            email=row["email"],
+            website=row["website"],
+            tax_status=row["tax_status"],
+            tax_id=row["tax_id"],
+            year_incorporated=row["year_incorporated"],
+            legal_status=row["legal_status"],
+            logo=row["logo"],
+            uri=row["uri"],
             parent_organization_id=_str(row["parent_organization_id"]),
-            phones=[_phone(p) for p in phones.get(organization_id, []) if p["service"] is None and p["location"] is None],
+            phones=[
+                _phone(p) for p in phones.get(organization_id, []) if p["service"] is None and p["location"] is None
+            ],
             attributes=[_attribute(a, terms) for a in attributes.get(organization_id, [])] + extra,
         )
     return out
 
 
-async def load_locations(ids: list[uuid.UUID], *, show_confidential: bool, terms: dict | None = None) -> dict[uuid.UUID, LocationOut]:
+async def load_locations(
+    ids: list[uuid.UUID], *, show_confidential: bool, terms: dict | None = None
+) -> dict[uuid.UUID, LocationOut]:
     """HSDS locations by id; confidential ones without address or coordinates unless allowed."""
     terms = terms if terms is not None else await _terms()
     rows: list[dict] = []
@@ -186,25 +236,47 @@ async def load_locations(ids: list[uuid.UUID], *, show_confidential: bool, terms
     for row in rows:
         location_id = _uuid(row["id"])
         hidden = row["is_confidential"] and not show_confidential
-        extra = [_typed_attribute(location_id, "location", "confidential_location", "true", terms)] if row["is_confidential"] else []
+        extra = (
+            [_typed_attribute(location_id, "location", "confidential_location", "true", terms)]
+            if row["is_confidential"]
+            else []
+        )
         out[location_id] = LocationOut(
-            id=str(row["id"]), location_type=row["location_type"], name=row["name"],
-            alternate_name=row["alternate_name"], description=row["description"],
-            transportation=None if hidden else row["transportation"], url=row["url"],
-            latitude=None if hidden else row["latitude"], longitude=None if hidden else row["longitude"],
-            external_identifier=row["external_identifier"], external_identifier_type=row["external_identifier_type"],
-            addresses=[] if hidden else [
-                AddressOut(id=str(a["id"]), address_1=a["address_1"], city=a["city"],
-                           state_province=a["state_province"], postal_code=a["postal_code"], country=a["country"],
-                           address_type=a["address_type"], attention=a["attention"], address_2=a["address_2"],
-                           region=a["region"])
+            id=str(row["id"]),
+            location_type=row["location_type"],
+            name=row["name"],
+            alternate_name=row["alternate_name"],
+            description=row["description"],
+            transportation=None if hidden else row["transportation"],
+            url=row["url"],
+            latitude=None if hidden else row["latitude"],
+            longitude=None if hidden else row["longitude"],
+            external_identifier=row["external_identifier"],
+            external_identifier_type=row["external_identifier_type"],
+            addresses=[]
+            if hidden
+            else [
+                AddressOut(
+                    id=str(a["id"]),
+                    address_1=a["address_1"],
+                    city=a["city"],
+                    state_province=a["state_province"],
+                    postal_code=a["postal_code"],
+                    country=a["country"],
+                    address_type=a["address_type"],
+                    attention=a["attention"],
+                    address_2=a["address_2"],
+                    region=a["region"],
+                )
                 for a in addresses.get(location_id, [])
             ],
             phones=[_phone(p) for p in phones.get(location_id, []) if p["service"] is None],
             schedules=[_schedule(s) for s in schedules.get(location_id, []) if s["service"] is None],
             languages=[_language(lang) for lang in languages.get(location_id, []) if lang["service"] is None],
-            accessibility=[AccessibilityOut(id=str(a["id"]), description=a["description"], details=a["details"],
-                                            url=a["url"]) for a in accessibility.get(location_id, [])],
+            accessibility=[
+                AccessibilityOut(id=str(a["id"]), description=a["description"], details=a["details"], url=a["url"])
+                for a in accessibility.get(location_id, [])
+            ],
             attributes=[_attribute(a, terms) for a in attributes.get(location_id, [])] + extra,
         )
     return out
@@ -221,8 +293,11 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
     organizations = await load_organizations(list({_uuid(r["organization"]) for r in rows.values()}), terms)
     sals = await _grouped(ServiceAtLocation, "service", service_ids)
     sal_ids = [_uuid(s["id"]) for group in sals.values() for s in group]
-    locations = await load_locations(list({_uuid(s["location"]) for group in sals.values() for s in group}),
-                                     show_confidential=show_confidential, terms=terms)
+    locations = await load_locations(
+        list({_uuid(s["location"]) for group in sals.values() for s in group}),
+        show_confidential=show_confidential,
+        terms=terms,
+    )
     phones = await _grouped(Phone, "service", service_ids)
     sal_phones = await _grouped(Phone, "service_at_location", sal_ids)
     schedules = await _grouped(Schedule, "service", service_ids)
@@ -236,38 +311,71 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
         row = rows.get(service_id)
         if row is None:
             continue
-        out.append(ServiceOut(
-            id=str(row["id"]), name=row["name"], status=row["status"], organization_id=str(row["organization"]),
-            alternate_name=row["alternate_name"], description=row["description"], url=row["url"],
-            email=row["email"], interpretation_services=row["interpretation_services"],
-            application_process=row["application_process"], fees_description=row["fees_description"],
-            wait_time=row["wait_time"], accreditations=row["accreditations"],
-            eligibility_description=row["eligibility_description"], minimum_age=row["minimum_age"],
-            maximum_age=row["maximum_age"], assured_date=row["assured_date"], assurer_email=row["assurer_email"],
-            licenses=row["licenses"], alert=row["alert"], last_modified=row["last_modified"],
-            phones=[_phone(p) for p in phones.get(service_id, []) if p["service_at_location"] is None],
-            schedules=[_schedule(s) for s in schedules.get(service_id, []) if s["service_at_location"] is None],
-            service_at_locations=[
-                ServiceAtLocationOut(
-                    id=str(s["id"]), service_id=str(service_id), location_id=str(s["location"]),
-                    description=s["description"],
-                    phones=[_phone(p) for p in sal_phones.get(_uuid(s["id"]), [])],
-                    schedules=[_schedule(x) for x in sal_schedules.get(_uuid(s["id"]), [])],
-                    location=locations.get(_uuid(s["location"])),
-                )
-                for s in sals.get(service_id, [])
-            ],
-            languages=[_language(lang) for lang in languages.get(service_id, [])],
-            organization=organizations.get(_uuid(row["organization"])),
-            cost_options=[CostOptionOut(id=str(c["id"]), option=c["option"], currency=c["currency"],
-                                        amount=c["amount"], amount_description=c["amount_description"],
-                                        valid_from=c["valid_from"], valid_to=c["valid_to"])
-                          for c in cost_options.get(service_id, [])],
-            attributes=[_attribute(a, terms) for a in attributes.get(service_id, [])]
-            + _service_attributes(row, terms),
-            capacities=[ServiceCapacityOut(id=str(c["id"]), unit=c["unit"], available=c["available"],
-                                           maximum=c["maximum"], waitlist=c["waitlist"], description=c["description"],
-                                           updated=c["updated"].isoformat() if c["updated"] else None)
-                        for c in capacities.get(service_id, [])],
-        ))
+        out.append(
+            ServiceOut(
+                id=str(row["id"]),
+                name=row["name"],
+                status=row["status"],
+                organization_id=str(row["organization"]),
+                alternate_name=row["alternate_name"],
+                description=row["description"],
+                url=row["url"],
+                email=row["email"],
+                interpretation_services=row["interpretation_services"],
+                application_process=row["application_process"],
+                fees_description=row["fees_description"],
+                wait_time=row["wait_time"],
+                accreditations=row["accreditations"],
+                eligibility_description=row["eligibility_description"],
+                minimum_age=row["minimum_age"],
+                maximum_age=row["maximum_age"],
+                assured_date=row["assured_date"],
+                assurer_email=row["assurer_email"],
+                licenses=row["licenses"],
+                alert=row["alert"],
+                last_modified=row["last_modified"],
+                phones=[_phone(p) for p in phones.get(service_id, []) if p["service_at_location"] is None],
+                schedules=[_schedule(s) for s in schedules.get(service_id, []) if s["service_at_location"] is None],
+                service_at_locations=[
+                    ServiceAtLocationOut(
+                        id=str(s["id"]),
+                        service_id=str(service_id),
+                        location_id=str(s["location"]),
+                        description=s["description"],
+                        phones=[_phone(p) for p in sal_phones.get(_uuid(s["id"]), [])],
+                        schedules=[_schedule(x) for x in sal_schedules.get(_uuid(s["id"]), [])],
+                        location=locations.get(_uuid(s["location"])),
+                    )
+                    for s in sals.get(service_id, [])
+                ],
+                languages=[_language(lang) for lang in languages.get(service_id, [])],
+                organization=organizations.get(_uuid(row["organization"])),
+                cost_options=[
+                    CostOptionOut(
+                        id=str(c["id"]),
+                        option=c["option"],
+                        currency=c["currency"],
+                        amount=c["amount"],
+                        amount_description=c["amount_description"],
+                        valid_from=c["valid_from"],
+                        valid_to=c["valid_to"],
+                    )
+                    for c in cost_options.get(service_id, [])
+                ],
+                attributes=[_attribute(a, terms) for a in attributes.get(service_id, [])]
+                + _service_attributes(row, terms),
+                capacities=[
+                    ServiceCapacityOut(
+                        id=str(c["id"]),
+                        unit=c["unit"],
+                        available=c["available"],
+                        maximum=c["maximum"],
+                        waitlist=c["waitlist"],
+                        description=c["description"],
+                        updated=c["updated"].isoformat() if c["updated"] else None,
+                    )
+                    for c in capacities.get(service_id, [])
+                ],
+            )
+        )
     return out

@@ -42,7 +42,13 @@ async def install_reference_data() -> None:
     await TaxonomyTerm.insert(*rows).on_conflict(
         target=TaxonomyTerm.id,
         action="DO UPDATE",
-        values=[TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.description, TaxonomyTerm.parent_id,
-                TaxonomyTerm.taxonomy, TaxonomyTerm.language],
+        values=[
+            TaxonomyTerm.code,
+            TaxonomyTerm.name,
+            TaxonomyTerm.description,
+            TaxonomyTerm.parent_id,
+            TaxonomyTerm.taxonomy,
+            TaxonomyTerm.language,
+        ],
     )
     await DirectoryRevision.insert(DirectoryRevision(id=1, revision=0)).on_conflict(action="DO NOTHING")

@@ -115,10 +115,16 @@ async def _by(table, column, ids: list) -> dict[uuid.UUID, list[dict[str, Any]]]
 
 async def bump_revision() -> int:
     """Increase the directory revision by one and return the new value."""
-    rows = await DirectoryRevision.update(
-        {DirectoryRevision.revision: DirectoryRevision.revision + 1,
-         DirectoryRevision.updated_at: dt.datetime.now(dt.UTC)}
-    ).where(DirectoryRevision.id == 1).returning(DirectoryRevision.revision)
+    rows = (
+        await DirectoryRevision.update(
+            {
+                DirectoryRevision.revision: DirectoryRevision.revision + 1,
+                DirectoryRevision.updated_at: dt.datetime.now(dt.UTC),
+            }
+        )
+        .where(DirectoryRevision.id == 1)
+        .returning(DirectoryRevision.revision)
+    )
     if not rows:
         await DirectoryRevision.insert(DirectoryRevision(id=1, revision=1)).on_conflict(action="DO NOTHING")
         return await bump_revision()
@@ -144,9 +150,17 @@ async def refresh_search_documents(service_ids: Iterable[uuid.UUID], *, progress
                 SearchDocument.id.is_in(stale)
             )
         if documents:
-            columns = [SearchDocument.service_id, SearchDocument.latitude, SearchDocument.longitude,
-                       SearchDocument.categories, SearchDocument.facets, SearchDocument.text_fields,
-                       SearchDocument.listing, SearchDocument.is_active, SearchDocument.revision]
+            columns = [
+                SearchDocument.service_id,
+                SearchDocument.latitude,
+                SearchDocument.longitude,
+                SearchDocument.categories,
+                SearchDocument.facets,
+                SearchDocument.text_fields,
+                SearchDocument.listing,
+                SearchDocument.is_active,
+                SearchDocument.revision,
+            ]
             await SearchDocument.insert(*[SearchDocument(**d) for d in documents]).on_conflict(
                 target=SearchDocument.id, action="DO UPDATE", values=columns
             )
@@ -157,10 +171,18 @@ async def refresh_search_documents(service_ids: Iterable[uuid.UUID], *, progress
 async def _build_documents(service_ids: list[uuid.UUID], terms: dict, revision: int) -> list[dict[str, Any]]:
     services = await Service.select().where(Service.id.is_in(service_ids))
     organization_ids = list({_id(s["organization"]) for s in services})
-    organizations = {_id(o["id"]): o for o in await Organization.select().where(Organization.id.is_in(organization_ids))} if organization_ids else {}
+    organizations = (
+        {_id(o["id"]): o for o in await Organization.select().where(Organization.id.is_in(organization_ids))}
+        if organization_ids
+        else {}
+    )
     sals = await _by(ServiceAtLocation, "service", service_ids)
     location_ids = list({_id(sal["location"]) for rows in sals.values() for sal in rows})
-    locations = {_id(r["id"]): r for r in await Location.select().where(Location.id.is_in(location_ids))} if location_ids else {}
+    locations = (
+        {_id(r["id"]): r for r in await Location.select().where(Location.id.is_in(location_ids))}
+        if location_ids
+        else {}
+    )
     addresses = await _by(Address, "location", location_ids)
     sal_ids = [_id(sal["id"]) for rows in sals.values() for sal in rows]
     phones_by_service = await _by(Phone, "service", service_ids)
@@ -187,8 +209,12 @@ async def _build_documents(service_ids: list[uuid.UUID], terms: dict, revision: 
                 if code not in categories:
                     categories.append(code)
         common = {
-            "service": service, "organization": organization, "categories": categories,
-            "term_ids": term_ids, "term_names": term_names, "medications": medications,
+            "service": service,
+            "organization": organization,
+            "categories": categories,
+            "term_ids": term_ids,
+            "term_names": term_names,
+            "medications": medications,
             "capacities": capacities.get(service_id, []),
         }
         service_sals = sals.get(service_id) or [None]
@@ -196,15 +222,24 @@ async def _build_documents(service_ids: list[uuid.UUID], terms: dict, revision: 
             location = locations.get(_id(sal["location"])) if sal else None
             location_id = _id(location["id"]) if location else None
             sal_id = _id(sal["id"]) if sal else None
-            phones = (phones_by_sal.get(sal_id, []) + phones_by_service.get(service_id, [])
-                      + phones_by_location.get(location_id, []) + phones_by_org.get(_id(organization["id"]), []))
-            schedules = (schedules_by_sal.get(sal_id, []) or schedules_by_service.get(service_id, [])
-                         or schedules_by_location.get(location_id, []))
+            phones = (
+                phones_by_sal.get(sal_id, [])
+                + phones_by_service.get(service_id, [])
+                + phones_by_location.get(location_id, [])
+                + phones_by_org.get(_id(organization["id"]), [])
+            )
+            schedules = (
+                schedules_by_sal.get(sal_id, [])
+                or schedules_by_service.get(service_id, [])
+                or schedules_by_location.get(location_id, [])
+            )
             languages = languages_by_service.get(service_id, []) + languages_by_location.get(location_id, [])
             address = _main_address(addresses.get(location_id, []))
-            documents.append(_document(
-                sal_id or service_id, location, address, phones, schedules, languages, today, revision, **common
-            ))
+            documents.append(
+                _document(
+                    sal_id or service_id, location, address, phones, schedules, languages, today, revision, **common
+                )
+            )
     return documents
 
 
@@ -231,8 +266,24 @@ def _main_address(addresses: list[dict]) -> dict | None:
     return (physical or addresses or [None])[0]
 
 
-def _document(doc_id, location, address, phones, schedules, languages, today, revision, *, service,
-              organization, categories, term_ids, term_names, medications, capacities) -> dict[str, Any]:
+def _document(
+    doc_id,
+    location,
+    address,
+    phones,
+    schedules,
+    languages,
+    today,
+    revision,
+    *,
+    service,
+    organization,
+    categories,
+    term_ids,
+    term_names,
+    medications,
+    capacities,
+) -> dict[str, Any]:
     confidential = bool(location and location["is_confidential"])
     latitude = location["latitude"] if location else None
     longitude = location["longitude"] if location else None
@@ -260,9 +311,16 @@ def _document(doc_id, location, address, phones, schedules, languages, today, re
         walk_in=service["walk_in"] or bool(walk_in_schedules),
         accepts_moud_residents=service["accepts_moud_residents"],
         no_sobriety_requirement=service["no_sobriety_requirement"],
-        capacity=[CapacityOut(unit=c["unit"], available=c["available"], maximum=c["maximum"],
-                              waitlist=c["waitlist"], updated=c["updated"].isoformat() if c["updated"] else None)
-                  for c in capacities],
+        capacity=[
+            CapacityOut(
+                unit=c["unit"],
+                available=c["available"],
+                maximum=c["maximum"],
+                waitlist=c["waitlist"],
+                updated=c["updated"].isoformat() if c["updated"] else None,
+            )
+            for c in capacities
+        ],
         location=_listing_location(location, address, confidential),
         phones=list(dict.fromkeys(p["number"] + (f" x{p['extension']}" if p["extension"] else "") for p in phones)),
         hours=_hours_text(schedules),
@@ -286,7 +344,11 @@ def _document(doc_id, location, address, phones, schedules, languages, today, re
     text_fields = {
         "name": " ".join(filter(None, [service["name"], service["alternate_name"], location and location["name"]])),
         "organization": " ".join(filter(None, [organization["name"], organization["alternate_name"]])),
-        "category": " ".join([CATEGORY_NAMES[c] for c in categories] + [c.replace(".", " ").replace("_", " ") for c in categories] + term_names),
+        "category": " ".join(
+            [CATEGORY_NAMES[c] for c in categories]
+            + [c.replace(".", " ").replace("_", " ") for c in categories]
+            + term_names
+        ),
         "medication": " ".join(medications),
         "description": " ".join(filter(None, [service["description"], service["eligibility_description"]]))[:2000],
     }

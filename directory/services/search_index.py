@@ -34,8 +34,38 @@ GRID_DEGREES = 0.5
 FIELD_WEIGHTS = {"name": 1.0, "category": 1.0, "medication": 1.0, "organization": 0.9, "description": 0.6}
 FIELD_ORDER = tuple(FIELD_WEIGHTS)
 STOP_WORDS = frozenset(
-    "a an and at for from i in is me my near of on or the to with need needs help find where around "
-    "close closest nearby get want looking".split()
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "for",
+        "from",
+        "i",
+        "in",
+        "is",
+        "me",
+        "my",
+        "near",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "need",
+        "needs",
+        "help",
+        "find",
+        "where",
+        "around",
+        "close",
+        "closest",
+        "nearby",
+        "get",
+        "want",
+        "looking",
+    ]
 )
 TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -199,9 +229,13 @@ class _Snapshot:
         for lat_cell in range(low_lat, high_lat + 1):
             lng_ranges = [(low_lng, high_lng)]
             if low_lng < 0 or high_lng >= cells_per_turn:  # crossing the antimeridian
-                lng_ranges = [(max(low_lng, 0), min(high_lng, cells_per_turn - 1)),
-                              (low_lng % cells_per_turn if low_lng < 0 else 0,
-                               high_lng - cells_per_turn if high_lng >= cells_per_turn else -1)]
+                lng_ranges = [
+                    (max(low_lng, 0), min(high_lng, cells_per_turn - 1)),
+                    (
+                        low_lng % cells_per_turn if low_lng < 0 else 0,
+                        high_lng - cells_per_turn if high_lng >= cells_per_turn else -1,
+                    ),
+                ]
             for first, last in lng_ranges:
                 if last < first:
                     continue
@@ -345,10 +379,18 @@ class SearchIndex:
 
     @staticmethod
     async def _load(revision: int) -> _Snapshot:
-        rows = await SearchDocument.select(
-            SearchDocument.latitude, SearchDocument.longitude, SearchDocument.categories,
-            SearchDocument.facets, SearchDocument.text_fields, SearchDocument.listing,
-        ).where(SearchDocument.is_active.eq(True)).order_by(SearchDocument.id)
+        rows = (
+            await SearchDocument.select(
+                SearchDocument.latitude,
+                SearchDocument.longitude,
+                SearchDocument.categories,
+                SearchDocument.facets,
+                SearchDocument.text_fields,
+                SearchDocument.listing,
+            )
+            .where(SearchDocument.is_active.eq(True))
+            .order_by(SearchDocument.id)
+        )
         # Building arrays is CPU work; keep the event loop answering other requests meanwhile.
         return await asyncio.to_thread(_Snapshot, rows, revision)
 
@@ -396,7 +438,6 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
             docs, distances = docs[known], distances[known]
 
     relevance = None
-    explanations: dict[int, list[MatchExplanation]] = {}
     concepts = snapshot.expand(query.text) if query.text.strip() else []
     if concepts:
         relevance, best = _score(snapshot, docs, concepts)
@@ -479,8 +520,13 @@ def _explain(snapshot: _Snapshot, doc: int, concepts: list[_Concept], best_terms
         weight = float(snapshot.posting_weights[start + where])
         field_name = FIELD_ORDER[int(snapshot.posting_fields[start + where])]
         similarity = concept.matches[int(term)]
-        explanations.append(MatchExplanation(
-            query_term=concept.query_term, matched=snapshot.vocabulary[int(term)], field=field_name,
-            similarity=round(similarity), score=round(similarity * weight, 1),
-        ))
+        explanations.append(
+            MatchExplanation(
+                query_term=concept.query_term,
+                matched=snapshot.vocabulary[int(term)],
+                field=field_name,
+                similarity=round(similarity),
+                score=round(similarity * weight, 1),
+            )
+        )
     return explanations

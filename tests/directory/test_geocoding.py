@@ -109,7 +109,8 @@ def test_import_uses_the_geocoder_for_locations_without_coordinates(nominatim, t
     (package / "addresses.csv").write_text(
         "id,location_id,address_1,city,state_province,postal_code,country,address_type\n"
         "a1,l1,1 N Charles St,Baltimore,MD,21201,US,physical\n"
-        "a2,l2,5 Elm St,Baltimore,MD,21218,US,physical\n")
+        "a2,l2,5 Elm St,Baltimore,MD,21218,US,physical\n"
+    )
     (package / "service_at_location.csv").write_text("id,service_id,location_id\nsl1,s1,l1\nsl2,s1,l2\n")
     monkeypatch.setenv("GEOCODER", "nominatim")
     monkeypatch.setenv("GEOCODER_URL", nominatim)

@@ -17,9 +17,18 @@ async def test_openapi_lists_every_api_route(client):
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api", "/api/services", "/api/services/{service_id}", "/api/organizations",
-                 "/api/organizations/{organization_id}", "/api/taxonomy_terms", "/api/taxonomy_terms/{term_id}",
-                 "/api/service_at_locations", "/api/service_at_locations/{sal_id}", "/healthz"):
+    for path in (
+        "/api",
+        "/api/services",
+        "/api/services/{service_id}",
+        "/api/organizations",
+        "/api/organizations/{organization_id}",
+        "/api/taxonomy_terms",
+        "/api/taxonomy_terms/{term_id}",
+        "/api/service_at_locations",
+        "/api/service_at_locations/{sal_id}",
+        "/healthz",
+    ):
         assert path in paths, path
 
 

@@ -21,8 +21,10 @@ def cli(*args: str):
 
 
 async def _counts() -> dict[str, int]:
-    return {table._meta.tablename: await table.count()
-            for table in (Organization, Service, Location, ServiceAtLocation, Phone, Attribute, SearchDocument)}
+    return {
+        table._meta.tablename: await table.count()
+        for table in (Organization, Service, Location, ServiceAtLocation, Phone, Attribute, SearchDocument)
+    }
 
 
 def counts() -> dict[str, int]:
@@ -114,8 +116,10 @@ def test_hsds_1_1_package_from_a_211_system_imports_and_is_searchable():
         body = client.get("/api/services", params={"search": "homless helpline"}).json()
         assert body["contents"][0]["name"] == "Never Homeless Helpline"
         detail = client.get(f"/api/services/{body['contents'][0]['id']}").json()
-        assert any(s.get("byday") == "MO" for s in detail["service_at_locations"][0].get("schedules", [])
-                   + detail.get("schedules", []))
+        assert any(
+            s.get("byday") == "MO"
+            for s in detail["service_at_locations"][0].get("schedules", []) + detail.get("schedules", [])
+        )
 
 
 def test_unreadable_package_is_a_clear_error(tmp_path):
@@ -154,11 +158,18 @@ def test_json_export_validates_against_hsds_schema_and_reimports(tmp_path, regis
     for service in services:
         errors = sorted(validator.iter_errors(service), key=str)
         assert not errors, (service["id"], errors[:3])
-    confidential = [s for s in services if any(
-        a["taxonomy_term"]["code"] == "confidential_location"
-        for sal in s.get("service_at_locations", []) for a in sal["location"].get("attributes", []))]
-    assert confidential and all(not sal["location"].get("addresses") for s in confidential
-                                for sal in s["service_at_locations"])
+    confidential = [
+        s
+        for s in services
+        if any(
+            a["taxonomy_term"]["code"] == "confidential_location"
+            for sal in s.get("service_at_locations", [])
+            for a in sal["location"].get("attributes", [])
+        )
+    ]
+    assert confidential and all(
+        not sal["location"].get("addresses") for s in confidential for sal in s["service_at_locations"]
+    )
     # Round trip: the export re-imports onto itself without changing anything.
     assert cli("import", "--quiet", str(target)).exit_code == 0
     assert counts() == before

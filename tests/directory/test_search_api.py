@@ -30,8 +30,15 @@ async def test_nearest_buprenorphine_provider_with_typos(client, near, words):
 
 @pytest.mark.parametrize(
     ("words", "category"),
-    [("methadon", "moud"), ("vivitrol", "moud"), ("fod pantry", "food"), ("shleter", "housing"),
-     ("bus pass", "transportation"), ("food bank", "food"), ("narcan", "harm_reduction")],
+    [
+        ("methadon", "moud"),
+        ("vivitrol", "moud"),
+        ("fod pantry", "food"),
+        ("shleter", "housing"),
+        ("bus pass", "transportation"),
+        ("food bank", "food"),
+        ("narcan", "harm_reduction"),
+    ],
 )
 async def test_misspellings_and_everyday_words_find_the_right_category(client, words, category):
     body = await search(client, search=words, near=BALTIMORE_ZIP)
@@ -70,8 +77,18 @@ async def test_filters(client):
 
 async def test_every_category_has_results_in_both_metros(client):
     for near in (BALTIMORE_ZIP, DENVER_ZIP):
-        for category in ("housing", "transportation", "food", "moud", "mental_health", "harm_reduction",
-                         "benefits", "employment", "legal", "health_care"):
+        for category in (
+            "housing",
+            "transportation",
+            "food",
+            "moud",
+            "mental_health",
+            "harm_reduction",
+            "benefits",
+            "employment",
+            "legal",
+            "health_care",
+        ):
             body = await search(client, near=near, category=category)
             assert body["total_items"] > 0, (near, category)
 
@@ -112,11 +129,22 @@ async def test_paging_wrapper(client):
 
 @pytest.mark.parametrize(
     ("params", "names"),
-    [({"lat": 91, "lng": 0}, "lat"), ({"lat": 10, "lng": -181}, "lng"), ({"lat": 10}, "lat"),
-     ({"near": BALTIMORE_ZIP, "radius_km": -5}, "radius_km"), ({"near": BALTIMORE_ZIP, "radius_km": 100000}, "radius_km"),
-     ({"radius_km": 5}, "radius_km"), ({"category": "spaceships"}, "category"), ({"page": 0}, "page"),
-     ({"per_page": 1000}, "per_page"), ({"near": "qwertyuiop"}, "near"), ({"medication": "aspirin"}, "medication"),
-     ({"payment": "bitcoin"}, "payment"), ({"language": "??"}, "language"), ({"lat": "north", "lng": 1}, "lat")],
+    [
+        ({"lat": 91, "lng": 0}, "lat"),
+        ({"lat": 10, "lng": -181}, "lng"),
+        ({"lat": 10}, "lat"),
+        ({"near": BALTIMORE_ZIP, "radius_km": -5}, "radius_km"),
+        ({"near": BALTIMORE_ZIP, "radius_km": 100000}, "radius_km"),
+        ({"radius_km": 5}, "radius_km"),
+        ({"category": "spaceships"}, "category"),
+        ({"page": 0}, "page"),
+        ({"per_page": 1000}, "per_page"),
+        ({"near": "qwertyuiop"}, "near"),
+        ({"medication": "aspirin"}, "medication"),
+        ({"payment": "bitcoin"}, "payment"),
+        ({"language": "??"}, "language"),
+        ({"lat": "north", "lng": 1}, "lat"),
+    ],
 )
 async def test_bad_input_gets_400_naming_the_parameter(client, params, names):
     response = await client.get("/api/services", params=params)
@@ -140,7 +168,9 @@ async def test_detail_endpoints(client):
     sal_id = service["service_at_locations"][0]["id"]
     sal = (await client.get(f"/api/service_at_locations/{sal_id}")).json()
     assert sal["location"]["addresses"][0]["state_province"] == "MD"
-    terms = (await client.get("/api/taxonomy_terms", params={"top_only": "true", "taxonomy": "sud-community-resources"})).json()
+    terms = (
+        await client.get("/api/taxonomy_terms", params={"top_only": "true", "taxonomy": "sud-community-resources"})
+    ).json()
     assert {t["code"] for t in terms["contents"]} >= {"housing", "transportation", "food", "moud", "legal"}
     orgs = (await client.get("/api/organizations", params={"search": "health", "per_page": 5})).json()
     assert orgs["total_items"] > 0 and orgs["size"] <= 5
