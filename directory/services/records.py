@@ -6,7 +6,6 @@ Confidential locations lose their addresses and coordinates unless the caller ma
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from typing import Any
 
 import msgspec
@@ -26,6 +25,7 @@ from directory.schemas import (
     ServiceOut,
     TaxonomyTermOut,
 )
+from directory.services.rows import as_uuid, rows_by
 from directory.services.taxonomy import attribute_term_id
 from directory.tables import (
     Accessibility,
@@ -55,24 +55,11 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 def _extension(value: str | None) -> float | None:
     try:
         return float(value) if value else None
     except ValueError:
         return None
-
-
-async def _grouped(table, column: str, ids: list) -> dict[uuid.UUID, list[dict]]:
-    grouped: dict[uuid.UUID, list[dict]] = defaultdict(list)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in await table.select().where(getattr(table, column).is_in(chunk)):
-            grouped[_uuid(row[column])].append(row)
-    return grouped
 
 
 def taxonomy_term_out(row: dict) -> TaxonomyTermOut:
@@ -124,7 +111,7 @@ def _language(row: dict) -> LanguageOut:
 
 
 def _attribute(row: dict, terms: dict[uuid.UUID, dict]) -> AttributeOut:
-    term = terms.get(_uuid(row["taxonomy_term"]))
+    term = terms.get(as_uuid(row["taxonomy_term"]))
     return AttributeOut(
         id=str(row["id"]),
         taxonomy_term_id=str(row["taxonomy_term"]),
@@ -153,7 +140,7 @@ def _typed_attribute(
 
 
 def _service_attributes(service: dict, terms: dict[uuid.UUID, dict]) -> list[AttributeOut]:
-    service_id = _uuid(service["id"])
+    service_id = as_uuid(service["id"])
     out = []
     for code in ("medications", "payment_accepted"):
         values = service[code]
@@ -177,7 +164,7 @@ def _service_attributes(service: dict, terms: dict[uuid.UUID, dict]) -> list[Att
 
 
 async def _terms() -> dict[uuid.UUID, dict]:
-    return {_uuid(t["id"]): t for t in await TaxonomyTerm.select()}
+    return {as_uuid(t["id"]): t for t in await TaxonomyTerm.select()}
 
 
 async def load_organizations(ids: list[uuid.UUID], terms: dict | None = None) -> dict[uuid.UUID, OrganizationOut]:
@@ -186,11 +173,11 @@ async def load_organizations(ids: list[uuid.UUID], terms: dict | None = None) ->
     rows: list[dict] = []
     for start in range(0, len(ids), 500):
         rows += await Organization.select().where(Organization.id.is_in(ids[start : start + 500]))
-    phones = await _grouped(Phone, "organization", ids)
-    attributes = await _grouped(Attribute, "link_id", ids)
+    phones = await rows_by(Phone, "organization", ids)
+    attributes = await rows_by(Attribute, "link_id", ids)
     out = {}
     for row in rows:
-        organization_id = _uuid(row["id"])
+        organization_id = as_uuid(row["id"])
         extra = []
         if row["is_sample_data"]:
             extra.append(_typed_attribute(organization_id, "organization", "sample_data", "true", terms))
@@ -226,15 +213,15 @@ async def load_locations(
     rows: list[dict] = []
     for start in range(0, len(ids), 500):
         rows += await Location.select().where(Location.id.is_in(ids[start : start + 500]))
-    addresses = await _grouped(Address, "location", ids)
-    phones = await _grouped(Phone, "location", ids)
-    schedules = await _grouped(Schedule, "location", ids)
-    languages = await _grouped(Language, "location", ids)
-    accessibility = await _grouped(Accessibility, "location", ids)
-    attributes = await _grouped(Attribute, "link_id", ids)
+    addresses = await rows_by(Address, "location", ids)
+    phones = await rows_by(Phone, "location", ids)
+    schedules = await rows_by(Schedule, "location", ids)
+    languages = await rows_by(Language, "location", ids)
+    accessibility = await rows_by(Accessibility, "location", ids)
+    attributes = await rows_by(Attribute, "link_id", ids)
     out = {}
     for row in rows:
-        location_id = _uuid(row["id"])
+        location_id = as_uuid(row["id"])
         hidden = row["is_confidential"] and not show_confidential
         extra = (
             [_typed_attribute(location_id, "location", "confidential_location", "true", terms)]
@@ -288,24 +275,24 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
     rows: dict[uuid.UUID, dict] = {}
     for start in range(0, len(ids), 500):
         for row in await Service.select().where(Service.id.is_in(ids[start : start + 500])):
-            rows[_uuid(row["id"])] = row
+            rows[as_uuid(row["id"])] = row
     service_ids = list(rows)
-    organizations = await load_organizations(list({_uuid(r["organization"]) for r in rows.values()}), terms)
-    sals = await _grouped(ServiceAtLocation, "service", service_ids)
-    sal_ids = [_uuid(s["id"]) for group in sals.values() for s in group]
+    organizations = await load_organizations(list({as_uuid(r["organization"]) for r in rows.values()}), terms)
+    sals = await rows_by(ServiceAtLocation, "service", service_ids)
+    sal_ids = [as_uuid(s["id"]) for group in sals.values() for s in group]
     locations = await load_locations(
-        list({_uuid(s["location"]) for group in sals.values() for s in group}),
+        list({as_uuid(s["location"]) for group in sals.values() for s in group}),
         show_confidential=show_confidential,
         terms=terms,
     )
-    phones = await _grouped(Phone, "service", service_ids)
-    sal_phones = await _grouped(Phone, "service_at_location", sal_ids)
-    schedules = await _grouped(Schedule, "service", service_ids)
-    sal_schedules = await _grouped(Schedule, "service_at_location", sal_ids)
-    languages = await _grouped(Language, "service", service_ids)
-    cost_options = await _grouped(CostOption, "service", service_ids)
-    capacities = await _grouped(ServiceCapacity, "service", service_ids)
-    attributes = await _grouped(Attribute, "link_id", service_ids)
+    phones = await rows_by(Phone, "service", service_ids)
+    sal_phones = await rows_by(Phone, "service_at_location", sal_ids)
+    schedules = await rows_by(Schedule, "service", service_ids)
+    sal_schedules = await rows_by(Schedule, "service_at_location", sal_ids)
+    languages = await rows_by(Language, "service", service_ids)
+    cost_options = await rows_by(CostOption, "service", service_ids)
+    capacities = await rows_by(ServiceCapacity, "service", service_ids)
+    attributes = await rows_by(Attribute, "link_id", service_ids)
     out = []
     for service_id in ids:
         row = rows.get(service_id)
@@ -342,14 +329,14 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
                         service_id=str(service_id),
                         location_id=str(s["location"]),
                         description=s["description"],
-                        phones=[_phone(p) for p in sal_phones.get(_uuid(s["id"]), [])],
-                        schedules=[_schedule(x) for x in sal_schedules.get(_uuid(s["id"]), [])],
-                        location=locations.get(_uuid(s["location"])),
+                        phones=[_phone(p) for p in sal_phones.get(as_uuid(s["id"]), [])],
+                        schedules=[_schedule(x) for x in sal_schedules.get(as_uuid(s["id"]), [])],
+                        location=locations.get(as_uuid(s["location"])),
                     )
                     for s in sals.get(service_id, [])
                 ],
                 languages=[_language(lang) for lang in languages.get(service_id, [])],
-                organization=organizations.get(_uuid(row["organization"])),
+                organization=organizations.get(as_uuid(row["organization"])),
                 cost_options=[
                     CostOptionOut(
                         id=str(c["id"]),

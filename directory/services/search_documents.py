@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,6 +23,7 @@ from directory.schemas import (
 from directory.services.geocoding import city_centroid, zip_centroid
 from directory.services.languages import language_code
 from directory.services.progress import Progress
+from directory.services.rows import as_uuid, json_list, rows_by
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, TAXONOMY_NAME
 from directory.tables import (
     Address,
@@ -47,16 +47,6 @@ DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
 CHUNK = 500
-
-
-def _id(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _json_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return msgspec.json.decode(value) if value else []
-    return list(value or [])
 
 
 def _minutes(hhmm: str | None) -> int | None:
@@ -104,15 +94,6 @@ def _hours_text(schedules: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-async def _by(table, column, ids: list) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    if ids:
-        for row in await table.select().where(getattr(table, column).is_in(ids)):
-            if row[column] is not None:
-                grouped[_id(row[column])].append(row)
-    return grouped
-
-
 async def bump_revision() -> int:
     """Increase the directory revision by one and return the new value."""
     rows = (
@@ -136,14 +117,14 @@ async def refresh_search_documents(service_ids: Iterable[uuid.UUID], *, progress
     ids = list(service_ids)
     progress = progress or Progress.silent()
     revision = await bump_revision()
-    terms = {_id(t["id"]): t for t in await TaxonomyTerm.select()}
+    terms = {as_uuid(t["id"]): t for t in await TaxonomyTerm.select()}
     task = progress.task("Indexing listings", total=len(ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         documents = await _build_documents(chunk, terms, revision)
         kept = {d["id"] for d in documents}
         existing = await SearchDocument.select(SearchDocument.id).where(SearchDocument.service_id.is_in(chunk))
-        stale = [r["id"] for r in existing if _id(r["id"]) not in kept]
+        stale = [r["id"] for r in existing if as_uuid(r["id"]) not in kept]
         if stale:
             # Tombstones, so servers that load changes incrementally also drop these listings.
             await SearchDocument.update({SearchDocument.is_active: False, SearchDocument.revision: revision}).where(
@@ -170,40 +151,40 @@ async def refresh_search_documents(service_ids: Iterable[uuid.UUID], *, progress
 
 async def _build_documents(service_ids: list[uuid.UUID], terms: dict, revision: int) -> list[dict[str, Any]]:
     services = await Service.select().where(Service.id.is_in(service_ids))
-    organization_ids = list({_id(s["organization"]) for s in services})
+    organization_ids = list({as_uuid(s["organization"]) for s in services})
     organizations = (
-        {_id(o["id"]): o for o in await Organization.select().where(Organization.id.is_in(organization_ids))}
+        {as_uuid(o["id"]): o for o in await Organization.select().where(Organization.id.is_in(organization_ids))}
         if organization_ids
         else {}
     )
-    sals = await _by(ServiceAtLocation, "service", service_ids)
-    location_ids = list({_id(sal["location"]) for rows in sals.values() for sal in rows})
+    sals = await rows_by(ServiceAtLocation, "service", service_ids)
+    location_ids = list({as_uuid(sal["location"]) for rows in sals.values() for sal in rows})
     locations = (
-        {_id(r["id"]): r for r in await Location.select().where(Location.id.is_in(location_ids))}
+        {as_uuid(r["id"]): r for r in await Location.select().where(Location.id.is_in(location_ids))}
         if location_ids
         else {}
     )
-    addresses = await _by(Address, "location", location_ids)
-    sal_ids = [_id(sal["id"]) for rows in sals.values() for sal in rows]
-    phones_by_service = await _by(Phone, "service", service_ids)
-    phones_by_sal = await _by(Phone, "service_at_location", sal_ids)
-    phones_by_location = await _by(Phone, "location", location_ids)
-    phones_by_org = await _by(Phone, "organization", organization_ids)
-    schedules_by_service = await _by(Schedule, "service", service_ids)
-    schedules_by_sal = await _by(Schedule, "service_at_location", sal_ids)
-    schedules_by_location = await _by(Schedule, "location", location_ids)
-    languages_by_service = await _by(Language, "service", service_ids)
-    languages_by_location = await _by(Language, "location", location_ids)
-    attributes = await _by(Attribute, "link_id", service_ids)
-    capacities = await _by(ServiceCapacity, "service", service_ids)
+    addresses = await rows_by(Address, "location", location_ids)
+    sal_ids = [as_uuid(sal["id"]) for rows in sals.values() for sal in rows]
+    phones_by_service = await rows_by(Phone, "service", service_ids)
+    phones_by_sal = await rows_by(Phone, "service_at_location", sal_ids)
+    phones_by_location = await rows_by(Phone, "location", location_ids)
+    phones_by_org = await rows_by(Phone, "organization", organization_ids)
+    schedules_by_service = await rows_by(Schedule, "service", service_ids)
+    schedules_by_sal = await rows_by(Schedule, "service_at_location", sal_ids)
+    schedules_by_location = await rows_by(Schedule, "location", location_ids)
+    languages_by_service = await rows_by(Language, "service", service_ids)
+    languages_by_location = await rows_by(Language, "location", location_ids)
+    attributes = await rows_by(Attribute, "link_id", service_ids)
+    capacities = await rows_by(ServiceCapacity, "service", service_ids)
     today = dt.date.today()
 
     documents = []
     for service in services:
-        service_id = _id(service["id"])
-        organization = organizations[_id(service["organization"])]
+        service_id = as_uuid(service["id"])
+        organization = organizations[as_uuid(service["organization"])]
         categories, term_ids, term_names = _categories(attributes.get(service_id, []), terms)
-        medications = [m for m in _json_list(service["medications"]) if m in MEDICATIONS]
+        medications = [m for m in json_list(service["medications"]) if m in MEDICATIONS]
         for medication in medications:
             for code in ("moud", f"moud.{medication}"):
                 if code not in categories:
@@ -219,14 +200,14 @@ async def _build_documents(service_ids: list[uuid.UUID], terms: dict, revision: 
         }
         service_sals = sals.get(service_id) or [None]
         for sal in service_sals:
-            location = locations.get(_id(sal["location"])) if sal else None
-            location_id = _id(location["id"]) if location else None
-            sal_id = _id(sal["id"]) if sal else None
+            location = locations.get(as_uuid(sal["location"])) if sal else None
+            location_id = as_uuid(location["id"]) if location else None
+            sal_id = as_uuid(sal["id"]) if sal else None
             phones = (
                 phones_by_sal.get(sal_id, [])
                 + phones_by_service.get(service_id, [])
                 + phones_by_location.get(location_id, [])
-                + phones_by_org.get(_id(organization["id"]), [])
+                + phones_by_org.get(as_uuid(organization["id"]), [])
             )
             schedules = (
                 schedules_by_sal.get(sal_id, [])
@@ -248,7 +229,7 @@ def _categories(attributes: list[dict], terms: dict) -> tuple[list[str], list[st
     term_ids: list[str] = []
     names: list[str] = []
     for attribute in attributes:
-        term = terms.get(_id(attribute["taxonomy_term"]))
+        term = terms.get(as_uuid(attribute["taxonomy_term"]))
         if term is None:
             continue
         term_ids.append(str(term["id"]))
@@ -304,7 +285,7 @@ def _document(
         status=service["status"],
         categories=[CategoryRef(code=c, name=CATEGORY_NAMES[c]) for c in categories],
         medications=medications,
-        payment_accepted=_json_list(service["payment_accepted"]),
+        payment_accepted=json_list(service["payment_accepted"]),
         accepting_new_patients=service["accepting_new_patients"],
         same_day_induction=service["same_day_induction"],
         telehealth=service["telehealth"],
@@ -354,7 +335,7 @@ def _document(
     }
     return {
         "id": doc_id,
-        "service_id": _id(service["id"]),
+        "service_id": as_uuid(service["id"]),
         "latitude": latitude,
         "longitude": longitude,
         "categories": msgspec.json.encode(categories).decode(),
