@@ -18,6 +18,8 @@ import msgspec
 from directory.services.hsds_import import attribute_taxonomy_rows
 from directory.services.progress import Progress
 from directory.services.records import load_services
+from directory.services.sud_attributes import typed_attribute_id, typed_attribute_values
+from directory.services.taxonomy import attribute_term_id
 from directory.tables import (
     Accessibility,
     Address,
@@ -202,10 +204,10 @@ async def export_csv_package(
     """Write an HSDS 3.0 CSV datapackage into `target`; returns the number of services."""
     progress = progress or Progress.silent()
     target.mkdir(parents=True, exist_ok=True)
-    confidential = {str(r["id"]) for r in await Location.select(Location.id).where(Location.is_confidential.eq(True))}
-    hidden = set() if include_confidential else confidential
     services = await Service.select()
     organizations = await Organization.select()
+    locations = await Location.select()
+    hidden = set() if include_confidential else {str(r["id"]) for r in locations if r["is_confidential"]}
     tables: dict[str, list[dict]] = {
         "organizations.csv": [_renamed(r) for r in organizations],
         "services.csv": [_renamed(r) for r in services],
@@ -214,7 +216,7 @@ async def export_csv_package(
                 **_renamed(r),
                 **({"latitude": None, "longitude": None, "transportation": None} if str(r["id"]) in hidden else {}),
             }
-            for r in await Location.select()
+            for r in locations
         ],
         "addresses.csv": [_renamed(r) for r in await Address.select() if str(r["location"]) not in hidden],
         "service_at_location.csv": [_renamed(r) for r in await ServiceAtLocation.select()],
@@ -227,7 +229,7 @@ async def export_csv_package(
         "attributes.csv": [_renamed(r) for r in await Attribute.select()],
         "service_capacity.csv": [_renamed(r) for r in await ServiceCapacity.select()],
     }
-    tables["attributes.csv"] += _typed_attributes(services, organizations, confidential)
+    tables["attributes.csv"] += _typed_attributes(services, organizations, locations)
     known_terms = {str(t["id"]) for t in tables["taxonomy_terms.csv"]}
     tables["taxonomy_terms.csv"] += [t for t in attribute_taxonomy_rows() if t["id"] not in known_terms]
     task = progress.task("Writing CSV files", total=len(tables))
@@ -243,54 +245,20 @@ async def export_csv_package(
     return len(services)
 
 
-def _typed_attributes(services: list[dict], organizations: list[dict], confidential: set[str]) -> list[dict]:
-    from directory.services.taxonomy import attribute_term_id
-
-    rows = []
-
-    def add(link_id: Any, entity: str, code: str, value: str) -> None:
-        link = uuid.UUID(str(link_id))
-        rows.append(
-            {
-                "id": str(uuid.uuid5(link, f"{code}:{value}")),
-                "link_id": str(link),
-                "link_entity": entity,
-                "taxonomy_term_id": str(attribute_term_id(code)),
-                "value": value,
-            }
-        )
-
-    for service in services:
-        for medication in (
-            msgspec.json.decode(service["medications"])
-            if isinstance(service["medications"], str)
-            else service["medications"] or []
-        ):
-            add(service["id"], "service", "medication", medication)
-        for payment in (
-            msgspec.json.decode(service["payment_accepted"])
-            if isinstance(service["payment_accepted"], str)
-            else service["payment_accepted"] or []
-        ):
-            add(service["id"], "service", "payment_accepted", payment)
-        for code in (
-            "accepting_new_patients",
-            "same_day_induction",
-            "telehealth",
-            "walk_in",
-            "accepts_moud_residents",
-            "no_sobriety_requirement",
-        ):
-            if service[code] is not None:
-                add(service["id"], "service", code, "true" if service[code] else "false")
-    for organization in organizations:
-        if organization["is_sample_data"]:
-            add(organization["id"], "organization", "sample_data", "true")
-        if organization["data_source"]:
-            add(organization["id"], "organization", "data_source", organization["data_source"])
-    for location_id in confidential:
-        add(location_id, "location", "confidential_location", "true")
-    return rows
+def _typed_attributes(services: list[dict], organizations: list[dict], locations: list[dict]) -> list[dict]:
+    """attributes.csv rows for the typed SUD-care columns (not stored as attribute rows)."""
+    return [
+        {
+            "id": str(typed_attribute_id(row["id"], code, value)),
+            "link_id": str(row["id"]),
+            "link_entity": entity,
+            "taxonomy_term_id": str(attribute_term_id(code)),
+            "value": value,
+        }
+        for entity, rows in (("service", services), ("organization", organizations), ("location", locations))
+        for row in rows
+        for code, value in typed_attribute_values(row, entity)
+    ]
 
 
 def _descriptor() -> dict:

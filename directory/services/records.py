@@ -8,8 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import msgspec
-
 from directory.schemas import (
     AccessibilityOut,
     AddressOut,
@@ -26,6 +24,7 @@ from directory.schemas import (
     TaxonomyTermOut,
 )
 from directory.services.rows import as_uuid, rows_by
+from directory.services.sud_attributes import typed_attribute_id, typed_attribute_values
 from directory.services.taxonomy import attribute_term_id
 from directory.tables import (
     Accessibility,
@@ -123,43 +122,22 @@ def _attribute(row: dict, terms: dict[uuid.UUID, dict]) -> AttributeOut:
     )
 
 
-def _typed_attribute(
-    link_id: uuid.UUID, entity: str, code: str, value: str, terms: dict[uuid.UUID, dict]
-) -> AttributeOut:
-    """An HSDS attribute carrying one of this directory's typed SUD-care fields."""
-    term_uuid = attribute_term_id(code)
-    term = terms.get(term_uuid)
-    return AttributeOut(
-        id=str(uuid.uuid5(link_id, f"{code}:{value}")),
-        taxonomy_term_id=str(term_uuid),
-        link_id=str(link_id),
-        link_entity=entity,
-        value=value,
-        taxonomy_term=taxonomy_term_out(term) if term else None,
-    )
-
-
-def _service_attributes(service: dict, terms: dict[uuid.UUID, dict]) -> list[AttributeOut]:
-    service_id = as_uuid(service["id"])
+def _typed_attributes(row: dict, entity: str, terms: dict[uuid.UUID, dict]) -> list[AttributeOut]:
+    """HSDS attributes carrying this directory's typed SUD-care columns of a row."""
     out = []
-    for code in ("medications", "payment_accepted"):
-        values = service[code]
-        for value in msgspec.json.decode(values) if isinstance(values, str) else values or []:
-            out.append(
-                _typed_attribute(service_id, "service", "medication" if code == "medications" else code, value, terms)
+    for code, value in typed_attribute_values(row, entity):
+        term_uuid = attribute_term_id(code)
+        term = terms.get(term_uuid)
+        out.append(
+            AttributeOut(
+                id=str(typed_attribute_id(row["id"], code, value)),
+                taxonomy_term_id=str(term_uuid),
+                link_id=str(row["id"]),
+                link_entity=entity,
+                value=value,
+                taxonomy_term=taxonomy_term_out(term) if term else None,
             )
-    for code in (
-        "accepting_new_patients",
-        "same_day_induction",
-        "telehealth",
-        "walk_in",
-        "accepts_moud_residents",
-        "no_sobriety_requirement",
-    ):
-        if service[code] is not None and (
-            service[code] or code in ("accepting_new_patients", "accepts_moud_residents", "no_sobriety_requirement")
-        ):
-            out.append(_typed_attribute(service_id, "service", code, "true" if service[code] else "false", terms))
+        )
     return out
 
 
@@ -178,11 +156,6 @@ async def load_organizations(ids: list[uuid.UUID], terms: dict | None = None) ->
     out = {}
     for row in rows:
         organization_id = as_uuid(row["id"])
-        extra = []
-        if row["is_sample_data"]:
-            extra.append(_typed_attribute(organization_id, "organization", "sample_data", "true", terms))
-        if row["data_source"]:
-            extra.append(_typed_attribute(organization_id, "organization", "data_source", row["data_source"], terms))
         out[organization_id] = OrganizationOut(
             id=str(row["id"]),
             name=row["name"],
@@ -200,7 +173,8 @@ async def load_organizations(ids: list[uuid.UUID], terms: dict | None = None) ->
             phones=[
                 _phone(p) for p in phones.get(organization_id, []) if p["service"] is None and p["location"] is None
             ],
-            attributes=[_attribute(a, terms) for a in attributes.get(organization_id, [])] + extra,
+            attributes=[_attribute(a, terms) for a in attributes.get(organization_id, [])]
+            + _typed_attributes(row, "organization", terms),
         )
     return out
 
@@ -223,11 +197,6 @@ async def load_locations(
     for row in rows:
         location_id = as_uuid(row["id"])
         hidden = row["is_confidential"] and not show_confidential
-        extra = (
-            [_typed_attribute(location_id, "location", "confidential_location", "true", terms)]
-            if row["is_confidential"]
-            else []
-        )
         out[location_id] = LocationOut(
             id=str(row["id"]),
             location_type=row["location_type"],
@@ -264,7 +233,8 @@ async def load_locations(
                 AccessibilityOut(id=str(a["id"]), description=a["description"], details=a["details"], url=a["url"])
                 for a in accessibility.get(location_id, [])
             ],
-            attributes=[_attribute(a, terms) for a in attributes.get(location_id, [])] + extra,
+            attributes=[_attribute(a, terms) for a in attributes.get(location_id, [])]
+            + _typed_attributes(row, "location", terms),
         )
     return out
 
@@ -350,7 +320,7 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
                     for c in cost_options.get(service_id, [])
                 ],
                 attributes=[_attribute(a, terms) for a in attributes.get(service_id, [])]
-                + _service_attributes(row, terms),
+                + _typed_attributes(row, "service", terms),
                 capacities=[
                     ServiceCapacityOut(
                         id=str(c["id"]),
