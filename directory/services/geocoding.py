@@ -26,6 +26,8 @@ from server.settings import Settings
 
 __all__ = [
     "GeocodePoint",
+    "address_centroid",
+    "address_text",
     "Geocoder",
     "city_centroid",
     "normalise_query",
@@ -100,6 +102,17 @@ def city_centroid(city: str | None, state: str | None) -> GeocodePoint | None:
         return None
     entry = _city_table().get((city.strip().casefold(), state.strip().upper()))
     return GeocodePoint(entry[0], entry[1], "city", "offline") if entry else None
+
+
+def address_centroid(address: dict) -> GeocodePoint | None:
+    """The offline point for an HSDS address row: its ZIP centroid, else its city centroid."""
+    return zip_centroid(address["postal_code"]) or city_centroid(address["city"], address["state_province"])
+
+
+def address_text(address: dict) -> str:
+    """One line for the geocoder: '1 N Charles St, Baltimore, MD 21201'."""
+    region = f"{address['state_province'] or ''} {address['postal_code'] or ''}".strip()
+    return ", ".join(p for p in (address["address_1"], address["city"], region) if p)
 
 
 def parse_city_state(text: str) -> tuple[str, str] | None:

@@ -18,7 +18,7 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
-from directory.services.geocoding import Geocoder, city_centroid, zip_centroid, zip_timezone
+from directory.services.geocoding import Geocoder, address_centroid, address_text, zip_timezone
 from directory.services.hsds_readers import Origin, Package
 from directory.services.ids import stable_uuid
 from directory.services.progress import Progress
@@ -590,7 +590,7 @@ def _fill_coordinates(importer: _Importer, progress: Progress) -> None:
         if address is not None:
             location["timezone"] = zip_timezone(address["postal_code"])
         if location["latitude"] is None and address is not None:
-            point = zip_centroid(address["postal_code"]) or city_centroid(address["city"], address["state_province"])
+            point = address_centroid(address)
             if point is not None:
                 location["latitude"], location["longitude"] = point.latitude, point.longitude
                 location["geocode_precision"] = point.precision
@@ -610,12 +610,7 @@ async def _upgrade_with_geocoder(importer: _Importer, geocoder: Geocoder, progre
     task = progress.task(f"Geocoding with {geocoder.name}", total=len(pending))
     for location in pending:
         address = addresses[location["id"]]
-        text = ", ".join(
-            p
-            for p in (address["address_1"], address["city"], f"{address['state_province']} {address['postal_code']}")
-            if p
-        )
-        point = await geocoder.geocode(text)
+        point = await geocoder.geocode(address_text(address))
         if point is not None and point.precision == "address":
             before = location["geocode_precision"] or "none"
             importer.report.geocoded[before] -= 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from directory.services.geocoding import Geocoder, city_centroid, zip_centroid
+from directory.services.geocoding import Geocoder, address_centroid, address_text
 from directory.services.progress import Progress
 from directory.services.search_documents import refresh_search_documents
 from directory.tables import Address, Location, ServiceAtLocation
@@ -32,13 +32,7 @@ async def geocode_locations(
         )
         point = None
         if address is not None:
-            text = f"{address['address_1']}, {address['city']}, {address['state_province']} {address['postal_code']}"
-            point = await geocoder.geocode(text)
-            point = (
-                point
-                or zip_centroid(address["postal_code"])
-                or city_centroid(address["city"], address["state_province"])
-            )
+            point = await geocoder.geocode(address_text(address)) or address_centroid(address)
         if point is not None and point.precision != location["geocode_precision"]:
             await Location.update(
                 {

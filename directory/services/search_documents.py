@@ -20,7 +20,7 @@ from directory.schemas import (
     OrganizationRef,
     ServiceListing,
 )
-from directory.services.geocoding import city_centroid, zip_centroid
+from directory.services.geocoding import address_centroid
 from directory.services.languages import language_code
 from directory.services.progress import Progress
 from directory.services.rows import as_uuid, json_list, rows_by
@@ -270,7 +270,7 @@ def _document(
     longitude = location["longitude"] if location else None
     if confidential and address is not None:
         # Distances to a confidential place use its ZIP or city centre, never the building.
-        point = zip_centroid(address["postal_code"]) or city_centroid(address["city"], address["state_province"])
+        point = address_centroid(address)
         latitude, longitude = (point.latitude, point.longitude) if point else (None, None)
     elif confidential:
         latitude = longitude = None
