@@ -257,35 +257,9 @@ def build_real(target: Path) -> dict[str, int]:
             "sliding scale by income. Many also offer behavioral health and buprenorphine.",
             assured_date=SNAPSHOT_DATE,
         )
-        location_id = uid("location", key)
-        writer.add(
-            "locations.csv",
-            id=location_id,
-            location_type="physical",
-            organization_id=org_id,
-            name=name,
-            latitude=f"{lat:.6f}",
-            longitude=f"{lng:.6f}",
-        )
-        state = row["st_abbr"]
+        # HRSA sites carry no ZIP code: use the nearest ZIP centroid's.
         postal = _nearest_zip(lat, lng)
-        writer.add(
-            "addresses.csv",
-            id=uid("address", key),
-            location_id=location_id,
-            address_1=row["address"],
-            city=row["city"],
-            state_province=state,
-            postal_code=postal,
-            country="US",
-            address_type="physical",
-        )
-        writer.add(
-            "service_at_location.csv",
-            id=uid("sal", service_id, location_id),
-            service_id=service_id,
-            location_id=location_id,
-        )
+        place(writer, org_id, service_id, key, name, row["address"], row["city"], row["st_abbr"], postal, lat, lng)
         writer.add("phones.csv", id=uid("phone", key), service_id=service_id, number=row["phone"], type="voice")
         writer.category(service_id, "health_care")
         writer.category(service_id, "health_care.primary_care")
