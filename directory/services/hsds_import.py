@@ -22,6 +22,7 @@ from directory.services.geocoding import Geocoder, address_centroid, address_tex
 from directory.services.hsds_readers import Origin, Package
 from directory.services.ids import stable_uuid
 from directory.services.progress import Progress
+from directory.services.rows import as_uuid, delete_where_in, select_where_in, upsert_rows
 from directory.services.search_documents import refresh_search_documents
 from directory.services.taxonomy import (
     ATTRIBUTE_TAXONOMY_NAME,
@@ -529,17 +530,9 @@ REFERENCES: tuple[tuple[type[Table], str, type[Table]], ...] = (
 )
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-async def _existing_ids(table: type[Table], ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    found: set[uuid.UUID] = set()
-    for chunk in _chunks(sorted(ids), 500):
-        rows = await table.select(table._meta.primary_key).where(table._meta.primary_key.is_in(chunk))
-        found |= {uuid.UUID(str(r["id"])) for r in rows}
-    return found
+async def _existing_ids(table: type[Table], ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these primary keys are already in the table."""
+    return {as_uuid(r["id"]) for r in await select_where_in(table, "id", sorted(ids), columns=["id"])}
 
 
 async def _check_references(importer: _Importer) -> None:
@@ -621,25 +614,10 @@ async def _upgrade_with_geocoder(importer: _Importer, geocoder: Geocoder, progre
 
 
 async def _upsert(table: type[Table], rows: list[dict], progress: Progress) -> None:
-    if not rows:
-        return
-    present = set().union(*rows)
-    columns = [c for c in table._meta.columns if c._meta.name in present]
-    # A column some rows leave out takes its default, so re-imports reset what a package dropped.
-    defaults = {c._meta.name: c.get_default_value() for c in columns}
-    chunk_size = max(1, 30_000 // len(columns))
     task = progress.task(f"Writing {table._meta.tablename}", total=len(rows))
-    update = [c for c in columns if not c._meta.primary_key]
-    for chunk in _chunks(rows, chunk_size):
-        instances = [
-            table(_ignore_missing=True, **{name: r.get(name, default) for name, default in defaults.items()})
-            for r in chunk
-        ]
-        query = table.insert(*instances)
-        if update:
-            query = query.on_conflict(target=table._meta.primary_key, action="DO UPDATE", values=update)
-        await query
-        task.advance(len(chunk))
+    for start in range(0, len(rows), 5_000):
+        await upsert_rows(table, rows[start : start + 5_000])
+        task.advance(len(rows[start : start + 5_000]))
 
 
 # Child tables replaced wholesale for the parents a package re-imports: (table, parent columns).
@@ -657,41 +635,40 @@ CHILDREN: tuple[tuple[type[Table], tuple[str, ...]], ...] = (
 async def _stale_service_at_locations(importer: _Importer) -> set[uuid.UUID]:
     """Services re-imported without a location they had before lose that service_at_location."""
     kept = {r["id"] for r in importer.rows.get(ServiceAtLocation, [])}
-    stale: set[uuid.UUID] = set()
-    for chunk in _chunks([r["id"] for r in importer.rows.get(Service, [])], 500):
-        existing = await ServiceAtLocation.select(ServiceAtLocation.id).where(ServiceAtLocation.service.is_in(chunk))
-        stale |= {uuid.UUID(str(r["id"])) for r in existing} - kept
-    return stale
+    service_ids = [r["id"] for r in importer.rows.get(Service, [])]
+    existing = await select_where_in(ServiceAtLocation, "service", service_ids, columns=["id"])
+    return {as_uuid(r["id"]) for r in existing} - kept
+
+
+async def _delete_phones(column: str, ids: list) -> None:
+    """Delete phone lines (and the languages of each line) whose `column` is one of `ids`."""
+    phones = [r["id"] for r in await select_where_in(Phone, column, ids, columns=["id"])]
+    await delete_where_in(Language, "phone", phones)
+    await delete_where_in(Phone, "id", phones)
 
 
 async def _delete_replaced_children(importer: _Importer) -> None:
+    """Children of re-imported parents are replaced by the package's; new parents have none."""
     parents = {
-        "organization": [r["id"] for r in importer.rows.get(Organization, [])],
-        "service": [r["id"] for r in importer.rows.get(Service, [])],
-        "location": [r["id"] for r in importer.rows.get(Location, [])],
-        "service_at_location": [r["id"] for r in importer.rows.get(ServiceAtLocation, [])],
+        column: sorted(await _existing_ids(table, [r["id"] for r in importer.rows.get(table, [])]))
+        for column, table in (
+            ("organization", Organization),
+            ("service", Service),
+            ("location", Location),
+            ("service_at_location", ServiceAtLocation),
+        )
     }
     for table, columns in CHILDREN:
         for column in columns:
-            for chunk in _chunks(parents[column], 500):
-                if table is Phone:
-                    # Languages of a phone line go with it.
-                    phones = await Phone.select(Phone.id).where(getattr(Phone, column).is_in(chunk))
-                    if phones:
-                        await Language.delete().where(Language.phone.is_in([p["id"] for p in phones]))
-                await table.delete().where(getattr(table, column).is_in(chunk))
-    linked = parents["organization"] + parents["service"] + parents["location"]
-    for chunk in _chunks(linked, 500):
-        await Attribute.delete().where(Attribute.link_id.is_in(chunk))
-    stale_all = sorted(await _stale_service_at_locations(importer))
-    for stale in _chunks(stale_all, 500):
-        if stale:
-            phones = await Phone.select(Phone.id).where(Phone.service_at_location.is_in(stale))
-            if phones:
-                await Language.delete().where(Language.phone.is_in([p["id"] for p in phones]))
-            await Phone.delete().where(Phone.service_at_location.is_in(stale))
-            await Schedule.delete().where(Schedule.service_at_location.is_in(stale))
-            await ServiceAtLocation.delete().where(ServiceAtLocation.id.is_in(stale))
+            if table is Phone:
+                await _delete_phones(column, parents[column])
+            else:
+                await delete_where_in(table, column, parents[column])
+    await delete_where_in(Attribute, "link_id", parents["organization"] + parents["service"] + parents["location"])
+    stale = sorted(await _stale_service_at_locations(importer))
+    await _delete_phones("service_at_location", stale)
+    await delete_where_in(Schedule, "service_at_location", stale)
+    await delete_where_in(ServiceAtLocation, "id", stale)
 
 
 WRITE_ORDER = (
@@ -760,14 +737,12 @@ async def import_package(
 
 async def _services_touched_by_locations(importer: _Importer) -> list[uuid.UUID]:
     """Services whose listing changes because a location or organization they use was re-imported."""
-    touched: list[uuid.UUID] = []
-    for chunk in _chunks([r["id"] for r in importer.rows.get(Location, [])], 500):
-        rows = await ServiceAtLocation.select(ServiceAtLocation.service).where(ServiceAtLocation.location.is_in(chunk))
-        touched += [uuid.UUID(str(r["service"])) for r in rows]
-    for chunk in _chunks([r["id"] for r in importer.rows.get(Organization, [])], 500):
-        rows = await Service.select(Service.id).where(Service.organization.is_in(chunk))
-        touched += [uuid.UUID(str(r["id"])) for r in rows]
-    return touched
+    location_ids = [r["id"] for r in importer.rows.get(Location, [])]
+    organization_ids = [r["id"] for r in importer.rows.get(Organization, [])]
+    rows = await select_where_in(ServiceAtLocation, "location", location_ids, columns=["service"])
+    touched = [as_uuid(r["service"]) for r in rows]
+    rows = await select_where_in(Service, "organization", organization_ids, columns=["id"])
+    return touched + [as_uuid(r["id"]) for r in rows]
 
 
 def attribute_taxonomy_rows() -> list[dict[str, Any]]:

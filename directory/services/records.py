@@ -23,7 +23,7 @@ from directory.schemas import (
     ServiceOut,
     TaxonomyTermOut,
 )
-from directory.services.rows import as_uuid, rows_by
+from directory.services.rows import as_uuid, rows_by, select_where_in
 from directory.services.sud_attributes import typed_attribute_id, typed_attribute_values
 from directory.services.taxonomy import attribute_term_id
 from directory.tables import (
@@ -148,9 +148,7 @@ async def _terms() -> dict[uuid.UUID, dict]:
 async def load_organizations(ids: list[uuid.UUID], terms: dict | None = None) -> dict[uuid.UUID, OrganizationOut]:
     """HSDS organizations by id, with phones and attributes."""
     terms = terms if terms is not None else await _terms()
-    rows: list[dict] = []
-    for start in range(0, len(ids), 500):
-        rows += await Organization.select().where(Organization.id.is_in(ids[start : start + 500]))
+    rows = await select_where_in(Organization, "id", ids)
     phones = await rows_by(Phone, "organization", ids)
     attributes = await rows_by(Attribute, "link_id", ids)
     out = {}
@@ -184,9 +182,7 @@ async def load_locations(
 ) -> dict[uuid.UUID, LocationOut]:
     """HSDS locations by id; confidential ones without address or coordinates unless allowed."""
     terms = terms if terms is not None else await _terms()
-    rows: list[dict] = []
-    for start in range(0, len(ids), 500):
-        rows += await Location.select().where(Location.id.is_in(ids[start : start + 500]))
+    rows = await select_where_in(Location, "id", ids)
     addresses = await rows_by(Address, "location", ids)
     phones = await rows_by(Phone, "location", ids)
     schedules = await rows_by(Schedule, "location", ids)
@@ -242,10 +238,7 @@ async def load_locations(
 async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False) -> list[ServiceOut]:
     """Full HSDS services by id (in the order given), with organization and locations nested."""
     terms = await _terms()
-    rows: dict[uuid.UUID, dict] = {}
-    for start in range(0, len(ids), 500):
-        for row in await Service.select().where(Service.id.is_in(ids[start : start + 500])):
-            rows[as_uuid(row["id"])] = row
+    rows = {as_uuid(row["id"]): row for row in await select_where_in(Service, "id", ids)}
     service_ids = list(rows)
     organizations = await load_organizations(list({as_uuid(r["organization"]) for r in rows.values()}), terms)
     sals = await rows_by(ServiceAtLocation, "service", service_ids)

@@ -1,15 +1,19 @@
-"""Small helpers for reading table rows: ids as UUIDs, JSON list columns, rows grouped by a parent."""
+"""Reading and writing many table rows at once: ids as UUIDs, JSON list columns, bulk IN queries
+and bulk upserts (straight SQL through the engine's connection, see server.database)."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 from piccolo.table import Table
 
-__all__ = ["as_uuid", "json_list", "rows_by"]
+from server.database import execute_many, fetch_all, quoted
+
+__all__ = ["as_uuid", "delete_where_in", "json_list", "rows_by", "select_where_in", "upsert_rows"]
 
 #: Ids per `IN (...)` query, well under SQLite's and asyncpg's parameter limits.
 IN_CHUNK = 500
@@ -27,12 +31,58 @@ def json_list(value: Any) -> list[str]:
     return list(value or [])
 
 
-async def rows_by(table: type[Table], column: str, ids: list) -> dict[uuid.UUID, list[dict[str, Any]]]:
+def _in_chunks(ids: Sequence[Any]):
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = list(ids[start : start + IN_CHUNK])
+        yield chunk, ",".join("?" * len(chunk))
+
+
+async def select_where_in(
+    table: type[Table], column: str, ids: Sequence[Any], columns: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Rows of `table` (all columns, or `columns`) whose `column` is one of `ids`."""
+    selected = ", ".join(quoted(c) for c in columns) if columns else "*"
+    rows: list[dict[str, Any]] = []
+    for chunk, marks in _in_chunks(ids):
+        rows += await fetch_all(
+            table._meta.db,
+            f"SELECT {selected} FROM {quoted(table._meta.tablename)} WHERE {quoted(column)} IN ({marks})",
+            chunk,
+        )
+    return rows
+
+
+async def rows_by(table: type[Table], column: str, ids: Sequence[Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """Rows of `table` whose `column` is one of `ids`, grouped by that column's value."""
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(ids), IN_CHUNK):
-        chunk = ids[start : start + IN_CHUNK]
-        for row in await table.select().where(getattr(table, column).is_in(chunk)):
-            if row[column] is not None:
-                grouped[as_uuid(row[column])].append(row)
+    for row in await select_where_in(table, column, ids):
+        if row[column] is not None:
+            grouped[as_uuid(row[column])].append(row)
     return grouped
+
+
+async def delete_where_in(table: type[Table], column: str, ids: Sequence[Any]) -> None:
+    """Delete the rows of `table` whose `column` is one of `ids`."""
+    for chunk, marks in _in_chunks(ids):
+        await fetch_all(
+            table._meta.db, f"DELETE FROM {quoted(table._meta.tablename)} WHERE {quoted(column)} IN ({marks})", chunk
+        )
+
+
+async def upsert_rows(table: type[Table], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows, updating those whose primary key exists; a column a row lacks takes its default."""
+    if not rows:
+        return
+    present = set().union(*rows)
+    columns = [c for c in table._meta.columns if c._meta.name in present]
+    names = [c._meta.db_column_name for c in columns]
+    primary_key = table._meta.primary_key._meta.db_column_name
+    updates = ", ".join(f"{quoted(n)} = excluded.{quoted(n)}" for n in names if n != primary_key)
+    sql = (
+        f"INSERT INTO {quoted(table._meta.tablename)} ({', '.join(quoted(n) for n in names)}) "
+        f"VALUES ({', '.join('?' * len(names))}) ON CONFLICT ({quoted(primary_key)}) "
+        + (f"DO UPDATE SET {updates}" if updates else "DO NOTHING")
+    )
+    # Re-imports reset what a package dropped to the column default.
+    defaults = [(c._meta.name, c.get_default_value()) for c in columns]
+    await execute_many(table._meta.db, sql, [[row.get(name, default) for name, default in defaults] for row in rows])

@@ -23,7 +23,7 @@ from directory.schemas import (
 from directory.services.geocoding import address_centroid
 from directory.services.languages import language_code
 from directory.services.progress import Progress
-from directory.services.rows import as_uuid, json_list, rows_by
+from directory.services.rows import as_uuid, json_list, rows_by, select_where_in, upsert_rows
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, TAXONOMY_NAME
 from directory.tables import (
     Address,
@@ -46,7 +46,7 @@ __all__ = ["bump_revision", "refresh_search_documents", "weekly_minutes"]
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
-CHUNK = 500
+CHUNK = 2_000
 
 
 def _minutes(hhmm: str | None) -> int | None:
@@ -123,47 +123,25 @@ async def refresh_search_documents(service_ids: Iterable[uuid.UUID], *, progress
         chunk = ids[start : start + CHUNK]
         documents = await _build_documents(chunk, terms, revision)
         kept = {d["id"] for d in documents}
-        existing = await SearchDocument.select(SearchDocument.id).where(SearchDocument.service_id.is_in(chunk))
+        existing = await select_where_in(SearchDocument, "service_id", chunk, columns=["id"])
         stale = [r["id"] for r in existing if as_uuid(r["id"]) not in kept]
         if stale:
             # Tombstones, so servers that load changes incrementally also drop these listings.
             await SearchDocument.update({SearchDocument.is_active: False, SearchDocument.revision: revision}).where(
                 SearchDocument.id.is_in(stale)
             )
-        if documents:
-            columns = [
-                SearchDocument.service_id,
-                SearchDocument.latitude,
-                SearchDocument.longitude,
-                SearchDocument.categories,
-                SearchDocument.facets,
-                SearchDocument.text_fields,
-                SearchDocument.listing,
-                SearchDocument.is_active,
-                SearchDocument.revision,
-            ]
-            await SearchDocument.insert(*[SearchDocument(**d) for d in documents]).on_conflict(
-                target=SearchDocument.id, action="DO UPDATE", values=columns
-            )
+        await upsert_rows(SearchDocument, documents)
         task.advance(len(chunk))
     return revision
 
 
 async def _build_documents(service_ids: list[uuid.UUID], terms: dict, revision: int) -> list[dict[str, Any]]:
-    services = await Service.select().where(Service.id.is_in(service_ids))
+    services = await select_where_in(Service, "id", service_ids)
     organization_ids = list({as_uuid(s["organization"]) for s in services})
-    organizations = (
-        {as_uuid(o["id"]): o for o in await Organization.select().where(Organization.id.is_in(organization_ids))}
-        if organization_ids
-        else {}
-    )
+    organizations = {as_uuid(o["id"]): o for o in await select_where_in(Organization, "id", organization_ids)}
     sals = await rows_by(ServiceAtLocation, "service", service_ids)
     location_ids = list({as_uuid(sal["location"]) for rows in sals.values() for sal in rows})
-    locations = (
-        {as_uuid(r["id"]): r for r in await Location.select().where(Location.id.is_in(location_ids))}
-        if location_ids
-        else {}
-    )
+    locations = {as_uuid(r["id"]): r for r in await select_where_in(Location, "id", location_ids)}
     addresses = await rows_by(Address, "location", location_ids)
     sal_ids = [as_uuid(sal["id"]) for rows in sals.values() for sal in rows]
     phones_by_service = await rows_by(Phone, "service", service_ids)
