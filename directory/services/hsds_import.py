@@ -23,7 +23,7 @@ from directory.services.hsds_readers import Origin, Package
 from directory.services.ids import stable_uuid
 from directory.services.progress import Progress
 from directory.services.rows import as_uuid, delete_where_in, select_where_in, upsert_rows
-from directory.services.search_documents import refresh_search_documents
+from directory.services.search_documents import RowSource, refresh_search_documents
 from directory.services.taxonomy import (
     ATTRIBUTE_TAXONOMY_NAME,
     ATTRIBUTE_TERMS,
@@ -46,6 +46,7 @@ from directory.tables import (
     ServiceCapacity,
     TaxonomyTerm,
 )
+from server.database import fetch_all
 
 __all__ = ["ImportFailed", "ImportProblem", "ImportReport", "import_package"]
 
@@ -647,8 +648,11 @@ async def _delete_phones(column: str, ids: list) -> None:
     await delete_where_in(Phone, "id", phones)
 
 
-async def _delete_replaced_children(importer: _Importer) -> None:
-    """Children of re-imported parents are replaced by the package's; new parents have none."""
+async def _delete_replaced_children(importer: _Importer) -> dict[str, list[uuid.UUID]]:
+    """Children of re-imported parents are replaced by the package's; new parents have none.
+
+    Returns the re-imported (already existing) parents' ids by kind.
+    """
     parents = {
         column: sorted(await _existing_ids(table, [r["id"] for r in importer.rows.get(table, [])]))
         for column, table in (
@@ -669,6 +673,7 @@ async def _delete_replaced_children(importer: _Importer) -> None:
     await _delete_phones("service_at_location", stale)
     await delete_where_in(Schedule, "service_at_location", stale)
     await delete_where_in(ServiceAtLocation, "id", stale)
+    return parents
 
 
 WRITE_ORDER = (
@@ -724,21 +729,25 @@ async def import_package(
         else engine.transaction()
     )
     async with transaction:
-        await _delete_replaced_children(importer)
+        if isinstance(engine, SQLiteEngine):
+            # A large import must not spill its uncommitted pages from SQLite's small default cache.
+            await fetch_all(engine, "PRAGMA cache_size = -262144")
+        existing = await _delete_replaced_children(importer)
         for table in WRITE_ORDER:
             await _upsert(table, importer.rows.get(table, []), progress)
             report.written[table._meta.tablename] = len(importer.rows.get(table, []))
         service_ids = [r["id"] for r in importer.rows.get(Service, [])]
-        service_ids += await _services_touched_by_locations(importer)
-        await refresh_search_documents(sorted(set(service_ids)), progress=progress)
+        service_ids += await _services_sharing(existing["location"], existing["organization"])
+        await refresh_search_documents(sorted(set(service_ids)), source=RowSource(importer.rows), progress=progress)
     report.seconds = time.perf_counter() - started
     return report
 
 
-async def _services_touched_by_locations(importer: _Importer) -> list[uuid.UUID]:
-    """Services whose listing changes because a location or organization they use was re-imported."""
-    location_ids = [r["id"] for r in importer.rows.get(Location, [])]
-    organization_ids = [r["id"] for r in importer.rows.get(Organization, [])]
+async def _services_sharing(location_ids: list[uuid.UUID], organization_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Services whose listing changes because a location or organization they use was re-imported.
+
+    Only locations and organizations that existed before the import can have other services.
+    """
     rows = await select_where_in(ServiceAtLocation, "location", location_ids, columns=["service"])
     touched = [as_uuid(r["service"]) for r in rows]
     rows = await select_where_in(Service, "organization", organization_ids, columns=["id"])

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+from piccolo.table import Table
 
 from directory.schemas import (
     CapacityOut,
@@ -41,7 +43,7 @@ from directory.tables import (
     TaxonomyTerm,
 )
 
-__all__ = ["bump_revision", "refresh_search_documents", "weekly_minutes"]
+__all__ = ["RowSource", "bump_revision", "refresh_search_documents", "weekly_minutes"]
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -112,16 +114,70 @@ async def bump_revision() -> int:
     return rows[0]["revision"]
 
 
-async def refresh_search_documents(service_ids: Iterable[uuid.UUID], *, progress: Progress | None = None) -> int:
+class RowSource:
+    """Where listing rows are read from: the database, overlaid with rows an import just wrote.
+
+    An import replaces all children of every parent it writes, so for those parents the rows it
+    holds in memory are what the database now says; reading them back would only cost time.
+    """
+
+    def __init__(self, written: dict[type[Table], list[dict[str, Any]]] | None = None) -> None:
+        self._written = written or {}
+        self._groups: dict[tuple[type[Table], str], dict[uuid.UUID, list[dict[str, Any]]]] = {}
+        self._owned: dict[str, set[uuid.UUID]] = {}
+
+    def _owned_ids(self, table: type[Table], column: str) -> set[uuid.UUID]:
+        key = table._meta.tablename if column == "id" else column
+        if key not in self._owned:
+            parents = {
+                "id": (table,),
+                "service": (Service,),
+                "location": (Location,),
+                "organization": (Organization,),
+                "service_at_location": (ServiceAtLocation,),
+                "link_id": (Service, Organization, Location),
+            }[column]
+            self._owned[key] = {row["id"] for parent in parents for row in self._written.get(parent, [])}
+        return self._owned[key]
+
+    def _group(self, table: type[Table], column: str) -> dict[uuid.UUID, list[dict[str, Any]]]:
+        if (table, column) not in self._groups:
+            defaults = [(c._meta.name, c.get_default_value()) for c in table._meta.columns]
+            grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+            for row in self._written.get(table, []):
+                if row.get(column) is not None:
+                    grouped[row[column]].append({name: row.get(name, default) for name, default in defaults})
+            self._groups[(table, column)] = grouped
+        return self._groups[(table, column)]
+
+    async def rows_by(self, table: type[Table], column: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:
+        """Rows of `table` whose `column` is one of `ids`, grouped by it."""
+        owned = self._owned_ids(table, column)
+        grouped = await rows_by(table, column, [i for i in ids if i not in owned])
+        local = self._group(table, column) if owned else {}
+        for parent_id in ids:
+            if parent_id in owned and parent_id in local:
+                grouped[parent_id] = local[parent_id]
+        return grouped
+
+    async def by_id(self, table: type[Table], ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+        """Rows of `table` by primary key."""
+        return {key: rows[0] for key, rows in (await self.rows_by(table, "id", ids)).items()}
+
+
+async def refresh_search_documents(
+    service_ids: Iterable[uuid.UUID], *, source: RowSource | None = None, progress: Progress | None = None
+) -> int:
     """Rebuild the search documents of these services; returns the new directory revision."""
     ids = list(service_ids)
+    source = source or RowSource()
     progress = progress or Progress.silent()
     revision = await bump_revision()
     terms = {as_uuid(t["id"]): t for t in await TaxonomyTerm.select()}
     task = progress.task("Indexing listings", total=len(ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        documents = await _build_documents(chunk, terms, revision)
+        documents = await _build_documents(chunk, terms, revision, source)
         kept = {d["id"] for d in documents}
         existing = await select_where_in(SearchDocument, "service_id", chunk, columns=["id"])
         stale = [r["id"] for r in existing if as_uuid(r["id"]) not in kept]
@@ -135,26 +191,28 @@ async def refresh_search_documents(service_ids: Iterable[uuid.UUID], *, progress
     return revision
 
 
-async def _build_documents(service_ids: list[uuid.UUID], terms: dict, revision: int) -> list[dict[str, Any]]:
-    services = await select_where_in(Service, "id", service_ids)
+async def _build_documents(
+    service_ids: list[uuid.UUID], terms: dict, revision: int, source: RowSource
+) -> list[dict[str, Any]]:
+    services = list((await source.by_id(Service, service_ids)).values())
     organization_ids = list({as_uuid(s["organization"]) for s in services})
-    organizations = {as_uuid(o["id"]): o for o in await select_where_in(Organization, "id", organization_ids)}
-    sals = await rows_by(ServiceAtLocation, "service", service_ids)
+    organizations = await source.by_id(Organization, organization_ids)
+    sals = await source.rows_by(ServiceAtLocation, "service", service_ids)
     location_ids = list({as_uuid(sal["location"]) for rows in sals.values() for sal in rows})
-    locations = {as_uuid(r["id"]): r for r in await select_where_in(Location, "id", location_ids)}
-    addresses = await rows_by(Address, "location", location_ids)
+    locations = await source.by_id(Location, location_ids)
+    addresses = await source.rows_by(Address, "location", location_ids)
     sal_ids = [as_uuid(sal["id"]) for rows in sals.values() for sal in rows]
-    phones_by_service = await rows_by(Phone, "service", service_ids)
-    phones_by_sal = await rows_by(Phone, "service_at_location", sal_ids)
-    phones_by_location = await rows_by(Phone, "location", location_ids)
-    phones_by_org = await rows_by(Phone, "organization", organization_ids)
-    schedules_by_service = await rows_by(Schedule, "service", service_ids)
-    schedules_by_sal = await rows_by(Schedule, "service_at_location", sal_ids)
-    schedules_by_location = await rows_by(Schedule, "location", location_ids)
-    languages_by_service = await rows_by(Language, "service", service_ids)
-    languages_by_location = await rows_by(Language, "location", location_ids)
-    attributes = await rows_by(Attribute, "link_id", service_ids)
-    capacities = await rows_by(ServiceCapacity, "service", service_ids)
+    phones_by_service = await source.rows_by(Phone, "service", service_ids)
+    phones_by_sal = await source.rows_by(Phone, "service_at_location", sal_ids)
+    phones_by_location = await source.rows_by(Phone, "location", location_ids)
+    phones_by_org = await source.rows_by(Phone, "organization", organization_ids)
+    schedules_by_service = await source.rows_by(Schedule, "service", service_ids)
+    schedules_by_sal = await source.rows_by(Schedule, "service_at_location", sal_ids)
+    schedules_by_location = await source.rows_by(Schedule, "location", location_ids)
+    languages_by_service = await source.rows_by(Language, "service", service_ids)
+    languages_by_location = await source.rows_by(Language, "location", location_ids)
+    attributes = await source.rows_by(Attribute, "link_id", service_ids)
+    capacities = await source.rows_by(ServiceCapacity, "service", service_ids)
     today = dt.date.today()
 
     documents = []

@@ -206,3 +206,20 @@ def test_csv_export_matches_the_hsds_datapackage_and_reimports(tmp_path):
     assert after["service"] == before["service"] and after["location"] == before["location"]
     sample = asyncio.run(Organization.count().where(Organization.is_sample_data.eq(True)).run())
     assert sample == 68
+
+
+def test_listings_written_by_an_import_match_listings_rebuilt_from_the_database():
+    """The import builds listings from the rows it just wrote; the database must agree with them."""
+    from directory.services.search_documents import refresh_search_documents
+
+    assert cli("seed", "--quiet").exit_code == 0
+    columns = [SearchDocument.id, SearchDocument.latitude, SearchDocument.longitude, SearchDocument.categories,
+               SearchDocument.facets, SearchDocument.text_fields, SearchDocument.listing, SearchDocument.is_active]
+
+    async def documents():
+        return await SearchDocument.select(*columns).order_by(SearchDocument.id)
+
+    from_import = asyncio.run(documents())
+    service_ids = [row["id"] for row in asyncio.run(Service.select(Service.id).run())]
+    asyncio.run(refresh_search_documents(service_ids))
+    assert asyncio.run(documents()) == from_import
