@@ -57,32 +57,35 @@ def _print_report(report) -> None:
 
 async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool) -> int:
     from directory.services.geocoding import Geocoder
-    from directory.services.hsds_import import ImportFailed, import_package
+    from directory.services.hsds_import import ImportFailed, import_package, paused_garbage_collection
     from directory.services.hsds_readers import PackageError, read_package
     from directory.services.progress import Progress
 
-    try:
-        package = read_package(path)
-    except PackageError as error:
-        click.echo(f"Cannot read {path}: {error}", err=True)
-        return 2
-    with Progress(silent=quiet) as progress:
+    with paused_garbage_collection():
         try:
-            report = await import_package(
-                package,
-                geocoder=Geocoder(get_settings()),
-                skip_invalid=skip_invalid,
-                sample_data=sample_data,
-                data_source=source,
-                progress=progress,
-            )
-        except ImportFailed as failure:
-            progress.__exit__(None, None, None)
-            click.echo(f"Nothing imported: {len(failure.report.problems)} bad rows in {path}", err=True)
-            for problem in failure.report.problems[:200]:
-                click.echo(f"  {problem}", err=True)
-            click.echo("Fix them, or pass --skip-invalid to import the good rows only.", err=True)
-            return 1
+            package = read_package(path)
+        except PackageError as error:
+            click.echo(f"Cannot read {path}: {error}", err=True)
+            return 2
+        failure = None
+        with Progress(silent=quiet) as progress:
+            try:
+                report = await import_package(
+                    package,
+                    geocoder=Geocoder(get_settings()),
+                    skip_invalid=skip_invalid,
+                    sample_data=sample_data,
+                    data_source=source,
+                    progress=progress,
+                )
+            except ImportFailed as error:
+                failure = error
+    if failure is not None:
+        click.echo(f"Nothing imported: {len(failure.report.problems)} bad rows in {path}", err=True)
+        for problem in failure.report.problems[:200]:
+            click.echo(f"  {problem}", err=True)
+        click.echo("Fix them, or pass --skip-invalid to import the good rows only.", err=True)
+        return 1
     _print_report(report)
     return 0
 

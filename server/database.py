@@ -82,8 +82,9 @@ async def raw_connection(engine: Engine) -> AsyncIterator[Any]:
         async with engine.pool.acquire() as connection:
             yield connection
     else:
-        connection = await (engine.get_new_connection() if isinstance(engine, PostgresEngine)
-                            else engine.get_connection())
+        connection = await (
+            engine.get_new_connection() if isinstance(engine, PostgresEngine) else engine.get_connection()
+        )
         try:
             yield connection
         finally:

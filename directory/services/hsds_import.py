@@ -7,11 +7,13 @@ half way leaves the database as it was, and bad rows are reported with file, row
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +50,7 @@ from directory.tables import (
 )
 from server.database import fetch_all
 
-__all__ = ["ImportFailed", "ImportProblem", "ImportReport", "import_package"]
+__all__ = ["ImportFailed", "ImportProblem", "ImportReport", "import_package", "paused_garbage_collection"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,22 @@ class ImportFailed(Exception):
     def __init__(self, report: ImportReport) -> None:
         self.report = report
         super().__init__(f"{len(report.problems)} bad rows in {report.package}")
+
+
+@contextmanager
+def paused_garbage_collection() -> Iterator[None]:
+    """Pause Python's cycle collector during bulk work.
+
+    A 100k-service import keeps millions of small dicts alive; every full collection walks all
+    of them, which made the import grow faster than linearly. The rows hold no cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class RowError(ValueError):

@@ -142,11 +142,11 @@ class RowSource:
 
     def _group(self, table: type[Table], column: str) -> dict[uuid.UUID, list[dict[str, Any]]]:
         if (table, column) not in self._groups:
-            defaults = [(c._meta.name, c.get_default_value()) for c in table._meta.columns]
+            defaults = {c._meta.name: c.get_default_value() for c in table._meta.columns}
             grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
             for row in self._written.get(table, []):
                 if row.get(column) is not None:
-                    grouped[row[column]].append({name: row.get(name, default) for name, default in defaults})
+                    grouped[row[column]].append({**defaults, **row})
             self._groups[(table, column)] = grouped
         return self._groups[(table, column)]
 
