@@ -17,6 +17,7 @@ import time
 import zoneinfo
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import msgspec
 import numpy as np
@@ -68,6 +69,10 @@ STOP_WORDS = frozenset(
     ]
 )
 TOKEN = re.compile(r"[a-z0-9]+")
+#: Query words whose corrections a snapshot remembers before starting afresh.
+MAX_REMEMBERED_CORRECTIONS = 50_000
+#: Directory words an unfinished query word may stand for.
+MAX_PREFIX_MATCHES = 200
 
 
 def tokenize(text: str) -> list[str]:
@@ -179,6 +184,8 @@ class _Snapshot:
         self.vocabulary = list(vocabulary)
         self.sorted_vocabulary = sorted(vocabulary)
         self.word_ids = vocabulary
+        self.fuzzy_vocabulary = [word for word in self.vocabulary if not word.isdigit()]
+        self._corrections: dict[str, dict[int, float]] = {}
         # Term postings (CSR by term) for text-only search over the whole directory.
         lengths = np.fromiter((len(t) for t in doc_terms), dtype=np.int64, count=n)
         all_docs = np.repeat(np.arange(n, dtype=np.int32), lengths)
@@ -299,25 +306,39 @@ class _Snapshot:
         return _Concept(phrase, matches)
 
     def _correct(self, word: str) -> dict[int, float]:
-        """Directory words similar to `word` (typos) or starting with it (unfinished words)."""
+        """Directory words similar to `word` (typos) or starting with it (unfinished words).
+
+        Remembered per snapshot: the vocabulary does not change, and a fuzzy pass over a large
+        vocabulary costs milliseconds while a repeated word then costs nothing.
+        """
+        cached = self._corrections.get(word)
+        if cached is None:
+            cached = self._find_corrections(word)
+            if len(self._corrections) >= MAX_REMEMBERED_CORRECTIONS:
+                self._corrections.clear()
+            self._corrections[word] = cached
+        return dict(cached)
+
+    def _find_corrections(self, word: str) -> dict[int, float]:
         matches: dict[int, float] = {}
         if word in self.word_ids:
             matches[self.word_ids[word]] = 100.0
-        for candidate, similarity, _ in process.extract(
-            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=_min_similarity(word), limit=8
-        ):
-            matches.setdefault(self.word_ids[candidate], float(similarity))
+        if not word.isdigit():  # numbers (house numbers, ZIPs) only ever match exactly
+            for candidate, similarity, _ in process.extract(
+                word, self.fuzzy_vocabulary, scorer=fuzz.ratio, score_cutoff=_min_similarity(word), limit=8
+            ):
+                matches.setdefault(self.word_ids[candidate], float(similarity))
         if len(word) >= 4:
             position = bisect_left(self.sorted_vocabulary, word)
-            while position < len(self.sorted_vocabulary) and self.sorted_vocabulary[position].startswith(word):
+            end = min(len(self.sorted_vocabulary), position + MAX_PREFIX_MATCHES)
+            while position < end and self.sorted_vocabulary[position].startswith(word):
                 term = self.word_ids[self.sorted_vocabulary[position]]
                 matches[term] = max(matches.get(term, 0.0), 90.0)
                 position += 1
-                if position > 5000:
-                    break
         return matches
 
 
+@lru_cache(maxsize=4096)
 def _best_synonym_key(word: str) -> str | None:
     match = process.extractOne(word, EVERYDAY_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=_min_similarity(word) + 5)
     return match[0] if match else None
