@@ -197,6 +197,9 @@ class _Snapshot:
         self.posting_weights = all_weights[order]
         self.posting_fields = all_fields[order]
         self.posting_starts = np.searchsorted(all_terms[order], np.arange(len(vocabulary) + 1))
+        # The same terms by document (CSR by doc), for scoring a few nearby candidates.
+        self.doc_ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        self.doc_terms, self.doc_weights, self.doc_fields = all_terms, all_weights, all_fields
         # Grid cells for the location prefilter: docs sorted by (lat cell, lng cell).
         has_point = ~np.isnan(latitude)
         lat_cell = np.where(has_point, np.floor((np.nan_to_num(latitude) + 90) / GRID_DEGREES), -1).astype(np.int64)
@@ -461,9 +464,9 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     relevance = None
     concepts = snapshot.expand(query.text) if query.text.strip() else []
     if concepts:
-        relevance, best = _score(snapshot, docs, concepts)
+        relevance = _score(snapshot, docs, concepts)
         matched = relevance > 0
-        docs, relevance, best = docs[matched], relevance[matched], best[:, matched]
+        docs, relevance = docs[matched], relevance[matched]
         if distances is not None:
             distances = distances[matched]
     total = len(docs)
@@ -488,7 +491,7 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
             result.distance_km = round(float(distances[position]), 2)
         if relevance is not None:
             result.relevance = round(float(relevance[position]), 1)
-            result.match = _explain(snapshot, doc, concepts, best[:, position])
+            result.match = _explain(snapshot, doc, concepts)
         results.append(result)
     return SearchResults(total=total, results=results)
 
@@ -510,42 +513,100 @@ def _facet_keys(query: SearchQuery) -> list[tuple[str, str]]:
     return keys
 
 
-def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> tuple[np.ndarray, np.ndarray]:
-    """Per doc: mean over concepts of the best (similarity × field weight); and the best term per concept."""
-    position_of = np.full(snapshot.size, -1, dtype=np.int64)
-    position_of[docs] = np.arange(len(docs))
+def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> np.ndarray:
+    """Per doc: the mean over concepts of the best similarity × field weight, to one decimal.
+
+    Few candidates (a place was given) are scored from their own terms; many (the whole
+    directory) from the postings of the matched terms, whichever touches fewer entries.
+    """
+    lengths = snapshot.doc_ptr[docs + 1] - snapshot.doc_ptr[docs]
+    by_documents = int(lengths.sum())
+    by_postings = sum(
+        int(snapshot.posting_starts[term + 1] - snapshot.posting_starts[term])
+        for concept in concepts
+        for term in concept.matches
+    )
+    if by_documents <= by_postings:
+        total = _score_by_documents(snapshot, docs, lengths, concepts)
+    else:
+        total = _score_by_postings(snapshot, docs, concepts)
+    return np.round(total / len(concepts), 1)
+
+
+def _score_by_documents(
+    snapshot: _Snapshot, docs: np.ndarray, lengths: np.ndarray, concepts: list[_Concept]
+) -> np.ndarray:
     total = np.zeros(len(docs), dtype=np.float32)
-    best_terms = np.full((len(concepts), len(docs)), -1, dtype=np.int64)
-    for c, concept in enumerate(concepts):
+    count = int(lengths.sum())
+    if count == 0:
+        return total
+    segment_starts = np.cumsum(lengths) - lengths
+    entries = np.arange(count) + np.repeat(snapshot.doc_ptr[docs] - segment_starts, lengths)
+    terms = snapshot.doc_terms[entries]
+    weights = snapshot.doc_weights[entries]
+    empty = lengths == 0
+    for concept in concepts:
+        if not concept.matches:
+            continue
+        keys = np.fromiter(concept.matches.keys(), dtype=np.int32, count=len(concept.matches))
+        similarities = np.fromiter(concept.matches.values(), dtype=np.float32, count=len(concept.matches))
+        order = np.argsort(keys)
+        keys, similarities = keys[order], similarities[order]
+        position = np.minimum(np.searchsorted(keys, terms), len(keys) - 1)
+        scores = np.where(keys[position] == terms, similarities[position] * weights, np.float32(0))
+        best = np.maximum.reduceat(scores, np.minimum(segment_starts, count - 1))
+        best[empty] = 0
+        total += best
+    return total
+
+
+def _score_by_postings(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> np.ndarray:
+    if len(docs) == snapshot.size:
+        position_of = None  # every doc is a candidate: its position is its number
+    else:
+        position_of = np.full(snapshot.size, -1, dtype=np.int64)
+        position_of[docs] = np.arange(len(docs))
+    total = np.zeros(len(docs), dtype=np.float32)
+    for concept in concepts:
         best = np.zeros(len(docs), dtype=np.float32)
         for term, similarity in concept.matches.items():
             start, end = snapshot.posting_starts[term], snapshot.posting_starts[term + 1]
-            positions = position_of[snapshot.posting_docs[start:end]]
-            inside = positions >= 0
-            positions = positions[inside]
-            scores = snapshot.posting_weights[start:end][inside] * np.float32(similarity)
-            better = scores > best[positions]
-            best[positions[better]] = scores[better]
-            best_terms[c, positions[better]] = term
+            positions = snapshot.posting_docs[start:end]
+            scores = snapshot.posting_weights[start:end] * np.float32(similarity)
+            if position_of is not None:
+                positions = position_of[positions]
+                inside = positions >= 0
+                positions, scores = positions[inside], scores[inside]
+            np.maximum.at(best, positions, scores)
         total += best
-    return np.round(total / len(concepts), 1), best_terms
+    return total
 
 
-def _explain(snapshot: _Snapshot, doc: int, concepts: list[_Concept], best_terms: np.ndarray) -> list[MatchExplanation]:
+def _explain(snapshot: _Snapshot, doc: int, concepts: list[_Concept]) -> list[MatchExplanation]:
+    """For each query word, the listing word that scored best for this doc, where, and how well."""
+    start, end = int(snapshot.doc_ptr[doc]), int(snapshot.doc_ptr[doc + 1])
+    own = dict(
+        zip(
+            snapshot.doc_terms[start:end].tolist(),
+            zip(snapshot.doc_weights[start:end].tolist(), snapshot.doc_fields[start:end].tolist(), strict=True),
+            strict=True,
+        )
+    )
     explanations = []
-    for concept, term in zip(concepts, best_terms, strict=True):
-        if term < 0:
+    for concept in concepts:
+        best = None
+        for term, similarity in concept.matches.items():
+            if term in own and (best is None or similarity * own[term][0] > best[1] * own[best[0]][0]):
+                best = (term, similarity)
+        if best is None:
             continue
-        start, end = snapshot.posting_starts[term], snapshot.posting_starts[term + 1]
-        where = np.searchsorted(snapshot.posting_docs[start:end], doc)
-        weight = float(snapshot.posting_weights[start + where])
-        field_name = FIELD_ORDER[int(snapshot.posting_fields[start + where])]
-        similarity = concept.matches[int(term)]
+        term, similarity = best
+        weight, field_index = own[term]
         explanations.append(
             MatchExplanation(
                 query_term=concept.query_term,
-                matched=snapshot.vocabulary[int(term)],
-                field=field_name,
+                matched=snapshot.vocabulary[term],
+                field=FIELD_ORDER[field_index],
                 similarity=round(similarity),
                 score=round(similarity * weight, 1),
             )

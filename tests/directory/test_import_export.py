@@ -213,8 +213,16 @@ def test_listings_written_by_an_import_match_listings_rebuilt_from_the_database(
     from directory.services.search_documents import refresh_search_documents
 
     assert cli("seed", "--quiet").exit_code == 0
-    columns = [SearchDocument.id, SearchDocument.latitude, SearchDocument.longitude, SearchDocument.categories,
-               SearchDocument.facets, SearchDocument.text_fields, SearchDocument.listing, SearchDocument.is_active]
+    columns = [
+        SearchDocument.id,
+        SearchDocument.latitude,
+        SearchDocument.longitude,
+        SearchDocument.categories,
+        SearchDocument.facets,
+        SearchDocument.text_fields,
+        SearchDocument.listing,
+        SearchDocument.is_active,
+    ]
 
     async def documents():
         return await SearchDocument.select(*columns).order_by(SearchDocument.id)
