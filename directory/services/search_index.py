@@ -226,34 +226,35 @@ class _Snapshot:
         return cached
 
     def near(self, latitude: float, longitude: float, radius_km: float) -> np.ndarray:
-        """Docs whose grid cell touches the circle (a superset of those within the radius)."""
-        lat_span = radius_km / 111.0
-        cos_lat = max(math.cos(math.radians(latitude)), 0.01)
-        lng_span = min(radius_km / (111.320 * cos_lat), 180.0)
+        """Docs inside the circle's bounding box (a superset of those within the radius)."""
+        lat_span = radius_km / 110.5  # km per degree of latitude is at least 110.5
+        # Longitude degrees are widest apart where the circle comes closest to a pole.
+        poleward = min(abs(latitude) + lat_span, 89.9)
+        lng_span = min(radius_km / (111.320 * math.cos(math.radians(poleward))), 180.0)
         low_lat = int(math.floor((max(latitude - lat_span, -90) + 90) / GRID_DEGREES))
         high_lat = int(math.floor((min(latitude + lat_span, 90) + 90) / GRID_DEGREES))
         low_lng = int(math.floor((longitude - lng_span + 180) / GRID_DEGREES))
         high_lng = int(math.floor((longitude + lng_span + 180) / GRID_DEGREES))
         cells_per_turn = int(360 / GRID_DEGREES)
+        lng_ranges = [(max(low_lng, 0), min(high_lng, cells_per_turn - 1))]
+        if low_lng < 0:  # the box crosses the antimeridian westwards
+            lng_ranges.append((low_lng % cells_per_turn, cells_per_turn - 1))
+        if high_lng >= cells_per_turn:  # ... or eastwards
+            lng_ranges.append((0, high_lng - cells_per_turn))
         pieces = []
         for lat_cell in range(low_lat, high_lat + 1):
-            lng_ranges = [(low_lng, high_lng)]
-            if low_lng < 0 or high_lng >= cells_per_turn:  # crossing the antimeridian
-                lng_ranges = [
-                    (max(low_lng, 0), min(high_lng, cells_per_turn - 1)),
-                    (
-                        low_lng % cells_per_turn if low_lng < 0 else 0,
-                        high_lng - cells_per_turn if high_lng >= cells_per_turn else -1,
-                    ),
-                ]
             for first, last in lng_ranges:
-                if last < first:
-                    continue
                 start = np.searchsorted(self.sorted_cell_key, lat_cell * 1000 + first, side="left")
                 end = np.searchsorted(self.sorted_cell_key, lat_cell * 1000 + last, side="right")
                 if end > start:
                     pieces.append(self.cell_order[start:end])
-        return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int32)
+        if not pieces:
+            return np.empty(0, dtype=np.int32)
+        docs = np.concatenate(pieces)
+        # Grid cells are coarse; the box test is cheaper than great-circle distances.
+        inside = np.abs(self.latitude[docs] - latitude) <= lat_span
+        inside &= np.abs((self.longitude[docs] - longitude + 180.0) % 360.0 - 180.0) <= lng_span
+        return docs[inside]
 
     def distances_km(self, docs: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
         """Great-circle (haversine) distances from a point to these docs."""

@@ -41,3 +41,41 @@ async def test_open_now_follows_posted_hours_in_local_time():
         snapshot, SearchQuery(categories=("mental_health",), open_now=True, now=tuesday_night, **baltimore)
     )
     assert crisis.total > 0 and all(r.hours for r in crisis.results)
+
+
+def _synthetic_snapshot(points):
+    import msgspec
+
+    from directory.schemas import OrganizationRef, ServiceListing
+
+    rows = []
+    for i, (lat, lng) in enumerate(points):
+        listing = ServiceListing(id=f"s{i}", name=f"place {i}", organization=OrganizationRef(id="o", name="o"))
+        rows.append(
+            {
+                "latitude": lat,
+                "longitude": lng,
+                "categories": "[]",
+                "facets": "{}",
+                "text_fields": msgspec.json.encode({"name": f"place {i}"}).decode(),
+                "listing": msgspec.json.encode(listing),
+            }
+        )
+    return search_index._Snapshot(rows, revision=1)
+
+
+@pytest.mark.parametrize("centre", [(39.29, -76.61), (64.8, -147.7), (-17.7, 179.9), (51.5, -179.95), (0.0, 0.0)])
+def test_radius_search_finds_exactly_the_places_within_the_radius(centre):
+    rng = np.random.default_rng(7)
+    lat0, lng0 = centre
+    points = [
+        (float(np.clip(lat0 + rng.uniform(-6, 6), -89, 89)), float((lng0 + rng.uniform(-12, 12) + 180) % 360 - 180))
+        for _ in range(3000)
+    ]
+    snapshot = _synthetic_snapshot(points)
+    everything = np.arange(snapshot.size)
+    for radius in (5.0, 40.0, 250.0):
+        distances = snapshot.distances_km(everything, lat0, lng0)
+        expected = {f"s{i}" for i in np.nonzero(distances <= radius)[0]}
+        found = run_search(snapshot, SearchQuery(latitude=lat0, longitude=lng0, radius_km=radius, per_page=5000))
+        assert {r.id for r in found.results} == expected, radius
