@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from accounts.guards import PUBLIC
 from directory.schemas import (
     HsdsBase,
     OrganizationOut,
@@ -94,6 +95,7 @@ class DirectoryApiController(Controller):
 
     path = "/api"
     tags = ["directory"]
+    opt = PUBLIC
 
     @get("/", operation_id="getHsdsBase", summary="HSDS API root")
     async def root(self) -> HsdsBase:

@@ -8,14 +8,21 @@ from contextlib import asynccontextmanager
 import msgspec
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
+from accounts.controllers import AuditController, AuthController, TokenController
+from accounts.guards import PUBLIC, PrincipalMiddleware
+from accounts.session_store import DatabaseStore
+from accounts.sessions import SignedInSessionConfig
 from directory.controllers import DirectoryApiController
 from directory.services.geocoding import Geocoder
 from directory.services.search_index import SearchIndex
 from server.database import pending_migrations
+from server.security_headers import security_headers_middleware
 from server.settings import PROJECT_ROOT, get_settings
 
 __all__ = ["create_app"]
@@ -32,7 +39,7 @@ class Health(msgspec.Struct):
     search_index_listings: int
 
 
-@get("/healthz", operation_id="getHealth", summary="Health check", tags=["operations"])
+@get("/healthz", operation_id="getHealth", summary="Health check", tags=["operations"], opt=PUBLIC)
 async def healthz(state: State) -> Health:
     """Database engine, whether every migration is applied, and the search index state."""
     pending = await pending_migrations()
@@ -65,12 +72,31 @@ async def database_lifespan(app: Litestar) -> AsyncIterator[None]:
 def create_app() -> Litestar:
     """Build the Litestar application."""
     settings = get_settings()
+    session_config = SignedInSessionConfig(
+        store="sessions", samesite="strict", httponly=True, secure=settings.production, max_age=12 * 3600
+    )
+    # Sign-in attempts per address, counted in the database so every app server shares the count.
+    login_rate_limit = RateLimitConfig(
+        rate_limit=("minute", 10),
+        store="login_attempts",
+        check_throttle_handler=lambda request: request.url.path == "/api/auth/login",
+    )
     return Litestar(
         route_handlers=[
             healthz,
             DirectoryApiController,
-            create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True),
+            AuthController,
+            TokenController,
+            AuditController,
+            create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True, opt=PUBLIC),
         ],
+        middleware=[
+            security_headers_middleware,
+            login_rate_limit.middleware,
+            session_config.middleware,
+            DefineMiddleware(PrincipalMiddleware),
+        ],
+        stores={"sessions": DatabaseStore(), "login_attempts": DatabaseStore()},
         lifespan=[database_lifespan],
         state=State(
             {

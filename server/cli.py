@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from accounts.cli import accounts_group
 from server.settings import PROJECT_ROOT, get_settings
 
 __all__ = ["directory_group", "main"]
@@ -151,13 +152,25 @@ async def _seed(force: bool, quiet: bool) -> int:
 
     if not force and await Service.count() > 0:
         click.echo("Directory already has services; seed data not loaded (use --force to re-import).")
+        await _seed_demo_accounts()
         return 0
     for package in sorted(p for p in SEED_DIRECTORY.iterdir() if p.is_dir() and (p / "datapackage.json").exists()):
         sample = package.name.startswith("sample")
         code = await _import(package, skip_invalid=False, sample_data=sample, source=None, quiet=quiet)
         if code:
             return code
+    await _seed_demo_accounts()
     return 0
+
+
+async def _seed_demo_accounts() -> None:
+    from accounts.cli import DEMO_PASSWORD, seed_demo_accounts
+
+    created = await seed_demo_accounts()
+    if created:
+        click.echo(f"Demo accounts (password: {DEMO_PASSWORD}; refused when APP_ENV=production):")
+        for role, email, name in created:
+            click.echo(f"  {role:<14} {email:<28} {name}")
 
 
 @directory_group.command(name="seed", help="Load the demo data in seed_data/ when the directory is empty.")
@@ -191,6 +204,9 @@ def serve_command(workers: int) -> None:
         log_level="warning",
         access_log=False,
     )
+
+
+directory_group.add_command(accounts_group)
 
 
 def main() -> None:

@@ -7,4 +7,4 @@ from server.settings import get_settings
 
 DB = create_engine(get_settings().database_url)
 
-APP_REGISTRY = AppRegistry(apps=["directory.piccolo_app", "referrals.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["directory.piccolo_app", "accounts.piccolo_app", "referrals.piccolo_app"])

@@ -55,6 +55,9 @@ class Settings:
     max_radius_km: float = field(default_factory=lambda: float(_env("MAX_RADIUS_KM", "500")))
     """Largest search radius accepted; anything larger is almost surely a mistake."""
 
+    production: bool = field(default_factory=lambda: _env("APP_ENV", "development") == "production")
+    """APP_ENV=production: demo accounts are refused and session cookies are Secure."""
+
     @property
     def is_postgres(self) -> bool:
         """True when the configured database is PostgreSQL."""

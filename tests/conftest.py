@@ -25,6 +25,7 @@ SEED_DATA = PROJECT_ROOT / "seed_data"
 
 
 async def _reset_database() -> None:
+    from accounts.tables import Account, ApiToken, AuditEvent, CareTeam, SessionRecord
     from directory.services.reference_data import install_reference_data
     from directory.tables import (
         Accessibility,
@@ -45,6 +46,8 @@ async def _reset_database() -> None:
         TaxonomyTerm,
     )
 
+    for table in (SessionRecord, AuditEvent, ApiToken, Account, CareTeam):
+        await table.delete(force=True)
     for table in (
         Language,
         Phone,

@@ -1,0 +1,157 @@
+"""`directory-admin accounts ...`: first admin, care teams, users, API tokens, demo accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+
+import click
+
+from server.settings import get_settings
+
+__all__ = ["DEMO_PASSWORD", "accounts_group", "seed_demo_accounts"]
+
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def _run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@click.group(name="accounts", help="Manage accounts, care teams and API tokens.")
+def accounts_group() -> None:
+    """Account administration commands."""
+
+
+def _password(password: str | None) -> str:
+    return password or click.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
+@accounts_group.command(name="create-admin", help="Create an admin account.")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password", default=None, help="Prompted for when left out.")
+def create_admin(email: str, display_name: str, password: str | None) -> None:
+    """Create an admin."""
+    from accounts.services import create_account
+
+    try:
+        account_id = _run(create_account(email, display_name, _password(password), "admin"))
+    except ValueError as error:
+        _fail(str(error))
+    click.echo(f"Admin {email} created ({account_id}).")
+
+
+@accounts_group.command(name="create-care-team", help="Create a care team (an organization that refers).")
+@click.argument("name")
+def create_care_team_command(name: str) -> None:
+    """Create a care team."""
+    from accounts.services import create_care_team
+
+    click.echo(str(_run(create_care_team(name))))
+
+
+@accounts_group.command(name="create-user", help="Create a care manager or partner staff account.")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice(["care_manager", "partner_staff"]), required=True)
+@click.option("--care-team", "care_team_id", type=click.UUID, default=None, help="For care managers.")
+@click.option("--organization", "organization_id", type=click.UUID, default=None, help="For partner staff.")
+@click.option("--partner-admin", is_flag=True, help="Partner staff who may manage their organization's tokens.")
+@click.option("--password", default=None, help="Prompted for when left out.")
+def create_user(email, display_name, role, care_team_id, organization_id, partner_admin, password) -> None:
+    """Create a user."""
+    from accounts.services import create_account
+
+    try:
+        account_id = _run(
+            create_account(
+                email,
+                display_name,
+                _password(password),
+                role,
+                care_team_id=care_team_id,
+                organization_id=organization_id,
+                is_partner_admin=partner_admin,
+            )
+        )
+    except ValueError as error:
+        _fail(str(error))
+    click.echo(f"{role} {email} created ({account_id}).")
+
+
+@accounts_group.command(name="issue-token", help="Issue an API token for a partner organization (shown once).")
+@click.option("--organization", "organization_id", type=click.UUID, required=True)
+@click.option("--name", required=True, help="What will use it, e.g. 'shelter case system'.")
+def issue_token_command(organization_id: uuid.UUID, name: str) -> None:
+    """Issue a token."""
+    from accounts.services import issue_token
+    from directory.tables import Organization
+
+    async def run() -> tuple[uuid.UUID, str] | None:
+        if not await Organization.exists().where(Organization.id == organization_id):
+            return None
+        return await issue_token(organization_id, name, None)
+
+    issued = _run(run())
+    if issued is None:
+        _fail(f"no organization with id {organization_id}")
+    click.echo(f"Token {issued[0]} (shown once, keep it safe):\n{issued[1]}")
+
+
+@accounts_group.command(name="revoke-token", help="Revoke an API token.")
+@click.argument("token_id", type=click.UUID)
+def revoke_token_command(token_id: uuid.UUID) -> None:
+    """Revoke a token."""
+    from accounts.services import revoke_token
+
+    if not _run(revoke_token(token_id)):
+        _fail(f"no live token with id {token_id}")
+    click.echo(f"Token {token_id} revoked.")
+
+
+async def seed_demo_accounts() -> list[tuple[str, str, str]]:
+    """Demo care team, care manager, two partner organizations' staff and an admin: (role, e-mail, where)."""
+    from accounts.services import create_account, create_care_team
+    from accounts.tables import Account
+    from directory.tables import Organization
+
+    if get_settings().production or await Account.exists().where(Account.is_demo.eq(True)):
+        return []
+    team = await create_care_team("Demo care team")
+    partners = []
+    for pattern in ("%Food Pantry%(sample)%", "%Methadone%", "%Treatment%"):
+        row = (
+            await Organization.select(Organization.id, Organization.name)
+            .where(Organization.name.like(pattern))
+            .order_by(Organization.name)
+            .first()
+        )
+        if row and all(row["id"] != p["id"] for p in partners):
+            partners.append(row)
+        if len(partners) == 2:
+            break
+    accounts = [
+        ("admin", "admin@demo.example", "Demo admin", {}),
+        ("care_manager", "care.manager@demo.example", "Demo care manager", {"care_team_id": team}),
+    ]
+    for index, partner in enumerate(partners, start=1):
+        accounts.append(
+            (
+                "partner_staff",
+                f"partner{index}@demo.example",
+                f"Demo staff, {partner['name']}",
+                {"organization_id": partner["id"], "is_partner_admin": True},
+            )
+        )
+    created = []
+    for role, email, name, options in accounts:
+        await create_account(email, name, DEMO_PASSWORD, role, is_demo=True, **options)
+        created.append((role, email, name))
+    return created

@@ -1,0 +1,224 @@
+"""Signing in, sessions shared by app servers, API tokens, the audit log, and route protection."""
+
+import asyncio
+import uuid
+
+import pytest
+from click.testing import CliRunner
+from litestar.testing import AsyncTestClient
+
+from accounts.services import create_account, create_care_team, issue_token
+from directory.tables import Organization
+from server.app import create_app
+from server.cli import directory_group
+from server.settings import get_settings
+
+PASSWORD = "correct horse battery"
+
+
+async def _organization(name: str) -> uuid.UUID:
+    organization_id = uuid.uuid4()
+    await Organization.insert(Organization(id=organization_id, name=name, description=name))
+    return organization_id
+
+
+async def _people():
+    team = await create_care_team("Team A")
+    shelter = await _organization("Shelter X")
+    pantry = await _organization("Pantry Y")
+    await create_account("cm@example.org", "Care Manager", PASSWORD, "care_manager", care_team_id=team)
+    await create_account(
+        "x@example.org", "Shelter admin", PASSWORD, "partner_staff", organization_id=shelter, is_partner_admin=True
+    )
+    await create_account("x2@example.org", "Shelter staff", PASSWORD, "partner_staff", organization_id=shelter)
+    await create_account(
+        "y@example.org", "Pantry admin", PASSWORD, "partner_staff", organization_id=pantry, is_partner_admin=True
+    )
+    await create_account("admin@example.org", "Admin", PASSWORD, "admin")
+    await create_account("demo@example.org", "Demo", PASSWORD, "admin", is_demo=True)
+    return {"team": team, "shelter": shelter, "pantry": pantry}
+
+
+@pytest.fixture
+def people():
+    """A care team with a care manager, two partner organizations with staff, an admin and a demo admin.
+
+    Made before the app starts: on PostgreSQL the app's pool lives in the test client's own loop.
+    """
+    return asyncio.run(_people())
+
+
+async def login(client, email, password=PASSWORD):
+    return await client.post("/api/auth/login", json={"email": email, "password": password})
+
+
+def test_every_route_is_guarded_or_explicitly_public():
+    app = create_app()
+    unprotected = []
+    for route in app.routes:
+        for handler in route.route_handlers:
+            if route.path.startswith("/schema") or handler.http_methods == {"OPTIONS"}:
+                continue  # OpenAPI documents and CORS preflight answers carry no data
+            if not handler.resolve_guards() and not handler.opt.get("public"):
+                unprotected.append(route.path)
+    assert unprotected == []
+
+
+async def test_sign_in_session_and_sign_out(people, client):
+    response = await login(client, "CM@example.org")
+    assert response.status_code == 200 and response.json()["role"] == "care_manager"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    me = await client.get("/api/auth/me")
+    assert me.json()["care_team_id"] == str(people["team"])
+    assert (await client.post("/api/auth/logout")).status_code == 200
+    assert (await client.get("/api/auth/me")).status_code == 401
+
+
+async def test_a_session_started_on_one_app_server_works_on_another(people):
+    async with AsyncTestClient(app=create_app()) as first:
+        assert (await login(first, "cm@example.org")).status_code == 200
+        cookies = first.cookies
+    # A second app instance (another server process in production) knows nothing but the database.
+    async with AsyncTestClient(app=create_app()) as second:
+        second.cookies = cookies
+        assert (await second.get("/api/auth/me")).json()["display_name"] == "Care Manager"
+
+
+async def test_wrong_passwords_lock_the_account(people, client):
+    for _ in range(4):
+        response = await login(client, "cm@example.org", "wrong password!!")
+        assert response.status_code == 401 and "wrong e-mail or password" in response.text
+    assert (await login(client, "cm@example.org", "wrong password!!")).status_code == 401
+    locked = await login(client, "cm@example.org")
+    assert locked.status_code == 401 and "too many failed sign-ins" in locked.text
+    unknown = await login(client, "nobody@example.org")
+    assert unknown.status_code == 401 and "wrong e-mail or password" in unknown.text
+
+
+async def test_sign_in_attempts_are_rate_limited(people, client):
+    statuses = [(await login(client, "nobody@example.org")).status_code for _ in range(11)]
+    assert statuses[:10] == [401] * 10 and statuses[10] == 429
+
+
+async def test_demo_accounts_are_refused_in_production(people, client, monkeypatch):
+    assert (await login(client, "demo@example.org")).status_code == 200
+    monkeypatch.setenv("APP_ENV", "production")
+    get_settings.cache_clear()
+    try:
+        refused = await login(client, "demo@example.org")
+    finally:
+        get_settings.cache_clear()
+    assert refused.status_code == 401 and "cannot sign in" in refused.text
+
+
+async def test_password_change(people, client):
+    await login(client, "cm@example.org")
+    short = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "short"})
+    assert short.status_code == 400 and "new_password" in short.text
+    wrong = await client.post("/api/auth/password", json={"current_password": "nope", "new_password": "a" * 12})
+    assert wrong.status_code == 403
+    changed = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "b" * 14})
+    assert changed.status_code == 200
+    assert (await login(client, "cm@example.org", "b" * 14)).status_code == 200
+
+
+async def test_partner_admin_manages_only_its_own_tokens(people, client):
+    await login(client, "x@example.org")
+    issued = await client.post(f"/api/partner_organizations/{people['shelter']}/tokens", json={"name": "case system"})
+    assert issued.status_code == 201
+    token = issued.json()["token"]
+    other = await client.post(f"/api/partner_organizations/{people['pantry']}/tokens", json={"name": "sneaky"})
+    assert other.status_code == 404 and "sneaky" not in other.text
+    listed = (await client.get(f"/api/partner_organizations/{people['shelter']}/tokens")).json()
+    assert [t["name"] for t in listed] == ["case system"] and "token" not in listed[0]
+
+    # The partner's system sends only the token (a Bearer token outranks any session cookie).
+    headers = {"Authorization": f"Bearer {token}"}
+    me = (await client.get("/api/auth/me", headers=headers)).json()
+    assert me["role"] == "partner_staff" and me["organization_id"] == str(people["shelter"])
+    assert me["account_id"] is None
+    assert (await client.delete(f"/api/tokens/{issued.json()['id']}")).status_code == 204
+    revoked = await client.get("/api/auth/me", headers=headers)
+    assert revoked.status_code == 401 and "revoked" in revoked.text
+    listed = (await client.get(f"/api/partner_organizations/{people['shelter']}/tokens")).json()
+    assert listed[0]["last_used_at"] is not None and listed[0]["revoked_at"] is not None
+
+
+async def test_staff_who_are_not_partner_admins_cannot_issue_tokens(people, client):
+    await login(client, "x2@example.org")
+    response = await client.post(f"/api/partner_organizations/{people['shelter']}/tokens", json={"name": "n"})
+    assert response.status_code == 404
+    await login(client, "cm@example.org")
+    response = await client.post(f"/api/partner_organizations/{people['shelter']}/tokens", json={"name": "n"})
+    assert response.status_code == 403
+
+
+async def test_audit_log_is_for_admins_and_records_sign_ins(people, client):
+    assert (await client.get("/api/audit")).status_code == 401
+    await login(client, "cm@example.org")
+    assert (await client.get("/api/audit")).status_code == 403
+    await login(client, "nobody@example.org")
+    await login(client, "admin@example.org")
+    events = (await client.get("/api/audit")).json()["contents"]
+    actions = [e["action"] for e in events]
+    assert "login" in actions and "login_failed" in actions
+    assert all(PASSWORD not in str(e) for e in events)
+
+
+async def test_security_headers_on_pages_and_api(client):
+    for path in ("/", "/api/services", "/healthz"):
+        headers = (await client.get(path)).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_cli_creates_accounts_and_tokens():
+    runner = CliRunner()
+    admin = runner.invoke(
+        directory_group,
+        ["accounts", "create-admin", "--email", "boss@example.org", "--name", "Boss", "--password", PASSWORD],
+    )
+    assert admin.exit_code == 0, admin.output
+    team = runner.invoke(directory_group, ["accounts", "create-care-team", "Team Z"])
+    assert team.exit_code == 0
+    user = runner.invoke(
+        directory_group,
+        [
+            "accounts",
+            "create-user",
+            "--email",
+            "z@example.org",
+            "--name",
+            "Z",
+            "--role",
+            "care_manager",
+            "--care-team",
+            team.output.strip(),
+            "--password",
+            PASSWORD,
+        ],
+    )
+    assert user.exit_code == 0, user.output
+    weak = runner.invoke(
+        directory_group, ["accounts", "create-admin", "--email", "w@example.org", "--name", "W", "--password", "short"]
+    )
+    assert weak.exit_code == 2 and "12 characters" in weak.output
+    organization = asyncio.run(_organization("Clinic Q"))
+    token = runner.invoke(
+        directory_group, ["accounts", "issue-token", "--organization", str(organization), "--name", "ehr"]
+    )
+    assert token.exit_code == 0 and "rdt_" in token.output
+    token_id = token.output.split()[1]
+    assert runner.invoke(directory_group, ["accounts", "revoke-token", token_id]).exit_code == 0
+    assert runner.invoke(directory_group, ["accounts", "revoke-token", token_id]).exit_code == 2
+
+
+def test_issue_token_service_stores_only_a_hash(people):
+    from accounts.tables import ApiToken
+
+    _, token = asyncio.run(issue_token(people["shelter"], "n", None))
+    rows = asyncio.run(ApiToken.select().run())
+    assert all(token not in str(row) for row in rows)
