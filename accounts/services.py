@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ __all__ = [
     "verify_password",
 ]
 
-log = logging.getLogger(__name__)
 ROLES = ("admin", "care_manager", "partner_staff")
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
