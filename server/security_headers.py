@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["SECURITY_HEADERS", "security_headers_middleware"]
@@ -16,6 +15,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
+_ENCODED_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     """Wrap an ASGI app so each HTTP response carries the security headers."""
@@ -27,9 +28,7 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
+                message["headers"] = [*message.get("headers", ()), *_ENCODED_HEADERS]
             await send(message)
 
         await app(scope, receive, send_with_headers)
