@@ -222,3 +222,15 @@ def test_issue_token_service_stores_only_a_hash(people):
     _, token = asyncio.run(issue_token(people["shelter"], "n", None))
     rows = asyncio.run(ApiToken.select().run())
     assert all(token not in str(row) for row in rows)
+
+
+def test_anonymous_visitors_get_no_session():
+    from litestar.testing import TestClient
+
+    from accounts.tables import SessionRecord
+
+    with TestClient(app=create_app()) as client:
+        for path in ("/api/services", "/api/auth/me", "/"):
+            response = client.get(path)
+            assert "set-cookie" not in response.headers, path
+    assert asyncio.run(SessionRecord.count().run()) == 0
