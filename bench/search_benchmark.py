@@ -305,7 +305,12 @@ def main() -> None:
             else:
                 reset_postgres(url)
                 database_url = url
-            rows.append(run_one(engine, database_url, size, args.connections, args.seconds))
+            try:
+                rows.append(run_one(engine, database_url, size, args.connections, args.seconds))
+            finally:
+                if engine == "sqlite":
+                    for suffix in ("", "-wal", "-shm", "-journal"):
+                        Path(path + suffix).unlink(missing_ok=True)
     header = (
         f"{'engine':<11}{'services':>10}{'import s':>10}{'p50 ms':>8}{'p95 ms':>8}{'floor r/s':>11}"
         f"{'search r/s':>11}{'ratio':>7}{'http p50':>9}{'p95':>7}{'p99':>7}"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 # Must happen before any project module reads settings or builds the engine.
 if not os.environ.get("DATABASE_URL", "").startswith(("postgresql://", "postgres://")):
-    os.environ["DATABASE_URL"] = f"sqlite:///{Path(tempfile.mkdtemp(prefix='directory-tests-')) / 'test.sqlite'}"
+    _test_directory = tempfile.mkdtemp(prefix="directory-tests-")
+    atexit.register(shutil.rmtree, _test_directory, ignore_errors=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{Path(_test_directory) / 'test.sqlite'}"
 os.environ.setdefault("GEOCODER", "offline")
 
 import pytest  # noqa: E402
