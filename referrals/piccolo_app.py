@@ -10,6 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="referrals",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["referrals.tables"], exclude_imported=True),
-    migration_dependencies=["directory.piccolo_app"],
+    migration_dependencies=["directory.piccolo_app", "accounts.piccolo_app"],
     commands=[],
 )

@@ -21,6 +21,7 @@ from accounts.sessions import SignedInSessionConfig
 from directory.controllers import DirectoryApiController
 from directory.services.geocoding import Geocoder
 from directory.services.search_index import SearchIndex
+from referrals.controllers import ClientController
 from server.database import pending_migrations
 from server.security_headers import security_headers_middleware
 from server.settings import PROJECT_ROOT, get_settings
@@ -93,6 +94,7 @@ def create_app() -> Litestar:
             AuthController,
             TokenController,
             AuditController,
+            ClientController,
             create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True, opt=PUBLIC),
         ],
         middleware=[

@@ -49,8 +49,9 @@ async def _reset_database() -> None:
         ServiceCapacity,
         TaxonomyTerm,
     )
+    from referrals.tables import Client
 
-    for table in (SessionRecord, AuditEvent, ApiToken, Account, CareTeam):
+    for table in (Client, SessionRecord, AuditEvent, ApiToken, Account, CareTeam):
         await table.delete(force=True)
     for table in (
         Language,
