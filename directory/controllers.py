@@ -6,12 +6,13 @@ import math
 import uuid
 from typing import Annotated, TypeVar
 
-from litestar import Controller, get
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from accounts.guards import PUBLIC
+from accounts.guards import PUBLIC, allow, client_address
+from accounts.services import record_audit
 from directory.schemas import (
     HsdsBase,
     OrganizationOut,
@@ -24,12 +25,13 @@ from directory.schemas import (
 from directory.services.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
 from directory.services.languages import language_code
 from directory.services.records import load_locations, load_organizations, load_services, taxonomy_term_out
+from directory.services.reverification import mark_verified
 from directory.services.search_index import SearchIndex, SearchQuery
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, PAYMENT_METHODS
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
 from server.settings import get_settings
 
-__all__ = ["DirectoryApiController"]
+__all__ = ["DirectoryApiController", "ListingVerificationController"]
 
 T = TypeVar("T")
 CATEGORY_CODES = {term.code for term in CATEGORIES}
@@ -311,3 +313,33 @@ async def _service_at_locations(rows: list[dict]) -> list[ServiceAtLocationOut]:
         )
         for r in rows
     ]
+
+
+class ListingVerificationController(Controller):
+    """Re-verifying a listing a referral found wrong: by an admin, or staff of the organization that runs it."""
+
+    path = "/api/service_at_locations"
+    tags = ["directory"]
+    guards = [allow("admin", "partner_staff")]
+
+    @post(
+        "/{sal_id:uuid}/verify",
+        operation_id="verifyServiceAtLocation",
+        summary="Mark a listing re-verified",
+        status_code=200,
+    )
+    async def verify(self, request: Request, sal_id: FromPath[uuid.UUID]) -> ServiceAtLocationOut:
+        """The listing was checked and is right again: it ranks normally from now on."""
+        row = (
+            await ServiceAtLocation.select(ServiceAtLocation.service.organization.as_alias("organization"))
+            .where(ServiceAtLocation.id == sal_id)
+            .first()
+        )
+        principal = request.user
+        if row is None or (
+            principal.role == "partner_staff" and str(row["organization"]) != str(principal.organization_id)
+        ):
+            raise NotFoundException(detail=f"no service at location with id {sal_id}")
+        await mark_verified(sal_id)
+        await record_audit(principal, "verify", "service_at_location", str(sal_id), client_address(request))
+        return (await _service_at_locations(await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)))[0]

@@ -133,6 +133,8 @@ class ServiceListing(Out, kw_only=True, omit_defaults=False):
     """When the listing was last verified."""
     is_sample_data: bool = False
     data_source: str = ""
+    needs_reverification: bool = False
+    """A referral found this listing wrong (no capacity, unreachable, no longer offered): call before going."""
 
 
 class MatchExplanation(Out, kw_only=True):

@@ -152,6 +152,9 @@ class ServiceAtLocation(Table):
     service = ForeignKey(references=Service, index=True)
     location = ForeignKey(references=Location, index=True)
     description = Text(null=True, default=None)
+    needs_reverification_since = Timestamptz(null=True, default=None)
+    """Set when a referral found the listing wrong (no capacity, unreachable, no longer offered)."""
+    reverification_reason = Varchar(length=40, null=True, default=None)
 
 
 class Phone(Table):

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import msgspec
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -18,10 +19,13 @@ from accounts.controllers import AuditController, AuthController, TokenControlle
 from accounts.guards import PUBLIC, PrincipalMiddleware
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
-from directory.controllers import DirectoryApiController
+from directory.controllers import DirectoryApiController, ListingVerificationController
 from directory.services.geocoding import Geocoder
 from directory.services.search_index import SearchIndex
-from referrals.controllers import ClientController
+from referrals.controllers.clients import ClientController
+from referrals.controllers.follow_ups import FollowUpController
+from referrals.controllers.referrals import ReferralController
+from server.clock import Clock, provide_now
 from server.database import pending_migrations
 from server.security_headers import security_headers_middleware
 from server.settings import PROJECT_ROOT, get_settings
@@ -75,8 +79,8 @@ async def _is_sign_in(request: Request) -> bool:
     return request.scope["path"] == "/api/auth/login"
 
 
-def create_app() -> Litestar:
-    """Build the Litestar application."""
+def create_app(clock: Clock | None = None) -> Litestar:
+    """Build the Litestar application; tests pass a clock they can move."""
     settings = get_settings()
     session_config = SignedInSessionConfig(
         store="sessions", samesite="strict", httponly=True, secure=settings.production, max_age=12 * 3600
@@ -95,6 +99,9 @@ def create_app() -> Litestar:
             TokenController,
             AuditController,
             ClientController,
+            ReferralController,
+            FollowUpController,
+            ListingVerificationController,
             create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True, opt=PUBLIC),
         ],
         middleware=[
@@ -105,10 +112,12 @@ def create_app() -> Litestar:
         ],
         stores={"sessions": DatabaseStore(), "login_attempts": DatabaseStore()},
         lifespan=[database_lifespan],
+        dependencies={"now": Provide(provide_now)},
         state=State(
             {
                 "search_index": SearchIndex(settings.search_index_max_staleness),
                 "geocoder": Geocoder(settings),
+                "clock": clock or Clock(),
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -11,7 +11,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 __all__ = [
     "create_engine",
@@ -22,6 +22,7 @@ __all__ = [
     "raw_connection",
     "run_migrations",
     "sqlite_path",
+    "write_transaction",
 ]
 
 
@@ -40,6 +41,14 @@ def create_engine(database_url: str) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Writers wait up to 30 s for the lock instead of failing at once under concurrent requests.
     return SQLiteEngine(path=str(path), timeout=30)
+
+
+def write_transaction(engine: Engine):
+    """A transaction that reads then writes: on SQLite it takes the write lock at once, so two
+    of them cannot both read the same state and then collide (PostgreSQL locks rows instead)."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
 
 
 async def run_migrations() -> None:

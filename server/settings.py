@@ -58,6 +58,26 @@ class Settings:
     production: bool = field(default_factory=lambda: _env("APP_ENV", "development") == "production")
     """APP_ENV=production: demo accounts are refused and session cookies are Secure."""
 
+    chase_partner_hours: float = field(default_factory=lambda: float(_env("FOLLOW_UP_CHASE_PARTNER_HOURS", "48")))
+    """A referral the partner has not accepted this long after it was sent: chase the partner."""
+
+    check_attendance_hours: float = field(default_factory=lambda: float(_env("FOLLOW_UP_ATTENDANCE_HOURS", "24")))
+    """Hours after an appointment with no outcome by which to check whether the client attended."""
+
+    client_outreach_hours: float = field(default_factory=lambda: float(_env("FOLLOW_UP_OUTREACH_HOURS", "24")))
+    """Hours after a no-show or failed referral by which to reach out to the client (guidance: 24-48)."""
+
+    confirm_handoff_hours: float = field(default_factory=lambda: float(_env("FOLLOW_UP_HANDOFF_HOURS", "8")))
+    """Hours after a warm handoff by which to confirm the first contact happened (same day)."""
+
+    retention_check_days: tuple[int, ...] = field(
+        default_factory=lambda: tuple(int(d) for d in _env("FOLLOW_UP_RETENTION_DAYS", "7,30").split(","))
+    )
+    """Days after a completed MOUD referral at which to check the client is still in treatment."""
+
+    worklist_horizon_hours: float = field(default_factory=lambda: float(_env("WORKLIST_HORIZON_HOURS", "24")))
+    """The worklist shows follow-ups due within this many hours, and every overdue one."""
+
     @property
     def is_postgres(self) -> bool:
         """True when the configured database is PostgreSQL."""

@@ -49,9 +49,32 @@ async def _reset_database() -> None:
         ServiceCapacity,
         TaxonomyTerm,
     )
-    from referrals.tables import Client
+    from referrals.tables import (
+        Client,
+        Consent,
+        Disclosure,
+        FollowUp,
+        FollowUpAttempt,
+        NeedAnswer,
+        Referral,
+        ReferralEvent,
+    )
 
-    for table in (Client, SessionRecord, AuditEvent, ApiToken, Account, CareTeam):
+    for table in (
+        FollowUpAttempt,
+        FollowUp,
+        Disclosure,
+        ReferralEvent,
+        Referral,
+        Consent,
+        NeedAnswer,
+        Client,
+        SessionRecord,
+        AuditEvent,
+        ApiToken,
+        Account,
+        CareTeam,
+    ):
         await table.delete(force=True)
     for table in (
         Language,

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from directory.services.geocoding import Geocoder, address_centroid, address_text, zip_timezone
@@ -48,7 +48,7 @@ from directory.tables import (
     ServiceCapacity,
     TaxonomyTerm,
 )
-from server.database import fetch_all
+from server.database import fetch_all, write_transaction
 
 __all__ = ["ImportFailed", "ImportProblem", "ImportReport", "import_package", "paused_garbage_collection"]
 
@@ -741,12 +741,7 @@ async def import_package(
         await _upgrade_with_geocoder(importer, geocoder, progress)
 
     engine = Organization._meta.db
-    transaction = (
-        engine.transaction(transaction_type=TransactionType.immediate)
-        if isinstance(engine, SQLiteEngine)
-        else engine.transaction()
-    )
-    async with transaction:
+    async with write_transaction(engine):
         if isinstance(engine, SQLiteEngine):
             # A large import must not spill its uncommitted pages from SQLite's small default cache.
             await fetch_all(engine, "PRAGMA cache_size = -262144")

@@ -254,7 +254,16 @@ async def _build_documents(
             address = _main_address(addresses.get(location_id, []))
             documents.append(
                 _document(
-                    sal_id or service_id, location, address, phones, schedules, languages, today, revision, **common
+                    sal_id or service_id,
+                    location,
+                    address,
+                    phones,
+                    schedules,
+                    languages,
+                    today,
+                    revision,
+                    needs_reverification=bool(sal and sal.get("needs_reverification_since")),
+                    **common,
                 )
             )
     return documents
@@ -300,6 +309,7 @@ def _document(
     term_names,
     medications,
     capacities,
+    needs_reverification,
 ) -> dict[str, Any]:
     confidential = bool(location and location["is_confidential"])
     latitude = location["latitude"] if location else None
@@ -346,6 +356,7 @@ def _document(
         assured_date=service["assured_date"].isoformat() if service["assured_date"] else None,
         is_sample_data=organization["is_sample_data"],
         data_source=organization["data_source"],
+        needs_reverification=needs_reverification,
     )
     facets = {
         "terms": term_ids,
@@ -356,7 +367,7 @@ def _document(
         "accepting_new_patients": service["accepting_new_patients"],
         "open": [r for s in schedules for r in weekly_minutes(s, today)],
         "timezone": location["timezone"] if location else None,
-        "needs_reverification": False,
+        "needs_reverification": needs_reverification,
     }
     text_fields = {
         "name": " ".join(filter(None, [service["name"], service["alternate_name"], location and location["name"]])),

@@ -136,6 +136,7 @@ class _Snapshot:
         self.listings: list[bytes] = []
         latitude = np.full(n, np.nan)
         longitude = np.full(n, np.nan)
+        self.demoted = np.zeros(n, dtype=bool)
         self.category_docs: dict[str, list[int]] = {}
         self.term_docs: dict[str, list[int]] = {}
         self.facet_docs: dict[tuple[str, str], list[int]] = {}
@@ -153,6 +154,7 @@ class _Snapshot:
             for code in _decode(row["categories"]):
                 self.category_docs.setdefault(code, []).append(i)
             facets = _decode(row["facets"])
+            self.demoted[i] = bool(facets.get("needs_reverification"))
             for term_id in facets.get("terms", []):
                 self.term_docs.setdefault(term_id, []).append(i)
             for key in ("medications", "payment", "languages"):
@@ -475,11 +477,13 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         return SearchResults(total=0)
 
     # Most relevant first; among equally relevant, nearest first; then a stable tiebreak.
+    # Listings awaiting re-verification come after all the others.
     sort_keys = [docs]
     if distances is not None:
         sort_keys.append(distances)
     if relevance is not None:
         sort_keys.append(-relevance)
+    sort_keys.append(snapshot.demoted[docs])
     order = np.lexsort(sort_keys)
     start = (query.page - 1) * query.per_page
     page_positions = order[start : start + query.per_page]

@@ -1,0 +1,1 @@
+"""HTTP API of the referral ledger: clients, consent, referrals, follow-ups."""

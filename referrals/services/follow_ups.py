@@ -1,0 +1,219 @@
+"""Follow-up checks: rules turn a referral's events into checks the care manager owes, and close them
+when their reason goes away. The worklist shows what is due and overdue, most urgent first.
+
+Every check's due time follows from the events alone (sent at, appointment, failed at, completed at),
+so checks are reconciled after each event; the clock only decides what is due or overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from accounts.services import Principal
+from referrals.schemas import FollowUpOut, WorklistItemOut
+from referrals.tables import FollowUp, FollowUpAttempt, Referral, ReferralEvent
+from server.settings import Settings, get_settings
+
+__all__ = [
+    "ATTEMPT_METHODS",
+    "ATTEMPT_RESULTS",
+    "RULE_DESCRIPTIONS",
+    "clients_at_risk",
+    "follow_up_out",
+    "follow_ups_of",
+    "owed_checks",
+    "reconcile_follow_ups",
+    "record_attempt",
+    "worklist",
+]
+
+RULE_DESCRIPTIONS = {
+    "chase_partner": "The partner has not accepted the referral: call them.",
+    "confirm_handoff": "Confirm the first contact of the warm handoff happened.",
+    "check_attendance": "The appointment has passed with no outcome: check whether the client attended.",
+    "client_outreach": "The client missed the appointment or could not be connected: reach out.",
+    "retention_7_days": "Check the client is still in MOUD treatment (7 days after connecting).",
+    "retention_30_days": "Check the client is still in MOUD treatment (30 days after connecting).",
+}
+ATTEMPT_METHODS = ("phone", "text", "in_person", "trusted_contact")
+ATTEMPT_RESULTS = ("reached", "no_answer", "re_engaged", "declined")
+_WAITING_FOR_PARTNER = {"requested", "received"}
+_ATTENDANCE_OUTCOMES = {"in-progress", "completed", "failed", "cancelled", "rejected", "entered-in-error"}
+_CONFIRMED = {"accepted", "in-progress", "completed"}
+
+
+def _status_since(events: list[dict], statuses: set[str]) -> dt.datetime | None:
+    """When the referral last entered one of these statuses (None if it is not in one now)."""
+    if not events or events[-1]["to_status"] not in statuses:
+        return None
+    since = events[-1]["at"]
+    for event in reversed(events):
+        if event["to_status"] not in statuses:
+            break
+        if event["from_status"] != event["to_status"]:
+            since = event["at"]
+    return since
+
+
+def owed_checks(referral: dict, events: list[dict], settings: Settings) -> dict[str, dt.datetime]:
+    """The checks this referral calls for now, by rule, with their due times."""
+    status = referral["status"]
+    owed: dict[str, dt.datetime] = {}
+    hours = dt.timedelta(hours=1)
+    sent_at = next((e["at"] for e in events if e["to_status"] == "requested"), None)
+    if referral["handoff_type"] != "client_self":
+        waiting_since = _status_since(events, _WAITING_FOR_PARTNER)
+        if waiting_since is not None:
+            owed["chase_partner"] = waiting_since + settings.chase_partner_hours * hours
+    if referral["handoff_type"] == "warm_handoff" and sent_at is not None and status in _WAITING_FOR_PARTNER:
+        owed["confirm_handoff"] = sent_at + settings.confirm_handoff_hours * hours
+    if referral["appointment_at"] is not None and sent_at is not None and status not in _ATTENDANCE_OUTCOMES:
+        owed["check_attendance"] = referral["appointment_at"] + settings.check_attendance_hours * hours
+    failed_at = _status_since(events, {"failed"})
+    if failed_at is not None:
+        owed["client_outreach"] = failed_at + settings.client_outreach_hours * hours
+    completed_at = _status_since(events, {"completed"})
+    if completed_at is not None and referral["need"] == "moud":
+        for days in settings.retention_check_days:
+            owed[f"retention_{days}_days"] = completed_at + dt.timedelta(days=days)
+    return owed
+
+
+async def reconcile_follow_ups(referral: dict, events: list[dict], now: dt.datetime) -> None:
+    """Open the checks the referral now calls for and close those whose reason has gone."""
+    owed = owed_checks(referral, events, get_settings())
+    existing = await FollowUp.select().where(FollowUp.referral == referral["id"])
+    for item in existing:
+        if item["closed_at"] is None and owed.get(item["rule"]) != item["due_at"]:
+            reason = "rescheduled" if item["rule"] in owed else f"no longer needed: referral {referral['status']}"
+            await FollowUp.update({FollowUp.closed_at: now, FollowUp.close_reason: reason}).where(
+                FollowUp.id == item["id"]
+            )
+    # A check already made (even if closed since) is not owed twice.
+    known = {(item["rule"], item["due_at"]) for item in existing}
+    new = [
+        FollowUp(
+            id=uuid.uuid4(),
+            referral=referral["id"],
+            client=referral["client"],
+            care_team=referral["care_team"],
+            rule=rule,
+            due_at=due_at,
+            created_at=now,
+        )
+        for rule, due_at in owed.items()
+        if (rule, due_at) not in known
+    ]
+    if new:
+        await FollowUp.insert(*new).on_conflict(action="DO NOTHING")
+
+
+def follow_up_out(row: dict) -> FollowUpOut:
+    """The API view of a follow-up row."""
+    return FollowUpOut(
+        id=str(row["id"]),
+        referral_id=str(row["referral"]),
+        client_id=str(row["client"]),
+        rule=row["rule"],
+        description=RULE_DESCRIPTIONS.get(row["rule"], row["rule"]),
+        due_at=row["due_at"],
+        created_at=row["created_at"],
+        closed_at=row["closed_at"],
+        close_reason=row["close_reason"],
+    )
+
+
+async def follow_ups_of(referral_id: uuid.UUID) -> list[FollowUpOut]:
+    """A referral's follow-ups, open and closed, by due time."""
+    rows = await FollowUp.select().where(FollowUp.referral == referral_id).order_by(FollowUp.due_at)
+    return [follow_up_out(r) for r in rows]
+
+
+async def clients_at_risk(client_ids: list) -> set[str]:
+    """Clients at risk of disengagement: a missed appointment not yet re-engaged, or their last two
+    outreach attempts unanswered."""
+    if not client_ids:
+        return set()
+    failed = await Referral.select(Referral.id, Referral.client, Referral.version).where(
+        Referral.client.is_in(client_ids) & (Referral.status == "failed")
+    )
+    no_show_referrals = {
+        str(e["referral"])
+        for e in await ReferralEvent.select(ReferralEvent.referral, ReferralEvent.sequence).where(
+            ReferralEvent.referral.is_in([r["id"] for r in failed] or [None]) & (ReferralEvent.reason_code == "no_show")
+        )
+    }
+    at_risk = {str(r["client"]) for r in failed if str(r["id"]) in no_show_referrals}
+    attempts = (
+        await FollowUpAttempt.select(FollowUpAttempt.client, FollowUpAttempt.result)
+        .where(FollowUpAttempt.client.is_in(client_ids))
+        .order_by(FollowUpAttempt.at, ascending=False)
+    )
+    last_two: dict[str, list[str]] = {}
+    for attempt in attempts:
+        results = last_two.setdefault(str(attempt["client"]), [])
+        if len(results) < 2:
+            results.append(attempt["result"])
+    at_risk |= {client for client, results in last_two.items() if results == ["no_answer", "no_answer"]}
+    return at_risk
+
+
+async def worklist(principal: Principal, now: dt.datetime) -> list[WorklistItemOut]:
+    """The care team's open checks due within the horizon or overdue, most urgent first."""
+    horizon = now + dt.timedelta(hours=get_settings().worklist_horizon_hours)
+    rows = await FollowUp.select(
+        *FollowUp.all_columns(),
+        FollowUp.referral.priority.as_alias("priority"),
+        FollowUp.referral.need.as_alias("need"),
+        FollowUp.referral.status.as_alias("referral_status"),
+        FollowUp.client.preferred_name.as_alias("client_preferred_name"),
+    ).where(
+        (FollowUp.care_team == principal.care_team_id) & FollowUp.closed_at.is_null() & (FollowUp.due_at <= horizon)
+    )
+    at_risk = await clients_at_risk(list({r["client"] for r in rows}))
+    entries = [
+        WorklistItemOut(
+            follow_up=follow_up_out(r),
+            overdue=r["due_at"] < now,
+            priority=r["priority"],
+            need=r["need"],
+            referral_status=r["referral_status"],
+            client_preferred_name=r["client_preferred_name"],
+            client_at_risk=str(r["client"]) in at_risk,
+        )
+        for r in rows
+    ]
+    entries.sort(key=lambda e: (not e.overdue, e.priority != "urgent", not e.client_at_risk, e.follow_up.due_at))
+    return entries
+
+
+async def record_attempt(
+    principal: Principal, follow_up_id: uuid.UUID, method: str, result: str, note: str, now: dt.datetime
+) -> dict | None:
+    """Record a follow-up made on one of the team's checks; a reached, re-engaged or declined client closes it."""
+    item = (
+        await FollowUp.select()
+        .where((FollowUp.id == follow_up_id) & (FollowUp.care_team == principal.care_team_id))
+        .first()
+    )
+    if item is None:
+        return None
+    await FollowUpAttempt.insert(
+        FollowUpAttempt(
+            id=uuid.uuid4(),
+            follow_up=follow_up_id,
+            referral=item["referral"],
+            client=item["client"],
+            method=method,
+            result=result,
+            note=note,
+            at=now,
+            recorded_by=principal.account_id,
+        )
+    )
+    if result != "no_answer" and item["closed_at"] is None:
+        await FollowUp.update({FollowUp.closed_at: now, FollowUp.close_reason: f"done: {result}"}).where(
+            FollowUp.id == follow_up_id
+        )
+    return await FollowUp.select().where(FollowUp.id == follow_up_id).first()

@@ -1,0 +1,136 @@
+"""The referral state machine: FHIR SDOH Task statuses, who may move a referral where, and why.
+
+Care managers (CM) own the referral; the partner (P) that provides the service reports on it.
+For a `client_self` referral nothing reaches the partner, so the care manager records every step.
+
+    from          to             who     reason needed
+    draft         requested      CM
+    requested     received       P       (recorded when the partner first opens it)
+    requested,
+    received      accepted       P
+    requested,
+    received,
+    on-hold       rejected       P       yes
+    received,
+    accepted,
+    in-progress   on-hold        P       yes (e.g. waitlist)
+    on-hold       accepted       P
+    accepted,
+    on-hold       in-progress    P
+    accepted,
+    in-progress   completed      P, CM   (client connected: attended, got the service)
+    accepted,
+    on-hold,
+    in-progress   failed         P, CM   yes (no-show, could not contact, no capacity...)
+    failed        accepted       P, CM   (the client re-engaged; usually with a new appointment)
+    any open      cancelled      CM      yes
+    any           entered-in-error CM
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "REASON_CODES",
+    "STATUSES",
+    "TransitionRefused",
+    "check_transition",
+    "next_statuses",
+]
+
+STATUSES = (
+    "draft",
+    "requested",
+    "received",
+    "accepted",
+    "rejected",
+    "on-hold",
+    "in-progress",
+    "completed",
+    "failed",
+    "cancelled",
+    "entered-in-error",
+)
+CLOSED_STATUSES = frozenset({"completed", "rejected", "cancelled", "entered-in-error"})
+"""No further work expected (failed stays open to re-engagement)."""
+
+CARE_MANAGER = "care_manager"
+PARTNER = "partner"
+
+_OPEN = ("draft", "requested", "received", "accepted", "on-hold", "in-progress", "failed")
+_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("draft", "requested"): frozenset({CARE_MANAGER}),
+    ("requested", "received"): frozenset({PARTNER}),
+    ("requested", "accepted"): frozenset({PARTNER}),
+    ("received", "accepted"): frozenset({PARTNER}),
+    ("on-hold", "accepted"): frozenset({PARTNER}),
+    ("requested", "rejected"): frozenset({PARTNER}),
+    ("received", "rejected"): frozenset({PARTNER}),
+    ("on-hold", "rejected"): frozenset({PARTNER}),
+    ("received", "on-hold"): frozenset({PARTNER}),
+    ("accepted", "on-hold"): frozenset({PARTNER}),
+    ("in-progress", "on-hold"): frozenset({PARTNER}),
+    ("accepted", "in-progress"): frozenset({PARTNER}),
+    ("on-hold", "in-progress"): frozenset({PARTNER}),
+    ("accepted", "completed"): frozenset({PARTNER, CARE_MANAGER}),
+    ("in-progress", "completed"): frozenset({PARTNER, CARE_MANAGER}),
+    ("accepted", "failed"): frozenset({PARTNER, CARE_MANAGER}),
+    ("on-hold", "failed"): frozenset({PARTNER, CARE_MANAGER}),
+    ("in-progress", "failed"): frozenset({PARTNER, CARE_MANAGER}),
+    ("failed", "accepted"): frozenset({PARTNER, CARE_MANAGER}),
+    **{(status, "cancelled"): frozenset({CARE_MANAGER}) for status in _OPEN},
+    **{(status, "entered-in-error"): frozenset({CARE_MANAGER}) for status in STATUSES if status != "entered-in-error"},
+}
+
+REASON_CODES: dict[str, tuple[str, ...]] = {
+    "rejected": ("no_capacity", "not_eligible", "service_not_offered", "client_declined", "other"),
+    "failed": (
+        "no_show",
+        "could_not_contact_client",
+        "could_not_contact_agency",
+        "no_capacity",
+        "not_eligible",
+        "service_not_offered",
+        "client_declined",
+        "other",
+    ),
+    "cancelled": ("client_declined", "need_met_elsewhere", "duplicate", "other"),
+    "on-hold": ("waitlist", "client_request", "awaiting_documents", "other"),
+}
+"""Statuses that need a reason, and the codes each accepts (reason text is always required with them)."""
+
+
+class TransitionRefused(Exception):
+    """A status change that is not allowed; the message says why and what is allowed."""
+
+
+def next_statuses(status: str, side: str, *, client_self: bool = False) -> list[str]:
+    """Statuses this side may move a referral to from `status`."""
+    sides = {CARE_MANAGER, PARTNER} if client_self and side == CARE_MANAGER else {side}
+    if client_self and side == PARTNER:
+        return []
+    return [to for (frm, to), who in _TRANSITIONS.items() if frm == status and who & sides]
+
+
+def check_transition(
+    status: str, to_status: str, side: str, reason_code: str | None, reason_text: str, *, client_self: bool = False
+) -> None:
+    """Raise TransitionRefused unless this side may move the referral from `status` to `to_status`."""
+    if to_status not in STATUSES:
+        raise TransitionRefused(f"status must be one of {', '.join(STATUSES)}")
+    who = _TRANSITIONS.get((status, to_status))
+    allowed = next_statuses(status, side, client_self=client_self)
+    if who is None or to_status not in allowed:
+        by = "the care manager" if side == CARE_MANAGER else "the partner"
+        if who is not None:
+            doer = " or ".join("the care manager" if w == CARE_MANAGER else "the partner" for w in sorted(who))
+            raise TransitionRefused(f"{status} -> {to_status} is made by {doer}, not {by}")
+        options = ", ".join(allowed) or "nothing (the referral is closed)"
+        raise TransitionRefused(f"a referral that is {status} cannot become {to_status}; {by} may move it to {options}")
+    codes = REASON_CODES.get(to_status)
+    if codes is None:
+        return
+    if reason_code not in codes:
+        raise TransitionRefused(f"{to_status} needs a reason_code, one of {', '.join(codes)}")
+    if not reason_text.strip():
+        raise TransitionRefused(f"{to_status} needs a reason_text saying what happened")

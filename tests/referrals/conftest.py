@@ -1,0 +1,152 @@
+"""Shared people and places for referral tests: two care teams, two partner organizations, a clock."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from accounts.services import create_account, create_care_team, issue_token, revoke_token
+from directory.tables import Location, Organization, Service, ServiceAtLocation
+from server.app import create_app
+from server.clock import FixedClock
+
+PASSWORD = "correct horse battery"
+START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
+CLIENT = {
+    "preferred_name": "Jordan Quill",
+    "contact_methods": [
+        {"method": "text", "value": "555-0142", "may_use": True},
+        {"method": "phone", "value": "555-0199", "may_use": False},
+    ],
+    "preferred_language": "en",
+    "home_postal_code": "21201",
+    "goals": "Stay on buprenorphine and get my own place",
+    "strengths": "Loves cooking",
+    "informal_supports": [{"name": "Aunt Rose", "relationship": "aunt", "may_contact": True}],
+}
+
+
+@dataclass
+class World:
+    """Ids of what the tests refer to."""
+
+    partner_x: str
+    partner_y: str
+    food_x: str
+    """A food pantry of partner X (service at location id)."""
+    otp_x: str
+    """An opioid treatment program of partner X."""
+    shelter_y: str
+    token_x: str
+    revoked_token: str
+
+
+async def _place(organization_id, name: str) -> str:
+    service = await Service.insert(Service(organization=organization_id, name=name)).returning(Service.id)
+    location = await Location.insert(Location(organization=organization_id, name=f"{name} site")).returning(Location.id)
+    sal = await ServiceAtLocation.insert(
+        ServiceAtLocation(service=service[0]["id"], location=location[0]["id"])
+    ).returning(ServiceAtLocation.id)
+    return str(sal[0]["id"])
+
+
+async def _world() -> World:
+    team_a = await create_care_team("Team A")
+    team_b = await create_care_team("Team B")
+    await create_account("a@example.org", "Manager A", PASSWORD, "care_manager", care_team_id=team_a)
+    await create_account("a2@example.org", "Manager A2", PASSWORD, "care_manager", care_team_id=team_a)
+    await create_account("b@example.org", "Manager B", PASSWORD, "care_manager", care_team_id=team_b)
+    x = (await Organization.insert(Organization(name="Harbor Services")).returning(Organization.id))[0]["id"]
+    y = (await Organization.insert(Organization(name="Eastside Shelter")).returning(Organization.id))[0]["id"]
+    await create_account("x@example.org", "Staff X", PASSWORD, "partner_staff", organization_id=x)
+    await create_account("y@example.org", "Staff Y", PASSWORD, "partner_staff", organization_id=y)
+    await create_account("admin@example.org", "Admin", PASSWORD, "admin")
+    _, token_x = await issue_token(x, "Harbor EHR", None)
+    revoked_id, revoked = await issue_token(x, "Old system", None)
+    await revoke_token(revoked_id)
+    return World(
+        partner_x=str(x),
+        partner_y=str(y),
+        food_x=await _place(x, "Harbor Food Pantry"),
+        otp_x=await _place(x, "Harbor Opioid Treatment Program"),
+        shelter_y=await _place(y, "Eastside Night Shelter"),
+        token_x=token_x,
+        revoked_token=revoked,
+    )
+
+
+@pytest.fixture
+def world() -> World:
+    """People and places, made before the app starts (PostgreSQL pools live in the app's loop)."""
+    return asyncio.run(_world())
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The app's clock, moved by hand."""
+    return FixedClock(START)
+
+
+@pytest.fixture
+async def client(clock):
+    """An HTTP client to an app running on the test clock."""
+    async with AsyncTestClient(app=create_app(clock=clock)) as test_client:
+        yield test_client
+
+
+async def sign_in(client, email: str) -> None:
+    """Sign in through the API (the session cookie stays on the client)."""
+    await client.post("/api/auth/logout")
+    response = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+
+
+async def new_client(client) -> str:
+    """A client of team A (signs in as manager A)."""
+    await sign_in(client, "a@example.org")
+    response = await client.post("/api/clients", json=CLIENT)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def consent(client, client_id: str, organization_id: str, scope: str = "contact_and_need", **extra) -> str:
+    """A signed consent naming the organization (as manager A)."""
+    body = {
+        "recipient_organization_id": organization_id,
+        "purpose": "Referral and care coordination",
+        "information_scope": scope,
+        "expiry_event": "End of the care coordination episode",
+        "signed_name": "Jordan Quill",
+        **extra,
+    }
+    response = await client.post(f"/api/clients/{client_id}/consents", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def refer(client, client_id: str, sal_id: str, consent_id: str | None, **extra) -> dict:
+    """A referral (as the signed-in care manager)."""
+    body = {
+        "client_id": client_id,
+        "service_at_location_id": sal_id,
+        "need": "food",
+        "handoff_type": "warm_handoff",
+        "goal": "Groceries while I start buprenorphine",
+        "consent_id": consent_id,
+        **extra,
+    }
+    response = await client.post("/api/referrals", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def change(client, referral: dict, expect: int = 201, **body) -> dict:
+    """Append an event based on the referral's version; returns the new referral view."""
+    payload = {"version": referral["version"], **body}
+    response = await client.post(f"/api/referrals/{referral['id']}/events", json=payload)
+    assert response.status_code == expect, response.text
+    return response.json()
