@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from accounts.cli import accounts_group
+from referrals.cli import referrals_group
 from server.settings import PROJECT_ROOT, get_settings
 
 __all__ = ["directory_group", "main"]
@@ -207,6 +208,7 @@ def serve_command(workers: int) -> None:
 
 
 directory_group.add_command(accounts_group)
+directory_group.add_command(referrals_group)
 
 
 def main() -> None:
