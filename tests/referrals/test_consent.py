@@ -1,0 +1,203 @@
+"""Partners see exactly what the client's consent names, nothing once it is revoked, and every view is disclosed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.referrals.conftest import START, consent, new_client, refer, sign_in
+
+PRIVATE_BEYOND_CONSENT = ("555-0199", "Aunt Rose", "Loves cooking", "Stay on buprenorphine", "buprenorphine")
+
+
+async def _partner_view(client, world, referral_id: str) -> dict:
+    response = await client.get(f"/api/referrals/{referral_id}", headers={"Authorization": f"Bearer {world.token_x}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_a_food_bank_sees_name_contact_need_and_appointment_but_not_sud_treatment(world, client):
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    appointment = (START + dt.timedelta(days=1)).isoformat()
+    referral = await refer(client, client_id, world.food_x, consent_id, appointment_at=appointment)
+    response = await client.get(
+        f"/api/referrals/{referral['id']}", headers={"Authorization": f"Bearer {world.token_x}"}
+    )
+    view = response.json()
+    assert view["client"] == {
+        "preferred_name": "Jordan Quill",
+        "contact_methods": [{"method": "text", "value": "555-0142", "may_use": True}],
+        "preferred_language": "en",
+    }
+    assert view["need"] == "food" and view["appointment_at"].startswith("2026-03-03T14:00")
+    assert view["goal"] is None and view["referred_by"] == "Team A"
+    assert view["redisclosure_notice"] == "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+    assert not any(secret in response.text for secret in PRIVATE_BEYOND_CONSENT)
+
+
+async def test_consent_including_sud_treatment_shows_the_goal(world, client):
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x, scope="including_sud_treatment")
+    referral = await refer(client, client_id, world.otp_x, consent_id, need="moud", goal="Start methadone")
+    view = await _partner_view(client, world, referral["id"])
+    assert view["goal"] == "Start methadone" and view["need"] == "moud"
+
+
+async def test_a_moud_referral_needs_consent_to_share_sud_treatment(world, client):
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    body = {
+        "client_id": client_id,
+        "service_at_location_id": world.otp_x,
+        "need": "moud",
+        "handoff_type": "warm_handoff",
+        "consent_id": consent_id,
+    }
+    response = await client.post("/api/referrals", json=body)
+    assert response.status_code == 400 and "including_sud_treatment" in response.json()["detail"]
+
+
+async def test_a_class_consent_for_treating_providers_covers_moud_only(world, client):
+    client_id = await new_client(client)
+    consent_id = await consent(
+        client,
+        client_id,
+        None,
+        scope="including_sud_treatment",
+        recipient_organization_id=None,
+        recipient_class="treating_providers",
+    )
+    await refer(client, client_id, world.otp_x, consent_id, need="moud")
+    body = {
+        "client_id": client_id,
+        "service_at_location_id": world.food_x,
+        "need": "food",
+        "handoff_type": "warm_handoff",
+        "consent_id": consent_id,
+    }
+    response = await client.post("/api/referrals", json=body)
+    assert response.status_code == 400 and "does not name this partner" in response.json()["detail"]
+
+
+async def test_consent_for_another_partner_does_not_cover_the_referral(world, client):
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_y)
+    body = {
+        "client_id": client_id,
+        "service_at_location_id": world.food_x,
+        "need": "food",
+        "handoff_type": "partner_outreach",
+        "consent_id": consent_id,
+    }
+    response = await client.post("/api/referrals", json=body)
+    assert response.status_code == 400 and "does not name this partner" in response.json()["detail"]
+    response = await client.post("/api/referrals", json={**body, "consent_id": None})
+    assert response.status_code == 400 and "consent_id must name" in response.json()["detail"]
+
+
+async def test_revoking_consent_hides_the_client_at_once(world, client):
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    assert (await _partner_view(client, world, referral["id"]))["client"] is not None
+
+    revoked = await client.post(f"/api/clients/{client_id}/consents/{consent_id}/revoke")
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    response = await client.get(
+        f"/api/referrals/{referral['id']}", headers={"Authorization": f"Bearer {world.token_x}"}
+    )
+    view = response.json()
+    assert view["consent_status"] == "revoked" and view["status"] == "received"
+    assert view["client"] is None and view["need"] is None and view["appointment_at"] is None
+    assert "Jordan" not in response.text and "555-0142" not in response.text
+    inbox = await client.get("/api/referrals", headers={"Authorization": f"Bearer {world.token_x}"})
+    assert inbox.json()["total_items"] == 1 and "Jordan" not in inbox.text
+    # A revoked consent cannot cover a new referral, and cannot be revoked twice.
+    body = {
+        "client_id": client_id,
+        "service_at_location_id": world.food_x,
+        "need": "food",
+        "handoff_type": "warm_handoff",
+        "consent_id": consent_id,
+    }
+    assert "revoked" in (await client.post("/api/referrals", json=body)).json()["detail"]
+    again = await client.post(f"/api/clients/{client_id}/consents/{consent_id}/revoke")
+    assert again.status_code == 404
+
+
+async def test_an_expired_consent_hides_the_client(world, client, clock):
+    client_id = await new_client(client)
+    expires = (START + dt.timedelta(days=30)).isoformat()
+    consent_id = await consent(client, client_id, world.partner_x, expires_at=expires, expiry_event=None)
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    clock.advance(days=31)
+    view = await _partner_view(client, world, referral["id"])
+    assert view["consent_status"] == "expired" and view["client"] is None
+    consents = (await client.get(f"/api/clients/{client_id}/consents")).json()
+    assert consents[0]["status"] == "expired"
+
+
+async def test_the_disclosure_list_names_who_saw_what_and_when(world, client, clock):
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    await _partner_view(client, world, referral["id"])
+    clock.advance(hours=1)
+    await sign_in(client, "x@example.org")
+    assert (await client.get("/api/referrals")).json()["total_items"] == 1
+    await client.post("/api/referrals/{}/events".format(referral["id"]), json={"version": 2, "status": "accepted"})
+    await sign_in(client, "a@example.org")
+    disclosures = (await client.get(f"/api/clients/{client_id}/disclosures")).json()
+    people = [(d["recipient_person"], d["channel"], d["at"][:16]) for d in disclosures["contents"]]
+    assert people == [
+        ("Staff X", "api", "2026-03-02T15:00"),
+        ("Staff X", "api", "2026-03-02T15:00"),
+        ("API token Harbor EHR", "api", "2026-03-02T14:00"),
+    ]
+    first = disclosures["contents"][-1]
+    assert first["recipient_organization_name"] == "Harbor Services" and first["consent_id"] == consent_id
+    assert first["information"] == ["preferred_name", "contact_methods", "preferred_language", "need", "appointment"]
+    # Another care team cannot read the list.
+    await sign_in(client, "b@example.org")
+    assert (await client.get(f"/api/clients/{client_id}/disclosures")).status_code == 404
+
+
+async def test_client_self_referrals_and_drafts_never_reach_the_partner(world, client):
+    client_id = await new_client(client)
+    await refer(client, client_id, world.food_x, None, handoff_type="client_self")
+    consent_id = await consent(client, client_id, world.partner_x)
+    draft = await refer(client, client_id, world.food_x, consent_id, status="draft")
+    inbox = await client.get("/api/referrals", headers={"Authorization": f"Bearer {world.token_x}"})
+    assert inbox.json()["total_items"] == 0
+    response = await client.get(f"/api/referrals/{draft['id']}", headers={"Authorization": f"Bearer {world.token_x}"})
+    assert response.status_code == 404
+    assert (await client.get(f"/api/clients/{client_id}/disclosures")).json()["total_items"] == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"recipient_class": "treating_providers"}, "not both"),
+        ({"recipient_organization_id": None}, "either"),
+        ({"expiry_event": None}, "expiry"),
+        ({"expires_at": "2020-01-01T00:00:00Z"}, "future"),
+        ({"recipient_organization_id": "00000000-0000-0000-0000-000000000000"}, "no organization"),
+        ({"recipient_organization_id": "not-an-id"}, "not a valid id"),
+        ({"information_scope": "everything"}, "information_scope"),
+        ({"signed_name": ""}, "signed_name"),
+    ],
+)
+async def test_an_incomplete_consent_gets_400_saying_what_is_missing(world, client, change, message):
+    client_id = await new_client(client)
+    body = {
+        "recipient_organization_id": world.partner_x,
+        "purpose": "Referral",
+        "information_scope": "contact_and_need",
+        "expiry_event": "End of episode",
+        "signed_name": "Jordan Quill",
+        **change,
+    }
+    response = await client.post(f"/api/clients/{client_id}/consents", json=body)
+    assert response.status_code == 400 and message in response.text, response.text
