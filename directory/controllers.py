@@ -341,5 +341,6 @@ class ListingVerificationController(Controller):
         ):
             raise NotFoundException(detail=f"no service at location with id {sal_id}")
         await mark_verified(sal_id)
+        request.app.state.search_index.invalidate()
         await record_audit(principal, "verify", "service_at_location", str(sal_id), client_address(request))
         return (await _service_at_locations(await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)))[0]

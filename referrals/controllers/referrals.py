@@ -66,7 +66,8 @@ async def _after_event(referral_id: uuid.UUID, request: Request, event: dict, no
     """Follow-ups and directory feedback that every new event may change."""
     referral = await find_referral(request.user, referral_id)
     await reconcile_follow_ups(referral, await referral_events(referral_id), now)
-    await flag_listing_if_wrong(referral, event, now)
+    if await flag_listing_if_wrong(referral, event, now):
+        request.app.state.search_index.invalidate()
     return referral
 
 
