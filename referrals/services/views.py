@@ -25,15 +25,17 @@ from referrals.services.disclosures import record_disclosure
 from referrals.services.transitions import next_statuses
 from referrals.tables import Client, Consent
 
-__all__ = ["REDISCLOSURE_NOTICE", "care_team_view", "partner_view"]
+__all__ = ["REDISCLOSURE_NOTICE", "care_team_view", "partner_view", "partner_may_see", "usable_contact_methods"]
 
 REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
 """The statement §2.32(a) requires on each disclosure made with the patient's consent."""
 
 
-def _contact_methods(value) -> list[ContactMethod]:
+def usable_contact_methods(value) -> list[ContactMethod]:
+    """The contact methods (stored JSON) the client agreed may be used."""
     methods = msgspec.json.decode(value, type=list[ContactMethod]) if isinstance(value, str) else value
-    return [m if isinstance(m, ContactMethod) else msgspec.convert(m, ContactMethod) for m in methods]
+    methods = [m if isinstance(m, ContactMethod) else msgspec.convert(m, ContactMethod) for m in methods]
+    return [m for m in methods if m.may_use]
 
 
 async def _consent(referral: dict) -> dict | None:
@@ -91,6 +93,20 @@ def _partner_event(event: dict, partner_scope: str) -> PartnerEventOut:
     )
 
 
+CONTACT_AND_NEED = ["preferred_name", "contact_methods", "preferred_language", "need", "appointment"]
+SUD_TREATMENT = "goal (SUD treatment information)"
+
+
+async def partner_may_see(referral: dict, now: dt.datetime) -> tuple[dict | None, str, list[str]]:
+    """(consent, its status, the information it lets the partner see now: empty unless active)."""
+    consent = await _consent(referral)
+    status = consent_status(consent, now) if consent else "revoked"
+    if status != "active":
+        return consent, status, []
+    extra = [SUD_TREATMENT] if consent["information_scope"] == "including_sud_treatment" else []
+    return consent, status, CONTACT_AND_NEED + extra
+
+
 async def partner_view(
     principal: Principal,
     referral: dict,
@@ -98,25 +114,18 @@ async def partner_view(
     now: dt.datetime,
     *,
     channel: str = "api",
-    record: bool = True,
 ) -> PartnerReferralOut:
     """The referral as the partner may see it now; records the disclosure when client information is shown."""
-    consent = await _consent(referral)
-    status = consent_status(consent, now) if consent else "revoked"
-    shown = status == "active"
-    client_view, goal, information = None, None, []
+    consent, status, information = await partner_may_see(referral, now)
+    shown = bool(information)
+    client_view = None
     if shown:
         client = await Client.select().where(Client.id == referral["client"]).first()
         client_view = PartnerClientView(
             preferred_name=client["preferred_name"],
-            contact_methods=[m for m in _contact_methods(client["contact_methods"]) if m.may_use],
+            contact_methods=usable_contact_methods(client["contact_methods"]),
             preferred_language=client["preferred_language"],
         )
-        information = ["preferred_name", "contact_methods", "preferred_language", "need", "appointment"]
-        if consent["information_scope"] == "including_sud_treatment":
-            goal = referral["goal"]
-            information.append("goal (SUD treatment information)")
-    if record and shown:
         await record_disclosure(
             principal,
             client_id=referral["client"],
@@ -141,7 +150,7 @@ async def partner_view(
         need=referral["need"] if shown else None,
         appointment_at=referral["appointment_at"] if shown else None,
         client=client_view,
-        goal=goal,
+        goal=referral["goal"] if SUD_TREATMENT in information else None,
         next_statuses=next_statuses(referral["status"], "partner"),
         timeline=[_partner_event(e, principal.scope or "") for e in events],
         redisclosure_notice=REDISCLOSURE_NOTICE,
