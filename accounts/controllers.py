@@ -26,6 +26,7 @@ from accounts.services import (
     sign_in,
     verify_password,
 )
+from accounts.sessions import rotate_session_id
 from accounts.tables import Account, ApiToken, AuditEvent
 from directory.controllers import check_paging, make_page
 from directory.schemas import Page
@@ -61,6 +62,7 @@ class AuthController(Controller):
         except LoginRefused as refusal:
             raise NotAuthorizedException(detail=str(refusal)) from None
         request.clear_session()
+        rotate_session_id(request)
         request.set_session({"account_id": str(principal.account_id)})
         return _me(principal)
 

@@ -99,6 +99,8 @@ class ReferralController(Controller):
             referral_id = await create_referral(request.user, new, now)
         except ReferralRefused as refused:
             raise ValidationException(detail=str(refused)) from None
+        except LookupError as missing:
+            raise NotFoundException(detail=str(missing)) from None
         referral = await find_referral(request.user, referral_id)
         events = await referral_events(referral_id)
         await reconcile_follow_ups(referral, events, now)

@@ -182,7 +182,9 @@ async def _check_consent(data: NewReferral, client_id: uuid.UUID, organization_i
 
 
 async def create_referral(principal: Principal, data: NewReferral, now: dt.datetime) -> uuid.UUID:
-    """A new referral of one of the team's clients, with its first ledger event."""
+    """A new referral of one of the team's clients, with its first ledger event.
+
+    LookupError if the client is not the team's (HTTP 404); ReferralRefused if the request is wrong."""
     if data.handoff_type not in HANDOFF_TYPES:
         raise ReferralRefused(f"handoff_type must be one of {', '.join(HANDOFF_TYPES)}")
     if data.priority not in PRIORITIES:
@@ -192,7 +194,7 @@ async def create_referral(principal: Principal, data: NewReferral, now: dt.datet
     if data.status not in ("draft", "requested"):
         raise ReferralRefused("a new referral is a draft or requested")
     if not await Client.exists().where((Client.id == data.client_id) & (Client.care_team == principal.care_team_id)):
-        raise ReferralRefused(f"client_id: no client with id {data.client_id}")
+        raise LookupError(f"no client with id {data.client_id}")
     place = (
         await ServiceAtLocation.select(
             ServiceAtLocation.id, ServiceAtLocation.service, ServiceAtLocation.service.organization.as_alias("org")

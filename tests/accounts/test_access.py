@@ -75,6 +75,16 @@ async def test_sign_in_session_and_sign_out(people, client):
     assert (await client.get("/api/auth/me")).status_code == 401
 
 
+async def test_signing_in_gets_a_new_session_id_and_the_old_one_dies(people, client):
+    await login(client, "cm@example.org")
+    first = client.cookies.get("session")
+    await login(client, "cm@example.org")
+    second = client.cookies.get("session")
+    assert first and second and first != second
+    client.cookies.set("session", first)
+    assert (await client.get("/api/auth/me")).status_code == 401
+
+
 async def test_a_session_started_on_one_app_server_works_on_another(people):
     async with AsyncTestClient(app=create_app()) as first:
         assert (await login(first, "cm@example.org")).status_code == 200

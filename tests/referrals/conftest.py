@@ -43,6 +43,8 @@ class World:
     shelter_y: str
     token_x: str
     revoked_token: str
+    spare_token_id: str
+    """A live token of partner X that a test may revoke."""
 
 
 async def _place(organization_id, name: str) -> str:
@@ -68,6 +70,7 @@ async def _world() -> World:
     _, token_x = await issue_token(x, "Harbor EHR", None)
     revoked_id, revoked = await issue_token(x, "Old system", None)
     await revoke_token(revoked_id)
+    spare_id, _ = await issue_token(x, "Spare", None)
     return World(
         partner_x=str(x),
         partner_y=str(y),
@@ -76,6 +79,7 @@ async def _world() -> World:
         shelter_y=await _place(y, "Eastside Night Shelter"),
         token_x=token_x,
         revoked_token=revoked,
+        spare_token_id=str(spare_id),
     )
 
 
