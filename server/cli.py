@@ -166,12 +166,16 @@ async def _seed(force: bool, quiet: bool) -> int:
 
 async def _seed_demo_accounts() -> None:
     from accounts.cli import DEMO_PASSWORD, seed_demo_accounts
+    from referrals.demo import seed_demo_referrals
 
     created = await seed_demo_accounts()
     if created:
         click.echo(f"Demo accounts (password: {DEMO_PASSWORD}; refused when APP_ENV=production):")
         for role, email, name in created:
             click.echo(f"  {role:<14} {email:<28} {name}")
+    referrals = await seed_demo_referrals()
+    if referrals:
+        click.echo(f"Demo clients and referrals: {referrals}, in every status (made-up people).")
 
 
 @directory_group.command(name="seed", help="Load the demo data in seed_data/ when the directory is empty.")
