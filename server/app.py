@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from piccolo.engine.postgres import PostgresEngine
 
 from accounts.controllers import AuditController, AuthController, TokenController
+from accounts.csrf import SessionCSRFMiddleware, csrf_config
 from accounts.guards import PUBLIC, PrincipalMiddleware
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
@@ -106,6 +107,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
         ],
         middleware=[
             security_headers_middleware,
+            DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings.signing_secret, settings.production)),
             login_rate_limit.middleware,
             session_config.middleware,
             DefineMiddleware(PrincipalMiddleware),

@@ -55,6 +55,9 @@ class Settings:
     max_radius_km: float = field(default_factory=lambda: float(_env("MAX_RADIUS_KM", "500")))
     """Largest search radius accepted; anything larger is almost surely a mistake."""
 
+    secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
+    """Signs CSRF tokens; every app server needs the same one. Required when APP_ENV=production."""
+
     production: bool = field(default_factory=lambda: _env("APP_ENV", "development") == "production")
     """APP_ENV=production: demo accounts are refused and session cookies are Secure."""
 
@@ -77,6 +80,15 @@ class Settings:
 
     worklist_horizon_hours: float = field(default_factory=lambda: float(_env("WORKLIST_HORIZON_HOURS", "24")))
     """The worklist shows follow-ups due within this many hours, and every overdue one."""
+
+    @property
+    def signing_secret(self) -> str:
+        """SECRET_KEY, or in development a fixed stand-in (production refuses to start without one)."""
+        if self.secret_key:
+            return self.secret_key
+        if self.production:
+            raise RuntimeError("APP_ENV=production needs SECRET_KEY (the same on every app server)")
+        return "development-only-secret-not-for-production"
 
     @property
     def is_postgres(self) -> bool:

@@ -111,11 +111,27 @@ def clean_database(request, migrated_database) -> None:
         asyncio.run(_reset_database())
 
 
+def send_csrf_header(test_client):
+    """Echo the csrftoken cookie in the X-CSRFToken header, as the app's pages do; returns the client."""
+
+    def add_header(request):
+        token = test_client.cookies.get("csrftoken")
+        if token and "x-csrftoken" not in request.headers:
+            request.headers["x-csrftoken"] = token
+
+    async def add_header_async(request):
+        add_header(request)
+
+    is_async = isinstance(test_client, AsyncTestClient)
+    test_client.event_hooks = {**test_client.event_hooks, "request": [add_header_async if is_async else add_header]}
+    return test_client
+
+
 @pytest.fixture
 async def client():
     """An HTTP client talking to a fresh app instance."""
     async with AsyncTestClient(app=create_app()) as test_client:
-        yield test_client
+        yield send_csrf_header(test_client)
 
 
 @pytest.fixture(scope="module")

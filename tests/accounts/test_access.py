@@ -122,6 +122,24 @@ async def test_demo_accounts_are_refused_in_production(people, client, monkeypat
     assert refused.status_code == 401 and "cannot sign in" in refused.text
 
 
+async def test_session_requests_that_change_things_need_the_csrf_token(people):
+    async with AsyncTestClient(app=create_app()) as browser:
+        signed_in = await login(browser, "cm@example.org")
+        token = browser.cookies.get("csrftoken")
+        assert token and "csrftoken=" in signed_in.headers.get("set-cookie", "")
+        forged = await browser.post("/api/clients", json={"preferred_name": "Someone"})
+        assert forged.status_code == 403 and "CSRF" in forged.text
+        wrong = await browser.post("/api/clients", json={"preferred_name": "Someone"}, headers={"x-csrftoken": "x"})
+        assert wrong.status_code == 403
+        made = await browser.post("/api/clients", json={"preferred_name": "Someone"}, headers={"x-csrftoken": token})
+        assert made.status_code == 201
+        # Reading needs no token, and an anonymous visitor gets no CSRF cookie at all.
+        assert (await browser.get("/api/clients")).status_code == 200
+    async with AsyncTestClient(app=create_app()) as visitor:
+        response = await visitor.get("/api/services")
+        assert "set-cookie" not in response.headers
+
+
 async def test_password_change(people, client):
     await login(client, "cm@example.org")
     short = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "short"})

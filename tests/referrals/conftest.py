@@ -13,6 +13,7 @@ from accounts.services import create_account, create_care_team, issue_token, rev
 from directory.tables import Location, Organization, Service, ServiceAtLocation
 from server.app import create_app
 from server.clock import FixedClock
+from tests.conftest import send_csrf_header
 
 PASSWORD = "correct horse battery"
 START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
@@ -99,7 +100,7 @@ def clock() -> FixedClock:
 async def client(clock):
     """An HTTP client to an app running on the test clock."""
     async with AsyncTestClient(app=create_app(clock=clock)) as test_client:
-        yield test_client
+        yield send_csrf_header(test_client)
 
 
 async def sign_in(client, email: str) -> None:

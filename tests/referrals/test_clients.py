@@ -7,6 +7,7 @@ import pytest
 from accounts.services import create_account, create_care_team
 from accounts.tables import AuditEvent
 from directory.tables import Organization
+from tests.conftest import send_csrf_header
 
 PASSWORD = "correct horse battery"
 CLIENT = {
@@ -92,6 +93,7 @@ def test_every_view_and_change_is_audited_without_private_details(people):
     from server.app import create_app
 
     with TestClient(app=create_app()) as client:
+        send_csrf_header(client)
         client.post("/api/auth/login", json={"email": "a@example.org", "password": PASSWORD})
         client_id = client.post("/api/clients", json=CLIENT).json()["id"]
         client.get(f"/api/clients/{client_id}")

@@ -10,13 +10,14 @@ from accounts.cli import DEMO_PASSWORD
 from referrals.services.transitions import STATUSES
 from server.app import create_app
 from server.cli import directory_group
+from tests.conftest import send_csrf_header
 
 
 @pytest.fixture
 async def client():
     """The demo data is dated from the real clock, so the app runs on it too."""
     async with AsyncTestClient(app=create_app()) as test_client:
-        yield test_client
+        yield send_csrf_header(test_client)
 
 
 async def _sign_in(client, email: str) -> None:

@@ -12,12 +12,14 @@ from referrals.tables import Referral, ReferralEvent
 from server.app import create_app
 from server.cli import directory_group
 from server.clock import FixedClock
+from tests.conftest import send_csrf_header
 from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
 
 
 async def _referrals_with_history(world) -> list[str]:
     """Three referrals of several events each, made through the API."""
     async with AsyncTestClient(app=create_app(clock=FixedClock(START))) as client:
+        send_csrf_header(client)
         client_id = await new_client(client)
         consent_id = await consent(client, client_id, world.partner_x)
         ids = []

@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 from accounts.tables import AuditEvent
 from server.app import create_app
 from server.clock import FixedClock
+from tests.conftest import send_csrf_header
 from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
 
 PRIVATE = (
@@ -26,6 +27,7 @@ PRIVATE = (
 
 async def _full_flow(world) -> dict:
     async with AsyncTestClient(app=create_app(clock=FixedClock(START))) as client:
+        send_csrf_header(client)
         client_id = await new_client(client)
         await client.post(f"/api/clients/{client_id}/screenings", json={"answers": [{"need": "food", "answer": "yes"}]})
         consent_id = await consent(client, client_id, world.partner_x)

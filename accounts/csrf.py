@@ -1,0 +1,47 @@
+"""CSRF protection (Litestar's CSRFMiddleware) for requests a browser session authenticates.
+
+A cross-site forgery rides on the cookie the browser adds by itself, so only requests carrying the
+session cookie are checked: pages send the `csrftoken` cookie back in the X-CSRFToken header (or a
+form's `_csrf_token` field). API tokens in an Authorization header and anonymous visitors carry no
+ambient authority, are not checked, and get no cookie. Signing in sets the token cookie at once.
+"""
+
+from __future__ import annotations
+
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
+from litestar.types import Receive, Scope, Send
+
+__all__ = ["SESSION_COOKIE", "SessionCSRFMiddleware", "csrf_config"]
+
+SESSION_COOKIE = "session"
+SIGN_IN_PATH = "/api/auth/login"
+
+
+def csrf_config(secret: str, secure: bool) -> CSRFConfig:
+    """The app's CSRF settings: a script-readable, same-site token cookie."""
+    return CSRFConfig(secret=secret, cookie_httponly=False, cookie_samesite="strict", cookie_secure=secure)
+
+
+class SessionCSRFMiddleware(CSRFMiddleware):
+    """Litestar's CSRF check, applied to session-cookie requests only."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check session requests; let others through, handing a token to whoever signs in."""
+        if scope["type"] == "http" and not _has_session_cookie(scope):
+            if scope["path"] == SIGN_IN_PATH:
+                token = generate_csrf_token(secret=self.config.secret)
+                send = self.create_send_wrapper(send=send, token=token, csrf_cookie=None)
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def _has_session_cookie(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            for pair in value.decode("latin-1").split(";"):
+                key, _, content = pair.strip().partition("=")
+                if key == SESSION_COOKIE and content and content != "null":
+                    return True
+    return False
