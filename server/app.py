@@ -13,6 +13,8 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.redis import RedisStore
 from piccolo.engine.postgres import PostgresEngine
 
 from accounts.controllers import AuditController, AuthController, TokenController
@@ -80,6 +82,18 @@ async def _is_sign_in(request: Request) -> bool:
     return request.scope["path"] == "/api/auth/login"
 
 
+async def _is_public_api(request: Request) -> bool:
+    # The open directory API; the health check (load balancers) and static pages are not counted.
+    return request.scope["path"].startswith("/api/") and bool(request.route_handler.opt.get("public"))
+
+
+def _rate_limit_store(settings) -> Store:
+    """Counters every app server shares: Redis when configured, else the database."""
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace="rate_limits")
+    return DatabaseStore(namespace="public")
+
+
 def create_app(clock: Clock | None = None) -> Litestar:
     """Build the Litestar application; tests pass a clock they can move."""
     settings = get_settings()
@@ -92,6 +106,14 @@ def create_app(clock: Clock | None = None) -> Litestar:
         store="login_attempts",
         check_throttle_handler=_is_sign_in,
     )
+    limits = [login_rate_limit.middleware]
+    if settings.public_rate_limit > 0:
+        public_rate_limit = RateLimitConfig(
+            rate_limit=("minute", settings.public_rate_limit),
+            store="public_requests",
+            check_throttle_handler=_is_public_api,
+        )
+        limits.append(public_rate_limit.middleware)
     return Litestar(
         route_handlers=[
             healthz,
@@ -108,11 +130,15 @@ def create_app(clock: Clock | None = None) -> Litestar:
         middleware=[
             security_headers_middleware,
             DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings.signing_secret, settings.production)),
-            login_rate_limit.middleware,
+            *limits,
             session_config.middleware,
             DefineMiddleware(PrincipalMiddleware),
         ],
-        stores={"sessions": DatabaseStore(), "login_attempts": DatabaseStore()},
+        stores={
+            "sessions": DatabaseStore(),
+            "login_attempts": DatabaseStore(namespace="login"),
+            "public_requests": _rate_limit_store(settings),
+        },
         lifespan=[database_lifespan],
         dependencies={"now": Provide(provide_now)},
         state=State(

@@ -55,6 +55,12 @@ class Settings:
     max_radius_km: float = field(default_factory=lambda: float(_env("MAX_RADIUS_KM", "500")))
     """Largest search radius accepted; anything larger is almost surely a mistake."""
 
+    redis_url: str = field(default_factory=lambda: _env("REDIS_URL", ""))
+    """redis://... to keep rate-limit counters in Redis (fast, shared); without it they live in the database."""
+
+    public_rate_limit: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "120")))
+    """Requests per minute one address may make to the public directory API; 0 turns the limit off."""
+
     secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
     """Signs CSRF tokens; every app server needs the same one. Required when APP_ENV=production."""
 

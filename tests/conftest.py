@@ -15,6 +15,8 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgresql://", "postgres
     atexit.register(shutil.rmtree, _test_directory, ignore_errors=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{Path(_test_directory) / 'test.sqlite'}"
 os.environ.setdefault("GEOCODER", "offline")
+# Tests call the public API far faster than a person; the rate-limit tests turn the limit back on.
+os.environ.setdefault("PUBLIC_RATE_LIMIT", "0")
 
 import pytest  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
