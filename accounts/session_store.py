@@ -34,7 +34,9 @@ class DatabaseStore(Store):
     async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None) -> None:
         """Store a value, replacing any previous one."""
         data = value.encode() if isinstance(value, str) else value
-        await SessionRecord.insert(SessionRecord(key=self._key(key), value=data, expires_at=_expiry(expires_in))).on_conflict(
+        await SessionRecord.insert(
+            SessionRecord(key=self._key(key), value=data, expires_at=_expiry(expires_in))
+        ).on_conflict(
             target=SessionRecord.key, action="DO UPDATE", values=[SessionRecord.value, SessionRecord.expires_at]
         )
 
@@ -47,7 +49,9 @@ class DatabaseStore(Store):
             await self.delete(key)
             return None
         if renew_for is not None and row["expires_at"] is not None:
-            await SessionRecord.update({SessionRecord.expires_at: _expiry(renew_for)}).where(SessionRecord.key == self._key(key))
+            await SessionRecord.update({SessionRecord.expires_at: _expiry(renew_for)}).where(
+                SessionRecord.key == self._key(key)
+            )
         return bytes(row["value"])
 
     async def delete(self, key: str) -> None:
