@@ -57,6 +57,25 @@ def create_care_team_command(name: str) -> None:
     click.echo(str(_run(create_care_team(name))))
 
 
+@accounts_group.command(
+    name="create-organization", help="Add a partner organization (an HSDS organization) not yet in the directory."
+)
+@click.argument("name")
+@click.option("--description", default="", help="What the organization does.")
+def create_organization_command(name: str, description: str) -> None:
+    """Create a partner organization, or print the id of the one with this exact name."""
+    from directory.tables import Organization
+
+    async def create() -> str:
+        existing = await Organization.select(Organization.id).where(Organization.name == name).first()
+        if existing:
+            return str(existing["id"])
+        row = await Organization.insert(Organization(name=name, description=description)).returning(Organization.id)
+        return str(row[0]["id"])
+
+    click.echo(_run(create()))
+
+
 @accounts_group.command(name="create-user", help="Create a care manager or partner staff account.")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)

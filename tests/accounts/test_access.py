@@ -234,7 +234,17 @@ def test_cli_creates_accounts_and_tokens():
         directory_group, ["accounts", "create-admin", "--email", "w@example.org", "--name", "W", "--password", "short"]
     )
     assert weak.exit_code == 2 and "12 characters" in weak.output
-    organization = asyncio.run(_organization("Clinic Q"))
+    created = runner.invoke(directory_group, ["accounts", "create-organization", "Clinic Q"])
+    assert created.exit_code == 0, created.output
+    organization = created.output.strip()
+    again = runner.invoke(directory_group, ["accounts", "create-organization", "Clinic Q"])
+    assert again.output.strip() == organization
+    staff = runner.invoke(
+        directory_group,
+        ["accounts", "create-user", "--email", "q@example.org", "--name", "Q", "--role", "partner_staff"]
+        + ["--organization", organization, "--partner-admin", "--password", PASSWORD],
+    )
+    assert staff.exit_code == 0, staff.output
     token = runner.invoke(
         directory_group, ["accounts", "issue-token", "--organization", str(organization), "--name", "ehr"]
     )
