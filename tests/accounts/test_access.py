@@ -122,6 +122,20 @@ async def test_demo_accounts_are_refused_in_production(people, client, monkeypat
     assert refused.status_code == 401 and "cannot sign in" in refused.text
 
 
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            create_app()
+        monkeypatch.setenv("SECRET_KEY", "s3cret-shared-by-all-servers")
+        get_settings.cache_clear()
+        assert create_app() is not None
+    finally:
+        get_settings.cache_clear()
+
+
 async def test_session_requests_that_change_things_need_the_csrf_token(people):
     async with AsyncTestClient(app=create_app()) as browser:
         signed_in = await login(browser, "cm@example.org")
