@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated, Literal
 
 import msgspec
+
+from referrals.services.transitions import STATUSES
 
 __all__ = [
     "ClientIn",
@@ -126,7 +129,7 @@ class NeedsOut(msgspec.Struct, kw_only=True):
 class ConsentIn(msgspec.Struct, kw_only=True):
     """A signed consent to disclose (42 CFR Part 2 §2.31). Name one recipient: an organization or a class."""
 
-    recipient_organization_id: str | None = None
+    recipient_organization_id: uuid.UUID | None = None
     recipient_class: Literal["treating_providers"] | None = None
     purpose: Annotated[str, msgspec.Meta(min_length=3, max_length=1000)]
     information_scope: Literal["contact_and_need", "including_sud_treatment"]
@@ -175,33 +178,21 @@ class DisclosureOut(msgspec.Struct, kw_only=True):
 
 # --- referrals -----------------------------------------------------------------------------------
 
-Status = Literal[
-    "draft",
-    "requested",
-    "received",
-    "accepted",
-    "rejected",
-    "on-hold",
-    "in-progress",
-    "completed",
-    "failed",
-    "cancelled",
-    "entered-in-error",
-]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
 class ReferralIn(msgspec.Struct, kw_only=True):
     """A new referral of a client to a service at a location."""
 
-    client_id: str
-    service_at_location_id: str
+    client_id: uuid.UUID
+    service_at_location_id: uuid.UUID
     need: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
     """A top-level directory category: housing, food, transportation, moud, ..."""
     handoff_type: Literal["warm_handoff", "accompanied", "client_self", "partner_outreach"]
     goal: Text = ""
     priority: Literal["routine", "urgent"] = "routine"
     appointment_at: dt.datetime | None = None
-    consent_id: str | None = None
+    consent_id: uuid.UUID | None = None
     status: Literal["draft", "requested"] = "requested"
     note: Text = ""
 

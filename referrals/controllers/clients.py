@@ -77,15 +77,6 @@ def _consent_out(row: dict, now: dt.datetime) -> ConsentOut:
     )
 
 
-def _uuid(value: str | None, field: str) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationException(detail=f"{field} is not a valid id") from None
-
-
 class ClientController(Controller):
     """Clients of the signed-in care manager's team; another team's client is 'not found'."""
 
@@ -193,7 +184,7 @@ class ClientController(Controller):
             consent_id = await create_consent(
                 request.user,
                 client_id,
-                recipient_organization_id=_uuid(data.recipient_organization_id, "recipient_organization_id"),
+                recipient_organization_id=data.recipient_organization_id,
                 recipient_class=data.recipient_class,
                 purpose=data.purpose,
                 information_scope=data.information_scope,

@@ -43,13 +43,6 @@ class ConflictException(HTTPException):
     status_code = 409
 
 
-def _id(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationException(detail=f"{field} is not a valid id") from None
-
-
 async def _view(request: Request, referral: dict, now: dt.datetime) -> ReferralOut | PartnerReferralOut:
     events = await referral_events(referral["id"])
     if request.user.role == "partner_staff":
@@ -84,14 +77,14 @@ class ReferralController(Controller):
     async def create(self, request: Request, data: Annotated[ReferralIn, Body()], now: Now) -> ReferralOut:
         """Refer one of your team's clients to a service at a location, with the consent that covers it."""
         new = NewReferral(
-            client_id=_id(data.client_id, "client_id"),
-            service_at_location_id=_id(data.service_at_location_id, "service_at_location_id"),
+            client_id=data.client_id,
+            service_at_location_id=data.service_at_location_id,
             need=data.need,
             handoff_type=data.handoff_type,
             goal=data.goal,
             priority=data.priority,
             appointment_at=data.appointment_at,
-            consent_id=_id(data.consent_id, "consent_id") if data.consent_id else None,
+            consent_id=data.consent_id,
             status=data.status,
             note=data.note,
         )

@@ -8,6 +8,11 @@ import pytest
 
 from tests.referrals.conftest import START, consent, new_client, refer, sign_in
 
+
+def referral_body(client_id: str, sal_id: str, consent_id: str | None, **fields) -> dict:
+    return {"client_id": client_id, "service_at_location_id": sal_id, "consent_id": consent_id, **fields}
+
+
 PRIVATE_BEYOND_CONSENT = ("555-0199", "Aunt Rose", "Loves cooking", "Stay on buprenorphine", "buprenorphine")
 
 
@@ -48,13 +53,7 @@ async def test_consent_including_sud_treatment_shows_the_goal(world, client):
 async def test_a_moud_referral_needs_consent_to_share_sud_treatment(world, client):
     client_id = await new_client(client)
     consent_id = await consent(client, client_id, world.partner_x)
-    body = {
-        "client_id": client_id,
-        "service_at_location_id": world.otp_x,
-        "need": "moud",
-        "handoff_type": "warm_handoff",
-        "consent_id": consent_id,
-    }
+    body = referral_body(client_id, world.otp_x, consent_id, need="moud", handoff_type="warm_handoff")
     response = await client.post("/api/referrals", json=body)
     assert response.status_code == 400 and "including_sud_treatment" in response.json()["detail"]
 
@@ -70,13 +69,7 @@ async def test_a_class_consent_for_treating_providers_covers_moud_only(world, cl
         recipient_class="treating_providers",
     )
     await refer(client, client_id, world.otp_x, consent_id, need="moud")
-    body = {
-        "client_id": client_id,
-        "service_at_location_id": world.food_x,
-        "need": "food",
-        "handoff_type": "warm_handoff",
-        "consent_id": consent_id,
-    }
+    body = referral_body(client_id, world.food_x, consent_id, need="food", handoff_type="warm_handoff")
     response = await client.post("/api/referrals", json=body)
     assert response.status_code == 400 and "does not name this partner" in response.json()["detail"]
 
@@ -84,13 +77,7 @@ async def test_a_class_consent_for_treating_providers_covers_moud_only(world, cl
 async def test_consent_for_another_partner_does_not_cover_the_referral(world, client):
     client_id = await new_client(client)
     consent_id = await consent(client, client_id, world.partner_y)
-    body = {
-        "client_id": client_id,
-        "service_at_location_id": world.food_x,
-        "need": "food",
-        "handoff_type": "partner_outreach",
-        "consent_id": consent_id,
-    }
+    body = referral_body(client_id, world.food_x, consent_id, need="food", handoff_type="partner_outreach")
     response = await client.post("/api/referrals", json=body)
     assert response.status_code == 400 and "does not name this partner" in response.json()["detail"]
     response = await client.post("/api/referrals", json={**body, "consent_id": None})
@@ -115,13 +102,7 @@ async def test_revoking_consent_hides_the_client_at_once(world, client):
     inbox = await client.get("/api/referrals", headers={"Authorization": f"Bearer {world.token_x}"})
     assert inbox.json()["total_items"] == 1 and "Jordan" not in inbox.text
     # A revoked consent cannot cover a new referral, and cannot be revoked twice.
-    body = {
-        "client_id": client_id,
-        "service_at_location_id": world.food_x,
-        "need": "food",
-        "handoff_type": "warm_handoff",
-        "consent_id": consent_id,
-    }
+    body = referral_body(client_id, world.food_x, consent_id, need="food", handoff_type="warm_handoff")
     assert "revoked" in (await client.post("/api/referrals", json=body)).json()["detail"]
     again = await client.post(f"/api/clients/{client_id}/consents/{consent_id}/revoke")
     assert again.status_code == 404
@@ -184,7 +165,7 @@ async def test_client_self_referrals_and_drafts_never_reach_the_partner(world, c
         ({"expiry_event": None}, "expiry"),
         ({"expires_at": "2020-01-01T00:00:00Z"}, "future"),
         ({"recipient_organization_id": "00000000-0000-0000-0000-000000000000"}, "no organization"),
-        ({"recipient_organization_id": "not-an-id"}, "not a valid id"),
+        ({"recipient_organization_id": "not-an-id"}, "recipient_organization_id"),
         ({"information_scope": "everything"}, "information_scope"),
         ({"signed_name": ""}, "signed_name"),
     ],
