@@ -15,12 +15,12 @@ import msgspec
 from accounts.services import Principal, principal_for_account
 from accounts.tables import Account
 from directory.tables import SearchDocument, Service, ServiceAtLocation
-from referrals.schemas import ClientIn, ContactMethod, InformalSupport
+from referrals.schemas import ClientIn, ContactMethod, InformalSupport, ReferralEventIn, ReferralIn
 from referrals.services.clients import create_client
 from referrals.services.consents import create_consent
 from referrals.services.follow_ups import reconcile_follow_ups
 from referrals.services.needs import record_screening
-from referrals.services.referrals import NewReferral, ReferralChange, append_event, create_referral, referral_events
+from referrals.services.referrals import append_event, create_referral, referral_events
 from referrals.tables import Referral
 
 __all__ = ["seed_demo_referrals"]
@@ -229,7 +229,7 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
     appointment = now + dt.timedelta(hours=story.appointment_in_hours) if story.appointment_in_hours else None
     referral_id = await create_referral(
         manager,
-        NewReferral(
+        ReferralIn(
             client_id=client_id,
             service_at_location_id=place,
             need=story.need,
@@ -244,7 +244,7 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
     version = 1
     for hours, side, change in story.steps:
         actor = manager if side == CM else partner
-        event = await append_event(actor, referral_id, ReferralChange(version=version, **change), hours_ago(hours))
+        event = await append_event(actor, referral_id, ReferralEventIn(version=version, **change), hours_ago(hours))
         version = event["sequence"]
     referral = await Referral.select().where(Referral.id == referral_id).first()
     await reconcile_follow_ups(referral, await referral_events(referral_id), now)

@@ -20,8 +20,6 @@ from referrals.services.disclosures import record_disclosure
 from referrals.services.fhir import referral_bundle
 from referrals.services.follow_ups import follow_ups_of, reconcile_follow_ups
 from referrals.services.referrals import (
-    NewReferral,
-    ReferralChange,
     ReferralRefused,
     StaleVersion,
     append_event,
@@ -76,20 +74,8 @@ class ReferralController(Controller):
     @post("/", operation_id="createReferral", summary="Refer a client", guards=[allow("care_manager")])
     async def create(self, request: Request, data: Annotated[ReferralIn, Body()], now: Now) -> ReferralOut:
         """Refer one of your team's clients to a service at a location, with the consent that covers it."""
-        new = NewReferral(
-            client_id=data.client_id,
-            service_at_location_id=data.service_at_location_id,
-            need=data.need,
-            handoff_type=data.handoff_type,
-            goal=data.goal,
-            priority=data.priority,
-            appointment_at=data.appointment_at,
-            consent_id=data.consent_id,
-            status=data.status,
-            note=data.note,
-        )
         try:
-            referral_id = await create_referral(request.user, new, now)
+            referral_id = await create_referral(request.user, data, now)
         except ReferralRefused as refused:
             raise ValidationException(detail=str(refused)) from None
         except LookupError as missing:
@@ -97,7 +83,7 @@ class ReferralController(Controller):
         referral = await find_referral(request.user, referral_id)
         events = await referral_events(referral_id)
         await reconcile_follow_ups(referral, events, now)
-        await audit(request, "create", "referral", referral_id, f"client {new.client_id}")
+        await audit(request, "create", "referral", referral_id, f"client {data.client_id}")
         return await care_team_view(referral, events, await follow_ups_of(referral_id), now)
 
     @get("/", operation_id="listReferrals", summary="Referrals you may see")
@@ -129,7 +115,7 @@ class ReferralController(Controller):
         if request.user.role == "partner_staff" and referral["status"] == "requested":
             try:
                 event = await append_event(
-                    request.user, referral_id, ReferralChange(version=referral["version"], status="received"), now
+                    request.user, referral_id, ReferralEventIn(version=referral["version"], status="received"), now
                 )
                 referral = await _after_event(referral_id, request, event, now)
             except StaleVersion:
@@ -149,16 +135,8 @@ class ReferralController(Controller):
 
         409 if the version is stale or the status change is not allowed; the message says why.
         """
-        change = ReferralChange(
-            version=data.version,
-            status=data.status,
-            reason_code=data.reason_code,
-            reason_text=data.reason_text,
-            note=data.note,
-            appointment_at=data.appointment_at,
-        )
         try:
-            event = await append_event(request.user, referral_id, change, now)
+            event = await append_event(request.user, referral_id, data, now)
         except LookupError:
             raise NotFoundException(detail=f"no referral with id {referral_id}") from None
         except (StaleVersion, TransitionRefused) as refused:

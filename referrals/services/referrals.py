@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 
 from accounts.services import Principal
 from directory.services.taxonomy import CATEGORIES
 from directory.tables import ServiceAtLocation
+from referrals.schemas import ReferralEventIn, ReferralIn
 from referrals.services.consents import consent_covers, consent_status
 from referrals.services.ledger import GENESIS_HASH, event_hash
 from referrals.services.transitions import TransitionRefused, check_transition
@@ -21,8 +21,6 @@ __all__ = [
     "PRIORITIES",
     "ReferralRefused",
     "StaleVersion",
-    "NewReferral",
-    "ReferralChange",
     "append_event",
     "create_referral",
     "find_referral",
@@ -43,34 +41,6 @@ class ReferralRefused(Exception):
 
 class StaleVersion(Exception):
     """The change was based on an older version of the referral (HTTP 409)."""
-
-
-@dataclass(frozen=True)
-class NewReferral:
-    """What a care manager asks for."""
-
-    client_id: uuid.UUID
-    service_at_location_id: uuid.UUID
-    need: str
-    handoff_type: str
-    goal: str = ""
-    priority: str = "routine"
-    appointment_at: dt.datetime | None = None
-    consent_id: uuid.UUID | None = None
-    status: str = "requested"
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class ReferralChange:
-    """One event asked for: a new status (with reason), a note, or a new appointment time."""
-
-    version: int
-    status: str | None = None
-    reason_code: str | None = None
-    reason_text: str = ""
-    note: str = ""
-    appointment_at: dt.datetime | None = None
 
 
 def side_of(principal: Principal) -> str:
@@ -159,7 +129,7 @@ def _event(referral_id, sequence, principal: Principal, now, from_status, previo
     return event
 
 
-async def _check_consent(data: NewReferral, client_id: uuid.UUID, organization_id: uuid.UUID, now) -> None:
+async def _check_consent(data: ReferralIn, client_id: uuid.UUID, organization_id: uuid.UUID, now) -> None:
     if data.handoff_type == "client_self" and data.consent_id is None:
         return
     if data.consent_id is None:
@@ -181,7 +151,7 @@ async def _check_consent(data: NewReferral, client_id: uuid.UUID, organization_i
         )
 
 
-async def create_referral(principal: Principal, data: NewReferral, now: dt.datetime) -> uuid.UUID:
+async def create_referral(principal: Principal, data: ReferralIn, now: dt.datetime) -> uuid.UUID:
     """A new referral of one of the team's clients, with its first ledger event.
 
     LookupError if the client is not the team's (HTTP 404); ReferralRefused if the request is wrong."""
@@ -245,7 +215,7 @@ async def create_referral(principal: Principal, data: NewReferral, now: dt.datet
     return referral_id
 
 
-async def append_event(principal: Principal, referral_id: uuid.UUID, change: ReferralChange, now: dt.datetime) -> dict:
+async def append_event(principal: Principal, referral_id: uuid.UUID, change: ReferralEventIn, now: dt.datetime) -> dict:
     """Append one event if the principal may make it and the version is current; returns the event.
 
     The referral row is updated only where its version is still the one the change was based on,

@@ -50,3 +50,10 @@ async def test_each_demo_partner_sees_only_its_own_inbox(seeded, client):
 def test_the_demo_ledger_verifies(seeded):
     result = CliRunner().invoke(directory_group, ["referrals", "verify-ledger", "--quiet"])
     assert result.exit_code == 0 and "12 referrals" in result.output, result.output
+
+
+async def test_the_demo_admin_reads_the_audit_log_but_no_client(seeded, client):
+    await _sign_in(client, "admin@demo.example")
+    assert (await client.get("/api/audit")).status_code == 200
+    assert (await client.get("/api/referrals")).status_code == 403
+    assert (await client.get("/api/clients")).status_code == 403
