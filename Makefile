@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install migrate seed
+.PHONY: run test bench bench-ledger lint install migrate seed
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.search_benchmark $(BENCH_ARGS)
+
+bench-ledger: $(STAMP)
+	$(BIN)/python -m bench.ledger_benchmark $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,184 @@
+"""Ledger benchmark: referral creation and transitions through the ledger services, contention on one
+referral, and how fast `verify-ledger` checks the chain, on SQLite and PostgreSQL.
+
+    make bench-ledger                                     # 2,000 referrals, 5 events each
+    make bench-ledger BENCH_ARGS="--referrals 20000"
+
+Each engine runs in its own process (the engine is chosen from DATABASE_URL at start-up). PostgreSQL
+is used when BENCH_POSTGRES_URL is set (an empty database it may fill).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = (
+    {"status": "received"},
+    {"status": "accepted", "note": "Intake booked"},
+    {"status": "in-progress"},
+    {"status": "completed", "note": "Attending"},
+)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def _run(referral_count: int) -> dict:
+    import datetime as dt
+    import uuid
+
+    import server  # noqa: F401  (sets PICCOLO_CONF)
+    from accounts.services import Principal, create_care_team
+    from directory.services.progress import Progress
+    from directory.tables import Location, Organization, Service, ServiceAtLocation
+    from referrals.schemas import ClientIn, ReferralEventIn, ReferralIn
+    from referrals.services.clients import create_client
+    from referrals.services.consents import create_consent
+    from referrals.services.ledger import verify_ledger
+    from referrals.services.referrals import StaleVersion, append_event, create_referral
+    from server.database import run_migrations
+
+    await run_migrations()
+    from server.piccolo_conf import DB
+
+    if hasattr(DB, "start_connection_pool"):
+        await DB.start_connection_pool()  # as the app does in its lifespan
+    now = dt.datetime.now(dt.UTC)
+    team = await create_care_team(f"Bench team {uuid.uuid4()}")
+    manager = Principal(role="care_manager", account_id=None, care_team_id=team)
+    organization = (await Organization.insert(Organization(name="Bench partner")).returning(Organization.id))[0]["id"]
+    partner = Principal(role="partner_staff", organization_id=organization)
+    service = (await Service.insert(Service(organization=organization, name="Pantry")).returning(Service.id))[0]["id"]
+    location = (await Location.insert(Location(organization=organization, name="Site")).returning(Location.id))[0]["id"]
+    place = (
+        await ServiceAtLocation.insert(ServiceAtLocation(service=service, location=location)).returning(
+            ServiceAtLocation.id
+        )
+    )[0]["id"]
+    client = await create_client(manager, ClientIn(preferred_name="Bench client"), None)
+    consent = await create_consent(
+        manager,
+        uuid.UUID(client.id),
+        recipient_organization_id=organization,
+        recipient_class=None,
+        purpose="bench",
+        information_scope="contact_and_need",
+        information_description="",
+        expires_at=None,
+        expiry_event="end",
+        signed_at=now,
+        signature_method="electronic",
+        signed_name="Bench",
+        now=now,
+    )
+    request = ReferralIn(
+        client_id=uuid.UUID(client.id),
+        service_at_location_id=place,
+        need="food",
+        handoff_type="warm_handoff",
+        consent_id=consent,
+    )
+
+    created, transitions = [], []
+    ids = []
+    with Progress() as progress:
+        task = progress.task("Referrals and their events", total=referral_count)
+        started = time.perf_counter()
+        for _ in range(referral_count):
+            t0 = time.perf_counter()
+            referral_id = await create_referral(manager, request, now)
+            created.append(time.perf_counter() - t0)
+            for version, step in enumerate(STEPS, start=1):
+                t0 = time.perf_counter()
+                await append_event(partner, referral_id, ReferralEventIn(version=version, **step), now)
+                transitions.append(time.perf_counter() - t0)
+            ids.append(referral_id)
+            task.advance()
+        write_seconds = time.perf_counter() - started
+
+    # Contention: 50 changes at once on one referral, all based on the same version.
+    contested = await create_referral(manager, request, now)
+
+    async def attempt(i: int) -> bool:
+        try:
+            await append_event(partner, contested, ReferralEventIn(version=1, note=f"n{i}"), now)
+            return True
+        except StaleVersion:
+            return False
+
+    t0 = time.perf_counter()
+    landed = sum(await asyncio.gather(*(attempt(i) for i in range(50))))
+    contention_ms = (time.perf_counter() - t0) * 1000
+
+    t0 = time.perf_counter()
+    referrals, events, problem = await verify_ledger()
+    verify_seconds = time.perf_counter() - t0
+    return {
+        "referrals": referrals,
+        "events": events,
+        "create_p50_ms": percentile(created, 0.5) * 1000,
+        "create_p95_ms": percentile(created, 0.95) * 1000,
+        "event_p50_ms": percentile(transitions, 0.5) * 1000,
+        "event_p95_ms": percentile(transitions, 0.95) * 1000,
+        "events_per_s": (len(created) + len(transitions)) / write_seconds,
+        "contention_landed": landed,
+        "contention_ms": contention_ms,
+        "verify_s": verify_seconds,
+        "verify_events_per_s": events / verify_seconds,
+        "verified": problem is None,
+    }
+
+
+def _engine_run(database_url: str, referral_count: int) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.ledger_benchmark", "--child", "--referrals", str(referral_count)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--referrals", type=int, default=2000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(_run(args.referrals))))
+        return
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="ledger-bench-") as directory:
+        runs.append(("sqlite", _engine_run(f"sqlite:///{directory}/bench.sqlite", args.referrals)))
+    if os.environ.get("BENCH_POSTGRES_URL"):
+        runs.append(("postgresql", _engine_run(os.environ["BENCH_POSTGRES_URL"], args.referrals)))
+    print(
+        f"{'engine':<11} {'referrals':>9} {'events':>7} {'create p50/p95 ms':>18} {'event p50/p95 ms':>17} "
+        f"{'writes/s':>8} {'50 at once':>14} {'verify s':>8} {'verify ev/s':>11}"
+    )
+    for engine, r in runs:
+        print(
+            f"{engine:<11} {r['referrals']:>9,} {r['events']:>7,} "
+            f"{r['create_p50_ms']:>8.2f} / {r['create_p95_ms']:<7.2f} "
+            f"{r['event_p50_ms']:>7.2f} / {r['event_p95_ms']:<7.2f}"
+            f"{r['events_per_s']:>8.0f} {r['contention_landed']:>3} in {r['contention_ms']:>5.0f} ms "
+            f"{r['verify_s']:>8.2f} {r['verify_events_per_s']:>11,.0f}" + ("" if r["verified"] else "  LEDGER FAULT")
+        )
+
+
+if __name__ == "__main__":
+    main()
