@@ -135,16 +135,16 @@ async def clients_at_risk(client_ids: list) -> set[str]:
     outreach attempts unanswered."""
     if not client_ids:
         return set()
-    failed = await Referral.select(Referral.id, Referral.client, Referral.version).where(
+    at_risk: set[str] = set()
+    failed = await Referral.select(Referral.id, Referral.client).where(
         Referral.client.is_in(client_ids) & (Referral.status == "failed")
     )
-    no_show_referrals = {
-        str(e["referral"])
-        for e in await ReferralEvent.select(ReferralEvent.referral, ReferralEvent.sequence).where(
-            ReferralEvent.referral.is_in([r["id"] for r in failed] or [None]) & (ReferralEvent.reason_code == "no_show")
+    if failed:
+        no_shows = await ReferralEvent.select(ReferralEvent.referral).where(
+            ReferralEvent.referral.is_in([r["id"] for r in failed]) & (ReferralEvent.reason_code == "no_show")
         )
-    }
-    at_risk = {str(r["client"]) for r in failed if str(r["id"]) in no_show_referrals}
+        no_show_referrals = {str(e["referral"]) for e in no_shows}
+        at_risk = {str(r["client"]) for r in failed if str(r["id"]) in no_show_referrals}
     attempts = (
         await FollowUpAttempt.select(FollowUpAttempt.client, FollowUpAttempt.result)
         .where(FollowUpAttempt.client.is_in(client_ids))
