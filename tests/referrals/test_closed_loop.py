@@ -41,9 +41,9 @@ async def test_a_demo_client_is_referred_connected_and_the_loop_closed(seeded):
         )
         listing = next(
             r
-            for r in (await client.get(f"/api/clients/{alex['id']}/resources", params={"radius_km": 500})).json()[
-                "contents"
-            ]
+            for r in (
+                await client.get(f"/api/clients/{alex['id']}/resources", params={"radius_km": 500, "per_page": 100})
+            ).json()["contents"]
             if r["organization"]["id"] == partner_org
         )
         appointment = clock.now() + dt.timedelta(days=1)
