@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 
 from accounts.guards import allow
 from referrals.controllers.clients import audit
@@ -26,9 +26,11 @@ class FollowUpController(Controller):
     guards = [allow("care_manager")]
 
     @get("/worklist", operation_id="getWorklist", summary="Due and overdue follow-ups")
-    async def get_worklist(self, request: Request, now: Now) -> list[WorklistItemOut]:
+    async def get_worklist(
+        self, request: Request, now: Now, assigned_to_me: FromQuery[bool] = False
+    ) -> list[WorklistItemOut]:
         """Your team's checks due soon or overdue, most urgent first; clients at risk of disengagement flagged."""
-        items = await worklist(request.user, now)
+        items = await worklist(request.user, now, assigned_to_me=assigned_to_me)
         await audit(request, "view", "worklist", "", f"{len(items)} items")
         return items
 

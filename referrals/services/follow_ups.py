@@ -159,8 +159,9 @@ async def clients_at_risk(client_ids: list) -> set[str]:
     return at_risk
 
 
-async def worklist(principal: Principal, now: dt.datetime) -> list[WorklistItemOut]:
-    """The care team's open checks due within the horizon or overdue, most urgent first."""
+async def worklist(principal: Principal, now: dt.datetime, *, assigned_to_me: bool = False) -> list[WorklistItemOut]:
+    """The care team's open checks due within the horizon or overdue, most urgent first
+    (only those of clients assigned to the principal, if asked)."""
     horizon = now + dt.timedelta(hours=get_settings().worklist_horizon_hours)
     rows = await FollowUp.select(
         *FollowUp.all_columns(),
@@ -168,9 +169,12 @@ async def worklist(principal: Principal, now: dt.datetime) -> list[WorklistItemO
         FollowUp.referral.need.as_alias("need"),
         FollowUp.referral.status.as_alias("referral_status"),
         FollowUp.client.preferred_name.as_alias("client_preferred_name"),
+        FollowUp.client.assigned_care_manager.as_alias("assigned_care_manager"),
     ).where(
         (FollowUp.care_team == principal.care_team_id) & FollowUp.closed_at.is_null() & (FollowUp.due_at <= horizon)
     )
+    if assigned_to_me:
+        rows = [r for r in rows if r["assigned_care_manager"] == principal.account_id]
     at_risk = await clients_at_risk(list({r["client"] for r in rows}))
     entries = [
         WorklistItemOut(

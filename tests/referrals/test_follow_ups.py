@@ -100,8 +100,10 @@ async def test_worklists_are_per_care_team(world, client, clock):
     items = (await client.get("/api/worklist")).json()
     assert len(items) == 1
     other_team_item = items[0]["follow_up"]["id"]
+    assert len((await client.get("/api/worklist", params={"assigned_to_me": True})).json()) == 1
     await sign_in(client, "a2@example.org")
     assert len((await client.get("/api/worklist")).json()) == 1
+    assert (await client.get("/api/worklist", params={"assigned_to_me": True})).json() == []
     await sign_in(client, "b@example.org")
     assert (await client.get("/api/worklist")).json() == []
     response = await client.post(
