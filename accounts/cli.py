@@ -146,12 +146,9 @@ async def seed_demo_accounts() -> list[tuple[str, str, str]]:
     team = await create_care_team("Demo care team")
     partners = []
     for pattern in ("%Food Pantry%(sample)%", "%Methadone%", "%Treatment%"):
-        row = (
-            await Organization.select(Organization.id, Organization.name)
-            .where(Organization.name.like(pattern))
-            .order_by(Organization.name)
-            .first()
-        )
+        # Sorted here, not in SQL: SQLite and PostgreSQL collate names differently.
+        rows = await Organization.select(Organization.id, Organization.name).where(Organization.name.like(pattern))
+        row = min(rows, key=lambda r: r["name"], default=None)
         if row and all(row["id"] != p["id"] for p in partners):
             partners.append(row)
         if len(partners) == 2:

@@ -39,13 +39,9 @@ async def test_a_demo_client_is_referred_connected_and_the_loop_closed(seeded):
             for c in (await client.get(f"/api/clients/{alex['id']}/consents")).json()
             if c["recipient_organization_id"] == partner_org and c["status"] == "active"
         )
-        listing = next(
-            r
-            for r in (
-                await client.get(f"/api/clients/{alex['id']}/resources", params={"radius_km": 500, "per_page": 100})
-            ).json()["contents"]
-            if r["organization"]["id"] == partner_org
-        )
+        # The pantry Alex was referred to before (the demo draft): refer again with a warm handoff.
+        earlier = (await client.get("/api/referrals", params={"client_id": alex["id"]})).json()["contents"]
+        listing = next(r for r in earlier if r["partner_organization_id"] == partner_org)
         appointment = clock.now() + dt.timedelta(days=1)
         made = await client.post(
             "/api/referrals",
