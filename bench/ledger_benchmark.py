@@ -42,7 +42,7 @@ async def _run(referral_count: int) -> dict:
     from accounts.services import Principal, create_care_team
     from directory.services.progress import Progress
     from directory.tables import Location, Organization, Service, ServiceAtLocation
-    from referrals.schemas import ClientIn, ReferralEventIn, ReferralIn
+    from referrals.schemas import ClientIn, ConsentIn, ReferralEventIn, ReferralIn
     from referrals.services.clients import create_client
     from referrals.services.consents import create_consent
     from referrals.services.ledger import verify_ledger
@@ -70,17 +70,14 @@ async def _run(referral_count: int) -> dict:
     consent = await create_consent(
         manager,
         uuid.UUID(client.id),
-        recipient_organization_id=organization,
-        recipient_class=None,
-        purpose="bench",
-        information_scope="contact_and_need",
-        information_description="",
-        expires_at=None,
-        expiry_event="end",
-        signed_at=now,
-        signature_method="electronic",
-        signed_name="Bench",
-        now=now,
+        ConsentIn(
+            recipient_organization_id=organization,
+            purpose="bench",
+            information_scope="contact_and_need",
+            expiry_event="end",
+            signed_name="Bench",
+        ),
+        now,
     )
     request = ReferralIn(
         client_id=uuid.UUID(client.id),

@@ -15,7 +15,7 @@ import msgspec
 from accounts.services import Principal, principal_for_account
 from accounts.tables import Account
 from directory.tables import SearchDocument, Service, ServiceAtLocation
-from referrals.schemas import ClientIn, ContactMethod, InformalSupport, ReferralEventIn, ReferralIn
+from referrals.schemas import ClientIn, ConsentIn, ContactMethod, InformalSupport, ReferralEventIn, ReferralIn
 from referrals.services.clients import create_client
 from referrals.services.consents import create_consent
 from referrals.services.follow_ups import reconcile_follow_ups
@@ -210,22 +210,18 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
     await record_screening(manager, client_id, {story.need: "yes"}, start)
     consent_id = None
     if story.handoff != "client_self":
-        consent_id = await create_consent(
-            manager,
-            client_id,
+        scope = "including_sud_treatment" if story.need == "moud" else "contact_and_need"
+        consent = ConsentIn(
             recipient_organization_id=partner.organization_id,
-            recipient_class=None,
             purpose="Referral and follow-up of care",
-            information_scope="including_sud_treatment" if story.need == "moud" else "contact_and_need",
+            information_scope=scope,
             information_description="Contact details, the need and the appointment"
             + (", and SUD treatment information" if story.need == "moud" else ""),
-            expires_at=None,
             expiry_event="When the client leaves the program",
             signed_at=start,
-            signature_method="electronic",
             signed_name=story.name,
-            now=start,
         )
+        consent_id = await create_consent(manager, client_id, consent, start)
     appointment = now + dt.timedelta(hours=story.appointment_in_hours) if story.appointment_in_hours else None
     referral_id = await create_referral(
         manager,

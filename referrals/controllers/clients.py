@@ -181,21 +181,7 @@ class ClientController(Controller):
         """A consent to disclose (42 CFR Part 2 §2.31) naming recipient, purpose, information and expiry."""
         await team_client(request, client_id)
         try:
-            consent_id = await create_consent(
-                request.user,
-                client_id,
-                recipient_organization_id=data.recipient_organization_id,
-                recipient_class=data.recipient_class,
-                purpose=data.purpose,
-                information_scope=data.information_scope,
-                information_description=data.information_description,
-                expires_at=data.expires_at,
-                expiry_event=data.expiry_event,
-                signed_at=data.signed_at or now,
-                signature_method=data.signature_method,
-                signed_name=data.signed_name,
-                now=now,
-            )
+            consent_id = await create_consent(request.user, client_id, data, now)
         except ConsentRefused as refused:
             raise ValidationException(detail=str(refused)) from None
         await audit(request, "create", "consent", consent_id, f"client {client_id}")

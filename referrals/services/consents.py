@@ -7,6 +7,7 @@ import uuid
 
 from accounts.services import Principal
 from directory.tables import Organization
+from referrals.schemas import ConsentIn
 from referrals.tables import Consent
 
 __all__ = [
@@ -48,32 +49,18 @@ def consent_covers(consent: dict, organization_id: uuid.UUID, need: str) -> bool
     return consent["recipient_class"] == "treating_providers" and need == "moud"
 
 
-async def create_consent(
-    principal: Principal,
-    client_id: uuid.UUID,
-    *,
-    recipient_organization_id: uuid.UUID | None,
-    recipient_class: str | None,
-    purpose: str,
-    information_scope: str,
-    information_description: str,
-    expires_at: dt.datetime | None,
-    expiry_event: str | None,
-    signed_at: dt.datetime,
-    signature_method: str,
-    signed_name: str,
-    now: dt.datetime,
-) -> uuid.UUID:
+async def create_consent(principal: Principal, client_id: uuid.UUID, data: ConsentIn, now: dt.datetime) -> uuid.UUID:
     """Record a signed consent of a client of the principal's team; ConsentRefused if it is incomplete."""
-    if (recipient_organization_id is None) == (recipient_class is None):
+    signed_at = data.signed_at or now
+    if (data.recipient_organization_id is None) == (data.recipient_class is None):
         raise ConsentRefused("name either recipient_organization_id or recipient_class, not both")
-    if recipient_organization_id is not None and not await Organization.exists().where(
-        Organization.id == recipient_organization_id
+    if data.recipient_organization_id is not None and not await Organization.exists().where(
+        Organization.id == data.recipient_organization_id
     ):
-        raise ConsentRefused(f"recipient_organization_id: no organization with id {recipient_organization_id}")
-    if expires_at is None and not (expiry_event or "").strip():
+        raise ConsentRefused(f"recipient_organization_id: no organization with id {data.recipient_organization_id}")
+    if data.expires_at is None and not (data.expiry_event or "").strip():
         raise ConsentRefused("a consent needs an expiry: expires_at, expiry_event or both")
-    if expires_at is not None and expires_at <= now:
+    if data.expires_at is not None and data.expires_at <= now:
         raise ConsentRefused("expires_at must be in the future")
     if signed_at > now + dt.timedelta(minutes=5):
         raise ConsentRefused("signed_at cannot be in the future")
@@ -83,16 +70,16 @@ async def create_consent(
             id=consent_id,
             client=client_id,
             care_team=principal.care_team_id,
-            recipient_organization=recipient_organization_id,
-            recipient_class=recipient_class,
-            purpose=purpose,
-            information_scope=information_scope,
-            information_description=information_description,
-            expires_at=expires_at,
-            expiry_event=expiry_event,
+            recipient_organization=data.recipient_organization_id,
+            recipient_class=data.recipient_class,
+            purpose=data.purpose,
+            information_scope=data.information_scope,
+            information_description=data.information_description,
+            expires_at=data.expires_at,
+            expiry_event=data.expiry_event,
             signed_at=signed_at,
-            signature_method=signature_method,
-            signed_name=signed_name,
+            signature_method=data.signature_method,
+            signed_name=data.signed_name,
             created_by=principal.account_id,
             created_at=now,
         )
