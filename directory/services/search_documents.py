@@ -213,6 +213,13 @@ async def _build_documents(
     languages_by_location = await source.rows_by(Language, "location", location_ids)
     attributes = await source.rows_by(Attribute, "link_id", service_ids)
     capacities = await source.rows_by(ServiceCapacity, "service", service_ids)
+    # Read from the database even during an import: an import never writes this flag.
+    flagged = {
+        as_uuid(r["id"])
+        for r in await ServiceAtLocation.select(ServiceAtLocation.id).where(
+            ServiceAtLocation.needs_reverification_since.is_not_null()
+        )
+    }
     today = dt.date.today()
 
     documents = []
@@ -262,7 +269,7 @@ async def _build_documents(
                     languages,
                     today,
                     revision,
-                    needs_reverification=bool(sal and sal.get("needs_reverification_since")),
+                    needs_reverification=sal_id in flagged,
                     **common,
                 )
             )

@@ -9,7 +9,7 @@ import pytest
 from directory.services.search_documents import refresh_search_documents
 from directory.tables import Location, Organization, Service, ServiceAtLocation
 from referrals.services.transitions import REASON_CODES, STATUSES, TransitionRefused, check_transition, next_statuses
-from tests.referrals.conftest import change, consent, new_client, refer, sign_in
+from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
 
 
 async def _sent(world, client, **extra) -> dict:
@@ -123,3 +123,21 @@ async def test_a_client_declining_does_not_flag_the_listing(searchable, client):
     await change(client, referral, status="cancelled", reason_code="client_declined", reason_text="Changed mind")
     results = (await client.get("/api/services", params={"search": "harbor pantry"})).json()["contents"]
     assert not any(r["needs_reverification"] for r in results)
+
+
+def test_a_re_import_keeps_a_flagged_listing_flagged(searchable):
+    from directory.services.reverification import flag_for_reverification
+    from directory.services.search_documents import RowSource
+    from directory.tables import SearchDocument
+
+    async def flag_then_reimport() -> dict:
+        await flag_for_reverification(searchable.food_x, "no_capacity", START)
+        row = await ServiceAtLocation.select().where(ServiceAtLocation.id == searchable.food_x).first()
+        imported = {k: v for k, v in row.items() if not k.startswith(("needs_", "reverification"))}
+        service = await Service.select().where(Service.id == row["service"]).first()
+        written = RowSource({Service: [service], ServiceAtLocation: [imported]})  # what an import holds
+        await refresh_search_documents([row["service"]], source=written)
+        return await SearchDocument.select(SearchDocument.listing).where(SearchDocument.id == searchable.food_x).first()
+
+    document = asyncio.run(flag_then_reimport())
+    assert '"needs_reverification":true' in document["listing"].replace(" ", "")
