@@ -216,9 +216,8 @@ async def _build_documents(
     # Read from the database even during an import: an import never writes this flag.
     flagged = {
         as_uuid(r["id"])
-        for r in await ServiceAtLocation.select(ServiceAtLocation.id).where(
-            ServiceAtLocation.needs_reverification_since.is_not_null()
-        )
+        for r in await select_where_in(ServiceAtLocation, "id", sal_ids, columns=["id", "needs_reverification_since"])
+        if r["needs_reverification_since"] is not None
     }
     today = dt.date.today()
 
