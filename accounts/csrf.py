@@ -9,6 +9,7 @@ ambient authority, are not checked, and get no cookie. Signing in sets the token
 from __future__ import annotations
 
 from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Receive, Scope, Send
 
@@ -38,10 +39,5 @@ class SessionCSRFMiddleware(CSRFMiddleware):
 
 
 def _has_session_cookie(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            for pair in value.decode("latin-1").split(";"):
-                key, _, content = pair.strip().partition("=")
-                if key == SESSION_COOKIE and content and content != "null":
-                    return True
-    return False
+    value = ASGIConnection(scope).cookies.get(SESSION_COOKIE)
+    return bool(value) and value != "null"

@@ -16,7 +16,6 @@ from directory.schemas import Page
 from referrals.controllers.clients import audit, team_client
 from referrals.schemas import PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut, Status
 from referrals.services.directory_feedback import flag_listing_if_wrong
-from referrals.services.disclosures import record_disclosure
 from referrals.services.fhir import referral_bundle
 from referrals.services.follow_ups import follow_ups_of, reconcile_follow_ups
 from referrals.services.referrals import (
@@ -29,7 +28,7 @@ from referrals.services.referrals import (
     referral_events,
 )
 from referrals.services.transitions import TransitionRefused
-from referrals.services.views import SUD_TREATMENT, care_team_view, partner_may_see, partner_view
+from referrals.services.views import SUD_TREATMENT, care_team_view, disclose_to_partner, partner_view
 from server.clock import Now
 
 __all__ = ["ReferralController"]
@@ -156,7 +155,7 @@ class ReferralController(Controller):
         referral = await _found(request, referral_id)
         base_url = str(request.base_url).rstrip("/") + "/fhir"
         if request.user.role == "partner_staff":
-            consent, _, information = await partner_may_see(referral, now)
+            _, information = await disclose_to_partner(request.user, referral, now, channel="fhir")
             bundle = await referral_bundle(
                 referral,
                 now,
@@ -164,16 +163,6 @@ class ReferralController(Controller):
                 disclose_client=bool(information),
                 include_goal=SUD_TREATMENT in information,
             )
-            if information:
-                await record_disclosure(
-                    request.user,
-                    client_id=referral["client"],
-                    referral_id=referral["id"],
-                    consent_id=consent["id"],
-                    channel="fhir",
-                    information=information,
-                    now=now,
-                )
         else:
             bundle = await referral_bundle(referral, now, base_url, disclose_client=True, include_goal=True)
         await audit(request, "export", "referral", referral_id, "FHIR bundle")

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 from referrals.services.consents import consent_status
+from referrals.services.referrals import referral_events
 from referrals.services.views import REDISCLOSURE_NOTICE, usable_contact_methods
-from referrals.tables import Client, Consent, ReferralEvent
+from referrals.tables import Client, Consent
 
 __all__ = ["referral_bundle"]
 
@@ -108,9 +109,7 @@ async def referral_bundle(
     partner_ref = f"Organization/{referral['partner_organization']}"
     team_ref = f"Organization/{referral['care_team']}"
     client = await Client.select().where(Client.id == referral["client"]).first() if disclose_client else None
-    events = (
-        await ReferralEvent.select().where(ReferralEvent.referral == referral["id"]).order_by(ReferralEvent.sequence)
-    )
+    events = await referral_events(referral["id"])
     last_change = next((e for e in reversed(events) if e["from_status"] != e["to_status"]), events[-1])
 
     service_request: dict = {

@@ -25,7 +25,7 @@ from referrals.services.disclosures import record_disclosure
 from referrals.services.transitions import next_statuses
 from referrals.tables import Client, Consent
 
-__all__ = ["REDISCLOSURE_NOTICE", "care_team_view", "partner_view", "partner_may_see", "usable_contact_methods"]
+__all__ = ["REDISCLOSURE_NOTICE", "care_team_view", "partner_view", "disclose_to_partner", "usable_contact_methods"]
 
 REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
 """The statement §2.32(a) requires on each disclosure made with the patient's consent."""
@@ -97,14 +97,27 @@ CONTACT_AND_NEED = ["preferred_name", "contact_methods", "preferred_language", "
 SUD_TREATMENT = "goal (SUD treatment information)"
 
 
-async def partner_may_see(referral: dict, now: dt.datetime) -> tuple[dict | None, str, list[str]]:
-    """(consent, its status, the information it lets the partner see now: empty unless active)."""
+async def disclose_to_partner(
+    principal: Principal, referral: dict, now: dt.datetime, channel: str
+) -> tuple[str, list[str]]:
+    """What the consent lets the partner see now, recorded as a disclosure when it is anything:
+    (consent status, the information shown; empty unless the consent is active)."""
     consent = await _consent(referral)
     status = consent_status(consent, now) if consent else "revoked"
     if status != "active":
-        return consent, status, []
+        return status, []
     extra = [SUD_TREATMENT] if consent["information_scope"] == "including_sud_treatment" else []
-    return consent, status, CONTACT_AND_NEED + extra
+    information = CONTACT_AND_NEED + extra
+    await record_disclosure(
+        principal,
+        client_id=referral["client"],
+        referral_id=referral["id"],
+        consent_id=consent["id"],
+        channel=channel,
+        information=information,
+        now=now,
+    )
+    return status, information
 
 
 async def partner_view(
@@ -116,7 +129,7 @@ async def partner_view(
     channel: str = "api",
 ) -> PartnerReferralOut:
     """The referral as the partner may see it now; records the disclosure when client information is shown."""
-    consent, status, information = await partner_may_see(referral, now)
+    status, information = await disclose_to_partner(principal, referral, now, channel)
     shown = bool(information)
     client_view = None
     if shown:
@@ -125,15 +138,6 @@ async def partner_view(
             preferred_name=client["preferred_name"],
             contact_methods=usable_contact_methods(client["contact_methods"]),
             preferred_language=client["preferred_language"],
-        )
-        await record_disclosure(
-            principal,
-            client_id=referral["client"],
-            referral_id=referral["id"],
-            consent_id=consent["id"],
-            channel=channel,
-            information=information,
-            now=now,
         )
     return PartnerReferralOut(
         id=str(referral["id"]),
