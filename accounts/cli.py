@@ -8,7 +8,7 @@ import uuid
 
 import click
 
-from server.settings import get_settings
+from kernel.settings import get_settings
 
 __all__ = ["DEMO_PASSWORD", "accounts_group", "seed_demo_accounts"]
 

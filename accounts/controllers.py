@@ -12,7 +12,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath
 
 from accounts.guards import PUBLIC, allow, client_address
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
@@ -28,9 +28,8 @@ from accounts.services import (
 )
 from accounts.sessions import rotate_session_id
 from accounts.tables import Account, ApiToken, AuditEvent
-from directory.controllers import check_paging, make_page
-from directory.schemas import Page
 from directory.tables import Organization
+from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
 
 __all__ = ["AuditController", "AuthController", "TokenController"]
 
@@ -175,14 +174,13 @@ class AuditController(Controller):
     guards = [allow("admin")]
 
     @get("/", operation_id="listAuditEvents", summary="Audit log")
-    async def list_events(self, page: FromQuery[int] = 1, per_page: FromQuery[int] = 50) -> Page[AuditEventOut]:
+    async def list_events(self, page: PageNumber = 1, per_page: PerPage = 50) -> Page[AuditEventOut]:
         """Audit events, newest first."""
-        check_paging(page, per_page)
         rows = (
             await AuditEvent.select()
             .order_by(AuditEvent.at, ascending=False)
             .limit(per_page)
-            .offset((page - 1) * per_page)
+            .offset(offset_of(page, per_page))
         )
         contents = [
             AuditEventOut(

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from accounts.tables import Account, ApiToken, AuditEvent, CareTeam
-from server.settings import get_settings
+from kernel.settings import get_settings
 
 __all__ = [
     "ROLES",

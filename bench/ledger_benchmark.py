@@ -42,12 +42,12 @@ async def _run(referral_count: int) -> dict:
     from accounts.services import Principal, create_care_team
     from directory.services.progress import Progress
     from directory.tables import Location, Organization, Service, ServiceAtLocation
+    from kernel.database import run_migrations
     from referrals.schemas import ClientIn, ConsentIn, ReferralEventIn, ReferralIn
     from referrals.services.clients import create_client
     from referrals.services.consents import create_consent
     from referrals.services.ledger import verify_ledger
     from referrals.services.referrals import StaleVersion, append_event, create_referral
-    from server.database import run_migrations
 
     await run_migrations()
     from server.piccolo_conf import DB

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Annotated, TypeVar
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from accounts.guards import PUBLIC, allow, client_address
 from accounts.services import record_audit
 from directory.schemas import (
     HsdsBase,
     OrganizationOut,
-    Page,
     ServiceAtLocationOut,
     ServiceOut,
     ServiceSearchResult,
@@ -29,37 +27,14 @@ from directory.services.reverification import mark_verified
 from directory.services.search_index import SearchIndex, SearchQuery
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, PAYMENT_METHODS
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
-from server.settings import get_settings
+from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
+from kernel.settings import get_settings
 
 __all__ = ["DirectoryApiController", "ListingVerificationController"]
 
 T = TypeVar("T")
 CATEGORY_CODES = {term.code for term in CATEGORIES}
 HSDS_OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
-
-
-def make_page(contents: list[T], total: int, page: int, per_page: int) -> Page[T]:
-    """The HSDS Page wrapper for one page of a result set."""
-    total_pages = max(1, math.ceil(total / per_page))
-    return Page(
-        total_items=total,
-        total_pages=total_pages,
-        page_number=page,
-        size=len(contents),
-        first_page=page == 1,
-        last_page=page >= total_pages,
-        empty=total == 0,
-        contents=contents,
-    )
-
-
-def check_paging(page: int, per_page: int) -> None:
-    """400 unless 1 <= page and 1 <= per_page <= the maximum page size."""
-    if page < 1:
-        raise ValidationException(detail="page must be 1 or more")
-    maximum = get_settings().max_page_size
-    if per_page < 1 or per_page > maximum:
-        raise ValidationException(detail=f"per_page must be between 1 and {maximum}")
 
 
 async def locate(
@@ -140,11 +115,10 @@ class DirectoryApiController(Controller):
         accepting_new_patients: Annotated[
             bool | None, QueryParameter(description="Only services accepting new patients.")
         ] = None,
-        page: Annotated[int, QueryParameter(description="Page number, from 1.")] = 1,
-        per_page: Annotated[int, QueryParameter(description="Results per page.")] = 20,
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
     ) -> Page[ServiceSearchResult]:
         """Services matching words, place, category and filters; nearest first among equals."""
-        check_paging(page, per_page)
         settings = get_settings()
         point = await locate(near, lat, lng, state.geocoder)
         if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
@@ -200,11 +174,10 @@ class DirectoryApiController(Controller):
         search: Annotated[
             str | None, QueryParameter(description="Part of the organization's name.", max_length=200)
         ] = None,
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = 20,
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
     ) -> Page[OrganizationOut]:
         """Organizations in name order."""
-        check_paging(page, per_page)
         query = Organization.select(Organization.id)
         count = Organization.count()
         if search:
@@ -214,7 +187,7 @@ class DirectoryApiController(Controller):
             await query.order_by(Organization.name)
             .order_by(Organization.id)
             .limit(per_page)
-            .offset((page - 1) * per_page)
+            .offset(offset_of(page, per_page))
         )
         ids = [uuid.UUID(str(r["id"])) for r in rows]
         found = await load_organizations(ids)
@@ -234,11 +207,10 @@ class DirectoryApiController(Controller):
         parent_id: Annotated[uuid.UUID | None, QueryParameter(description="Only children of this term.")] = None,
         taxonomy: Annotated[str | None, QueryParameter(description="Only terms of this taxonomy.")] = None,
         top_only: Annotated[bool, QueryParameter(description="Only terms without a parent.")] = False,
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = 50,
+        page: PageNumber = 1,
+        per_page: PerPage = 50,
     ) -> Page[TaxonomyTermOut]:
         """Taxonomy terms (categories and sub-categories) in code order."""
-        check_paging(page, per_page)
         conditions = []
         if parent_id is not None:
             conditions.append(TaxonomyTerm.parent_id == parent_id)
@@ -256,7 +228,7 @@ class DirectoryApiController(Controller):
             .order_by(TaxonomyTerm.code)
             .order_by(TaxonomyTerm.name)
             .limit(per_page)
-            .offset((page - 1) * per_page)
+            .offset(offset_of(page, per_page))
         )
         return make_page([taxonomy_term_out(r) for r in rows], await count, page, per_page)
 
@@ -270,15 +242,14 @@ class DirectoryApiController(Controller):
 
     @get("/service_at_locations", operation_id="listServiceAtLocations", summary="List services at locations")
     async def list_service_at_locations(
-        self, page: FromQuery[int] = 1, per_page: FromQuery[int] = 20
+        self, page: PageNumber = 1, per_page: PerPage = 20
     ) -> Page[ServiceAtLocationOut]:
         """Every service at every location, with the location nested."""
-        check_paging(page, per_page)
         rows = (
             await ServiceAtLocation.select()
             .order_by(ServiceAtLocation.id)
             .limit(per_page)
-            .offset((page - 1) * per_page)
+            .offset(offset_of(page, per_page))
         )
         return make_page(await _service_at_locations(rows), await ServiceAtLocation.count(), page, per_page)
 

@@ -6,7 +6,7 @@ Optional fields default to None and are left out of the JSON, as HSDS schemas do
 from __future__ import annotations
 
 import datetime as dt
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -23,7 +23,6 @@ __all__ = [
     "MatchExplanation",
     "OrganizationOut",
     "OrganizationRef",
-    "Page",
     "PhoneOut",
     "ScheduleOut",
     "ServiceAtLocationOut",
@@ -47,19 +46,6 @@ class HsdsBase(Out, kw_only=True):
     version: str
     profile: str
     openapi_url: str
-
-
-class Page(Out, Generic[T], kw_only=True):
-    """The HSDS Page wrapper around a list of results."""
-
-    total_items: int
-    total_pages: int
-    page_number: int
-    size: int
-    first_page: bool
-    last_page: bool
-    empty: bool
-    contents: list[T]
 
 
 # --- search listings (public) ---------------------------------------------------------------------

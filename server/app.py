@@ -25,13 +25,13 @@ from accounts.sessions import SignedInSessionConfig
 from directory.controllers import DirectoryApiController, ListingVerificationController
 from directory.services.geocoding import Geocoder
 from directory.services.search_index import SearchIndex
+from kernel.clock import Clock, provide_now
+from kernel.database import pending_migrations
+from kernel.settings import PROJECT_ROOT, get_settings
 from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
 from referrals.controllers.referrals import ReferralController
-from server.clock import Clock, provide_now
-from server.database import pending_migrations
 from server.security_headers import security_headers_middleware
-from server.settings import PROJECT_ROOT, get_settings
 
 __all__ = ["create_app"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from accounts.cli import accounts_group
+from kernel.settings import PROJECT_ROOT, get_settings
 from referrals.cli import referrals_group
-from server.settings import PROJECT_ROOT, get_settings
 
 __all__ = ["directory_group", "main"]
 
@@ -31,7 +31,7 @@ def directory_group() -> None:
 
 async def _migrate() -> None:
     from directory.services.reference_data import install_reference_data
-    from server.database import run_migrations
+    from kernel.database import run_migrations
 
     await run_migrations()
     await install_reference_data()

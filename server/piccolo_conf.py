@@ -2,8 +2,8 @@
 
 from piccolo.conf.apps import AppRegistry
 
-from server.database import create_engine
-from server.settings import get_settings
+from kernel.database import create_engine
+from kernel.settings import get_settings
 
 DB = create_engine(get_settings().database_url)
 

@@ -22,8 +22,8 @@ import pytest  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
 
 import server  # noqa: E402,F401  (sets PICCOLO_CONF)
+from kernel.database import run_migrations  # noqa: E402
 from server.app import create_app  # noqa: E402
-from server.database import run_migrations  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -22,7 +22,7 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import get_geocoder_for_service
 
 from directory.tables import GeocodeCache
-from server.settings import Settings
+from kernel.settings import Settings
 
 __all__ = [
     "GeocodePoint",

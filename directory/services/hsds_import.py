@@ -48,7 +48,7 @@ from directory.tables import (
     ServiceCapacity,
     TaxonomyTerm,
 )
-from server.database import fetch_all, write_transaction
+from kernel.database import fetch_all, write_transaction
 
 __all__ = ["ImportFailed", "ImportProblem", "ImportReport", "import_package", "paused_garbage_collection"]
 

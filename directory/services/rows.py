@@ -1,5 +1,5 @@
 """Reading and writing many table rows at once: ids as UUIDs, JSON list columns, bulk IN queries
-and bulk upserts (straight SQL through the engine's connection, see server.database)."""
+and bulk upserts (straight SQL through the engine's connection, see kernel.database)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from piccolo.table import Table
 
-from server.database import execute_many, fetch_all, quoted
+from kernel.database import execute_many, fetch_all, quoted
 
 __all__ = ["as_uuid", "delete_where_in", "json_list", "rows_by", "select_where_in", "upsert_rows"]
 

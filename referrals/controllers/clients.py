@@ -13,10 +13,11 @@ from litestar.params import Body, FromPath, FromQuery
 
 from accounts.guards import allow, client_address
 from accounts.services import record_audit
-from directory.controllers import check_paging, make_page
-from directory.schemas import Page, ServiceSearchResult
+from directory.schemas import ServiceSearchResult
 from directory.services.geocoding import zip_centroid
 from directory.services.search_index import SearchIndex, SearchQuery
+from kernel.clock import Now
+from kernel.paging import Page, PageNumber, PerPage, make_page
 from referrals.schemas import (
     ClientIn,
     ClientOut,
@@ -33,7 +34,6 @@ from referrals.services.consents import ConsentRefused, consent_status, create_c
 from referrals.services.disclosures import list_disclosures
 from referrals.services.needs import NEED_CATEGORIES, NEEDS, current_needs, open_needs, record_screening
 from referrals.tables import Client
-from server.clock import Now
 
 __all__ = ["ClientController"]
 
@@ -90,11 +90,8 @@ class ClientController(Controller):
         return await create_client(request.user, data, client_address(request))
 
     @get("/", operation_id="listClients", summary="Your team's clients")
-    async def list_all(
-        self, request: Request, page: FromQuery[int] = 1, per_page: FromQuery[int] = 20
-    ) -> Page[ClientOut]:
+    async def list_all(self, request: Request, page: PageNumber = 1, per_page: PerPage = 20) -> Page[ClientOut]:
         """Your care team's clients, by preferred name."""
-        check_paging(page, per_page)
         clients, total = await list_clients(request.user, page, per_page, client_address(request))
         return make_page(clients, total, page, per_page)
 
@@ -145,11 +142,10 @@ class ClientController(Controller):
         state: State,
         client_id: FromPath[uuid.UUID],
         radius_km: FromQuery[float] = 40.0,
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = 20,
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
     ) -> Page[ServiceSearchResult]:
         """Directory services for the client's open needs, nearest the client's home ZIP first."""
-        check_paging(page, per_page)
         if not 0 < radius_km <= 500:
             raise ValidationException(detail="radius_km must be more than 0 and at most 500")
         await team_client(request, client_id)
@@ -212,10 +208,9 @@ class ClientController(Controller):
 
     @get("/{client_id:uuid}/disclosures", operation_id="listDisclosures", summary="A client's disclosures")
     async def disclosures(
-        self, request: Request, client_id: FromPath[uuid.UUID], page: FromQuery[int] = 1, per_page: FromQuery[int] = 20
+        self, request: Request, client_id: FromPath[uuid.UUID], page: PageNumber = 1, per_page: PerPage = 20
     ) -> Page[DisclosureOut]:
         """Each time the client's information was shown to a partner: who, when, what, through which channel."""
-        check_paging(page, per_page)
         await team_client(request, client_id)
         rows, total = await list_disclosures(client_id, page, per_page)
         await audit(request, "view", "disclosure_list", client_id)

@@ -10,10 +10,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 
 from accounts.guards import allow
+from kernel.clock import Now
 from referrals.controllers.clients import audit
 from referrals.schemas import FollowUpAttemptIn, FollowUpOut, WorklistItemOut
 from referrals.services.follow_ups import follow_up_out, record_attempt, worklist
-from server.clock import Now
 
 __all__ = ["FollowUpController"]
 

@@ -11,8 +11,8 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import Body, FromPath, FromQuery
 
 from accounts.guards import allow
-from directory.controllers import check_paging, make_page
-from directory.schemas import Page
+from kernel.clock import Now
+from kernel.paging import Page, PageNumber, PerPage, make_page
 from referrals.controllers.clients import audit, team_client
 from referrals.schemas import PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut, Status
 from referrals.services.directory_feedback import flag_listing_if_wrong
@@ -29,7 +29,6 @@ from referrals.services.referrals import (
 )
 from referrals.services.transitions import TransitionRefused
 from referrals.services.views import SUD_TREATMENT, care_team_view, disclose_to_partner, partner_view
-from server.clock import Now
 
 __all__ = ["ReferralController"]
 
@@ -92,11 +91,10 @@ class ReferralController(Controller):
         now: Now,
         status: FromQuery[Status | None] = None,
         client_id: FromQuery[uuid.UUID | None] = None,
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = 20,
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
     ) -> Page[ReferralOut | PartnerReferralOut]:
         """Your team's referrals, or your organization's inbox (partners), newest first."""
-        check_paging(page, per_page)
         if client_id is not None:
             if request.user.role != "care_manager":
                 raise ValidationException(detail="client_id is a care manager's filter")

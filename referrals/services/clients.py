@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from accounts.services import Principal, record_audit
+from kernel.paging import offset_of
 from referrals.schemas import ClientIn, ClientOut, ClientUpdate, ContactMethod, InformalSupport
 from referrals.tables import Client
 
@@ -82,7 +83,7 @@ async def list_clients(
         .order_by(Client.preferred_name)
         .order_by(Client.id)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(offset_of(page, per_page))
     )
     await record_audit(principal, "view", "client_list", None, address, f"{len(rows)} clients")
     return [_out(r) for r in rows], await Client.count().where(condition)

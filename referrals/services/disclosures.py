@@ -7,6 +7,7 @@ import uuid
 
 from accounts.services import Principal
 from accounts.tables import Account, ApiToken
+from kernel.paging import offset_of
 from referrals.tables import Disclosure
 
 __all__ = ["list_disclosures", "record_disclosure"]
@@ -49,7 +50,7 @@ async def list_disclosures(client_id: uuid.UUID, page: int, per_page: int) -> tu
         .where(condition)
         .order_by(Disclosure.at, ascending=False)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(offset_of(page, per_page))
     )
     accounts = {r["account"] for r in rows if r["account"]}
     tokens = {r["api_token"] for r in rows if r["api_token"]}

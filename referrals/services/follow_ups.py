@@ -11,9 +11,9 @@ import datetime as dt
 import uuid
 
 from accounts.services import Principal
+from kernel.settings import Settings, get_settings
 from referrals.schemas import FollowUpOut, WorklistItemOut
 from referrals.tables import FollowUp, FollowUpAttempt, Referral, ReferralEvent
-from server.settings import Settings, get_settings
 
 __all__ = [
     "ATTEMPT_METHODS",

@@ -8,12 +8,13 @@ import uuid
 from accounts.services import Principal
 from directory.services.taxonomy import CATEGORIES
 from directory.tables import ServiceAtLocation
+from kernel.database import write_transaction
+from kernel.paging import offset_of
 from referrals.schemas import ReferralEventIn, ReferralIn
 from referrals.services.consents import consent_covers, consent_status
 from referrals.services.ledger import GENESIS_HASH, event_hash
 from referrals.services.transitions import TransitionRefused, check_transition
 from referrals.tables import Client, Consent, Referral, ReferralEvent
-from server.database import write_transaction
 
 __all__ = [
     "HANDOFF_TYPES",
@@ -97,7 +98,7 @@ async def list_referrals(
         .order_by(Referral.created_at, ascending=False)
         .order_by(Referral.id)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(offset_of(page, per_page))
     )
     return rows, await Referral.count().where(condition)
 

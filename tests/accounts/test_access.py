@@ -9,9 +9,9 @@ from litestar.testing import AsyncTestClient
 
 from accounts.services import create_account, create_care_team, issue_token
 from directory.tables import Organization
+from kernel.settings import get_settings
 from server.app import create_app
 from server.cli import directory_group
-from server.settings import get_settings
 
 PASSWORD = "correct horse battery"
 

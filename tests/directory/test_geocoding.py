@@ -10,8 +10,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from directory.services.geocoding import Geocoder
+from kernel.settings import Settings
 from server.app import create_app
-from server.settings import Settings
 
 
 class FakeNominatim(BaseHTTPRequestHandler):
@@ -98,8 +98,8 @@ async def test_geocoder_down_never_causes_a_500(monkeypatch):
 def test_import_uses_the_geocoder_for_locations_without_coordinates(nominatim, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
+    from kernel.settings import get_settings
     from server.cli import directory_group
-    from server.settings import get_settings
 
     package = tmp_path / "pkg"
     package.mkdir()

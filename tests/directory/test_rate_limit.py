@@ -8,8 +8,8 @@ import socket
 import pytest
 from litestar.testing import AsyncTestClient
 
+from kernel.settings import get_settings
 from server.app import create_app
-from server.settings import get_settings
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

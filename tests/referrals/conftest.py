@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 
 from accounts.services import create_account, create_care_team, issue_token, revoke_token
 from directory.tables import Location, Organization, Service, ServiceAtLocation
+from kernel.clock import FixedClock
 from server.app import create_app
-from server.clock import FixedClock
 from tests.conftest import send_csrf_header
 
 PASSWORD = "correct horse battery"

@@ -9,9 +9,9 @@ from fhir.resources.R4B.bundle import Bundle
 from litestar.testing import AsyncTestClient
 
 from accounts.cli import DEMO_PASSWORD
+from kernel.clock import FixedClock
 from referrals.services.ledger import verify_ledger
 from server.app import create_app
-from server.clock import FixedClock
 from tests.conftest import send_csrf_header
 
 

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
+from kernel.clock import FixedClock
 from referrals.tables import Referral, ReferralEvent
 from server.app import create_app
 from server.cli import directory_group
-from server.clock import FixedClock
 from tests.conftest import send_csrf_header
 from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
 

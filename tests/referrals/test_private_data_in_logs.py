@@ -8,8 +8,8 @@ import logging
 from litestar.testing import AsyncTestClient
 
 from accounts.tables import AuditEvent
+from kernel.clock import FixedClock
 from server.app import create_app
-from server.clock import FixedClock
 from tests.conftest import send_csrf_header
 from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
 

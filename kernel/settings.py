@@ -49,9 +49,6 @@ class Settings:
     search_index_max_staleness: float = field(default_factory=lambda: float(_env("SEARCH_INDEX_MAX_STALENESS", "1.0")))
     """Seconds a server may answer from its search index before checking the database revision."""
 
-    max_page_size: int = field(default_factory=lambda: int(_env("MAX_PAGE_SIZE", "100")))
-    """Largest `per_page` a list endpoint accepts."""
-
     max_radius_km: float = field(default_factory=lambda: float(_env("MAX_RADIUS_KM", "500")))
     """Largest search radius accepted; anything larger is almost surely a mistake."""
 
