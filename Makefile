@@ -33,8 +33,18 @@ test: $(STAMP)
 		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
 	fi
 
+# The search benchmark needs wrk, and PostGIS on the PostgreSQL server for its yardstick: installed when
+# missing. BENCH_POSTGRES_URL defaults to a bench database on the local server (set it empty for SQLite only).
+BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/bench_search
 bench: $(STAMP)
-	$(BIN)/python -m bench.search_benchmark $(BENCH_ARGS)
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk) || \
+		{ echo "wrk is missing and could not be installed: install it (apt-get install -y wrk) and try again" >&2; exit 1; }
+	@pg=$$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1); \
+	if [ -n "$(BENCH_POSTGRES_URL)" ] && [ -n "$$pg" ] && [ ! -e /usr/share/postgresql/$$pg/extension/postgis.control ]; then \
+		apt-get install -y postgresql-$$pg-postgis-3 || (apt-get update && apt-get install -y postgresql-$$pg-postgis-3) || \
+			echo "PostGIS could not be installed: the yardstick will be skipped" >&2; \
+	fi
+	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(BIN)/python -m bench.search_benchmark $(BENCH_ARGS)
 
 bench-ledger: $(STAMP)
 	$(BIN)/python -m bench.ledger_benchmark $(BENCH_ARGS)

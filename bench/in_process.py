@@ -1,39 +1,30 @@
-"""Single-client search latency in process: loads the index, runs the query mix, prints p50 p95 (ms)."""
+"""Single-client search latency in process: loads the index, runs the search rotation, prints p50 p95 (ms)."""
 
 import asyncio
-import random
 import sys
 import time
 
 import server  # noqa: F401  (sets PICCOLO_CONF)
-from bench.search_benchmark import QUERIES, percentile
+from bench.search_queries import percentile, radius_searches
 from directory.services.search_index import SearchIndex, SearchQuery, run_search
 
 
 def queries(count: int) -> list[SearchQuery]:
-    import zipcodes
-
-    rng = random.Random(3)
-    zips = [z for z in zipcodes.list_all() if z["zip_code_type"] == "STANDARD" and z["lat"]]
-    out = []
-    for i in range(count):
-        z = rng.choice(zips)
-        params = dict(p.split("=") for p in QUERIES[i % len(QUERIES)].split("&"))
-        out.append(
-            SearchQuery(
-                text=params.get("search", "").replace("%20", " "),
-                latitude=float(z["lat"]),
-                longitude=float(z["long"]),
-                radius_km=25.0,
-                categories=(params["category"],) if "category" in params else (),
-                medication=params.get("medication"),
-                walk_in=params.get("walk_in") == "true",
-            )
+    """The benchmark's radius searches as the index's own query objects."""
+    return [
+        SearchQuery(
+            text=search.words,
+            latitude=search.latitude,
+            longitude=search.longitude,
+            radius_km=search.radius_km,
+            categories=(search.category,),
         )
-    return out
+        for search in radius_searches(count, seed=3)
+    ]
 
 
 async def main(count: int) -> None:
+    """Time `count` searches one after another against a freshly loaded index."""
     index = SearchIndex()
     snapshot = await index.current()
     timings = []
