@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from typing import NoReturn
 
 import click
 
+from kernel.problems import DomainError, NotFound
 from kernel.settings import get_settings
 
 __all__ = ["DEMO_PASSWORD", "accounts_group", "seed_demo_accounts"]
 
 DEMO_PASSWORD = "demo-password-2026"
+COMMAND_LINE = "command line"
+"""The address recorded in the audit log for what the CLI does."""
 
 
 def _run(coroutine):
@@ -28,7 +32,7 @@ def _password(password: str | None) -> str:
     return password or click.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(2)
 
@@ -39,11 +43,11 @@ def _fail(message: str) -> None:
 @click.option("--password", default=None, help="Prompted for when left out.")
 def create_admin(email: str, display_name: str, password: str | None) -> None:
     """Create an admin."""
-    from accounts.services import create_account
+    from accounts.services.accounts import create_account
 
     try:
         account_id = _run(create_account(email, display_name, _password(password), "admin"))
-    except ValueError as error:
+    except DomainError as error:
         _fail(str(error))
     click.echo(f"Admin {email} created ({account_id}).")
 
@@ -52,7 +56,7 @@ def create_admin(email: str, display_name: str, password: str | None) -> None:
 @click.argument("name")
 def create_care_team_command(name: str) -> None:
     """Create a care team."""
-    from accounts.services import create_care_team
+    from accounts.services.accounts import create_care_team
 
     click.echo(str(_run(create_care_team(name))))
 
@@ -86,7 +90,7 @@ def create_organization_command(name: str, description: str) -> None:
 @click.option("--password", default=None, help="Prompted for when left out.")
 def create_user(email, display_name, role, care_team_id, organization_id, partner_admin, password) -> None:
     """Create a user."""
-    from accounts.services import create_account
+    from accounts.services.accounts import create_account
 
     try:
         account_id = _run(
@@ -100,44 +104,56 @@ def create_user(email, display_name, role, care_team_id, organization_id, partne
                 is_partner_admin=partner_admin,
             )
         )
-    except ValueError as error:
+    except DomainError as error:
         _fail(str(error))
     click.echo(f"{role} {email} created ({account_id}).")
 
 
-@accounts_group.command(name="issue-token", help="Issue an API token for a partner organization (shown once).")
+@accounts_group.command(
+    name="issue-token",
+    help="Issue an API token for a partner organization (shown once), on behalf of one of its partner admins.",
+)
 @click.option("--organization", "organization_id", type=click.UUID, required=True)
 @click.option("--name", required=True, help="What will use it, e.g. 'shelter case system'.")
-def issue_token_command(organization_id: uuid.UUID, name: str) -> None:
-    """Issue a token."""
-    from accounts.services import issue_token
-    from directory.tables import Organization
+@click.option(
+    "--issued-by", "issuer_email", required=True, help="E-mail of the organization's partner admin it acts for."
+)
+def issue_token_command(organization_id: uuid.UUID, name: str, issuer_email: str) -> None:
+    """Issue a token, recorded as issued by the partner admin (the same rule as the API)."""
+    from accounts.services.principal import principal_for_account
+    from accounts.services.tokens import issue_token
+    from accounts.tables import Account
 
-    async def run() -> tuple[uuid.UUID, str] | None:
-        if not await Organization.exists().where(Organization.id == organization_id):
-            return None
-        return await issue_token(organization_id, name, None)
+    async def run() -> tuple[uuid.UUID, str]:
+        row = await Account.select().where(Account.email == issuer_email.strip().casefold()).first()
+        if row is None:
+            raise NotFound(f"no account {issuer_email}")
+        return await issue_token(principal_for_account(row, COMMAND_LINE), organization_id, name)
 
-    issued = _run(run())
-    if issued is None:
-        _fail(f"no organization with id {organization_id}")
-    click.echo(f"Token {issued[0]} (shown once, keep it safe):\n{issued[1]}")
+    try:
+        token_id, token = _run(run())
+    except DomainError as error:
+        _fail(str(error))
+    click.echo(f"Token {token_id} (shown once, keep it safe):\n{token}")
 
 
 @accounts_group.command(name="revoke-token", help="Revoke an API token.")
 @click.argument("token_id", type=click.UUID)
 def revoke_token_command(token_id: uuid.UUID) -> None:
     """Revoke a token."""
-    from accounts.services import revoke_token
+    from accounts.services.tokens import revoke_token
+    from kernel.principal import Principal
 
-    if not _run(revoke_token(token_id)):
-        _fail(f"no live token with id {token_id}")
+    try:
+        _run(revoke_token(Principal(role="admin", display_name="command line", address=COMMAND_LINE), token_id))
+    except DomainError as error:
+        _fail(str(error))
     click.echo(f"Token {token_id} revoked.")
 
 
 async def seed_demo_accounts() -> list[tuple[str, str, str]]:
     """Demo care team, care manager, two partner organizations' staff and an admin: (role, e-mail, where)."""
-    from accounts.services import create_account, create_care_team
+    from accounts.services.accounts import create_account, create_care_team
     from accounts.tables import Account
     from directory.tables import Organization
 

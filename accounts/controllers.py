@@ -6,30 +6,20 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post
-from litestar.exceptions import (
-    NotAuthorizedException,
-    NotFoundException,
-    PermissionDeniedException,
-    ValidationException,
-)
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, FromPath
 
-from accounts.guards import PUBLIC, allow, client_address
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
-from accounts.services import (
-    LoginRefused,
-    Principal,
-    hash_password,
-    issue_token,
-    record_audit,
-    revoke_token,
-    sign_in,
-    verify_password,
-)
+from accounts.services.audit import record_audit
+from accounts.services.passwords import change_password
+from accounts.services.sign_in import LoginRefused, sign_in
+from accounts.services.tokens import issue_token, list_tokens, revoke_token
 from accounts.sessions import rotate_session_id
-from accounts.tables import Account, ApiToken, AuditEvent
-from directory.tables import Organization
+from accounts.tables import AuditEvent
+from kernel.database import write_transaction
+from kernel.guards import PUBLIC, allow, client_address
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
+from kernel.principal import Principal
 
 __all__ = ["AuditController", "AuthController", "TokenController"]
 
@@ -38,12 +28,13 @@ SIGNED_IN = ("admin", "care_manager", "partner_staff")
 
 def _me(principal: Principal) -> Me:
     return Me(
-        account_id=str(principal.account_id) if principal.account_id else None,
+        account_id=str(principal.signed_in_account_id) if principal.signed_in_account_id else None,
         display_name=principal.display_name,
         role=principal.role,
         care_team_id=str(principal.care_team_id) if principal.care_team_id else None,
         organization_id=str(principal.organization_id) if principal.organization_id else None,
         is_partner_admin=principal.is_partner_admin,
+        api_token_id=str(principal.token_id) if principal.token_id else None,
     )
 
 
@@ -53,23 +44,30 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["accounts"]
 
-    @post("/login", operation_id="login", summary="Sign in", opt=PUBLIC, status_code=200)
+    @post(
+        "/login",
+        operation_id="login",
+        summary="Sign in",
+        opt=PUBLIC,
+        status_code=200,
+    )
     async def login(self, request: Request, data: Annotated[LoginIn, Body()]) -> Me:
         """Check e-mail and password and start a session; repeated failures lock the account."""
         try:
-            principal = await sign_in(data.email, data.password, client_address(request))
+            principal, stamp = await sign_in(data.email, data.password, client_address(request))
         except LoginRefused as refusal:
             raise NotAuthorizedException(detail=str(refusal)) from None
         request.clear_session()
         rotate_session_id(request)
-        request.set_session({"account_id": str(principal.account_id)})
+        request.set_session({"account_id": str(principal.account_id), "stamp": stamp})
         return _me(principal)
 
     @post("/logout", operation_id="logout", summary="Sign out", guards=[allow(*SIGNED_IN)], status_code=200)
     async def logout(self, request: Request) -> None:
         """End the session."""
         principal: Principal = request.user
-        await record_audit(principal, "logout", "account", str(principal.account_id), client_address(request))
+        async with write_transaction(AuditEvent._meta.db):
+            await record_audit(principal, "logout", "account", principal.account_id)
         request.clear_session()
 
     @get("/me", operation_id="getMe", summary="Who am I", guards=[allow(*SIGNED_IN)])
@@ -80,37 +78,30 @@ class AuthController(Controller):
     @post(
         "/password",
         operation_id="changePassword",
-        summary="Change password",
+        summary="Change password (ends your other sessions)",
         guards=[allow(*SIGNED_IN)],
         status_code=200,
     )
     async def change_password(self, request: Request, data: Annotated[PasswordChangeIn, Body()]) -> None:
-        """Change the signed-in account's password."""
-        principal: Principal = request.user
-        if principal.account_id is None:
-            raise PermissionDeniedException(detail="API tokens have no password")
-        row = await Account.select(Account.password_hash).where(Account.id == principal.account_id).first()
-        if row is None or not verify_password(row["password_hash"], data.current_password):
-            raise PermissionDeniedException(detail="the current password is wrong")
-        try:
-            new_hash = hash_password(data.new_password)
-        except ValueError as error:
-            raise ValidationException(detail=f"new_password: {error}") from None
-        await Account.update({Account.password_hash: new_hash}).where(Account.id == principal.account_id)
-        await record_audit(principal, "password_changed", "account", str(principal.account_id), client_address(request))
+        """Change the signed-in account's password; every other session of the account stops working."""
+        stamp = await change_password(request.user, data.current_password, data.new_password)
+        request.set_session({**request.session, "stamp": stamp})
 
 
-def _may_manage_tokens(principal: Principal, organization_id: uuid.UUID) -> bool:
-    return principal.role == "admin" or (
-        principal.role == "partner_staff"
-        and principal.is_partner_admin
-        and principal.account_id is not None
-        and principal.organization_id == organization_id
+def _token_out(row: dict) -> TokenOut:
+    return TokenOut(
+        id=str(row["id"]),
+        name=row["name"],
+        prefix=row["prefix"],
+        created_at=row["created_at"],
+        created_by=row["created_by_name"],
+        last_used_at=row["last_used_at"],
+        revoked_at=row["revoked_at"],
     )
 
 
 class TokenController(Controller):
-    """API tokens for partner organizations' own systems."""
+    """API tokens for partner organizations' own systems: issued by the partner's own admins."""
 
     path = "/api"
     tags = ["accounts"]
@@ -120,50 +111,19 @@ class TokenController(Controller):
     async def issue(
         self, request: Request, organization_id: FromPath[uuid.UUID], data: Annotated[TokenIn, Body()]
     ) -> TokenIssued:
-        """A new token for the organization; the secret is in this response only."""
-        principal: Principal = request.user
-        if not _may_manage_tokens(principal, organization_id):
-            raise NotFoundException(detail=f"no partner organization with id {organization_id}")
-        if not await Organization.exists().where(Organization.id == organization_id):
-            raise NotFoundException(detail=f"no partner organization with id {organization_id}")
-        name = data.name.strip()
-        if not 1 <= len(name) <= 255:
-            raise ValidationException(detail="name must have 1 to 255 characters")
-        token_id, token = await issue_token(organization_id, name, principal.account_id)
-        await record_audit(principal, "token_issued", "api_token", str(token_id), client_address(request))
-        return TokenIssued(id=str(token_id), name=name, prefix=token[:12], token=token)
+        """A new token for your own organization (partner admins only); the secret is in this response only."""
+        token_id, token = await issue_token(request.user, organization_id, data.name)
+        return TokenIssued(id=str(token_id), name=data.name.strip(), prefix=token[:12], token=token)
 
     @get("/partner_organizations/{organization_id:uuid}/tokens", operation_id="listTokens", summary="List tokens")
     async def list_tokens(self, request: Request, organization_id: FromPath[uuid.UUID]) -> list[TokenOut]:
-        """The organization's tokens, without their secrets."""
-        if not _may_manage_tokens(request.user, organization_id):
-            raise NotFoundException(detail=f"no partner organization with id {organization_id}")
-        rows = (
-            await ApiToken.select()
-            .where(ApiToken.partner_organization == organization_id)
-            .order_by(ApiToken.created_at)
-        )
-        return [
-            TokenOut(
-                id=str(r["id"]),
-                name=r["name"],
-                prefix=r["prefix"],
-                created_at=r["created_at"],
-                last_used_at=r["last_used_at"],
-                revoked_at=r["revoked_at"],
-            )
-            for r in rows
-        ]
+        """The organization's tokens, without their secrets, with who issued each."""
+        return [_token_out(row) for row in await list_tokens(request.user, organization_id)]
 
     @delete("/tokens/{token_id:uuid}", operation_id="revokeToken", summary="Revoke a token", status_code=204)
     async def revoke(self, request: Request, token_id: FromPath[uuid.UUID]) -> None:
         """Revoke a token; it stops working at once."""
-        row = await ApiToken.select(ApiToken.partner_organization).where(ApiToken.id == token_id).first()
-        if row is None or not _may_manage_tokens(request.user, uuid.UUID(str(row["partner_organization"]))):
-            raise NotFoundException(detail=f"no token with id {token_id}")
-        if not await revoke_token(token_id):
-            raise NotFoundException(detail=f"token {token_id} is already revoked")
-        await record_audit(request.user, "token_revoked", "api_token", str(token_id), client_address(request))
+        await revoke_token(request.user, token_id)
 
 
 class AuditController(Controller):

@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Receive, Scope, Send
 
-__all__ = ["SESSION_COOKIE", "SessionCSRFMiddleware", "csrf_config"]
+__all__ = ["SESSION_COOKIE", "SIGN_IN_PATH", "SessionCSRFMiddleware", "csrf_config"]
 
 SESSION_COOKIE = "session"
 SIGN_IN_PATH = "/api/auth/login"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
+
+Password = Annotated[str, msgspec.Meta(max_length=1024)]
+"""Long enough for any passphrase, short enough that hashing it is no denial of service."""
 
 __all__ = ["AuditEventOut", "LoginIn", "Me", "PasswordChangeIn", "TokenIn", "TokenIssued", "TokenOut"]
 
@@ -12,15 +16,15 @@ __all__ = ["AuditEventOut", "LoginIn", "Me", "PasswordChangeIn", "TokenIn", "Tok
 class LoginIn(msgspec.Struct, kw_only=True):
     """E-mail and password."""
 
-    email: str = msgspec.field()
-    password: str
+    email: Annotated[str, msgspec.Meta(max_length=255)]
+    password: Password
 
 
 class PasswordChangeIn(msgspec.Struct, kw_only=True):
     """The current password and the new one (at least 12 characters)."""
 
-    current_password: str
-    new_password: str
+    current_password: Password
+    new_password: Password
 
 
 class Me(msgspec.Struct, kw_only=True):
@@ -32,12 +36,14 @@ class Me(msgspec.Struct, kw_only=True):
     care_team_id: str | None = None
     organization_id: str | None = None
     is_partner_admin: bool = False
+    api_token_id: str | None = None
+    """Set when the caller is an API token (account_id is then None)."""
 
 
 class TokenIn(msgspec.Struct, kw_only=True):
     """A name for the new token, e.g. the system that will use it."""
 
-    name: str
+    name: Annotated[str, msgspec.Meta(max_length=255)]
 
 
 class TokenIssued(msgspec.Struct, kw_only=True):
@@ -56,6 +62,8 @@ class TokenOut(msgspec.Struct, kw_only=True):
     name: str
     prefix: str
     created_at: dt.datetime
+    created_by: str | None = None
+    """The partner admin who issued the token (it acts on their behalf)."""
     last_used_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
 

@@ -1,8 +1,13 @@
-"""A Litestar store kept in the database, so sessions survive restarts and every app server sees them."""
+"""A Litestar store kept in the database, so sessions survive restarts and every app server sees them.
+
+Keys are stored as SHA-256 hashes: someone who reads the table (a backup, a replica) cannot use
+the session ids in it, since the cookie holds the id and only its hash is kept.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from litestar.stores.base import Store
 
@@ -29,7 +34,7 @@ class DatabaseStore(Store):
         self.prefix = f"{namespace}:" if namespace else ""
 
     def _key(self, key: str) -> str:
-        return self.prefix + key
+        return self.prefix + hashlib.sha256(key.encode()).hexdigest()
 
     async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None) -> None:
         """Store a value, replacing any previous one."""

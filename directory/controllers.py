@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, QueryParameter
 
-from accounts.guards import PUBLIC, allow, client_address
-from accounts.services import record_audit
 from directory.schemas import (
     HsdsBase,
     OrganizationOut,
@@ -22,17 +20,21 @@ from directory.schemas import (
 )
 from directory.services.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
 from directory.services.languages import language_code
-from directory.services.records import load_locations, load_organizations, load_services, taxonomy_term_out
-from directory.services.reverification import mark_verified
+from directory.services.records import (
+    load_organizations,
+    load_service_at_locations,
+    load_services,
+    taxonomy_term_out,
+)
 from directory.services.search_index import SearchIndex, SearchQuery
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, PAYMENT_METHODS
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
+from kernel.guards import PUBLIC
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
 from kernel.settings import get_settings
 
-__all__ = ["DirectoryApiController", "ListingVerificationController"]
+__all__ = ["DirectoryApiController"]
 
-T = TypeVar("T")
 CATEGORY_CODES = {term.code for term in CATEGORIES}
 HSDS_OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 
@@ -251,7 +253,7 @@ class DirectoryApiController(Controller):
             .limit(per_page)
             .offset(offset_of(page, per_page))
         )
-        return make_page(await _service_at_locations(rows), await ServiceAtLocation.count(), page, per_page)
+        return make_page(await load_service_at_locations(rows), await ServiceAtLocation.count(), page, per_page)
 
     @get(
         "/service_at_locations/{sal_id:uuid}", operation_id="getServiceAtLocation", summary="One service at a location"
@@ -261,7 +263,7 @@ class DirectoryApiController(Controller):
         rows = await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)
         if not rows:
             raise NotFoundException(detail=f"no service_at_location with id {sal_id}")
-        return (await _service_at_locations(rows))[0]
+        return (await load_service_at_locations(rows))[0]
 
 
 def _name_contains(text: str):
@@ -270,48 +272,3 @@ def _name_contains(text: str):
     if Organization._meta.db.engine_type == "sqlite":
         return Organization.name.like(pattern)
     return Organization.name.ilike(pattern)
-
-
-async def _service_at_locations(rows: list[dict]) -> list[ServiceAtLocationOut]:
-    locations = await load_locations(list({uuid.UUID(str(r["location"])) for r in rows}), show_confidential=False)
-    return [
-        ServiceAtLocationOut(
-            id=str(r["id"]),
-            service_id=str(r["service"]),
-            location_id=str(r["location"]),
-            description=r["description"],
-            location=locations.get(uuid.UUID(str(r["location"]))),
-        )
-        for r in rows
-    ]
-
-
-class ListingVerificationController(Controller):
-    """Re-verifying a listing a referral found wrong: by an admin, or staff of the organization that runs it."""
-
-    path = "/api/service_at_locations"
-    tags = ["directory"]
-    guards = [allow("admin", "partner_staff")]
-
-    @post(
-        "/{sal_id:uuid}/verify",
-        operation_id="verifyServiceAtLocation",
-        summary="Mark a listing re-verified",
-        status_code=200,
-    )
-    async def verify(self, request: Request, sal_id: FromPath[uuid.UUID]) -> ServiceAtLocationOut:
-        """The listing was checked and is right again: it ranks normally from now on."""
-        row = (
-            await ServiceAtLocation.select(ServiceAtLocation.service.organization.as_alias("organization"))
-            .where(ServiceAtLocation.id == sal_id)
-            .first()
-        )
-        principal = request.user
-        if row is None or (
-            principal.role == "partner_staff" and str(row["organization"]) != str(principal.organization_id)
-        ):
-            raise NotFoundException(detail=f"no service at location with id {sal_id}")
-        await mark_verified(sal_id)
-        request.app.state.search_index.invalidate()
-        await record_audit(principal, "verify", "service_at_location", str(sal_id), client_address(request))
-        return (await _service_at_locations(await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)))[0]

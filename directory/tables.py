@@ -29,6 +29,7 @@ __all__ = [
     "DirectoryRevision",
     "GeocodeCache",
     "Language",
+    "ListingReport",
     "Location",
     "Organization",
     "Phone",
@@ -155,6 +156,27 @@ class ServiceAtLocation(Table):
     needs_reverification_since = Timestamptz(null=True, default=None)
     """Set when a referral found the listing wrong (no capacity, unreachable, no longer offered)."""
     reverification_reason = Varchar(length=40, null=True, default=None)
+
+
+class ListingReport(Table):
+    """Evidence that a listing is wrong (no capacity, unreachable, service not offered), from a referral.
+
+    One care team's report alone does not demote a listing; the partner's own report, or reports from
+    two different organizations or care teams, do (see directory.services.reverification).
+    """
+
+    id = UUID(primary_key=True)
+    service_at_location = ForeignKey(references=ServiceAtLocation, index=True)
+    reason = Varchar(length=40)
+    reporter = Varchar(length=100)
+    """care_team:<id> or organization:<id>: whose evidence this is."""
+    reporter_runs_listing = Boolean(default=False)
+    """The organization that runs the listing said so itself."""
+    referral = UUID(null=True, default=None)
+    """The referral whose outcome this was (an id only: the directory knows nothing else of referrals)."""
+    at = Timestamptz()
+    resolved_at = Timestamptz(null=True, default=None)
+    """When the listing was re-verified; resolved reports no longer count."""
 
 
 class Phone(Table):

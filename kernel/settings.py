@@ -46,20 +46,36 @@ class Settings:
     geocoder_user_agent: str = field(default_factory=lambda: _env("GEOCODER_USER_AGENT", "resource-directory/0.1"))
     """User-Agent sent to the geocoder, as public geocoders require."""
 
-    search_index_max_staleness: float = field(default_factory=lambda: float(_env("SEARCH_INDEX_MAX_STALENESS", "1.0")))
-    """Seconds a server may answer from its search index before checking the database revision."""
+    search_index_poll_seconds: float = field(default_factory=lambda: float(_env("SEARCH_INDEX_POLL_SECONDS", "1.0")))
+    """How often a background task asks the database whether another server changed the directory
+    (searches never wait for that question; a change made through this server shows in its next search)."""
 
     max_radius_km: float = field(default_factory=lambda: float(_env("MAX_RADIUS_KM", "500")))
     """Largest search radius accepted; anything larger is almost surely a mistake."""
 
     redis_url: str = field(default_factory=lambda: _env("REDIS_URL", ""))
-    """redis://... to keep rate-limit counters in Redis (fast, shared); without it they live in the database."""
+    """redis://... to share rate-limit counters between app servers; without it each server counts in memory."""
+
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: tuple(p.strip() for p in _env("TRUSTED_PROXIES", "").split(",") if p.strip())
+    )
+    """Addresses or networks (e.g. 10.0.0.5, 10.0.0.0/24) of reverse proxies whose X-Forwarded-For is believed;
+    empty (the default) believes nobody, so the client address is always the connection's own."""
 
     public_rate_limit: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "120")))
     """Requests per minute one address may make to the public directory API; 0 turns the limit off."""
 
     secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
     """Signs CSRF tokens; every app server needs the same one. Required when APP_ENV=production."""
+
+    ledger_key: str = field(default_factory=lambda: _env("LEDGER_KEY", ""))
+    """Seals the referral ledger (HMAC-SHA256). Keep it outside the database, the same on every app server;
+    required when APP_ENV=production. Whoever holds it can re-seal a changed ledger."""
+
+    ledger_previous_keys: tuple[str, ...] = field(
+        default_factory=lambda: tuple(k for k in _env("LEDGER_PREVIOUS_KEYS", "").split(",") if k)
+    )
+    """Earlier LEDGER_KEYs (comma-separated), so events sealed before a key rotation still verify."""
 
     production: bool = field(default_factory=lambda: _env("APP_ENV", "development") == "production")
     """APP_ENV=production: demo accounts are refused and session cookies are Secure."""
@@ -92,6 +108,15 @@ class Settings:
         if self.production:
             raise RuntimeError("APP_ENV=production needs SECRET_KEY (the same on every app server)")
         return "development-only-secret-not-for-production"
+
+    @property
+    def ledger_secret(self) -> str:
+        """LEDGER_KEY, or in development a fixed stand-in (production refuses to start without one)."""
+        if self.ledger_key:
+            return self.ledger_key
+        if self.production:
+            raise RuntimeError("APP_ENV=production needs LEDGER_KEY (kept outside the database)")
+        return "development-only-ledger-key-not-for-production"
 
     @property
     def is_postgres(self) -> bool:

@@ -1,8 +1,9 @@
-"""`directory-admin referrals ...`: verify the ledger, seed demo clients and referrals."""
+"""`directory-admin referrals ...`: verify the ledger, and seal checkpoints of it to keep elsewhere."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sys
 
 import click
@@ -15,17 +16,63 @@ def referrals_group() -> None:
     """Referral ledger administration."""
 
 
-@referrals_group.command(name="verify-ledger", help="Recompute every referral's hash chain; exit 1 at the first fault.")
+def _checkpoint(value: str) -> tuple[int, str]:
+    position, _, last_hash = value.partition(":")
+    if not position.isdigit() or len(last_hash) != 64:
+        raise click.BadParameter(f"{value!r}: expected POSITION:HASH as `referrals checkpoint` prints it")
+    return int(position), last_hash
+
+
+@referrals_group.command(
+    name="verify-ledger", help="Check every seal, the sequence, the head and checkpoints; exit 1 at the first fault."
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
-def verify_ledger_command(quiet: bool) -> None:
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    help="POSITION:HASH from `referrals checkpoint`, kept outside the database; repeatable.",
+)
+def verify_ledger_command(quiet: bool, checkpoints: tuple[str, ...]) -> None:
+    """Verify the ledger."""
     from referrals.services.ledger import verify_ledger
 
     def progress(referrals: int, events: int) -> None:
         if not quiet:
             click.echo(f"  checked {referrals:,} referrals, {events:,} events", err=True)
 
-    referrals, events, problem = asyncio.run(verify_ledger(progress=progress))
+    try:
+        wanted = tuple(_checkpoint(c) for c in checkpoints)
+    except click.BadParameter as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    referrals, events, problem = asyncio.run(verify_ledger(progress=progress, checkpoints=wanted))
     if problem is not None:
         click.echo(f"Ledger check FAILED after {referrals:,} referrals: {problem}", err=True)
         sys.exit(1)
-    click.echo(f"Ledger verified: {referrals:,} referrals, {events:,} events, every hash and status matches.")
+    click.echo(
+        f"Ledger verified: {referrals:,} referrals, {events:,} events; every seal, the sequence, the head"
+        + (" and the checkpoints match." if checkpoints else " and the stored checkpoints match.")
+    )
+
+
+@referrals_group.command(
+    name="checkpoint", help="Seal the ledger's current head as a checkpoint; keep the printed line outside the database."
+)
+def checkpoint_command() -> None:
+    """Record a checkpoint."""
+    from kernel.database import write_transaction
+    from referrals.services.ledger import record_checkpoint
+    from referrals.tables import LedgerCheckpoint
+
+    async def run() -> dict:
+        async with write_transaction(LedgerCheckpoint._meta.db):
+            return await record_checkpoint(dt.datetime.now(dt.UTC))
+
+    checkpoint = asyncio.run(run())
+    click.echo(f"{checkpoint['position']}:{checkpoint['last_hash']}")
+    click.echo(
+        "Keep this line somewhere the database's administrators cannot change it (a ticket, an e-mail, a "
+        "printout); `verify-ledger --checkpoint` with it shows whether the ledger still holds everything up to it.",
+        err=True,
+    )

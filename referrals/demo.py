@@ -12,11 +12,22 @@ from dataclasses import dataclass
 
 import msgspec
 
-from accounts.services import Principal, principal_for_account
+from accounts.services.principal import principal_for_account
 from accounts.tables import Account
 from directory.tables import SearchDocument, Service, ServiceAtLocation
-from referrals.schemas import ClientIn, ConsentIn, ContactMethod, InformalSupport, ReferralEventIn, ReferralIn
-from referrals.services.clients import create_client
+from kernel.database import write_transaction
+from kernel.principal import Principal
+from referrals.schemas import (
+    ClientIn,
+    ConsentIn,
+    ContactMethod,
+    InformalSupport,
+    NeedAnswerIn,
+    ReferralEventIn,
+    ReferralIn,
+    ScreeningIn,
+)
+from referrals.services.clients import create_client, team_client
 from referrals.services.consents import create_consent
 from referrals.services.follow_ups import reconcile_follow_ups
 from referrals.services.needs import record_screening
@@ -26,6 +37,8 @@ from referrals.tables import Referral
 __all__ = ["seed_demo_referrals"]
 
 CM, PARTNER = "care_manager", "partner"
+DEMO_ADDRESS = "demo seed"
+"""The address the audit log records for what the demo seed does."""
 
 
 @dataclass(frozen=True)
@@ -169,10 +182,13 @@ async def seed_demo_referrals(now: dt.datetime | None = None) -> int:
     partner_rows = [row for email, row in accounts.items() if email.startswith("partner")]
     if manager_row is None or len(partner_rows) < 2:
         return 0
-    manager = principal_for_account(manager_row)
+    manager = principal_for_account(manager_row, DEMO_ADDRESS)
     if await Referral.exists().where(Referral.care_team == manager.care_team_id):
         return 0
-    partners = {"food": principal_for_account(partner_rows[0]), "moud": principal_for_account(partner_rows[1])}
+    partners = {
+        "food": principal_for_account(partner_rows[0], DEMO_ADDRESS),
+        "moud": principal_for_account(partner_rows[1], DEMO_ADDRESS),
+    }
     places = {
         "food": await _service_at_location(partners["food"].organization_id, "food"),
         "moud": await _service_at_location(partners["moud"].organization_id, "moud"),
@@ -193,7 +209,7 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
         return now - dt.timedelta(hours=hours)
 
     start = hours_ago(story.start_hours_ago + 1)
-    client = await create_client(
+    created = await create_client(
         manager,
         ClientIn(
             preferred_name=story.name,
@@ -204,12 +220,12 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
             strengths="Shows up for the people they care about",
             informal_supports=[InformalSupport(name="A sister", relationship="sister", may_contact=False)],
         ),
-        None,
+        start,
     )
-    client_id = uuid.UUID(client.id)
-    await record_screening(manager, client_id, {story.need: "yes"}, start)
+    client = await team_client(manager, uuid.UUID(created.id))
+    await record_screening(manager, client, ScreeningIn(answers=[NeedAnswerIn(need=story.need, answer="yes")]), start)
     consent_id = None
-    if story.handoff != "client_self":
+    if story.handoff != "client_self" and partner is not None:
         scope = "including_sud_treatment" if story.need == "moud" else "contact_and_need"
         consent = ConsentIn(
             recipient_organization_id=partner.organization_id,
@@ -221,12 +237,12 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
             signed_at=start,
             signed_name=story.name,
         )
-        consent_id = await create_consent(manager, client_id, consent, start)
+        consent_id = (await create_consent(manager, client, consent, start))["id"]
     appointment = now + dt.timedelta(hours=story.appointment_in_hours) if story.appointment_in_hours else None
-    referral_id = await create_referral(
+    referral = await create_referral(
         manager,
         ReferralIn(
-            client_id=client_id,
+            client_id=client["id"],
             service_at_location_id=place,
             need=story.need,
             handoff_type=story.handoff,
@@ -237,10 +253,15 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
         ),
         hours_ago(story.start_hours_ago),
     )
-    version = 1
+    referral_id = uuid.UUID(referral.id)
+    version = referral.version
     for hours, side, change in story.steps:
         actor = manager if side == CM else partner
-        event = await append_event(actor, referral_id, ReferralEventIn(version=version, **change), hours_ago(hours))
-        version = event["sequence"]
-    referral = await Referral.select().where(Referral.id == referral_id).first()
-    await reconcile_follow_ups(referral, await referral_events(referral_id), now)
+        if actor is None:
+            continue
+        version = (
+            await append_event(actor, referral_id, ReferralEventIn(version=version, **change), hours_ago(hours))
+        ).version
+    async with write_transaction(Referral._meta.db):
+        row = await Referral.select().where(Referral.id == referral_id).first()
+        await reconcile_follow_ups(row, await referral_events(referral_id), now)

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
-from referrals.services.transitions import STATUSES
+from referrals.vocabulary import (
+    Answer,
+    AttemptMethod,
+    AttemptResult,
+    ConsentState,
+    ConsentStatus,
+    ContactMethodKind,
+    EventSide,
+    HandoffType,
+    InformationScope,
+    Need,
+    NewStatus,
+    Priority,
+    RecipientClass,
+    SignatureMethod,
+    Status,
+)
 
 __all__ = [
     "ClientIn",
     "ClientOut",
+    "ClientSummary",
     "ClientUpdate",
     "ConsentIn",
     "ConsentOut",
+    "ConsentSummary",
     "ContactMethod",
     "DisclosureOut",
     "FollowUpAttemptIn",
@@ -24,7 +42,6 @@ __all__ = [
     "NeedAnswerIn",
     "NeedStatus",
     "NeedsOut",
-    "PartnerClientView",
     "PartnerEventOut",
     "PartnerReferralOut",
     "ReferralEventIn",
@@ -42,7 +59,7 @@ Short = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 class ContactMethod(msgspec.Struct, kw_only=True):
     """One way to reach the client, and whether the client agrees to its use."""
 
-    method: Literal["phone", "text", "email", "mail", "in_person"]
+    method: ContactMethodKind
     value: Short
     may_use: bool = True
 
@@ -92,14 +109,12 @@ class ClientOut(ClientIn, kw_only=True):
 
 # --- needs screening ------------------------------------------------------------------------------
 
-NeedCode = Literal["housing", "food", "transportation", "utilities", "safety", "moud"]
-
 
 class NeedAnswerIn(msgspec.Struct, kw_only=True):
     """One screening answer: yes (the client has this need), no, or declined (to answer)."""
 
-    need: NeedCode
-    answer: Literal["yes", "no", "declined"]
+    need: Need
+    answer: Answer
 
 
 class ScreeningIn(msgspec.Struct, kw_only=True):
@@ -130,15 +145,15 @@ class ConsentIn(msgspec.Struct, kw_only=True):
     """A signed consent to disclose (42 CFR Part 2 §2.31). Name one recipient: an organization or a class."""
 
     recipient_organization_id: uuid.UUID | None = None
-    recipient_class: Literal["treating_providers"] | None = None
+    recipient_class: RecipientClass | None = None
     purpose: Annotated[str, msgspec.Meta(min_length=3, max_length=1000)]
-    information_scope: Literal["contact_and_need", "including_sud_treatment"]
+    information_scope: InformationScope
     information_description: Text = ""
     expires_at: dt.datetime | None = None
     expiry_event: Annotated[str, msgspec.Meta(max_length=500)] | None = None
     signed_at: dt.datetime | None = None
     """Defaults to now."""
-    signature_method: Literal["electronic", "paper"] = "electronic"
+    signature_method: SignatureMethod = "electronic"
     signed_name: Short
 
 
@@ -158,7 +173,7 @@ class ConsentOut(msgspec.Struct, kw_only=True):
     signed_at: dt.datetime
     signature_method: str
     signed_name: str
-    status: Literal["active", "revoked", "expired"]
+    status: ConsentStatus
     revoked_at: dt.datetime | None
 
 
@@ -169,7 +184,7 @@ class DisclosureOut(msgspec.Struct, kw_only=True):
     recipient_organization_id: str
     recipient_organization_name: str
     recipient_person: str
-    """The partner staff member, or 'API token <name>'."""
+    """The partner staff member, or 'API token <name>, issued by <partner admin>'."""
     channel: str
     information: list[str]
     referral_id: str | None
@@ -177,8 +192,6 @@ class DisclosureOut(msgspec.Struct, kw_only=True):
 
 
 # --- referrals -----------------------------------------------------------------------------------
-
-Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
 class ReferralIn(msgspec.Struct, kw_only=True):
@@ -188,19 +201,19 @@ class ReferralIn(msgspec.Struct, kw_only=True):
     service_at_location_id: uuid.UUID
     need: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
     """A top-level directory category: housing, food, transportation, moud, ..."""
-    handoff_type: Literal["warm_handoff", "accompanied", "client_self", "partner_outreach"]
+    handoff_type: HandoffType
     goal: Text = ""
-    priority: Literal["routine", "urgent"] = "routine"
+    priority: Priority = "routine"
     appointment_at: dt.datetime | None = None
     consent_id: uuid.UUID | None = None
-    status: Literal["draft", "requested"] = "requested"
+    status: NewStatus = "requested"
     note: Text = ""
 
 
 class ReferralEventIn(msgspec.Struct, kw_only=True):
     """A change to a referral, based on the version you last saw: a new status, a note or a new appointment."""
 
-    version: int
+    version: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
     status: Status | None = None
     reason_code: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     reason_text: Text = ""
@@ -238,6 +251,27 @@ class FollowUpOut(msgspec.Struct, kw_only=True):
     close_reason: str | None
 
 
+class ClientSummary(msgspec.Struct, kw_only=True):
+    """Who the referral is for, as far as the viewer may know: name, usable contact methods, language."""
+
+    preferred_name: str
+    contact_methods: list[ContactMethod]
+    """Only the methods the client agreed may be used."""
+    preferred_language: str | None
+
+
+class ConsentSummary(msgspec.Struct, kw_only=True):
+    """The consent a referral relies on: whom it names, what it allows, until when (never the signer's name)."""
+
+    id: str
+    status: ConsentStatus
+    recipient_organization_id: str | None
+    recipient_class: str | None
+    information_scope: str
+    expires_at: dt.datetime | None
+    signed_at: dt.datetime
+
+
 class ReferralOut(msgspec.Struct, kw_only=True, tag_field="view", tag="care_team"):
     """A referral as its care team sees it: everything, with its timeline and follow-ups."""
 
@@ -246,6 +280,9 @@ class ReferralOut(msgspec.Struct, kw_only=True, tag_field="view", tag="care_team
     status: str
     client_id: str
     client_preferred_name: str
+    client: ClientSummary
+    care_team_id: str
+    care_team_name: str
     service_at_location_id: str
     service_id: str
     service_name: str
@@ -258,7 +295,8 @@ class ReferralOut(msgspec.Struct, kw_only=True, tag_field="view", tag="care_team
     handoff_type: str
     appointment_at: dt.datetime | None
     consent_id: str | None
-    consent_status: str | None
+    consent_status: ConsentStatus | None
+    consent: ConsentSummary | None
     created_at: dt.datetime
     updated_at: dt.datetime
     next_statuses: list[str]
@@ -266,21 +304,12 @@ class ReferralOut(msgspec.Struct, kw_only=True, tag_field="view", tag="care_team
     follow_ups: list[FollowUpOut]
 
 
-class PartnerClientView(msgspec.Struct, kw_only=True):
-    """What the consent lets the partner know about the client."""
-
-    preferred_name: str
-    contact_methods: list[ContactMethod]
-    """Only the methods the client agreed may be used."""
-    preferred_language: str | None
-
-
 class PartnerEventOut(msgspec.Struct, kw_only=True):
     """A timeline entry as the partner sees it: the care team's notes stay with the care team."""
 
     sequence: int
     at: dt.datetime
-    by: Literal["care_team", "partner"]
+    by: EventSide
     from_status: str | None
     to_status: str
     reason_code: str | None
@@ -294,18 +323,27 @@ class PartnerReferralOut(msgspec.Struct, kw_only=True, tag_field="view", tag="pa
     id: str
     version: int
     status: str
-    consent_status: Literal["active", "revoked", "expired"]
+    consent_status: ConsentState
+    """Whether the consent lets your organization see the client now; anything but active hides the client."""
+    consent: ConsentSummary | None
+    client_reference: str
+    """The same for every referral of this client to your organization, and different for any other
+    organization; it is not the client's id and does not change when consent ends."""
     referred_by: str
+    referred_by_id: str
+    partner_organization_id: str
+    partner_organization_name: str
     service_at_location_id: str
     service_name: str
     location_name: str | None
     priority: str
     handoff_type: str
     created_at: dt.datetime
+    updated_at: dt.datetime
     need: str | None
-    """Hidden once consent is revoked or expired."""
+    """Hidden unless the consent covers your organization now."""
     appointment_at: dt.datetime | None
-    client: PartnerClientView | None
+    client: ClientSummary | None
     goal: str | None
     """The client's goal in their own words: only when the consent includes SUD treatment information."""
     next_statuses: list[str]
@@ -332,6 +370,6 @@ class WorklistItemOut(msgspec.Struct, kw_only=True):
 class FollowUpAttemptIn(msgspec.Struct, kw_only=True):
     """A follow-up made: how, and with what result; reached, re_engaged or declined closes the check."""
 
-    method: Literal["phone", "text", "in_person", "trusted_contact"]
-    result: Literal["reached", "no_answer", "re_engaged", "declined"]
+    method: AttemptMethod
+    result: AttemptResult
     note: Text = ""

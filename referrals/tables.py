@@ -15,6 +15,8 @@ __all__ = [
     "Disclosure",
     "FollowUp",
     "FollowUpAttempt",
+    "LedgerCheckpoint",
+    "LedgerHead",
     "NeedAnswer",
     "Referral",
     "ReferralEvent",
@@ -114,12 +116,16 @@ class Referral(Table):
 
 
 class ReferralEvent(Table):
-    """One change to a referral, appended and never changed; hash-chained per referral."""
+    """One change to a referral, appended and never changed (a trigger refuses UPDATE and DELETE); sealed
+    with LEDGER_KEY and chained per referral and across the whole ledger (see referrals.services.ledger)."""
 
     id = UUID(primary_key=True)
     referral = ForeignKey(references=Referral, index=True)
     sequence = Integer()
     """1, 2, 3... within the referral; (referral, sequence) is unique."""
+    position = Integer(index=True)
+    """1, 2, 3... across every event of every referral, without gaps: a deleted event leaves a hole
+    (unique: a migration adds the index after numbering the events that were already there)."""
     at = Timestamptz()
     account = UUID(null=True, default=None)
     api_token = UUID(null=True, default=None)
@@ -132,9 +138,36 @@ class ReferralEvent(Table):
     note = Text(default="")
     appointment_at = Timestamptz(null=True, default=None)
     """The appointment as of this event (set when it changes)."""
+    subject = JSON(default="{}")
+    """On a referral's first event: what the referral is (client, partner, listing, consent, need, goal...)."""
     previous_hash = Varchar(length=64)
+    key_id = Varchar(length=12, default="")
+    """Which LEDGER_KEY sealed the event (a public name of the key, not the key)."""
     hash = Varchar(length=64)
-    """SHA-256 over this event's content and previous_hash."""
+    """HMAC-SHA256 under LEDGER_KEY over this event's content, position, subject and previous_hash."""
+
+
+class LedgerHead(Table):
+    """The one row saying where the ledger ends: its last position and that event's seal, itself sealed."""
+
+    id = Integer(primary_key=True)
+    position = Integer(default=0)
+    last_hash = Varchar(length=64, default="")
+    seal = Varchar(length=64, default="")
+    updated_at = Timestamptz(null=True, default=None)
+
+
+class LedgerCheckpoint(Table):
+    """The ledger head sealed at a moment, chained to the previous checkpoint; insert-only. A copy kept
+    outside the database shows later whether the ledger still holds everything up to it."""
+
+    id = UUID(primary_key=True)
+    at = Timestamptz()
+    position = Integer(index=True)
+    last_hash = Varchar(length=64)
+    previous_seal = Varchar(length=64, default="")
+    key_id = Varchar(length=12)
+    seal = Varchar(length=64)
 
 
 class Disclosure(Table):

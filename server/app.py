@@ -1,4 +1,4 @@
-"""The application factory: routes, database lifespan, search index, OpenAPI and static files."""
+"""The application factory: routes, middleware, the lifespan (database pool, search index), OpenAPI."""
 
 from __future__ import annotations
 
@@ -12,32 +12,39 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.problem_details import ProblemDetailsPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from piccolo.engine.postgres import PostgresEngine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from accounts.authentication import PrincipalMiddleware
 from accounts.controllers import AuditController, AuthController, TokenController
-from accounts.csrf import SessionCSRFMiddleware, csrf_config
-from accounts.guards import PUBLIC, PrincipalMiddleware
+from accounts.csrf import SIGN_IN_PATH, SessionCSRFMiddleware, csrf_config
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
-from directory.controllers import DirectoryApiController, ListingVerificationController
+from directory.controllers import DirectoryApiController
 from directory.services.geocoding import Geocoder
 from directory.services.search_index import SearchIndex
 from kernel.clock import Clock, provide_now
 from kernel.database import pending_migrations
-from kernel.settings import PROJECT_ROOT, get_settings
+from kernel.guards import PUBLIC
+from kernel.problems import problem_details_config
+from kernel.settings import PROJECT_ROOT, Settings, get_settings
 from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
+from referrals.controllers.listings import ListingVerificationController
 from referrals.controllers.referrals import ReferralController
-from server.security_headers import security_headers_middleware
+from server.json_bodies import require_json_bodies
+from server.security_headers import security_headers
 
 __all__ = ["create_app"]
 
 
 class Health(msgspec.Struct):
-    """Whether the server can serve: database engine, migrations, search index."""
+    """Whether the server can serve: database engine, migrations (checked at start-up), search index."""
 
     status: str
     database: str
@@ -49,8 +56,8 @@ class Health(msgspec.Struct):
 
 @get("/healthz", operation_id="getHealth", summary="Health check", tags=["operations"], opt=PUBLIC)
 async def healthz(state: State) -> Health:
-    """Database engine, whether every migration is applied, and the search index state."""
-    pending = await pending_migrations()
+    """Database engine, whether every migration was applied at start-up, and the search index state."""
+    pending: list[str] = state.pending_migrations
     index: SearchIndex = state.search_index
     return Health(
         status="ok" if not pending else "migrations pending",
@@ -63,57 +70,77 @@ async def healthz(state: State) -> Health:
 
 
 @asynccontextmanager
-async def database_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Open the PostgreSQL pool for the app's lifetime (SQLite needs none)."""
+async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Open the PostgreSQL pool (SQLite needs none), note pending migrations, start the search index."""
     from server.piccolo_conf import DB
 
-    if isinstance(DB, PostgresEngine):
+    pooled = isinstance(DB, PostgresEngine)
+    if pooled:
         await DB.start_connection_pool()
-        try:
-            yield
-        finally:
-            await DB.close_connection_pool()
-    else:
+    index: SearchIndex = app.state.search_index
+    try:
+        app.state.pending_migrations = await pending_migrations()
+        await index.start()
         yield
+    finally:
+        await index.stop()
+        if pooled:
+            await DB.close_connection_pool()
 
 
 async def _is_sign_in(request: Request) -> bool:
     # Async on purpose: Litestar runs a sync check in a worker thread, on every request.
-    return request.scope["path"] == "/api/auth/login"
+    return request.scope["path"] == SIGN_IN_PATH
 
 
 async def _is_public_api(request: Request) -> bool:
-    # The open directory API; the health check (load balancers) and static pages are not counted.
-    return request.scope["path"].startswith("/api/") and bool(request.route_handler.opt.get("public"))
+    # The open directory API; sign-in has its own limit; the health check (load balancers) and static
+    # pages are not counted.
+    path = request.scope["path"]
+    return path.startswith("/api/") and path != SIGN_IN_PATH and bool(request.route_handler.opt.get("public"))
 
 
-def _rate_limit_store(settings) -> Store:
-    """Counters every app server shares: Redis when configured, else the database."""
+def _counter_store(settings: Settings, namespace: str) -> Store:
+    """Rate-limit counters: in Redis, shared by every app server, when REDIS_URL is set; otherwise in this
+    process's memory (no database write per request; each server then counts on its own)."""
     if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace="rate_limits")
-    return DatabaseStore(namespace="public")
+        return RedisStore.with_client(url=settings.redis_url, namespace=namespace)
+    return MemoryStore()
+
+
+def _middleware(settings: Settings) -> list:
+    limits = [
+        RateLimitConfig(
+            rate_limit=("minute", 10), store="login_attempts", check_throttle_handler=_is_sign_in
+        ).middleware
+    ]
+    if settings.public_rate_limit > 0:
+        limits.append(
+            RateLimitConfig(
+                rate_limit=("minute", settings.public_rate_limit),
+                store="public_requests",
+                check_throttle_handler=_is_public_api,
+            ).middleware
+        )
+    session_config = SignedInSessionConfig(
+        store="sessions", samesite="strict", httponly=True, secure=settings.production, max_age=12 * 3600
+    )
+    # Only proxies named in TRUSTED_PROXIES may say who the client is; everyone else is their own address.
+    proxies = [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+    return [
+        *(proxies if settings.trusted_proxies else []),
+        security_headers(settings.production),
+        DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings.signing_secret, settings.production)),
+        *limits,
+        session_config.middleware,
+        DefineMiddleware(PrincipalMiddleware),
+    ]
 
 
 def create_app(clock: Clock | None = None) -> Litestar:
     """Build the Litestar application; tests pass a clock they can move."""
     settings = get_settings()
-    session_config = SignedInSessionConfig(
-        store="sessions", samesite="strict", httponly=True, secure=settings.production, max_age=12 * 3600
-    )
-    # Sign-in attempts per address, counted in the database so every app server shares the count.
-    login_rate_limit = RateLimitConfig(
-        rate_limit=("minute", 10),
-        store="login_attempts",
-        check_throttle_handler=_is_sign_in,
-    )
-    limits = [login_rate_limit.middleware]
-    if settings.public_rate_limit > 0:
-        public_rate_limit = RateLimitConfig(
-            rate_limit=("minute", settings.public_rate_limit),
-            store="public_requests",
-            check_throttle_handler=_is_public_api,
-        )
-        limits.append(public_rate_limit.middleware)
+    settings.ledger_secret  # noqa: B018 (production refuses to start without LEDGER_KEY)
     return Litestar(
         route_handlers=[
             healthz,
@@ -127,31 +154,28 @@ def create_app(clock: Clock | None = None) -> Litestar:
             ListingVerificationController,
             create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True, opt=PUBLIC),
         ],
-        middleware=[
-            security_headers_middleware,
-            DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings.signing_secret, settings.production)),
-            *limits,
-            session_config.middleware,
-            DefineMiddleware(PrincipalMiddleware),
-        ],
+        middleware=_middleware(settings),
+        before_request=require_json_bodies,
+        plugins=[ProblemDetailsPlugin(problem_details_config())],
         stores={
             "sessions": DatabaseStore(),
-            "login_attempts": DatabaseStore(namespace="login"),
-            "public_requests": _rate_limit_store(settings),
+            "login_attempts": _counter_store(settings, "login_attempts"),
+            "public_requests": _counter_store(settings, "rate_limits"),
         },
-        lifespan=[database_lifespan],
+        lifespan=[app_lifespan],
         dependencies={"now": Provide(provide_now)},
         state=State(
             {
-                "search_index": SearchIndex(settings.search_index_max_staleness),
+                "search_index": SearchIndex(settings.search_index_poll_seconds),
                 "geocoder": Geocoder(settings),
                 "clock": clock or Clock(),
+                "pending_migrations": [],
             }
         ),
         openapi_config=OpenAPIConfig(
             title="Community Resource Directory",
             version="0.1.0",
-            description="HSDS 3.0 resource directory for SUD care management.",
+            description="HSDS 3.0 resource directory and referral ledger for SUD care management.",
             path="/schema",
         ),
     )

@@ -199,7 +199,8 @@ def serve_command(workers: int) -> None:
         f"Serving the resource directory on http://{settings.host}:{settings.port}/ "
         f"(API: /api/services, OpenAPI: /schema, database: {'PostgreSQL' if settings.is_postgres else 'SQLite'})"
     )
-    # No access log: query strings can hold a client's address (near=...).
+    # No access log: query strings can hold a client's address (near=...). X-Forwarded-For is believed
+    # only from TRUSTED_PROXIES, by the app itself (uvicorn's own handling would trust 127.0.0.1).
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -208,6 +209,7 @@ def serve_command(workers: int) -> None:
         workers=workers,
         log_level="warning",
         access_log=False,
+        proxy_headers=False,
     )
 
 

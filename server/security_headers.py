@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SECURITY_HEADERS", "security_headers_middleware"]
+__all__ = ["HSTS", "SECURITY_HEADERS", "security_headers"]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -14,23 +14,30 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
+"""Sent in production only: browsers then refuse plain HTTP to this host for a year."""
 
-_ENCODED_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 
+def security_headers(production: bool):
+    """Middleware adding the security headers (and HSTS in production) to each HTTP response."""
+    encoded = [
+        (name.lower().encode(), value.encode())
+        for name, value in (SECURITY_HEADERS | (HSTS if production else {})).items()
+    ]
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Wrap an ASGI app so each HTTP response carries the security headers."""
+    def middleware(app: ASGIApp) -> ASGIApp:
+        async def add_headers(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message.get("headers", ()), *encoded]
+                await send(message)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *_ENCODED_HEADERS]
-            await send(message)
+            await app(scope, receive, send_with_headers)
 
-        await app(scope, receive, send_with_headers)
+        return add_headers
 
     return middleware

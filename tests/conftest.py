@@ -7,6 +7,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 # Must happen before any project module reads settings or builds the engine.
@@ -30,9 +31,37 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 SEED_DATA = PROJECT_ROOT / "seed_data"
 
 
+@asynccontextmanager
+async def bypassing_guards():
+    """Run with the append-only triggers out of the way, as a database owner could (test set-up and the
+    tamper tests, which play someone who disabled them). One transaction; the triggers are back after it."""
+    from server.piccolo_conf import DB
+
+    async with DB.transaction():
+        if DB.engine_type == "postgres":
+            await DB.run_ddl("SET LOCAL session_replication_role = replica")
+            yield
+            return
+        triggers = await DB.run_ddl(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'append_only_%'"
+        )
+        for trigger in triggers:
+            await DB.run_ddl(f'DROP TRIGGER "{trigger["name"]}"')
+        yield
+        for trigger in triggers:
+            await DB.run_ddl(trigger["sql"])
+
+
 async def _reset_database() -> None:
-    from accounts.tables import Account, ApiToken, AuditEvent, CareTeam, SessionRecord
+    async with bypassing_guards():
+        await _delete_everything()
     from directory.services.reference_data import install_reference_data
+
+    await install_reference_data()
+
+
+async def _delete_everything() -> None:
+    from accounts.tables import Account, ApiToken, AuditEvent, CareTeam, SessionRecord
     from directory.tables import (
         Accessibility,
         Address,
@@ -41,6 +70,7 @@ async def _reset_database() -> None:
         DirectoryRevision,
         GeocodeCache,
         Language,
+        ListingReport,
         Location,
         Organization,
         Phone,
@@ -57,6 +87,8 @@ async def _reset_database() -> None:
         Disclosure,
         FollowUp,
         FollowUpAttempt,
+        LedgerCheckpoint,
+        LedgerHead,
         NeedAnswer,
         Referral,
         ReferralEvent,
@@ -67,6 +99,8 @@ async def _reset_database() -> None:
         FollowUp,
         Disclosure,
         ReferralEvent,
+        LedgerCheckpoint,
+        LedgerHead,
         Referral,
         Consent,
         NeedAnswer,
@@ -79,6 +113,7 @@ async def _reset_database() -> None:
     ):
         await table.delete(force=True)
     for table in (
+        ListingReport,
         Language,
         Phone,
         Schedule,
@@ -97,7 +132,6 @@ async def _reset_database() -> None:
         DirectoryRevision,
     ):
         await table.delete(force=True)
-    await install_reference_data()
 
 
 @pytest.fixture(scope="session", autouse=True)

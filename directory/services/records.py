@@ -45,6 +45,7 @@ from directory.tables import (
 __all__ = [
     "load_locations",
     "load_organizations",
+    "load_service_at_locations",
     "load_services",
     "taxonomy_term_out",
 ]
@@ -329,3 +330,18 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
             )
         )
     return out
+
+
+async def load_service_at_locations(rows: list[dict]) -> list[ServiceAtLocationOut]:
+    """HSDS service_at_location objects of these rows, with their (public) locations nested."""
+    locations = await load_locations(list({uuid.UUID(str(r["location"])) for r in rows}), show_confidential=False)
+    return [
+        ServiceAtLocationOut(
+            id=str(r["id"]),
+            service_id=str(r["service"]),
+            location_id=str(r["location"]),
+            description=r["description"],
+            location=locations.get(uuid.UUID(str(r["location"]))),
+        )
+        for r in rows
+    ]

@@ -1,4 +1,11 @@
-"""Listings a referral found wrong: flagged for re-verification (and ranked last) until someone re-checks them."""
+"""Listings a referral found wrong: reported, flagged for re-verification on independent evidence, re-checked.
+
+One care team's bad experience is not enough to move a listing for everyone (their client may have come
+on a bad day). A listing is flagged when the organization that runs it says so itself, or when two
+different care teams or organizations have reported it. A flagged listing keeps its place in results,
+less a stated, bounded penalty (`REVERIFICATION_PENALTY_KM`, `REVERIFICATION_PENALTY_POINTS` in the
+search index), and says `needs_reverification` until the partner or an admin re-verifies it.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +13,62 @@ import datetime as dt
 import uuid
 
 from directory.services.search_documents import refresh_search_documents
-from directory.tables import ServiceAtLocation
+from directory.tables import ListingReport, ServiceAtLocation
 
-__all__ = ["flag_for_reverification", "mark_verified"]
+__all__ = ["INDEPENDENT_REPORTERS", "mark_verified", "report_listing_problem"]
+
+INDEPENDENT_REPORTERS = 2
+"""Distinct care teams or organizations whose reports flag a listing (the listing's own operator: one)."""
 
 
-async def flag_for_reverification(service_at_location_id: uuid.UUID, reason: str, now: dt.datetime) -> bool:
-    """Flag a listing (once; a flagged one keeps its first date); True if it was newly flagged."""
-    not_flagged = ServiceAtLocation.needs_reverification_since.is_null()
+async def report_listing_problem(
+    service_at_location_id: uuid.UUID,
+    reason: str,
+    reporter: str,
+    *,
+    reporter_runs_listing: bool,
+    referral_id: uuid.UUID | None,
+    now: dt.datetime,
+) -> int | None:
+    """Record a report; flag the listing if the evidence is now independent.
+
+    Returns the new directory revision when the listing became flagged (search indexes must reload), else None.
+    Call it inside the caller's transaction."""
+    await ListingReport.insert(
+        ListingReport(
+            id=uuid.uuid4(),
+            service_at_location=service_at_location_id,
+            reason=reason,
+            reporter=reporter,
+            reporter_runs_listing=reporter_runs_listing,
+            referral=referral_id,
+            at=now,
+        )
+    )
+    open_reports = await ListingReport.select(ListingReport.reporter, ListingReport.reporter_runs_listing).where(
+        (ListingReport.service_at_location == service_at_location_id) & ListingReport.resolved_at.is_null()
+    )
+    by_operator = any(r["reporter_runs_listing"] for r in open_reports)
+    if not by_operator and len({r["reporter"] for r in open_reports}) < INDEPENDENT_REPORTERS:
+        return None
     rows = (
         await ServiceAtLocation.update(
             {ServiceAtLocation.needs_reverification_since: now, ServiceAtLocation.reverification_reason: reason}
         )
-        .where((ServiceAtLocation.id == service_at_location_id) & not_flagged)
+        .where(
+            (ServiceAtLocation.id == service_at_location_id) & ServiceAtLocation.needs_reverification_since.is_null()
+        )
         .returning(ServiceAtLocation.service)
     )
-    if rows:
-        await refresh_search_documents([rows[0]["service"]])
-    return bool(rows)
+    if not rows:
+        return None
+    return await refresh_search_documents([rows[0]["service"]])
 
 
-async def mark_verified(service_at_location_id: uuid.UUID) -> bool:
-    """Clear the flag after the partner or an admin checked the listing; False if there is no such listing."""
+async def mark_verified(service_at_location_id: uuid.UUID, now: dt.datetime) -> int | None:
+    """Clear the flag and resolve the open reports after the partner or an admin checked the listing.
+
+    Returns the new directory revision, or None if there is no such listing. Call it inside a transaction."""
     rows = (
         await ServiceAtLocation.update(
             {ServiceAtLocation.needs_reverification_since: None, ServiceAtLocation.reverification_reason: None}
@@ -35,6 +76,9 @@ async def mark_verified(service_at_location_id: uuid.UUID) -> bool:
         .where(ServiceAtLocation.id == service_at_location_id)
         .returning(ServiceAtLocation.service)
     )
-    if rows:
-        await refresh_search_documents([rows[0]["service"]])
-    return bool(rows)
+    if not rows:
+        return None
+    await ListingReport.update({ListingReport.resolved_at: now}).where(
+        (ListingReport.service_at_location == service_at_location_id) & ListingReport.resolved_at.is_null()
+    )
+    return await refresh_search_documents([rows[0]["service"]])

@@ -10,10 +10,12 @@ best match per word, weighted by the field it was found in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import logging
 import math
 import re
-import time
+import weakref
 import zoneinfo
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -27,7 +29,9 @@ from directory.schemas import MatchExplanation, ServiceSearchResult
 from directory.services.taxonomy import EVERYDAY_WORDS
 from directory.tables import DirectoryRevision, SearchDocument
 
-__all__ = ["SearchIndex", "SearchQuery", "SearchResults", "tokenize"]
+__all__ = ["SearchIndex", "SearchQuery", "SearchResults", "note_directory_change", "tokenize"]
+
+logger = logging.getLogger(__name__)
 
 EARTH_RADIUS_KM = 6371.0088
 GRID_DEGREES = 0.5
@@ -69,6 +73,10 @@ STOP_WORDS = frozenset(
     ]
 )
 TOKEN = re.compile(r"[a-z0-9]+")
+#: A listing flagged for re-verification (on independent evidence) ranks as if it were this much farther ...
+REVERIFICATION_PENALTY_KM = 10.0
+#: ... and, in word searches, as if it matched this many points (of 100) less well: bounded, never last place.
+REVERIFICATION_PENALTY_POINTS = 10.0
 #: Query words whose corrections a snapshot remembers before starting afresh.
 MAX_REMEMBERED_CORRECTIONS = 50_000
 #: Directory words an unfinished query word may stand for.
@@ -370,13 +378,22 @@ _LISTING_DECODER = msgspec.json.Decoder(ServiceSearchResult)
 
 
 class SearchIndex:
-    """A process's search index, reloaded from the database when the directory revision moves on."""
+    """A process's search index, kept current by a background task; searches never wait on the database.
 
-    def __init__(self, max_staleness_seconds: float = 1.0) -> None:
-        self.max_staleness = max_staleness_seconds
+    `start()` (the app's lifespan) loads the first snapshot and starts polling the directory revision
+    every `poll_seconds`; when another process changed the directory, a new snapshot is built in a
+    worker thread and swapped in while searches go on answering from the one in hand. A change made
+    through this process (`note_directory_change`) is seen by its next search: that search waits for
+    the reload, once.
+    """
+
+    def __init__(self, poll_seconds: float = 1.0) -> None:
+        self.poll_seconds = poll_seconds
         self._snapshot: _Snapshot | None = None
-        self._checked_at = 0.0
+        self._wanted_revision = 0
         self._lock = asyncio.Lock()
+        self._poller: asyncio.Task | None = None
+        _LIVE_INDEXES.add(self)
 
     @property
     def revision(self) -> int:
@@ -388,21 +405,49 @@ class SearchIndex:
         """How many listings are loaded."""
         return self._snapshot.size if self._snapshot else 0
 
-    async def current(self) -> _Snapshot:
-        """The loaded snapshot, reloaded first if the database has a newer revision."""
-        snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() - self._checked_at < self.max_staleness:
-            return snapshot
+    async def start(self) -> None:
+        """Load the first snapshot and start the background check (call once, from the app's lifespan)."""
+        await self.refresh()
+        self._poller = asyncio.create_task(self._poll(), name="search-index-poll")
+
+    async def stop(self) -> None:
+        """Stop the background check."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                await self.refresh()
+            except Exception:  # noqa: BLE001 (a database hiccup must not end the background check)
+                logger.warning("search index: could not check the directory revision", exc_info=True)
+
+    async def refresh(self) -> _Snapshot:
+        """Reload if the database holds a newer revision than the snapshot in hand; return the current one."""
         async with self._lock:
             revision = await _database_revision()
             if self._snapshot is None or self._snapshot.revision != revision:
                 self._snapshot = await self._load(revision)
-            self._checked_at = time.monotonic()
+            if self._wanted_revision > revision:
+                # The database was reset below a revision this process wrote (tests do): stop waiting for it.
+                self._wanted_revision = revision
             return self._snapshot
 
-    def invalidate(self) -> None:
-        """Check the database revision on the next search (after a write in this process)."""
-        self._checked_at = 0.0
+    async def current(self) -> _Snapshot:
+        """The snapshot to search: the one in hand, unless none is loaded yet or this process changed the
+        directory since it was built."""
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.revision < self._wanted_revision:
+            snapshot = await self.refresh()
+        return snapshot
+
+    def want(self, revision: int) -> None:
+        """A change this process committed: the next search must see at least this revision."""
+        self._wanted_revision = max(self._wanted_revision, revision)
 
     @staticmethod
     async def _load(revision: int) -> _Snapshot:
@@ -425,6 +470,18 @@ class SearchIndex:
         """Filter, score and sort listings; return the requested page."""
         snapshot = await self.current()
         return run_search(snapshot, query)
+
+
+_LIVE_INDEXES: weakref.WeakSet[SearchIndex] = weakref.WeakSet()
+
+
+def note_directory_change(revision: int) -> None:
+    """Tell this process's search indexes that a change it committed moved the directory to `revision`.
+
+    Call it after the transaction commits (before, another search could reload the old state and
+    believe it current)."""
+    for index in list(_LIVE_INDEXES):
+        index.want(revision)
 
 
 async def _database_revision() -> int:
@@ -476,14 +533,14 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     if total == 0:
         return SearchResults(total=0)
 
-    # Most relevant first; among equally relevant, nearest first; then a stable tiebreak.
-    # Listings awaiting re-verification come after all the others.
+    # Most relevant first; among equally relevant, nearest first; then a stable tiebreak. A listing
+    # awaiting re-verification ranks as if it were a little farther and a little less relevant.
+    demoted = snapshot.demoted[docs]
     sort_keys = [docs]
     if distances is not None:
-        sort_keys.append(distances)
+        sort_keys.append(distances + demoted * REVERIFICATION_PENALTY_KM)
     if relevance is not None:
-        sort_keys.append(-relevance)
-    sort_keys.append(snapshot.demoted[docs])
+        sort_keys.append(-(relevance - demoted * REVERIFICATION_PENALTY_POINTS))
     order = np.lexsort(sort_keys)
     start = (query.page - 1) * query.per_page
     page_positions = order[start : start + query.per_page]

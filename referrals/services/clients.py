@@ -1,4 +1,8 @@
-"""Client records: created, read and changed only within their care team, every access audited."""
+"""Client records: created, read and changed only within their care team, every access audited.
+
+`team_client` is the one check that a client belongs to the caller's care team; the HTTP layer
+provides it as a dependency to every route with a client id, and the other services take its row.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,20 @@ import uuid
 
 import msgspec
 
-from accounts.services import Principal, record_audit
+from accounts.services.audit import record_audit
+from kernel.database import write_transaction
 from kernel.paging import offset_of
+from kernel.principal import Principal
+from kernel.problems import NotFound
 from referrals.schemas import ClientIn, ClientOut, ClientUpdate, ContactMethod, InformalSupport
 from referrals.tables import Client
 
-__all__ = ["create_client", "get_client", "list_clients", "update_client"]
+__all__ = ["client_out", "create_client", "list_clients", "team_client", "update_client", "view_client"]
 
 
-def _out(row: dict) -> ClientOut:
+def client_out(row: dict) -> ClientOut:
+    """The care team's view of a client row."""
+
     def decoded(value, kind):
         return (
             msgspec.json.decode(value, type=list[kind])
@@ -39,61 +48,70 @@ def _out(row: dict) -> ClientOut:
     )
 
 
-async def create_client(principal: Principal, data: ClientIn, address: str | None) -> ClientOut:
+async def team_client(principal: Principal, client_id: uuid.UUID) -> dict:
+    """The client row if it belongs to the principal's care team; NotFound otherwise (another team's
+    client is 'not found', so ids of other teams' clients cannot be probed)."""
+    row = None
+    if principal.role == "care_manager" and principal.care_team_id is not None:
+        row = (
+            await Client.select().where((Client.id == client_id) & (Client.care_team == principal.care_team_id)).first()
+        )
+    if row is None:
+        raise NotFound(f"no client with id {client_id}")
+    return row
+
+
+async def create_client(principal: Principal, data: ClientIn, now: dt.datetime) -> ClientOut:
     """A new client of the principal's care team, assigned to the principal."""
     client_id = uuid.uuid4()
-    await Client.insert(
-        Client(
-            id=client_id,
-            care_team=principal.care_team_id,
-            assigned_care_manager=principal.account_id,
-            preferred_name=data.preferred_name,
-            contact_methods=msgspec.json.encode(data.contact_methods).decode(),
-            preferred_language=data.preferred_language,
-            home_postal_code=data.home_postal_code,
-            goals=data.goals,
-            strengths=data.strengths,
-            informal_supports=msgspec.json.encode(data.informal_supports).decode(),
+    async with write_transaction(Client._meta.db):
+        await Client.insert(
+            Client(
+                id=client_id,
+                care_team=principal.care_team_id,
+                assigned_care_manager=principal.account_id,
+                preferred_name=data.preferred_name,
+                contact_methods=msgspec.json.encode(data.contact_methods).decode(),
+                preferred_language=data.preferred_language,
+                home_postal_code=data.home_postal_code,
+                goals=data.goals,
+                strengths=data.strengths,
+                informal_supports=msgspec.json.encode(data.informal_supports).decode(),
+                created_at=now,
+                updated_at=now,
+            )
         )
-    )
-    await record_audit(principal, "create", "client", str(client_id), address)
-    return await get_client(principal, client_id, address, audit=False)
+        await record_audit(principal, "create", "client", client_id)
+        return client_out(await team_client(principal, client_id))
 
 
-async def get_client(
-    principal: Principal, client_id: uuid.UUID, address: str | None, *, audit: bool = True
-) -> ClientOut | None:
-    """The client if it belongs to the principal's care team, else None (callers answer 404)."""
-    row = await Client.select().where((Client.id == client_id) & (Client.care_team == principal.care_team_id)).first()
-    if row is None:
-        return None
-    if audit:
-        await record_audit(principal, "view", "client", str(client_id), address)
-    return _out(row)
+async def view_client(principal: Principal, client: dict) -> ClientOut:
+    """One of the team's clients, the view audited."""
+    async with write_transaction(Client._meta.db):
+        await record_audit(principal, "view", "client", client["id"])
+    return client_out(client)
 
 
-async def list_clients(
-    principal: Principal, page: int, per_page: int, address: str | None
-) -> tuple[list[ClientOut], int]:
-    """The care team's clients by name, one page, and how many there are."""
+async def list_clients(principal: Principal, page: int, per_page: int) -> tuple[list[ClientOut], int]:
+    """The care team's clients by name, one page, and how many there are (the view is audited)."""
     condition = Client.care_team == principal.care_team_id
-    rows = (
-        await Client.select()
-        .where(condition)
-        .order_by(Client.preferred_name)
-        .order_by(Client.id)
-        .limit(per_page)
-        .offset(offset_of(page, per_page))
-    )
-    await record_audit(principal, "view", "client_list", None, address, f"{len(rows)} clients")
-    return [_out(r) for r in rows], await Client.count().where(condition)
+    async with write_transaction(Client._meta.db):
+        rows = (
+            await Client.select()
+            .where(condition)
+            .order_by(Client.preferred_name)
+            .order_by(Client.id)
+            .limit(per_page)
+            .offset(offset_of(page, per_page))
+        )
+        total = await Client.count().where(condition)
+        await record_audit(principal, "view", "client_list", None, f"{len(rows)} clients")
+    return [client_out(r) for r in rows], total
 
 
-async def update_client(
-    principal: Principal, client_id: uuid.UUID, data: ClientUpdate, address: str | None
-) -> ClientOut | None:
-    """Change the given fields of one of the team's clients; None if it is not theirs."""
-    changes = {}
+async def update_client(principal: Principal, client: dict, data: ClientUpdate, now: dt.datetime) -> ClientOut:
+    """Change the given fields of one of the team's clients."""
+    changes: dict = {}
     for field in data.__struct_fields__:
         value = getattr(data, field)
         if value is None:
@@ -102,21 +120,10 @@ async def update_client(
             value = msgspec.json.encode(value).decode()
         changes[getattr(Client, field)] = value
     if not changes:
-        return await get_client(principal, client_id, address)
-    changes[Client.updated_at] = dt.datetime.now(dt.UTC)
-    updated = (
-        await Client.update(changes)
-        .where((Client.id == client_id) & (Client.care_team == principal.care_team_id))
-        .returning(Client.id)
-    )
-    if not updated:
-        return None
-    await record_audit(
-        principal,
-        "update",
-        "client",
-        str(client_id),
-        address,
-        "fields: " + ", ".join(sorted(c._meta.name for c in changes)),
-    )
-    return await get_client(principal, client_id, address, audit=False)
+        return await view_client(principal, client)
+    changes[Client.updated_at] = now
+    async with write_transaction(Client._meta.db):
+        await Client.update(changes).where(Client.id == client["id"])
+        fields = ", ".join(sorted(c._meta.name for c in changes))
+        await record_audit(principal, "update", "client", client["id"], f"fields: {fields}")
+        return client_out(await team_client(principal, client["id"]))

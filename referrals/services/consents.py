@@ -1,36 +1,33 @@
-"""Consent to disclose (42 CFR Part 2 §2.31): recorded, checked before every disclosure, revocable at once."""
+"""Consent to disclose (42 CFR Part 2 §2.31): recorded, revocable at once, and what it covers.
+
+Rows change only to record revocation, once (a database trigger refuses anything else).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
-from accounts.services import Principal
+from accounts.services.audit import record_audit
+from directory.services.listing_facts import ListingFacts
 from directory.tables import Organization
+from kernel.database import write_transaction
+from kernel.principal import Principal
+from kernel.problems import Invalid, NotFound
 from referrals.schemas import ConsentIn
 from referrals.tables import Consent
+from referrals.vocabulary import ConsentState
 
 __all__ = [
-    "INFORMATION_SCOPES",
-    "RECIPIENT_CLASSES",
-    "ConsentRefused",
+    "ConsentCheck",
+    "check_consent",
     "consent_covers",
     "consent_status",
     "create_consent",
     "list_consents",
     "revoke_consent",
 ]
-
-INFORMATION_SCOPES = ("contact_and_need", "including_sud_treatment")
-"""contact_and_need: preferred name, usable contact methods, language, the need and the appointment.
-including_sud_treatment: also the client's goal in their own words and that the need is SUD treatment."""
-
-RECIPIENT_CLASSES = ("treating_providers",)
-"""A general designation (§2.31(a)(4)): any SUD treatment (MOUD) service the client is referred to."""
-
-
-class ConsentRefused(Exception):
-    """A consent that cannot be recorded, or does not cover a disclosure; the message says why."""
 
 
 def consent_status(consent: dict, now: dt.datetime) -> str:
@@ -42,65 +39,130 @@ def consent_status(consent: dict, now: dt.datetime) -> str:
     return "active"
 
 
-def consent_covers(consent: dict, organization_id: uuid.UUID, need: str) -> bool:
-    """True when the consent names this organization, or a class the referral falls in."""
+def consent_covers(consent: dict, organization_id: uuid.UUID | None, listing: ListingFacts) -> bool:
+    """True when the consent lets `organization_id` be told about a referral to this listing.
+
+    A named recipient covers only itself, and only for listings it runs. The class `treating_providers`
+    covers the organization running the listing only when the directory says the listing provides SUD
+    treatment; what the referral declares as its need plays no part.
+    """
+    if organization_id is None or listing.organization_id != organization_id:
+        return False
     if consent["recipient_organization"] is not None:
         return str(consent["recipient_organization"]) == str(organization_id)
-    return consent["recipient_class"] == "treating_providers" and need == "moud"
+    return consent["recipient_class"] == "treating_providers" and listing.provides_sud_treatment
 
 
-async def create_consent(principal: Principal, client_id: uuid.UUID, data: ConsentIn, now: dt.datetime) -> uuid.UUID:
-    """Record a signed consent of a client of the principal's team; ConsentRefused if it is incomplete."""
+async def create_consent(principal: Principal, client: dict, data: ConsentIn, now: dt.datetime) -> dict:
+    """Record a signed consent of one of the team's clients; Invalid if it is incomplete. Returns the row."""
     signed_at = data.signed_at or now
     if (data.recipient_organization_id is None) == (data.recipient_class is None):
-        raise ConsentRefused("name either recipient_organization_id or recipient_class, not both")
-    if data.recipient_organization_id is not None and not await Organization.exists().where(
-        Organization.id == data.recipient_organization_id
-    ):
-        raise ConsentRefused(f"recipient_organization_id: no organization with id {data.recipient_organization_id}")
+        raise Invalid("name either recipient_organization_id or recipient_class, not both")
     if data.expires_at is None and not (data.expiry_event or "").strip():
-        raise ConsentRefused("a consent needs an expiry: expires_at, expiry_event or both")
+        raise Invalid("a consent needs an expiry: expires_at, expiry_event or both")
     if data.expires_at is not None and data.expires_at <= now:
-        raise ConsentRefused("expires_at must be in the future")
+        raise Invalid("expires_at must be in the future")
     if signed_at > now + dt.timedelta(minutes=5):
-        raise ConsentRefused("signed_at cannot be in the future")
+        raise Invalid("signed_at cannot be in the future")
     consent_id = uuid.uuid4()
-    await Consent.insert(
-        Consent(
-            id=consent_id,
-            client=client_id,
-            care_team=principal.care_team_id,
-            recipient_organization=data.recipient_organization_id,
-            recipient_class=data.recipient_class,
-            purpose=data.purpose,
-            information_scope=data.information_scope,
-            information_description=data.information_description,
-            expires_at=data.expires_at,
-            expiry_event=data.expiry_event,
-            signed_at=signed_at,
-            signature_method=data.signature_method,
-            signed_name=data.signed_name,
-            created_by=principal.account_id,
-            created_at=now,
+    async with write_transaction(Consent._meta.db):
+        if data.recipient_organization_id is not None and not await Organization.exists().where(
+            Organization.id == data.recipient_organization_id
+        ):
+            raise Invalid(f"recipient_organization_id: no organization with id {data.recipient_organization_id}")
+        await Consent.insert(
+            Consent(
+                id=consent_id,
+                client=client["id"],
+                care_team=client["care_team"],
+                recipient_organization=data.recipient_organization_id,
+                recipient_class=data.recipient_class,
+                purpose=data.purpose,
+                information_scope=data.information_scope,
+                information_description=data.information_description,
+                expires_at=data.expires_at,
+                expiry_event=data.expiry_event,
+                signed_at=signed_at,
+                signature_method=data.signature_method,
+                signed_name=data.signed_name,
+                created_by=principal.account_id,
+                created_at=now,
+            )
         )
-    )
-    return consent_id
+        await record_audit(principal, "create", "consent", consent_id, f"client {client['id']}")
+        return await _consent_with_names(consent_id)
 
 
-async def list_consents(client_id: uuid.UUID) -> list[dict]:
-    """A client's consents, newest first, with the recipient organization's name."""
-    return (
-        await Consent.select(*Consent.all_columns(), Consent.recipient_organization.name.as_alias("recipient_name"))
-        .where(Consent.client == client_id)
-        .order_by(Consent.signed_at, ascending=False)
-    )
+async def list_consents(principal: Principal, client: dict) -> list[dict]:
+    """A client's consents, newest first, with the recipient organization's name (the view is audited)."""
+    async with write_transaction(Consent._meta.db):
+        rows = await _with_names().where(Consent.client == client["id"]).order_by(Consent.signed_at, ascending=False)
+        await record_audit(principal, "view", "consent_list", client["id"])
+        return rows
 
 
-async def revoke_consent(principal: Principal, client_id: uuid.UUID, consent_id: uuid.UUID, now: dt.datetime) -> bool:
-    """Revoke a live consent of this client; False if there is none (unknown or already revoked)."""
-    rows = (
-        await Consent.update({Consent.revoked_at: now, Consent.revoked_by: principal.account_id})
-        .where((Consent.id == consent_id) & (Consent.client == client_id) & Consent.revoked_at.is_null())
-        .returning(Consent.id)
-    )
-    return bool(rows)
+async def revoke_consent(principal: Principal, client: dict, consent_id: uuid.UUID, now: dt.datetime) -> dict:
+    """Revoke a live consent of this client at once; NotFound if there is none (unknown or already revoked)."""
+    async with write_transaction(Consent._meta.db):
+        rows = (
+            await Consent.update({Consent.revoked_at: now, Consent.revoked_by: principal.account_id})
+            .where((Consent.id == consent_id) & (Consent.client == client["id"]) & Consent.revoked_at.is_null())
+            .returning(Consent.id)
+        )
+        if not rows:
+            raise NotFound(f"the client has no unrevoked consent with id {consent_id}")
+        await record_audit(principal, "revoke", "consent", consent_id, f"client {client['id']}")
+        return await _consent_with_names(consent_id)
+
+
+def _with_names():
+    return Consent.select(*Consent.all_columns(), Consent.recipient_organization.name.as_alias("recipient_name"))
+
+
+async def _consent_with_names(consent_id: uuid.UUID) -> dict:
+    row = await _with_names().where(Consent.id == consent_id).first()
+    if row is None:
+        raise RuntimeError(f"consent {consent_id} vanished inside its own transaction")
+    return row
+
+
+@dataclass(frozen=True)
+class ConsentCheck:
+    """Whether a consent allows telling an organization about a referral now, and if not, why."""
+
+    state: ConsentState
+    reason: str = ""
+
+    @property
+    def allows(self) -> bool:
+        """True when the disclosure may be made."""
+        return self.state == "active"
+
+
+def check_consent(
+    consent: dict | None, organization_id: uuid.UUID | None, listing: ListingFacts, need: str, now: dt.datetime
+) -> ConsentCheck:
+    """The consent rule, for making a referral and for every partner read: the consent is active, covers
+    the organization (as `consent_covers` says, from the directory's facts), and allows SUD treatment
+    information whenever the referral carries it (a listing that provides SUD treatment, or a MOUD need)."""
+    if consent is None:
+        return ConsentCheck("none", "no consent: consent_id must name the client's consent")
+    status = consent_status(consent, now)
+    if status != "active":
+        return ConsentCheck(status, f"that consent is {status}")  # type: ignore[arg-type]
+    if not consent_covers(consent, organization_id, listing):
+        if consent["recipient_class"] == "treating_providers" and not listing.provides_sud_treatment:
+            reason = (
+                "that consent covers treating providers only, and the directory does not list this service "
+                "as SUD treatment; record a consent that names this partner organization"
+            )
+        else:
+            reason = "that consent does not name this partner organization as a recipient"
+        return ConsentCheck("does_not_cover", reason)
+    if (listing.provides_sud_treatment or need == "moud") and consent["information_scope"] != "including_sud_treatment":
+        return ConsentCheck(
+            "does_not_cover",
+            "a referral to SUD treatment tells the partner about SUD treatment: "
+            "the consent must allow including_sud_treatment",
+        )
+    return ConsentCheck("active")

@@ -1,19 +1,66 @@
-"""Referrals feed back into the directory: a listing found wrong is flagged for re-verification."""
+"""Referrals feed back into the directory: a listing a referral found wrong is reported, and re-verified
+by the organization that runs it or by an admin."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
-from directory.services.reverification import flag_for_reverification
+from accounts.services.audit import record_audit
+from directory.schemas import ServiceAtLocationOut
+from directory.services.records import load_service_at_locations
+from directory.services.reverification import mark_verified, report_listing_problem
+from directory.services.search_index import note_directory_change
+from directory.tables import ServiceAtLocation
+from kernel.database import write_transaction
+from kernel.principal import Principal
+from kernel.problems import NotFound
 
-__all__ = ["LISTING_WRONG_REASONS", "flag_listing_if_wrong"]
+__all__ = ["LISTING_WRONG_REASONS", "report_if_listing_wrong", "verify_listing"]
 
 LISTING_WRONG_REASONS = ("no_capacity", "could_not_contact_agency", "service_not_offered")
 """Reasons a referral was rejected or failed that say the listing, not the client, was the problem."""
 
 
-async def flag_listing_if_wrong(referral: dict, event: dict, now: dt.datetime) -> bool:
-    """Flag the referral's listing when the event rejects or fails it for a listing reason."""
+async def report_if_listing_wrong(
+    principal: Principal, referral: dict, event: dict, listing_organization: uuid.UUID | None, now: dt.datetime
+) -> int | None:
+    """Report the referral's listing when the event rejects or fails it for a listing reason.
+
+    The report counts as the listing operator's own when the partner that runs the listing made it.
+    Returns the new directory revision if the listing became flagged. Call it inside the event's transaction."""
     if event["to_status"] not in ("rejected", "failed") or event["reason_code"] not in LISTING_WRONG_REASONS:
-        return False
-    return await flag_for_reverification(referral["service_at_location"], event["reason_code"], now)
+        return None
+    runs_listing = principal.role == "partner_staff" and principal.organization_id == listing_organization
+    return await report_listing_problem(
+        referral["service_at_location"],
+        event["reason_code"],
+        principal.scope or principal.role,
+        reporter_runs_listing=runs_listing,
+        referral_id=referral["id"],
+        now=now,
+    )
+
+
+async def verify_listing(
+    principal: Principal, service_at_location_id: uuid.UUID, now: dt.datetime
+) -> ServiceAtLocationOut:
+    """The listing was checked and is right again: flag and open reports cleared (admins, and staff of the
+    organization that runs it; NotFound for anyone else)."""
+    async with write_transaction(ServiceAtLocation._meta.db):
+        row = (
+            await ServiceAtLocation.select(
+                *ServiceAtLocation.all_columns(), ServiceAtLocation.service.organization.as_alias("organization")
+            )
+            .where(ServiceAtLocation.id == service_at_location_id)
+            .first()
+        )
+        operator = row is not None and str(row["organization"]) == str(principal.organization_id)
+        if row is None or not (principal.role == "admin" or (principal.role == "partner_staff" and operator)):
+            raise NotFound(f"no service at location with id {service_at_location_id}")
+        revision = await mark_verified(service_at_location_id, now)
+        await record_audit(principal, "verify", "service_at_location", service_at_location_id)
+        fresh = await ServiceAtLocation.select().where(ServiceAtLocation.id == service_at_location_id)
+    if revision is not None:
+        note_directory_change(revision)
+    return (await load_service_at_locations(fresh))[0]

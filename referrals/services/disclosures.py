@@ -1,13 +1,20 @@
-"""The list of disclosures (42 CFR Part 2 §2.24): each time a partner was shown a client's information."""
+"""The list of disclosures (42 CFR Part 2 §2.24): each time a partner was shown a client's information.
+
+Rows are only inserted (a database trigger refuses changes). Each names the person: the partner staff
+member signed in, or for an API token the token and the partner admin who issued it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
-from accounts.services import Principal
+from accounts.services.audit import record_audit
 from accounts.tables import Account, ApiToken
+from kernel.database import write_transaction
 from kernel.paging import offset_of
+from kernel.principal import Principal
 from referrals.tables import Disclosure
 
 __all__ = ["list_disclosures", "record_disclosure"]
@@ -15,20 +22,20 @@ __all__ = ["list_disclosures", "record_disclosure"]
 
 async def record_disclosure(
     principal: Principal,
-    *,
-    client_id: uuid.UUID,
-    referral_id: uuid.UUID | None,
+    referral: dict,
     consent_id: uuid.UUID | None,
     channel: str,
-    information: list[str],
+    information: Sequence[str],
     now: dt.datetime,
 ) -> None:
-    """Append one disclosure: who at which partner saw which of the client's fields, when, through what."""
+    """Append one disclosure: who at which partner saw which of the client's fields, when, through what.
+
+    Call it inside the transaction that reads what is shown."""
     await Disclosure.insert(
         Disclosure(
             id=uuid.uuid4(),
-            client=client_id,
-            referral=referral_id,
+            client=referral["client"],
+            referral=referral["id"],
             consent=consent_id,
             recipient_organization=principal.organization_id,
             account=principal.account_id,
@@ -40,31 +47,35 @@ async def record_disclosure(
     )
 
 
-async def list_disclosures(client_id: uuid.UUID, page: int, per_page: int) -> tuple[list[dict], int]:
-    """One page of a client's disclosures, newest first, naming the recipient and the person or system."""
-    condition = Disclosure.client == client_id
-    rows = (
-        await Disclosure.select(
-            *Disclosure.all_columns(), Disclosure.recipient_organization.name.as_alias("recipient_name")
+async def list_disclosures(principal: Principal, client: dict, page: int, per_page: int) -> tuple[list[dict], int]:
+    """One page of a client's disclosures, newest first, naming the recipient and the person (audited)."""
+    condition = Disclosure.client == client["id"]
+    async with write_transaction(Disclosure._meta.db):
+        rows = (
+            await Disclosure.select(
+                *Disclosure.all_columns(), Disclosure.recipient_organization.name.as_alias("recipient_name")
+            )
+            .where(condition)
+            .order_by(Disclosure.at, ascending=False)
+            .order_by(Disclosure.id)
+            .limit(per_page)
+            .offset(offset_of(page, per_page))
         )
-        .where(condition)
-        .order_by(Disclosure.at, ascending=False)
-        .limit(per_page)
-        .offset(offset_of(page, per_page))
-    )
-    accounts = {r["account"] for r in rows if r["account"]}
-    tokens = {r["api_token"] for r in rows if r["api_token"]}
-    names = {}
-    if accounts:
-        names |= {
-            str(a["id"]): a["display_name"]
-            for a in await Account.select(Account.id, Account.display_name).where(Account.id.is_in(list(accounts)))
-        }
-    if tokens:
-        names |= {
-            str(t["id"]): f"API token {t['name']}"
-            for t in await ApiToken.select(ApiToken.id, ApiToken.name).where(ApiToken.id.is_in(list(tokens)))
-        }
+        total = await Disclosure.count().where(condition)
+        await record_audit(principal, "view", "disclosure_list", client["id"])
+    people = await _names(Account, Account.display_name, {r["account"] for r in rows if r["account"]})
+    tokens = await _names(ApiToken, ApiToken.name, {r["api_token"] for r in rows if r["api_token"]})
     for row in rows:
-        row["recipient_person"] = names.get(str(row["account"] or row["api_token"]), "")
-    return rows, await Disclosure.count().where(condition)
+        person = people.get(str(row["account"]), "")
+        if row["api_token"]:
+            token = tokens.get(str(row["api_token"]), "")
+            person = f"API token {token}, issued by {person}" if person else f"API token {token}"
+        row["recipient_person"] = person
+    return rows, total
+
+
+async def _names(table, column, ids: set) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = await table.select(table.id, column.as_alias("name")).where(table.id.is_in(list(ids)))
+    return {str(r["id"]): r["name"] for r in rows}

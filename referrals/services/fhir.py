@@ -1,16 +1,19 @@
 """A referral as a FHIR R4 Bundle, shaped like the SDOH Clinical Care IG's closed-loop referral:
 a ServiceRequest (what is asked), a Task (its progress, with statusReason), the Consent, a minimal Patient
-and the two Organizations. A partner's export holds only what the consent allows, like any other view.
+and the two Organizations.
+
+The bundle is rendered from the caller's view of the referral (`ReferralOut` for the care team,
+`PartnerReferralOut` for a partner), never from the database rows, so it cannot carry more than the JSON
+view does: a partner's Patient is the per-organization client reference, with a name and contacts only
+while the consent covers them, and the care team's reason texts stay with the care team.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from referrals.services.consents import consent_status
-from referrals.services.referrals import referral_events
-from referrals.services.views import REDISCLOSURE_NOTICE, usable_contact_methods
-from referrals.tables import Client, Consent
+from referrals.schemas import ClientSummary, ConsentSummary, PartnerReferralOut, ReferralOut
+from referrals.services.views import REDISCLOSURE_NOTICE
 
 __all__ = ["referral_bundle"]
 
@@ -40,26 +43,26 @@ def _organization(resource_id: str, name: str) -> dict:
     return {"resourceType": "Organization", "id": resource_id, "active": True, "name": name}
 
 
-def _patient(client: dict | None, client_id: str) -> dict:
-    patient: dict = {"resourceType": "Patient", "id": client_id}
+def _patient(patient_id: str, client: ClientSummary | None) -> dict:
+    patient: dict = {"resourceType": "Patient", "id": patient_id}
     if client is None:
         return patient
-    patient["name"] = [{"text": client["preferred_name"]}]
+    patient["name"] = [{"text": client.preferred_name}]
     telecom = [
         {"system": TELECOM_SYSTEM[m.method], "value": m.value}
-        for m in usable_contact_methods(client["contact_methods"])
+        for m in client.contact_methods
         if m.method in TELECOM_SYSTEM
     ]
     if telecom:
         patient["telecom"] = telecom
-    if client["preferred_language"]:
+    if client.preferred_language:
         patient["communication"] = [
-            {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": client["preferred_language"]}]}}
+            {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": client.preferred_language}]}}
         ]
     return patient
 
 
-def _consent(consent: dict, patient_ref: str, partner_ref: str, now: dt.datetime) -> dict:
+def _consent(consent: ConsentSummary, patient_ref: str, partner_ref: str) -> dict:
     provision: dict = {
         "type": "permit",
         "actor": [
@@ -74,99 +77,96 @@ def _consent(consent: dict, patient_ref: str, partner_ref: str, now: dt.datetime
                     ]
                 },
                 "reference": {"reference": partner_ref}
-                if consent["recipient_organization"]
-                else {"display": consent["recipient_class"]},
+                if consent.recipient_organization_id
+                else {"display": consent.recipient_class},
             }
         ],
         "purpose": [
             {"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "TREAT", "display": "treatment"}
         ],
     }
-    if consent["expires_at"]:
-        provision["period"] = {"end": _instant(consent["expires_at"])}
+    if consent.expires_at:
+        provision["period"] = {"end": _instant(consent.expires_at)}
     return {
         "resourceType": "Consent",
-        "id": str(consent["id"]),
-        "status": "active" if consent_status(consent, now) == "active" else "inactive",
+        "id": consent.id,
+        "status": "active" if consent.status == "active" else "inactive",
         "scope": {
             "coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]
         },
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]}],
         "patient": {"reference": patient_ref},
-        "dateTime": _instant(consent["signed_at"]),
+        "dateTime": _instant(consent.signed_at),
         "policy": [{"uri": "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2"}],
         "provision": provision,
     }
 
 
-async def referral_bundle(
-    referral: dict, now: dt.datetime, base_url: str, *, disclose_client: bool, include_goal: bool
-) -> dict:
-    """The FHIR R4 collection Bundle of one referral; client details only when disclose_client."""
-    referral_id = str(referral["id"])
-    client_id = str(referral["client"])
-    patient_ref = f"Patient/{client_id}"
-    partner_ref = f"Organization/{referral['partner_organization']}"
-    team_ref = f"Organization/{referral['care_team']}"
-    client = await Client.select().where(Client.id == referral["client"]).first() if disclose_client else None
-    events = await referral_events(referral["id"])
-    last_change = next((e for e in reversed(events) if e["from_status"] != e["to_status"]), events[-1])
+def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, base_url: str) -> dict:
+    """The FHIR R4 collection Bundle of one referral, holding exactly what `view` holds."""
+    if isinstance(view, ReferralOut):
+        patient_id, care_team_id, care_team_name = view.client_id, view.care_team_id, view.care_team_name
+    else:
+        patient_id, care_team_id, care_team_name = view.client_reference, view.referred_by_id, view.referred_by
+    client, need, goal = view.client, view.need, view.goal
+    patient_ref = f"Patient/{patient_id}"
+    partner_ref = f"Organization/{view.partner_organization_id}"
+    team_ref = f"Organization/{care_team_id}"
+    changes = [e for e in view.timeline if e.from_status != e.to_status]
+    last_change = changes[-1] if changes else None
 
     service_request: dict = {
         "resourceType": "ServiceRequest",
-        "id": referral_id,
-        "status": SERVICE_REQUEST_STATUS.get(referral["status"], "active"),
+        "id": view.id,
+        "status": SERVICE_REQUEST_STATUS.get(view.status, "active"),
         "intent": "order",
-        "priority": referral["priority"],
+        "priority": view.priority,
         "category": [{"coding": [SDOH_CATEGORY]}],
         "subject": {"reference": patient_ref},
-        "authoredOn": _instant(referral["created_at"]),
+        "authoredOn": _instant(view.created_at),
         "requester": {"reference": team_ref},
-        "performer": [{"reference": partner_ref, "display": referral["service_name"]}],
+        "performer": [{"reference": partner_ref, "display": view.service_name}],
         "note": [{"text": REDISCLOSURE_NOTICE}],
     }
-    if disclose_client:
-        service_request["code"] = {"text": f"Referral for {referral['need']}: {referral['service_name']}"}
-        if referral["appointment_at"]:
-            service_request["occurrenceDateTime"] = _instant(referral["appointment_at"])
-    if include_goal and referral["goal"]:
-        service_request["patientInstruction"] = referral["goal"]
+    if need is not None:
+        service_request["code"] = {"text": f"Referral for {need}: {view.service_name}"}
+        if view.appointment_at:
+            service_request["occurrenceDateTime"] = _instant(view.appointment_at)
+    if goal:
+        service_request["patientInstruction"] = goal
 
     task: dict = {
         "resourceType": "Task",
-        "id": referral_id,
-        "status": referral["status"],
+        "id": view.id,
+        "status": view.status,
         "intent": "order",
-        "priority": referral["priority"],
-        "code": {
-            "coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "fulfill"}],
-        },
-        "focus": {"reference": f"ServiceRequest/{referral_id}"},
+        "priority": view.priority,
+        "code": {"coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "fulfill"}]},
+        "focus": {"reference": f"ServiceRequest/{view.id}"},
         "for": {"reference": patient_ref},
-        "authoredOn": _instant(referral["created_at"]),
-        "lastModified": _instant(referral["updated_at"]),
+        "authoredOn": _instant(view.created_at),
+        "lastModified": _instant(view.updated_at),
         "requester": {"reference": team_ref},
         "owner": {"reference": partner_ref},
     }
-    if last_change["reason_code"]:
+    if last_change is not None and last_change.reason_code:
         task["statusReason"] = {
-            "coding": [{"system": REASON_SYSTEM, "code": last_change["reason_code"]}],
-            "text": last_change["reason_text"] if disclose_client else last_change["reason_code"],
+            "coding": [{"system": REASON_SYSTEM, "code": last_change.reason_code}],
+            "text": last_change.reason_text or last_change.reason_code,
         }
 
     resources = [
         service_request,
         task,
-        _patient(client, client_id),
-        _organization(str(referral["partner_organization"]), referral["partner_name"]),
-        _organization(str(referral["care_team"]), referral["care_team_name"]),
+        _patient(patient_id, client),
+        _organization(view.partner_organization_id, view.partner_organization_name),
+        _organization(care_team_id, care_team_name),
     ]
-    if referral["consent"]:
-        consent = await Consent.select().where(Consent.id == referral["consent"]).first()
-        resources.append(_consent(consent, patient_ref, partner_ref, now))
+    if view.consent is not None:
+        resources.append(_consent(view.consent, patient_ref, partner_ref))
     return {
         "resourceType": "Bundle",
-        "id": referral_id,
+        "id": view.id,
         "type": "collection",
         "timestamp": _instant(now),
         "entry": [

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from accounts.services import Principal
+from accounts.services.audit import record_audit
+from kernel.database import write_transaction
+from kernel.principal import Principal
+from kernel.problems import NotFound
 from kernel.settings import Settings, get_settings
-from referrals.schemas import FollowUpOut, WorklistItemOut
+from referrals.schemas import FollowUpAttemptIn, FollowUpOut, WorklistItemOut
 from referrals.tables import FollowUp, FollowUpAttempt, Referral, ReferralEvent
 
 __all__ = [
-    "ATTEMPT_METHODS",
-    "ATTEMPT_RESULTS",
     "RULE_DESCRIPTIONS",
     "clients_at_risk",
     "follow_up_out",
@@ -36,8 +37,6 @@ RULE_DESCRIPTIONS = {
     "retention_7_days": "Check the client is still in MOUD treatment (7 days after connecting).",
     "retention_30_days": "Check the client is still in MOUD treatment (30 days after connecting).",
 }
-ATTEMPT_METHODS = ("phone", "text", "in_person", "trusted_contact")
-ATTEMPT_RESULTS = ("reached", "no_answer", "re_engaged", "declined")
 _WAITING_FOR_PARTNER = {"requested", "received"}
 _ATTENDANCE_OUTCOMES = {"in-progress", "completed", "failed", "cancelled", "rejected", "entered-in-error"}
 _CONFIRMED = {"accepted", "in-progress", "completed"}
@@ -81,7 +80,9 @@ def owed_checks(referral: dict, events: list[dict], settings: Settings) -> dict[
 
 
 async def reconcile_follow_ups(referral: dict, events: list[dict], now: dt.datetime) -> None:
-    """Open the checks the referral now calls for and close those whose reason has gone."""
+    """Open the checks the referral now calls for and close those whose reason has gone.
+
+    Call it inside the transaction of the event that changed the referral."""
     owed = owed_checks(referral, events, get_settings())
     existing = await FollowUp.select().where(FollowUp.referral == referral["id"])
     for item in existing:
@@ -163,6 +164,15 @@ async def worklist(principal: Principal, now: dt.datetime, *, assigned_to_me: bo
     """The care team's open checks due within the horizon or overdue, most urgent first
     (only those of clients assigned to the principal, if asked)."""
     horizon = now + dt.timedelta(hours=get_settings().worklist_horizon_hours)
+    async with write_transaction(FollowUp._meta.db):
+        entries = await _worklist_entries(principal, now, horizon, assigned_to_me)
+        await record_audit(principal, "view", "worklist", None, f"{len(entries)} items")
+    return entries
+
+
+async def _worklist_entries(
+    principal: Principal, now: dt.datetime, horizon: dt.datetime, assigned_to_me: bool
+) -> list[WorklistItemOut]:
     rows = await FollowUp.select(
         *FollowUp.all_columns(),
         FollowUp.referral.priority.as_alias("priority"),
@@ -193,31 +203,36 @@ async def worklist(principal: Principal, now: dt.datetime, *, assigned_to_me: bo
 
 
 async def record_attempt(
-    principal: Principal, follow_up_id: uuid.UUID, method: str, result: str, note: str, now: dt.datetime
-) -> dict | None:
-    """Record a follow-up made on one of the team's checks; a reached, re-engaged or declined client closes it."""
-    item = (
-        await FollowUp.select()
-        .where((FollowUp.id == follow_up_id) & (FollowUp.care_team == principal.care_team_id))
-        .first()
-    )
-    if item is None:
-        return None
-    await FollowUpAttempt.insert(
-        FollowUpAttempt(
-            id=uuid.uuid4(),
-            follow_up=follow_up_id,
-            referral=item["referral"],
-            client=item["client"],
-            method=method,
-            result=result,
-            note=note,
-            at=now,
-            recorded_by=principal.account_id,
+    principal: Principal, follow_up_id: uuid.UUID, data: FollowUpAttemptIn, now: dt.datetime
+) -> FollowUpOut:
+    """Record a follow-up made on one of the team's checks; a reached, re-engaged or declined client closes it.
+
+    NotFound unless the check is the principal's care team's."""
+    async with write_transaction(FollowUp._meta.db):
+        item = (
+            await FollowUp.select()
+            .where((FollowUp.id == follow_up_id) & (FollowUp.care_team == principal.care_team_id))
+            .first()
         )
-    )
-    if result != "no_answer" and item["closed_at"] is None:
-        await FollowUp.update({FollowUp.closed_at: now, FollowUp.close_reason: f"done: {result}"}).where(
-            FollowUp.id == follow_up_id
+        if item is None or principal.role != "care_manager":
+            raise NotFound(f"no follow-up with id {follow_up_id}")
+        await FollowUpAttempt.insert(
+            FollowUpAttempt(
+                id=uuid.uuid4(),
+                follow_up=follow_up_id,
+                referral=item["referral"],
+                client=item["client"],
+                method=data.method,
+                result=data.result,
+                note=data.note,
+                at=now,
+                recorded_by=principal.account_id,
+            )
         )
-    return await FollowUp.select().where(FollowUp.id == follow_up_id).first()
+        if data.result != "no_answer" and item["closed_at"] is None:
+            await FollowUp.update({FollowUp.closed_at: now, FollowUp.close_reason: f"done: {data.result}"}).where(
+                FollowUp.id == follow_up_id
+            )
+        await record_audit(principal, "create", "follow_up_attempt", follow_up_id, f"{data.method}: {data.result}")
+        row = await FollowUp.select().where(FollowUp.id == follow_up_id).first()
+    return follow_up_out(row)

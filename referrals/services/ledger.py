@@ -1,29 +1,70 @@
-"""The tamper-evident ledger: each referral event is hashed over its content and the previous event's hash.
+"""The referral ledger's evidence: sealed events, one global sequence, checkpoints, and verification.
 
-Events are only ever appended. `verify_ledger` recomputes every chain and checks that each
-referral's kept status, version and head hash are what its events say.
+- Each event is sealed with HMAC-SHA256 under LEDGER_KEY (kept outside the database) over its content,
+  the previous event's seal (a chain per referral) and its `position` in one gapless sequence of every
+  event of every referral. Without the key nobody can change an event and seal it again.
+- A referral's first event commits to what the referral is (`subject`: client, partner organization,
+  listing, consent, need, goal, ...), so the referral row cannot be pointed elsewhere afterwards.
+- The ledger head (one row: last position, its seal) moves with every event; positions 1..head must
+  all be there, so a deleted event or a whole deleted referral leaves a hole that verify names.
+- Checkpoints seal the head at a moment (`directory-admin referrals checkpoint`); copied somewhere
+  outside the database they also catch a rollback of the whole ledger to an earlier state.
+- Database triggers refuse UPDATE and DELETE of events, checkpoints and the audit log.
+
+What is not detected: someone holding LEDGER_KEY can forge anything; someone able to restore an earlier
+copy of the whole database is caught only by a checkpoint taken later and kept outside it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import msgspec
 
-from referrals.tables import Referral, ReferralEvent
+from kernel.settings import get_settings
+from referrals.tables import LedgerCheckpoint, LedgerHead, Referral, ReferralEvent
 
-__all__ = ["GENESIS_HASH", "LedgerProblem", "event_hash", "verify_ledger"]
+__all__ = [
+    "GENESIS_HASH",
+    "HASHED_FIELDS",
+    "SUBJECT_FIELDS",
+    "LedgerProblem",
+    "append_sealed",
+    "event_seal",
+    "key_id",
+    "record_checkpoint",
+    "referral_subject",
+    "verify_ledger",
+]
 
 GENESIS_HASH = "0" * 64
 """The previous_hash of a referral's first event."""
 
+SUBJECT_FIELDS = (
+    "client",
+    "care_team",
+    "service_at_location",
+    "service",
+    "partner_organization",
+    "consent",
+    "need",
+    "goal",
+    "handoff_type",
+    "priority",
+    "created_by",
+    "created_at",
+)
+"""What a referral is: fixed at creation, committed to by its first event, checked by verify."""
+
 HASHED_FIELDS = (
     "referral",
     "sequence",
+    "position",
     "at",
     "account",
     "api_token",
@@ -35,8 +76,11 @@ HASHED_FIELDS = (
     "reason_text",
     "note",
     "appointment_at",
+    "subject",
     "previous_hash",
+    "key_id",
 )
+"""Every field of an event its seal covers."""
 
 
 def _canonical(value):
@@ -44,30 +88,139 @@ def _canonical(value):
         return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
     return value
 
 
-def event_hash(event: dict) -> str:
-    """SHA-256 of the event's fields (canonical JSON), which include the previous event's hash."""
-    content = {name: _canonical(event.get(name)) for name in HASHED_FIELDS}
-    return hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()
+def _decoded(value):
+    """A JSON column's value as Python (SQLite returns text, asyncpg may too)."""
+    if isinstance(value, str | bytes):
+        return msgspec.json.decode(value) if value else {}
+    return value or {}
+
+
+def key_id(key: str) -> str:
+    """A short public name of a key, stored with each event, so verify knows which key sealed it."""
+    return hashlib.sha256(b"ledger-key-id:" + key.encode()).hexdigest()[:12]
+
+
+def _keys() -> dict[str, str]:
+    settings = get_settings()
+    keys = [settings.ledger_secret, *settings.ledger_previous_keys]
+    return {key_id(k): k for k in keys}
+
+
+def _mac(key: str, message: bytes) -> str:
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def event_seal(event: dict, key: str) -> str:
+    """HMAC-SHA256 of the event's hashed fields (canonical JSON) under `key`."""
+    content = {
+        name: _canonical(_decoded(event.get(name)) if name == "subject" else event.get(name)) for name in HASHED_FIELDS
+    }
+    return _mac(key, msgspec.json.encode(content, order="sorted"))
+
+
+def _head_seal(position: int, last_hash: str, key: str) -> str:
+    return _mac(key, f"head|{position}|{last_hash}".encode())
+
+
+def _checkpoint_seal(position: int, last_hash: str, previous_seal: str, key: str) -> str:
+    return _mac(key, f"checkpoint|{position}|{last_hash}|{previous_seal}".encode())
+
+
+def referral_subject(referral: dict) -> dict:
+    """The fields of a referral its first event commits to, canonical (ids as text, times in UTC)."""
+    return {name: _canonical(referral[name]) for name in SUBJECT_FIELDS}
+
+
+async def _claim_position() -> int:
+    """The next ledger position; locks the head row until the transaction ends (one writer at a time)."""
+    claim = LedgerHead.update({LedgerHead.position: LedgerHead.position + 1}).where(LedgerHead.id == 1)
+    rows = await claim.returning(LedgerHead.position)
+    if not rows:
+        await LedgerHead.insert(LedgerHead(id=1, position=0, last_hash=GENESIS_HASH, seal="")).on_conflict(
+            action="DO NOTHING"
+        )
+        rows = (
+            await LedgerHead.update({LedgerHead.position: LedgerHead.position + 1})
+            .where(LedgerHead.id == 1)
+            .returning(LedgerHead.position)
+        )
+    return rows[0]["position"]
+
+
+async def append_sealed(event: dict) -> dict:
+    """Seal an event and insert it at the next ledger position; moves the ledger head. Returns the event.
+
+    Call it last in the change's transaction: it holds the head row's lock until the commit."""
+    key = get_settings().ledger_secret
+    event["position"] = await _claim_position()
+    event["key_id"] = key_id(key)
+    event["hash"] = event_seal(event, key)
+    await ReferralEvent.insert(ReferralEvent(**event))
+    await LedgerHead.update(
+        {
+            LedgerHead.last_hash: event["hash"],
+            LedgerHead.seal: _head_seal(event["position"], event["hash"], key),
+            LedgerHead.updated_at: event["at"],
+        }
+    ).where(LedgerHead.id == 1)
+    return event
+
+
+async def record_checkpoint(now: dt.datetime) -> dict:
+    """Seal the current head as a checkpoint (chained to the previous one); returns it. Keep a copy of
+    `position` and `last_hash` outside the database: verify-ledger --checkpoint checks the ledger still holds it."""
+    key = get_settings().ledger_secret
+    head = await LedgerHead.select().where(LedgerHead.id == 1).first()
+    position, last_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
+    previous = await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position, ascending=False).first()
+    previous_seal = previous["seal"] if previous else ""
+    checkpoint = {
+        "id": uuid.uuid4(),
+        "at": now,
+        "position": position,
+        "last_hash": last_hash,
+        "previous_seal": previous_seal,
+        "key_id": key_id(key),
+        "seal": _checkpoint_seal(position, last_hash, previous_seal, key),
+    }
+    await LedgerCheckpoint.insert(LedgerCheckpoint(**checkpoint))
+    return checkpoint
+
+
+# --- verification ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class LedgerProblem:
-    """The first place where a referral's events and the record disagree."""
+    """The first place where the ledger and the records disagree."""
 
-    referral_id: str
+    referral_id: str | None
     sequence: int | None
     event_id: str | None
     problem: str
 
     def __str__(self) -> str:
+        if self.referral_id is None:
+            return f"the ledger: {self.problem}"
         where = f"event {self.sequence} ({self.event_id})" if self.event_id else "the referral record"
         return f"referral {self.referral_id}, {where}: {self.problem}"
 
 
-def _check_chain(referral: dict, events: list[dict]) -> LedgerProblem | None:
+def _check_seal(event: dict, keys: dict[str, str]) -> str | None:
+    key = keys.get(event["key_id"] or "")
+    if key is None:
+        return f"sealed with a key this server does not have (key id {event['key_id']!r})"
+    if not hmac.compare_digest(event_seal(event, key), event["hash"] or ""):
+        return "the content does not match its seal: the event was changed (or re-sealed without the key)"
+    return None
+
+
+def _check_chain(referral: dict, events: list[dict], keys: dict[str, str]) -> LedgerProblem | None:
     referral_id = str(referral["id"])
     previous_hash, previous_status = GENESIS_HASH, None
     for expected_sequence, event in enumerate(events, start=1):
@@ -76,11 +229,19 @@ def _check_chain(referral: dict, events: list[dict]) -> LedgerProblem | None:
             return LedgerProblem(*where, f"expected event {expected_sequence} here: an event is missing or moved")
         if event["previous_hash"] != previous_hash:
             return LedgerProblem(*where, "previous_hash does not match the event before it")
-        if event_hash(event) != event["hash"]:
-            return LedgerProblem(*where, "the content does not match its hash: the event was changed")
+        problem = _check_seal(event, keys)
+        if problem:
+            return LedgerProblem(*where, problem)
         if event["from_status"] != previous_status:
             return LedgerProblem(*where, f"from_status {event['from_status']} but the referral was {previous_status}")
         previous_hash, previous_status = event["hash"], event["to_status"]
+    if not events:
+        return LedgerProblem(referral_id, None, None, "the referral has no events")
+    committed = _decoded(events[0]["subject"])
+    actual = referral_subject(referral)
+    for name in SUBJECT_FIELDS:
+        if committed.get(name) != actual[name]:
+            return LedgerProblem(referral_id, None, None, f"{name} is not what the referral's first event committed to")
     if referral["version"] != len(events):
         return LedgerProblem(referral_id, None, None, f"version {referral['version']} but {len(events)} events")
     if referral["last_event_hash"] != previous_hash:
@@ -94,7 +255,13 @@ def _check_chain(referral: dict, events: list[dict]) -> LedgerProblem | None:
 async def _referral_batches(batch_size: int) -> AsyncIterator[list[dict]]:
     last_id = None
     while True:
-        query = Referral.select(Referral.id, Referral.status, Referral.version, Referral.last_event_hash)
+        query = Referral.select(
+            Referral.id,
+            Referral.status,
+            Referral.version,
+            Referral.last_event_hash,
+            *(getattr(Referral, name) for name in SUBJECT_FIELDS),
+        )
         if last_id is not None:
             query = query.where(Referral.id > last_id)
         rows = await query.order_by(Referral.id).limit(batch_size)
@@ -104,8 +271,30 @@ async def _referral_batches(batch_size: int) -> AsyncIterator[list[dict]]:
         last_id = rows[-1]["id"]
 
 
-async def verify_ledger(batch_size: int = 500, progress=None) -> tuple[int, int, LedgerProblem | None]:
-    """Check every referral's chain: (referrals checked, events checked, the first problem or None)."""
+def _missing(positions: bytearray, head_position: int) -> list[int]:
+    return [p for p in range(1, head_position + 1) if not positions[p]]
+
+
+async def verify_ledger(
+    batch_size: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+    checkpoints: tuple[tuple[int, str], ...] = (),
+) -> tuple[int, int, LedgerProblem | None]:
+    """Check the whole ledger: (referrals checked, events checked, the first problem or None).
+
+    `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it."""
+    keys = _keys()
+    head = await LedgerHead.select().where(LedgerHead.id == 1).first()
+    head_position, head_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
+    if head_position and not any(
+        hmac.compare_digest(_head_seal(head_position, head_hash, key), head["seal"] or "") for key in keys.values()
+    ):
+        return 0, 0, LedgerProblem(None, None, None, "the ledger head's seal does not match: the head was changed")
+    seen = bytearray(head_position + 1)
+    hashes_at: dict[int, str] = {}
+    wanted = {head_position} | {p for p, _ in checkpoints}
+    stored = await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position).order_by(LedgerCheckpoint.at)
+    wanted |= {c["position"] for c in stored}
     referrals_checked = events_checked = 0
     async for referrals in _referral_batches(batch_size):
         ids = [r["id"] for r in referrals]
@@ -119,11 +308,73 @@ async def verify_ledger(batch_size: int = 500, progress=None) -> tuple[int, int,
             events_by_referral[str(event["referral"])].append(event)
         for referral in referrals:
             events = events_by_referral[str(referral["id"])]
-            problem = _check_chain(referral, events)
+            problem = _check_chain(referral, events, keys)
             referrals_checked += 1
             events_checked += len(events)
             if problem is not None:
                 return referrals_checked, events_checked, problem
+            for event in events:
+                position = event["position"]
+                if not 1 <= position <= head_position:
+                    problem = (
+                        f"ledger position {position} lies beyond the head ({head_position}): the head was rolled back"
+                    )
+                    return (
+                        referrals_checked,
+                        events_checked,
+                        LedgerProblem(str(referral["id"]), event["sequence"], str(event["id"]), problem),
+                    )
+                if seen[position]:
+                    problem = f"ledger position {position} is used twice"
+                    return (
+                        referrals_checked,
+                        events_checked,
+                        LedgerProblem(str(referral["id"]), event["sequence"], str(event["id"]), problem),
+                    )
+                seen[position] = 1
+                if position in wanted:
+                    hashes_at[position] = event["hash"]
         if progress is not None:
             progress(referrals_checked, events_checked)
+    missing = _missing(seen, head_position)
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        problem = f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
+        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
+    if head_position and hashes_at.get(head_position) != head_hash:
+        problem = "the ledger head does not match the last event"
+        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
+    problem = _check_checkpoints(stored, hashes_at, keys, head_position) or _check_external(
+        checkpoints, hashes_at, head_position
+    )
+    if problem:
+        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
     return referrals_checked, events_checked, None
+
+
+def _check_checkpoints(stored: list[dict], hashes_at: dict[int, str], keys: dict[str, str], head: int) -> str | None:
+    previous_seal = ""
+    for checkpoint in stored:
+        key = keys.get(checkpoint["key_id"] or "")
+        expected = (
+            _checkpoint_seal(checkpoint["position"], checkpoint["last_hash"], previous_seal, key) if key else None
+        )
+        if expected is None or not hmac.compare_digest(expected, checkpoint["seal"] or ""):
+            when = f"{checkpoint['at']:%Y-%m-%d %H:%M}"
+            return f"checkpoint at position {checkpoint['position']} ({when}) was changed, or one before it removed"
+        if checkpoint["position"] > head or (
+            checkpoint["position"] and hashes_at.get(checkpoint["position"]) != checkpoint["last_hash"]
+        ):
+            position = checkpoint["position"]
+            return f"the ledger no longer holds checkpoint {position}: events up to it were changed or removed"
+        previous_seal = checkpoint["seal"]
+    return None
+
+
+def _check_external(checkpoints: tuple[tuple[int, str], ...], hashes_at: dict[int, str], head: int) -> str | None:
+    for position, last_hash in checkpoints:
+        if position > head or (position and hashes_at.get(position) != last_hash):
+            return (
+                f"the ledger no longer holds the checkpoint {position}:{last_hash[:12]}…: it was truncated or rewritten"
+            )
+    return None

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from accounts.services import Principal
+from accounts.services.audit import record_audit
+from directory.services.geocoding import zip_centroid
+from directory.services.search_index import SearchIndex, SearchQuery, SearchResults
+from kernel.database import write_transaction
+from kernel.principal import Principal
+from kernel.problems import Invalid
+from referrals.schemas import NeedsOut, NeedStatus, ScreeningIn
 from referrals.tables import NeedAnswer
+from referrals.vocabulary import NEEDS
 
-__all__ = ["NEEDS", "NEED_CATEGORIES", "current_needs", "open_needs", "record_screening"]
-
-NEEDS = ("housing", "food", "transportation", "utilities", "safety", "moud")
-"""What the screening asks about: the social needs that compete with treatment, plus MOUD / treatment."""
+__all__ = ["NEED_CATEGORIES", "client_needs", "open_needs", "record_screening", "resources_for_client"]
 
 NEED_CATEGORIES: dict[str, tuple[str, ...]] = {
     "housing": ("housing",),
@@ -23,45 +27,79 @@ NEED_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 """Directory categories that answer each need (utility help sits with benefits; safety with legal aid and crisis)."""
 
-ANSWERS = ("yes", "no", "declined")
 
-
-async def record_screening(
-    principal: Principal, client_id: uuid.UUID, answers: dict[str, str], now: dt.datetime
-) -> uuid.UUID:
-    """Store one screening's answers, all dated now; returns the screening id."""
+async def record_screening(principal: Principal, client: dict, data: ScreeningIn, now: dt.datetime) -> NeedsOut:
+    """Store one screening's answers, all dated now; Invalid if a need is answered twice."""
+    answers = {a.need: a.answer for a in data.answers}
+    if len(answers) != len(data.answers):
+        raise Invalid("answers: each need may be answered once per screening")
     screening_id = uuid.uuid4()
-    await NeedAnswer.insert(
-        *[
-            NeedAnswer(
-                id=uuid.uuid4(),
-                client=client_id,
-                screening=screening_id,
-                need=need,
-                answer=answer,
-                answered_at=now,
-                recorded_by=principal.account_id,
-            )
-            for need, answer in answers.items()
-        ]
-    )
-    return screening_id
+    async with write_transaction(NeedAnswer._meta.db):
+        await NeedAnswer.insert(
+            *[
+                NeedAnswer(
+                    id=uuid.uuid4(),
+                    client=client["id"],
+                    screening=screening_id,
+                    need=need,
+                    answer=answer,
+                    answered_at=now,
+                    recorded_by=principal.account_id,
+                )
+                for need, answer in answers.items()
+            ]
+        )
+        await record_audit(principal, "create", "need_screening", client["id"], "needs: " + ", ".join(sorted(answers)))
+        return await _needs(client["id"])
 
 
-async def current_needs(client_id: uuid.UUID) -> dict[str, dict]:
-    """The latest answer for each need ever asked about: {need: {answer, answered_at}}."""
+async def client_needs(principal: Principal, client: dict) -> NeedsOut:
+    """The latest answer for each need and the open ones (the view is audited)."""
+    async with write_transaction(NeedAnswer._meta.db):
+        await record_audit(principal, "view", "client_needs", client["id"])
+        return await _needs(client["id"])
+
+
+async def _latest_answers(client_id: uuid.UUID) -> dict[str, dict]:
     rows = (
         await NeedAnswer.select(NeedAnswer.need, NeedAnswer.answer, NeedAnswer.answered_at)
         .where(NeedAnswer.client == client_id)
         .order_by(NeedAnswer.answered_at)
     )
-    latest: dict[str, dict] = {}
-    for row in rows:
-        latest[row["need"]] = {"answer": row["answer"], "answered_at": row["answered_at"]}
-    return latest
+    return {row["need"]: {"answer": row["answer"], "answered_at": row["answered_at"]} for row in rows}
 
 
 async def open_needs(client_id: uuid.UUID) -> list[str]:
     """Needs whose latest answer is yes, in screening order."""
-    latest = await current_needs(client_id)
+    latest = await _latest_answers(client_id)
     return [need for need in NEEDS if latest.get(need, {}).get("answer") == "yes"]
+
+
+async def _needs(client_id: uuid.UUID) -> NeedsOut:
+    latest = await _latest_answers(client_id)
+    return NeedsOut(
+        open_needs=[need for need in NEEDS if latest.get(need, {}).get("answer") == "yes"],
+        latest=[NeedStatus(need=need, **latest[need]) for need in NEEDS if need in latest],
+    )
+
+
+async def resources_for_client(
+    principal: Principal, client: dict, index: SearchIndex, radius_km: float, page: int, per_page: int
+) -> SearchResults:
+    """Directory services for the client's open needs, nearest the client's home ZIP first (audited)."""
+    async with write_transaction(NeedAnswer._meta.db):
+        await record_audit(principal, "view", "client_resources", client["id"])
+        needs = await open_needs(client["id"])
+    if not needs:
+        return SearchResults(total=0)
+    point = zip_centroid(client["home_postal_code"]) if client["home_postal_code"] else None
+    return await index.search(
+        SearchQuery(
+            latitude=point.latitude if point else None,
+            longitude=point.longitude if point else None,
+            radius_km=radius_km if point else None,
+            categories=tuple(c for need in needs for c in NEED_CATEGORIES[need]),
+            page=page,
+            per_page=per_page,
+        )
+    )

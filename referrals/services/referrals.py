@@ -1,46 +1,57 @@
-"""Referrals: made by care managers, reported on by partners, every change an event in the ledger."""
+"""Referrals: made by care managers, reported on by partners, every change an event in the ledger.
+
+Each function here is one whole operation in one transaction: the referral row, its sealed ledger
+event, its follow-up checks, the directory feedback, the audit row, and the disclosure of what the
+caller is shown all commit together or not at all. Controllers only parse, call one of these and render.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 
-from accounts.services import Principal
+from accounts.services.audit import record_audit
+from directory.services.listing_facts import listing_facts
+from directory.services.search_index import note_directory_change
 from directory.services.taxonomy import CATEGORIES
-from directory.tables import ServiceAtLocation
 from kernel.database import write_transaction
-from kernel.paging import offset_of
-from referrals.schemas import ReferralEventIn, ReferralIn
-from referrals.services.consents import consent_covers, consent_status
-from referrals.services.ledger import GENESIS_HASH, event_hash
+from kernel.paging import Page, make_page, offset_of
+from kernel.principal import Principal
+from kernel.problems import Conflict, Invalid
+from referrals.schemas import PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut
+from referrals.services.access import find_referral, partner_access, referrals_visible_to, with_names
+from referrals.services.clients import team_client
+from referrals.services.consents import check_consent
+from referrals.services.directory_feedback import report_if_listing_wrong
+from referrals.services.disclosures import record_disclosure
+from referrals.services.fhir import referral_bundle
+from referrals.services.follow_ups import follow_ups_of, reconcile_follow_ups
+from referrals.services.ledger import GENESIS_HASH, append_sealed, referral_subject
 from referrals.services.transitions import TransitionRefused, check_transition
+from referrals.services.views import care_team_view, partner_view
 from referrals.tables import Client, Consent, Referral, ReferralEvent
 
 __all__ = [
-    "HANDOFF_TYPES",
     "NEEDS_FOR_REFERRAL",
-    "PRIORITIES",
-    "ReferralRefused",
+    "ReferralView",
     "StaleVersion",
     "append_event",
     "create_referral",
-    "find_referral",
+    "export_fhir",
     "list_referrals",
+    "open_referral",
     "referral_events",
     "side_of",
 ]
 
-HANDOFF_TYPES = ("warm_handoff", "accompanied", "client_self", "partner_outreach")
-PRIORITIES = ("routine", "urgent")
 NEEDS_FOR_REFERRAL = tuple(term.code for term in CATEGORIES if "." not in term.code)
 """A referral's need is a top-level directory category."""
 
-
-class ReferralRefused(Exception):
-    """A referral or change that cannot be made as asked; the message says what is wrong (HTTP 400/422)."""
+ReferralView = ReferralOut | PartnerReferralOut
 
 
-class StaleVersion(Exception):
+class StaleVersion(Conflict):
     """The change was based on an older version of the referral (HTTP 409)."""
 
 
@@ -49,67 +60,14 @@ def side_of(principal: Principal) -> str:
     return "partner" if principal.role == "partner_staff" else "care_manager"
 
 
-def _visibility(principal: Principal):
-    """The condition on referrals the principal may see; None for anyone who sees none.
-
-    Partners never see drafts (not sent yet) or client_self referrals (nothing was disclosed to them).
-    """
-    if principal.role == "care_manager":
-        return Referral.care_team == principal.care_team_id
-    if principal.role == "partner_staff":
-        return (
-            (Referral.partner_organization == principal.organization_id)
-            & (Referral.handoff_type != "client_self")
-            & (Referral.status != "draft")
-        )
-    return None
-
-
-def _with_names():
-    return Referral.select(
-        *Referral.all_columns(),
-        Referral.service.name.as_alias("service_name"),
-        Referral.service_at_location.location.name.as_alias("location_name"),
-        Referral.partner_organization.name.as_alias("partner_name"),
-        Referral.care_team.name.as_alias("care_team_name"),
-    )
-
-
-async def find_referral(principal: Principal, referral_id: uuid.UUID) -> dict | None:
-    """The referral if the principal may see it (its care team, or the partner it was sent to), else None."""
-    visible = _visibility(principal)
-    return None if visible is None else await _with_names().where(visible & (Referral.id == referral_id)).first()
-
-
-async def list_referrals(
-    principal: Principal, status: str | None, client_id: uuid.UUID | None, page: int, per_page: int
-) -> tuple[list[dict], int]:
-    """One page of the referrals the principal may see, newest first, and how many there are."""
-    condition = _visibility(principal)
-    if condition is None:
-        return [], 0
-    if status is not None:
-        condition &= Referral.status == status
-    if client_id is not None:
-        condition &= Referral.client == client_id
-    rows = (
-        await _with_names()
-        .where(condition)
-        .order_by(Referral.created_at, ascending=False)
-        .order_by(Referral.id)
-        .limit(per_page)
-        .offset(offset_of(page, per_page))
-    )
-    return rows, await Referral.count().where(condition)
-
-
 async def referral_events(referral_id: uuid.UUID) -> list[dict]:
     """A referral's events in order."""
     return await ReferralEvent.select().where(ReferralEvent.referral == referral_id).order_by(ReferralEvent.sequence)
 
 
-def _event(referral_id, sequence, principal: Principal, now, from_status, previous_hash, **fields) -> dict:
-    event = {
+def _event(referral_id, sequence: int, principal: Principal, now: dt.datetime, from_status, previous_hash, **fields):
+    """A new event, not yet sealed (append_sealed gives it its position and seal)."""
+    return {
         "id": uuid.uuid4(),
         "referral": referral_id,
         "sequence": sequence,
@@ -123,81 +81,77 @@ def _event(referral_id, sequence, principal: Principal, now, from_status, previo
         "reason_text": "",
         "note": "",
         "appointment_at": None,
+        "subject": {},
         "previous_hash": previous_hash,
         **fields,
     }
-    event["hash"] = event_hash(event)
-    return event
 
 
-async def _check_consent(data: ReferralIn, client_id: uuid.UUID, organization_id: uuid.UUID, now) -> None:
-    if data.handoff_type == "client_self" and data.consent_id is None:
-        return
-    if data.consent_id is None:
-        raise ReferralRefused(
-            f"a {data.handoff_type} referral discloses client information to the partner: "
-            "consent_id must name the client's consent (or use handoff_type client_self)"
-        )
-    consent = await Consent.select().where((Consent.id == data.consent_id) & (Consent.client == client_id)).first()
-    if consent is None:
-        raise ReferralRefused(f"consent_id: the client has no consent with id {data.consent_id}")
-    status = consent_status(consent, now)
-    if status != "active":
-        raise ReferralRefused(f"consent_id: that consent is {status}")
-    if not consent_covers(consent, organization_id, data.need):
-        raise ReferralRefused("consent_id: that consent does not name this partner organization as a recipient")
-    if data.need == "moud" and consent["information_scope"] != "including_sud_treatment":
-        raise ReferralRefused(
-            "a MOUD referral tells the partner about SUD treatment: the consent must allow including_sud_treatment"
-        )
+async def _seal(referral: dict, event: dict) -> None:
+    """Seal the event into the ledger and point the referral's head at it (last step of a change)."""
+    await append_sealed(event)
+    await Referral.update({Referral.last_event_hash: event["hash"]}).where(Referral.id == referral["id"])
+    referral["last_event_hash"] = event["hash"]
 
 
-async def create_referral(principal: Principal, data: ReferralIn, now: dt.datetime) -> uuid.UUID:
-    """A new referral of one of the team's clients, with its first ledger event.
+async def _care_team_render(referral: dict, events: list[dict], now: dt.datetime) -> ReferralOut:
+    client = await Client.select().where(Client.id == referral["client"]).first()
+    consent = None
+    if referral["consent"] is not None:
+        consent = await Consent.select().where(Consent.id == referral["consent"]).first()
+    return care_team_view(referral, events, await follow_ups_of(referral["id"]), client, consent, now)
 
-    LookupError if the client is not the team's (HTTP 404); ReferralRefused if the request is wrong."""
-    if data.handoff_type not in HANDOFF_TYPES:
-        raise ReferralRefused(f"handoff_type must be one of {', '.join(HANDOFF_TYPES)}")
-    if data.priority not in PRIORITIES:
-        raise ReferralRefused(f"priority must be one of {', '.join(PRIORITIES)}")
+
+async def _render(
+    principal: Principal, referral: dict, events: list[dict], now: dt.datetime, channel: str = "api"
+) -> ReferralView:
+    """The caller's view of the referral, recording a partner's disclosure when client details are shown.
+
+    Call it inside the operation's transaction, so a view is never returned without its disclosure row."""
+    if principal.role != "partner_staff":
+        return await _care_team_render(referral, events, now)
+    access = await partner_access(principal, referral, now)
+    client = None
+    if access.shows_client:
+        client = await Client.select().where(Client.id == referral["client"]).first()
+        consent_id = access.consent["id"] if access.consent else None
+        await record_disclosure(principal, referral, consent_id, channel, access.information, now)
+    return partner_view(principal, referral, events, access, client, now)
+
+
+async def create_referral(principal: Principal, data: ReferralIn, now: dt.datetime) -> ReferralOut:
+    """Refer one of the team's clients to a listing, with the consent that covers it (Invalid if none does)."""
     if data.need not in NEEDS_FOR_REFERRAL:
-        raise ReferralRefused(f"need must be one of {', '.join(NEEDS_FOR_REFERRAL)}")
-    if data.status not in ("draft", "requested"):
-        raise ReferralRefused("a new referral is a draft or requested")
-    if not await Client.exists().where((Client.id == data.client_id) & (Client.care_team == principal.care_team_id)):
-        raise LookupError(f"no client with id {data.client_id}")
-    place = (
-        await ServiceAtLocation.select(
-            ServiceAtLocation.id, ServiceAtLocation.service, ServiceAtLocation.service.organization.as_alias("org")
-        )
-        .where(ServiceAtLocation.id == data.service_at_location_id)
-        .first()
-    )
-    if place is None:
-        raise ReferralRefused(f"service_at_location_id: no service at a location with id {data.service_at_location_id}")
-    await _check_consent(data, data.client_id, place["org"], now)
-
+        raise Invalid(f"need must be one of {', '.join(NEEDS_FOR_REFERRAL)}")
     referral_id = uuid.uuid4()
-    event = _event(
-        referral_id,
-        1,
-        principal,
-        now,
-        None,
-        GENESIS_HASH,
-        to_status=data.status,
-        note=data.note,
-        appointment_at=data.appointment_at,
-    )
     async with write_transaction(Referral._meta.db):
+        client = await team_client(principal, data.client_id)
+        listing = await listing_facts(data.service_at_location_id)
+        if listing is None:
+            raise Invalid(f"service_at_location_id: no service at a location with id {data.service_at_location_id}")
+        if data.handoff_type != "client_self" or data.consent_id is not None:
+            consent = None
+            if data.consent_id is not None:
+                consent = (
+                    await Consent.select()
+                    .where((Consent.id == data.consent_id) & (Consent.client == client["id"]))
+                    .first()
+                )
+                if consent is None:
+                    raise Invalid(f"consent_id: the client has no consent with id {data.consent_id}")
+            check = check_consent(consent, listing.organization_id, listing, data.need, now)
+            if not check.allows:
+                where = "" if consent is None else "consent_id: "
+                discloses = f"a {data.handoff_type} referral discloses client information to the partner"
+                raise Invalid(f"{discloses}: {where}{check.reason}")
         await Referral.insert(
             Referral(
                 id=referral_id,
-                client=data.client_id,
-                care_team=principal.care_team_id,
-                service_at_location=place["id"],
-                service=place["service"],
-                partner_organization=place["org"],
+                client=client["id"],
+                care_team=client["care_team"],
+                service_at_location=listing.service_at_location_id,
+                service=listing.service_id,
+                partner_organization=listing.organization_id,
                 need=data.need,
                 goal=data.goal,
                 priority=data.priority,
@@ -206,72 +160,185 @@ async def create_referral(principal: Principal, data: ReferralIn, now: dt.dateti
                 consent=data.consent_id,
                 status=data.status,
                 version=1,
-                last_event_hash=event["hash"],
+                last_event_hash="",
                 created_by=principal.account_id,
                 created_at=now,
                 updated_at=now,
             )
         )
-        await ReferralEvent.insert(ReferralEvent(**event))
-    return referral_id
-
-
-async def append_event(principal: Principal, referral_id: uuid.UUID, change: ReferralEventIn, now: dt.datetime) -> dict:
-    """Append one event if the principal may make it and the version is current; returns the event.
-
-    The referral row is updated only where its version is still the one the change was based on,
-    so of several simultaneous changes exactly one lands per version; the rest get StaleVersion.
-    """
-    async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
-        if referral is None:
-            raise LookupError(f"no referral with id {referral_id}")
-        if change.version != referral["version"]:
-            raise StaleVersion(
-                f"the referral is at version {referral['version']}, not {change.version}: reload it and try again"
-            )
-        status = referral["status"]
-        to_status = change.status or status
-        if to_status != status:
-            check_transition(
-                status,
-                to_status,
-                side_of(principal),
-                change.reason_code,
-                change.reason_text,
-                client_self=referral["handoff_type"] == "client_self",
-            )
-        elif not (change.note.strip() or change.appointment_at):
-            raise TransitionRefused("an event without a new status needs a note or an appointment_at")
-        elif change.reason_code:
-            raise TransitionRefused("reason_code goes with a change of status")
         event = _event(
             referral_id,
-            referral["version"] + 1,
+            1,
             principal,
             now,
+            None,
+            GENESIS_HASH,
+            to_status=data.status,
+            note=data.note,
+            appointment_at=data.appointment_at,
+            subject=referral_subject(referral),
+        )
+        events = [event]
+        await reconcile_follow_ups(referral, events, now)
+        await record_audit(
+            principal, "create", "referral", referral_id, f"client {client['id']}, event 1: {data.status}"
+        )
+        await _seal(referral, event)
+        return await _care_team_render(referral, events, now)
+
+
+async def _apply(
+    principal: Principal, referral: dict, change: ReferralEventIn, now: dt.datetime
+) -> tuple[dict, list[dict], int | None]:
+    """Append one event to a referral found for this principal, inside the caller's transaction:
+    (the event, all events, the directory revision if the listing got flagged). StaleVersion if another
+    change landed first; TransitionRefused if the change is not allowed."""
+    if change.version != referral["version"]:
+        raise StaleVersion(
+            f"the referral is at version {referral['version']}, not {change.version}: reload it and try again"
+        )
+    status = referral["status"]
+    to_status = change.status or status
+    if to_status != status:
+        check_transition(
             status,
-            referral["last_event_hash"],
-            to_status=to_status,
-            reason_code=change.reason_code,
-            reason_text=change.reason_text,
-            note=change.note,
-            appointment_at=change.appointment_at,
+            to_status,
+            side_of(principal),
+            change.reason_code,
+            change.reason_text,
+            client_self=referral["handoff_type"] == "client_self",
         )
-        updates = {
-            Referral.status: to_status,
-            Referral.version: event["sequence"],
-            Referral.last_event_hash: event["hash"],
-            Referral.updated_at: now,
-        }
-        if change.appointment_at is not None:
-            updates[Referral.appointment_at] = change.appointment_at
-        landed = (
-            await Referral.update(updates)
-            .where((Referral.id == referral_id) & (Referral.version == referral["version"]))
-            .returning(Referral.id)
-        )
-        if not landed:
-            raise StaleVersion("someone changed the referral at the same moment: reload it and try again")
-        await ReferralEvent.insert(ReferralEvent(**event))
-    return event
+    elif not (change.note.strip() or change.appointment_at):
+        raise TransitionRefused("an event without a new status needs a note or an appointment_at")
+    elif change.reason_code:
+        raise TransitionRefused("reason_code goes with a change of status")
+    events = await referral_events(referral["id"])
+    event = _event(
+        referral["id"],
+        referral["version"] + 1,
+        principal,
+        now,
+        status,
+        referral["last_event_hash"],
+        to_status=to_status,
+        reason_code=change.reason_code,
+        reason_text=change.reason_text,
+        note=change.note,
+        appointment_at=change.appointment_at,
+    )
+    updates = {Referral.status: to_status, Referral.version: event["sequence"], Referral.updated_at: now}
+    if change.appointment_at is not None:
+        updates[Referral.appointment_at] = change.appointment_at
+    # Only where the version is still the one the change was based on: of simultaneous changes one lands.
+    landed = (
+        await Referral.update(updates)
+        .where((Referral.id == referral["id"]) & (Referral.version == referral["version"]))
+        .returning(Referral.id)
+    )
+    if not landed:
+        raise StaleVersion("someone changed the referral at the same moment: reload it and try again")
+    referral.update(status=to_status, version=event["sequence"], updated_at=now)
+    if change.appointment_at is not None:
+        referral["appointment_at"] = change.appointment_at
+    events.append(event)
+    await reconcile_follow_ups(referral, events, now)
+    listing = await listing_facts(referral["service_at_location"])
+    revision = await report_if_listing_wrong(
+        principal, referral, event, listing.organization_id if listing else None, now
+    )
+    detail = f"event {event['sequence']}: {status} -> {to_status}"
+    await record_audit(principal, "update", "referral", referral["id"], detail)
+    await _seal(referral, event)
+    return event, events, revision
+
+
+async def append_event(
+    principal: Principal, referral_id: uuid.UUID, change: ReferralEventIn, now: dt.datetime
+) -> ReferralView:
+    """Change a referral (status with reason, note, or new appointment) based on the version the caller saw.
+
+    NotFound if the caller may not see it; StaleVersion or TransitionRefused (HTTP 409) if it cannot be made."""
+    async with write_transaction(Referral._meta.db):
+        referral = await find_referral(principal, referral_id)
+        _, events, revision = await _apply(principal, referral, change, now)
+        view = await _render(principal, referral, events, now)
+    if revision is not None:
+        note_directory_change(revision)
+    return view
+
+
+async def open_referral(principal: Principal, referral_id: uuid.UUID, now: dt.datetime) -> ReferralView:
+    """One referral as the caller may see it, the view audited; a partner opening a newly sent referral
+    records that it was received."""
+    async with write_transaction(Referral._meta.db):
+        referral = await find_referral(principal, referral_id)
+        if principal.role == "partner_staff" and referral["status"] == "requested":
+            try:
+                _, events, _ = await _apply(
+                    principal, referral, ReferralEventIn(version=referral["version"], status="received"), now
+                )
+            except StaleVersion:
+                # Another of the partner's staff opened it at the same moment: show it as it is now.
+                referral = await find_referral(principal, referral_id)
+                events = await referral_events(referral_id)
+        else:
+            events = await referral_events(referral_id)
+        await record_audit(principal, "view", "referral", referral_id)
+        return await _render(principal, referral, events, now)
+
+
+async def list_referrals(
+    principal: Principal,
+    now: dt.datetime,
+    *,
+    status: str | None,
+    client_id: uuid.UUID | None,
+    page: int,
+    per_page: int,
+) -> Page[ReferralView]:
+    """One page of the referrals the principal may see, newest first (a partner's inbox), each view audited
+    as a list and each partner view recorded as a disclosure."""
+    condition = referrals_visible_to(principal)
+    async with write_transaction(Referral._meta.db):
+        if client_id is not None:
+            if principal.role != "care_manager":
+                raise Invalid("client_id is a care manager's filter")
+            await team_client(principal, client_id)
+        if condition is None:
+            rows, total = [], 0
+        else:
+            if status is not None:
+                condition &= Referral.status == status
+            if client_id is not None:
+                condition &= Referral.client == client_id
+            rows = (
+                await with_names()
+                .where(condition)
+                .order_by(Referral.created_at, ascending=False)
+                .order_by(Referral.id)
+                .limit(per_page)
+                .offset(offset_of(page, per_page))
+            )
+            total = await Referral.count().where(condition)
+        events_by_referral: dict[str, list[dict]] = defaultdict(list)
+        if rows:
+            for event in (
+                await ReferralEvent.select()
+                .where(ReferralEvent.referral.is_in([r["id"] for r in rows]))
+                .order_by(ReferralEvent.sequence)
+            ):
+                events_by_referral[str(event["referral"])].append(event)
+        views = [await _render(principal, row, events_by_referral[str(row["id"])], now) for row in rows]
+        await record_audit(principal, "view", "referral_list", client_id, f"{len(rows)} referrals")
+    return make_page(views, total, page, per_page)
+
+
+async def export_fhir(principal: Principal, referral_id: uuid.UUID, now: dt.datetime, base_url: str) -> dict:
+    """The referral as a FHIR R4 Bundle rendered from the caller's view (a partner's holds what the consent
+    allows, recorded as a disclosure through the fhir channel); the export is audited."""
+    async with write_transaction(Referral._meta.db):
+        referral = await find_referral(principal, referral_id)
+        view = await _render(principal, referral, await referral_events(referral_id), now, channel="fhir")
+        await record_audit(principal, "export", "referral", referral_id, "FHIR bundle")
+    return referral_bundle(view, now, base_url)

@@ -29,6 +29,9 @@ For a `client_self` referral nothing reaches the partner, so the care manager re
 
 from __future__ import annotations
 
+from kernel.problems import Conflict
+from referrals.vocabulary import STATUSES
+
 __all__ = [
     "CLOSED_STATUSES",
     "REASON_CODES",
@@ -38,19 +41,6 @@ __all__ = [
     "next_statuses",
 ]
 
-STATUSES = (
-    "draft",
-    "requested",
-    "received",
-    "accepted",
-    "rejected",
-    "on-hold",
-    "in-progress",
-    "completed",
-    "failed",
-    "cancelled",
-    "entered-in-error",
-)
 CLOSED_STATUSES = frozenset({"completed", "rejected", "cancelled", "entered-in-error"})
 """No further work expected (failed stays open to re-engagement)."""
 
@@ -100,7 +90,7 @@ REASON_CODES: dict[str, tuple[str, ...]] = {
 """Statuses that need a reason, and the codes each accepts (reason text is always required with them)."""
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Conflict):
     """A status change that is not allowed; the message says why and what is allowed."""
 
 

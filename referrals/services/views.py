@@ -1,7 +1,7 @@
-"""What each side sees of a referral: the care team everything; the partner only what the consent names.
+"""What each side sees of a referral, rendered from rows already read: the care team everything; the
+partner exactly what `partner_access` allowed (the JSON view and the FHIR bundle both come from here).
 
-Every partner view that shows client information is recorded as a disclosure (§2.24), and carries
-the §2.32 notice prohibiting redisclosure.
+Every partner view carries the §2.32 notice prohibiting redisclosure.
 """
 
 from __future__ import annotations
@@ -10,22 +10,29 @@ import datetime as dt
 
 import msgspec
 
-from accounts.services import Principal
+from kernel.principal import Principal
 from referrals.schemas import (
+    ClientSummary,
+    ConsentSummary,
     ContactMethod,
     FollowUpOut,
-    PartnerClientView,
     PartnerEventOut,
     PartnerReferralOut,
     ReferralEventOut,
     ReferralOut,
 )
+from referrals.services.access import PartnerAccess
 from referrals.services.consents import consent_status
-from referrals.services.disclosures import record_disclosure
 from referrals.services.transitions import next_statuses
-from referrals.tables import Client, Consent
 
-__all__ = ["REDISCLOSURE_NOTICE", "care_team_view", "partner_view", "disclose_to_partner", "usable_contact_methods"]
+__all__ = [
+    "REDISCLOSURE_NOTICE",
+    "care_team_view",
+    "client_summary",
+    "consent_summary",
+    "partner_view",
+    "usable_contact_methods",
+]
 
 REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
 """The statement §2.32(a) requires on each disclosure made with the patient's consent."""
@@ -38,24 +45,49 @@ def usable_contact_methods(value) -> list[ContactMethod]:
     return [m for m in methods if m.may_use]
 
 
-async def _consent(referral: dict) -> dict | None:
-    if referral["consent"] is None:
+def client_summary(client: dict) -> ClientSummary:
+    """Name, usable contact methods and language of a client row."""
+    return ClientSummary(
+        preferred_name=client["preferred_name"],
+        contact_methods=usable_contact_methods(client["contact_methods"]),
+        preferred_language=client["preferred_language"],
+    )
+
+
+def consent_summary(consent: dict | None, now: dt.datetime) -> ConsentSummary | None:
+    """What a consent names and allows, without the signer's name."""
+    if consent is None:
         return None
-    return await Consent.select().where(Consent.id == referral["consent"]).first()
+    return ConsentSummary(
+        id=str(consent["id"]),
+        status=consent_status(consent, now),  # type: ignore[arg-type]
+        recipient_organization_id=str(consent["recipient_organization"]) if consent["recipient_organization"] else None,
+        recipient_class=consent["recipient_class"],
+        information_scope=consent["information_scope"],
+        expires_at=consent["expires_at"],
+        signed_at=consent["signed_at"],
+    )
 
 
-async def care_team_view(
-    referral: dict, events: list[dict], follow_ups: list[FollowUpOut], now: dt.datetime
+def care_team_view(
+    referral: dict,
+    events: list[dict],
+    follow_ups: list[FollowUpOut],
+    client: dict,
+    consent: dict | None,
+    now: dt.datetime,
 ) -> ReferralOut:
     """The whole referral, for its care team."""
-    client = await Client.select(Client.preferred_name).where(Client.id == referral["client"]).first()
-    consent = await _consent(referral)
+    summary = consent_summary(consent, now)
     return ReferralOut(
         id=str(referral["id"]),
         version=referral["version"],
         status=referral["status"],
         client_id=str(referral["client"]),
         client_preferred_name=client["preferred_name"],
+        client=client_summary(client),
+        care_team_id=str(referral["care_team"]),
+        care_team_name=referral["care_team_name"],
         service_at_location_id=str(referral["service_at_location"]),
         service_id=str(referral["service"]),
         service_name=referral["service_name"],
@@ -68,7 +100,8 @@ async def care_team_view(
         handoff_type=referral["handoff_type"],
         appointment_at=referral["appointment_at"],
         consent_id=str(referral["consent"]) if referral["consent"] else None,
-        consent_status=consent_status(consent, now) if consent else None,
+        consent_status=summary.status if summary else None,
+        consent=summary,
         created_at=referral["created_at"],
         updated_at=referral["updated_at"],
         next_statuses=next_statuses(
@@ -79,8 +112,8 @@ async def care_team_view(
     )
 
 
-def _partner_event(event: dict, partner_scope: str) -> PartnerEventOut:
-    own = event["organization"] == partner_scope
+def _partner_event(event: dict, partner_scope: str | None) -> PartnerEventOut:
+    own = partner_scope is not None and event["organization"] == partner_scope
     return PartnerEventOut(
         sequence=event["sequence"],
         at=event["at"],
@@ -93,69 +126,40 @@ def _partner_event(event: dict, partner_scope: str) -> PartnerEventOut:
     )
 
 
-CONTACT_AND_NEED = ["preferred_name", "contact_methods", "preferred_language", "need", "appointment"]
-SUD_TREATMENT = "goal (SUD treatment information)"
-
-
-async def disclose_to_partner(
-    principal: Principal, referral: dict, now: dt.datetime, channel: str
-) -> tuple[str, list[str]]:
-    """What the consent lets the partner see now, recorded as a disclosure when it is anything:
-    (consent status, the information shown; empty unless the consent is active)."""
-    consent = await _consent(referral)
-    status = consent_status(consent, now) if consent else "revoked"
-    if status != "active":
-        return status, []
-    extra = [SUD_TREATMENT] if consent["information_scope"] == "including_sud_treatment" else []
-    information = CONTACT_AND_NEED + extra
-    await record_disclosure(
-        principal,
-        client_id=referral["client"],
-        referral_id=referral["id"],
-        consent_id=consent["id"],
-        channel=channel,
-        information=information,
-        now=now,
-    )
-    return status, information
-
-
-async def partner_view(
+def partner_view(
     principal: Principal,
     referral: dict,
     events: list[dict],
+    access: PartnerAccess,
+    client: dict | None,
     now: dt.datetime,
-    *,
-    channel: str = "api",
 ) -> PartnerReferralOut:
-    """The referral as the partner may see it now; records the disclosure when client information is shown."""
-    status, information = await disclose_to_partner(principal, referral, now, channel)
-    shown = bool(information)
-    client_view = None
-    if shown:
-        client = await Client.select().where(Client.id == referral["client"]).first()
-        client_view = PartnerClientView(
-            preferred_name=client["preferred_name"],
-            contact_methods=usable_contact_methods(client["contact_methods"]),
-            preferred_language=client["preferred_language"],
-        )
+    """The referral as the partner may see it now: client details only as `access` allows; the care
+    team's notes and reason texts never (the partner sees its own)."""
+    shown = access.shows_client and client is not None
     return PartnerReferralOut(
         id=str(referral["id"]),
         version=referral["version"],
         status=referral["status"],
-        consent_status=status,
+        consent_status=access.consent_state,
+        consent=consent_summary(access.consent, now) if shown else None,
+        client_reference=access.client_reference,
         referred_by=referral["care_team_name"],
+        referred_by_id=str(referral["care_team"]),
+        partner_organization_id=str(referral["partner_organization"]),
+        partner_organization_name=referral["partner_name"],
         service_at_location_id=str(referral["service_at_location"]),
         service_name=referral["service_name"],
         location_name=referral["location_name"],
         priority=referral["priority"],
         handoff_type=referral["handoff_type"],
         created_at=referral["created_at"],
+        updated_at=referral["updated_at"],
         need=referral["need"] if shown else None,
         appointment_at=referral["appointment_at"] if shown else None,
-        client=client_view,
-        goal=referral["goal"] if SUD_TREATMENT in information else None,
+        client=client_summary(client) if shown and client is not None else None,
+        goal=referral["goal"] if shown and access.shows_goal else None,
         next_statuses=next_statuses(referral["status"], "partner"),
-        timeline=[_partner_event(e, principal.scope or "") for e in events],
+        timeline=[_partner_event(e, principal.scope) for e in events],
         redisclosure_notice=REDISCLOSURE_NOTICE,
     )

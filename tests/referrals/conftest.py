@@ -9,8 +9,12 @@ from dataclasses import dataclass
 import pytest
 from litestar.testing import AsyncTestClient
 
-from accounts.services import create_account, create_care_team, issue_token, revoke_token
-from directory.tables import Location, Organization, Service, ServiceAtLocation
+from accounts.services.accounts import create_account, create_care_team
+from accounts.services.principal import principal_for_account
+from accounts.services.tokens import issue_token, revoke_token
+from accounts.tables import Account
+from directory.services.taxonomy import term_id
+from directory.tables import Attribute, Location, Organization, Service, ServiceAtLocation
 from kernel.clock import FixedClock
 from server.app import create_app
 from tests.conftest import send_csrf_header
@@ -40,7 +44,7 @@ class World:
     food_x: str
     """A food pantry of partner X (service at location id)."""
     otp_x: str
-    """An opioid treatment program of partner X."""
+    """An opioid treatment program of partner X (the directory lists it as SUD treatment)."""
     shelter_y: str
     token_x: str
     revoked_token: str
@@ -48,8 +52,13 @@ class World:
     """A live token of partner X that a test may revoke."""
 
 
-async def _place(organization_id, name: str) -> str:
+async def _place(organization_id, name: str, categories: tuple[str, ...] = ()) -> str:
+    """A listing of the organization, categorised as the directory would (e.g. moud.methadone)."""
     service = await Service.insert(Service(organization=organization_id, name=name)).returning(Service.id)
+    for code in categories:
+        await Attribute.insert(
+            Attribute(link_id=service[0]["id"], link_entity="service", taxonomy_term=term_id(code), value="")
+        )
     location = await Location.insert(Location(organization=organization_id, name=f"{name} site")).returning(Location.id)
     sal = await ServiceAtLocation.insert(
         ServiceAtLocation(service=service[0]["id"], location=location[0]["id"])
@@ -65,19 +74,22 @@ async def _world() -> World:
     await create_account("b@example.org", "Manager B", PASSWORD, "care_manager", care_team_id=team_b)
     x = (await Organization.insert(Organization(name="Harbor Services")).returning(Organization.id))[0]["id"]
     y = (await Organization.insert(Organization(name="Eastside Shelter")).returning(Organization.id))[0]["id"]
-    await create_account("x@example.org", "Staff X", PASSWORD, "partner_staff", organization_id=x)
+    await create_account(
+        "x@example.org", "Staff X", PASSWORD, "partner_staff", organization_id=x, is_partner_admin=True
+    )
     await create_account("y@example.org", "Staff Y", PASSWORD, "partner_staff", organization_id=y)
     await create_account("admin@example.org", "Admin", PASSWORD, "admin")
-    _, token_x = await issue_token(x, "Harbor EHR", None)
-    revoked_id, revoked = await issue_token(x, "Old system", None)
-    await revoke_token(revoked_id)
-    spare_id, _ = await issue_token(x, "Spare", None)
+    x_admin = principal_for_account(await Account.select().where(Account.email == "x@example.org").first())
+    _, token_x = await issue_token(x_admin, x, "Harbor EHR")
+    revoked_id, revoked = await issue_token(x_admin, x, "Old system")
+    await revoke_token(x_admin, revoked_id)
+    spare_id, _ = await issue_token(x_admin, x, "Spare")
     return World(
         partner_x=str(x),
         partner_y=str(y),
-        food_x=await _place(x, "Harbor Food Pantry"),
-        otp_x=await _place(x, "Harbor Opioid Treatment Program"),
-        shelter_y=await _place(y, "Eastside Night Shelter"),
+        food_x=await _place(x, "Harbor Food Pantry", ("food", "food.pantry")),
+        otp_x=await _place(x, "Harbor Opioid Treatment Program", ("moud", "moud.methadone")),
+        shelter_y=await _place(y, "Eastside Night Shelter", ("housing", "housing.shelter")),
         token_x=token_x,
         revoked_token=revoked,
         spare_token_id=str(spare_id),

@@ -189,14 +189,15 @@ def calls(world, s: Scenario) -> list[Call]:
             "POST",
             "/api/partner_organizations/{organization_id:uuid}/tokens",
             x_tokens,
-            only({"admin": 201, "partner_x": 404, "partner_y": 404}),
+            # Least privilege: only the partner's own admin issues its credentials, never an admin.
+            only({"admin": 403, "partner_x": 201, "partner_y": 404}),
             {"name": "Another system"},
         ),
         Call(
             "GET",
             "/api/partner_organizations/{organization_id:uuid}/tokens",
             x_tokens,
-            only({"admin": 200, "partner_x": 404, "partner_y": 404}),
+            only({"admin": 200, "partner_x": 200, "partner_y": 404}),
         ),
         Call(
             "POST",
@@ -208,7 +209,7 @@ def calls(world, s: Scenario) -> list[Call]:
             "DELETE",
             "/api/tokens/{token_id:uuid}",
             f"/api/tokens/{world.spare_token_id}",
-            only({"admin": 204, "partner_x": 404, "partner_y": 404}),
+            only({"admin": 204, "partner_x": 204, "partner_y": 404}),
         ),
         Call("POST", "/api/auth/logout", "/api/auth/logout", signed_in(200)),
     ]

@@ -6,6 +6,9 @@ import datetime as dt
 
 import pytest
 
+from directory.tables import Attribute, ServiceAtLocation
+from referrals.tables import Referral
+from tests.conftest import bypassing_guards
 from tests.referrals.conftest import START, consent, new_client, refer, sign_in
 
 
@@ -58,9 +61,8 @@ async def test_a_moud_referral_needs_consent_to_share_sud_treatment(world, clien
     assert response.status_code == 400 and "including_sud_treatment" in response.json()["detail"]
 
 
-async def test_a_class_consent_for_treating_providers_covers_moud_only(world, client):
-    client_id = await new_client(client)
-    consent_id = await consent(
+async def _class_consent(client, client_id: str) -> str:
+    return await consent(
         client,
         client_id,
         None,
@@ -68,10 +70,87 @@ async def test_a_class_consent_for_treating_providers_covers_moud_only(world, cl
         recipient_organization_id=None,
         recipient_class="treating_providers",
     )
-    await refer(client, client_id, world.otp_x, consent_id, need="moud")
-    body = referral_body(client_id, world.food_x, consent_id, need="food", handoff_type="warm_handoff")
+
+
+# (consent names, listing referred to, declared need) -> may the referral be made and the partner see the client?
+# Partner X runs a food pantry and an opioid treatment program (the directory says which is SUD treatment);
+# partner Y runs a shelter.
+CONSENT_CASES = [
+    ("partner_x", "food_x", "food", True),
+    ("partner_x", "otp_x", "moud", True),
+    ("partner_x", "shelter_y", "housing", False),  # a named consent covers only the organization it names
+    ("treating_providers", "otp_x", "moud", True),
+    ("treating_providers", "otp_x", "food", True),  # SUD treatment by the directory, whatever the need says
+    ("treating_providers", "food_x", "moud", False),  # declaring need=moud does not make a pantry a treating provider
+    ("treating_providers", "food_x", "food", False),  # the same organization's non-treatment listing
+    ("treating_providers", "shelter_y", "moud", False),
+]
+
+
+@pytest.mark.parametrize(("recipient", "listing", "need", "covered"), CONSENT_CASES)
+async def test_each_consent_class_covers_exactly_the_organizations_the_directory_says(
+    world, client, recipient, listing, need, covered
+):
+    client_id = await new_client(client)
+    if recipient == "treating_providers":
+        consent_id = await _class_consent(client, client_id)
+    else:
+        consent_id = await consent(client, client_id, getattr(world, recipient), scope="including_sud_treatment")
+    body = referral_body(client_id, getattr(world, listing), consent_id, need=need, handoff_type="warm_handoff")
     response = await client.post("/api/referrals", json=body)
-    assert response.status_code == 400 and "does not name this partner" in response.json()["detail"]
+    if not covered:
+        assert response.status_code == 400, response.text
+        assert "consent_id" in response.json()["detail"]
+        return
+    assert response.status_code == 201, response.text
+    view = await _partner_view(client, world, response.json()["id"])
+    assert view["consent_status"] == "active" and view["client"]["preferred_name"] == "Jordan Quill"
+
+
+async def test_a_food_pantry_never_reads_a_treating_providers_referral(world, client):
+    """The finding: need=moud sent to a pantry under a treating_providers consent was accepted and disclosed."""
+    client_id = await new_client(client)
+    consent_id = await _class_consent(client, client_id)
+    body = referral_body(client_id, world.food_x, consent_id, need="moud", handoff_type="warm_handoff")
+    response = await client.post("/api/referrals", json=body)
+    assert response.status_code == 400 and "does not list this service as SUD treatment" in response.text
+    inbox = await client.get("/api/referrals", headers={"Authorization": f"Bearer {world.token_x}"})
+    assert inbox.json()["total_items"] == 0 and "Jordan" not in inbox.text
+
+
+async def test_every_partner_read_rechecks_the_consent_against_the_reader(world, client):
+    """A referral re-pointed at another organization behind the app's back shows that organization nothing."""
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    async with bypassing_guards():
+        await Referral.update({Referral.partner_organization: world.partner_y}).where(Referral.id == referral["id"])
+    await sign_in(client, "y@example.org")
+    channels = {
+        "json": await client.get(f"/api/referrals/{referral['id']}"),
+        "inbox": await client.get("/api/referrals"),
+        "fhir": await client.get(f"/api/referrals/{referral['id']}/fhir"),
+        "event": await client.post(f"/api/referrals/{referral['id']}/events", json={"version": 2, "note": "Hi"}),
+    }
+    for name, response in channels.items():
+        assert response.status_code in (200, 201), (name, response.text)
+        assert not any(secret in response.text for secret in ("Jordan", "555-0142", "food")), name
+    assert channels["json"].json()["consent_status"] == "does_not_cover"
+    await sign_in(client, "a@example.org")
+    assert (await client.get(f"/api/clients/{client_id}/disclosures")).json()["total_items"] == 0
+
+
+async def test_a_listing_that_stops_being_sud_treatment_stops_a_class_consent(world, client):
+    client_id = await new_client(client)
+    consent_id = await _class_consent(client, client_id)
+    referral = await refer(client, client_id, world.otp_x, consent_id, need="moud")
+    assert (await _partner_view(client, world, referral["id"]))["client"] is not None
+    service = (
+        await ServiceAtLocation.select(ServiceAtLocation.service).where(ServiceAtLocation.id == world.otp_x).first()
+    )
+    await Attribute.delete().where(Attribute.link_id == service["service"])  # the directory is corrected
+    view = await _partner_view(client, world, referral["id"])
+    assert view["client"] is None and view["consent_status"] == "does_not_cover" and view["need"] is None
 
 
 async def test_consent_for_another_partner_does_not_cover_the_referral(world, client):
@@ -135,7 +214,7 @@ async def test_the_disclosure_list_names_who_saw_what_and_when(world, client, cl
     assert people == [
         ("Staff X", "api", "2026-03-02T15:00"),
         ("Staff X", "api", "2026-03-02T15:00"),
-        ("API token Harbor EHR", "api", "2026-03-02T14:00"),
+        ("API token Harbor EHR, issued by Staff X", "api", "2026-03-02T14:00"),
     ]
     first = disclosures["contents"][-1]
     assert first["recipient_organization_name"] == "Harbor Services" and first["consent_id"] == consent_id

@@ -49,10 +49,46 @@ async def test_a_partner_export_honours_consent_and_is_disclosed(world, client):
     assert resources["ServiceRequest"].patientInstruction is None  # the goal is SUD information
     assert "buprenorphine" not in shared.text
 
+    reference = resources["Patient"].id
+    assert reference != client_id and client_id not in shared.text  # a per-organization reference, not our id
+
     await client.post(f"/api/clients/{client_id}/consents/{consent_id}/revoke")
     withheld = await client.get(f"/api/referrals/{referral['id']}/fhir", headers=partner)
     resources = _resources(withheld.json())
-    assert resources["Patient"].name is None and resources["Consent"].status == "inactive"
+    assert resources["Patient"].name is None and "Consent" not in resources
+    assert resources["Patient"].id == reference and client_id not in withheld.text
     assert "Jordan" not in withheld.text and "555-0142" not in withheld.text
     channels = [d["channel"] for d in (await client.get(f"/api/clients/{client_id}/disclosures")).json()["contents"]]
     assert channels == ["fhir"]
+
+
+async def test_a_partner_export_never_holds_more_than_the_partner_json_view(world, client):
+    """The finding: the care team's reason text reached the partner through Task.statusReason.text."""
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    await change(client, referral, status="cancelled", reason_code="need_met_elsewhere", reason_text="Church pantry")
+    partner = {"Authorization": f"Bearer {world.token_x}"}
+    json_view = await client.get(f"/api/referrals/{referral['id']}", headers=partner)
+    export = await client.get(f"/api/referrals/{referral['id']}/fhir", headers=partner)
+    assert "Church pantry" not in json_view.text and "Church pantry" not in export.text
+    task = _resources(export.json())["Task"]
+    assert task.statusReason.coding[0].code == "need_met_elsewhere"
+    # Every client detail in the export is in the JSON view too.
+    patient = _resources(export.json())["Patient"]
+    assert patient.id == json_view.json()["client_reference"]
+    assert patient.name[0].text == json_view.json()["client"]["preferred_name"]
+
+
+async def test_the_same_client_has_one_reference_per_partner_organization(world, client):
+    client_id = await new_client(client)
+    food = await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
+    shelter_consent = await consent(client, client_id, world.partner_y)
+    shelter = await refer(client, client_id, world.shelter_y, shelter_consent, need="housing")
+    again = await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
+    x = {"Authorization": f"Bearer {world.token_x}"}
+    reference_x = (await client.get(f"/api/referrals/{food['id']}", headers=x)).json()["client_reference"]
+    assert (await client.get(f"/api/referrals/{again['id']}", headers=x)).json()["client_reference"] == reference_x
+    await sign_in(client, "y@example.org")
+    reference_y = (await client.get(f"/api/referrals/{shelter['id']}")).json()["client_reference"]
+    assert reference_y != reference_x and client_id not in (reference_x, reference_y)

@@ -1,26 +1,36 @@
-"""The ledger is tamper-evident and exactly one change lands per version, on SQLite and PostgreSQL."""
+"""The ledger's evidence holds: the database refuses to rewrite it, and verify-ledger catches whoever
+gets past the triggers (each hashed field, each identity field, and each attack of the outside review),
+on SQLite and PostgreSQL. Exactly one change lands per version."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import hashlib
+import uuid
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
+from directory.tables import ServiceAtLocation
 from kernel.clock import FixedClock
-from referrals.tables import Referral, ReferralEvent
+from kernel.settings import get_settings
+from referrals.services.ledger import HASHED_FIELDS, SUBJECT_FIELDS, event_seal
+from referrals.tables import Consent, Disclosure, FollowUp, LedgerCheckpoint, LedgerHead, Referral, ReferralEvent
 from server.app import create_app
 from server.cli import directory_group
-from tests.conftest import send_csrf_header
+from tests.conftest import bypassing_guards, send_csrf_header
 from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
 
 
-async def _referrals_with_history(world) -> list[str]:
-    """Three referrals of several events each, made through the API."""
+async def _referrals_with_history(world) -> dict:
+    """Three referrals of three events each, made through the API; one partner view; a revoked consent."""
     async with AsyncTestClient(app=create_app(clock=FixedClock(START))) as client:
         send_csrf_header(client)
         client_id = await new_client(client)
+        other_client = (await client.post("/api/clients", json={"preferred_name": "Another"})).json()["id"]
         consent_id = await consent(client, client_id, world.partner_x)
         ids = []
         for _ in range(3):
@@ -28,18 +38,22 @@ async def _referrals_with_history(world) -> list[str]:
             referral = await change(client, referral, note="Called the pantry with the client")
             referral = await change(client, referral, status="cancelled", reason_code="duplicate", reason_text="dup")
             ids.append(referral["id"])
+        revoked = await consent(client, client_id, world.partner_y)
+        await client.post(f"/api/clients/{client_id}/consents/{revoked}/revoke")
         await sign_in(client, "x@example.org")
-    return ids
+        assert (await client.get(f"/api/referrals/{ids[0]}")).status_code == 200  # a disclosure row
+    return {"referrals": ids, "client": client_id, "other_client": other_client, "revoked_consent": revoked}
 
 
 @pytest.fixture
-def ledger(world) -> list[str]:
-    """Referral ids; the app has stopped, so tests may reach into the database directly."""
-    return asyncio.run(_referrals_with_history(world))
+def ledger(world) -> dict:
+    """Referral ids and more; the app has stopped, so tests may reach into the database directly."""
+    return asyncio.run(_referrals_with_history(world)) | {"world": world}
 
 
-def verify():
-    return CliRunner().invoke(directory_group, ["referrals", "verify-ledger", "--quiet"])
+def verify(*checkpoints: str):
+    args = ["referrals", "verify-ledger", "--quiet"] + [a for c in checkpoints for a in ("--checkpoint", c)]
+    return CliRunner().invoke(directory_group, args)
 
 
 def _events(referral_id: str) -> list[dict]:
@@ -48,54 +62,319 @@ def _events(referral_id: str) -> list[dict]:
     )
 
 
+def tamper(*queries) -> None:
+    """Run changes as someone who got past the triggers (a database owner who dropped them)."""
+
+    async def run() -> None:
+        async with bypassing_guards():
+            for query in queries:
+                await query
+
+    asyncio.run(run())
+
+
+def _other(value):
+    """A different value of the same kind."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1000
+    if isinstance(value, dt.datetime):
+        return value + dt.timedelta(seconds=1)
+    if isinstance(value, uuid.UUID) or (isinstance(value, str) and len(value) == 36 and value.count("-") == 4):
+        return uuid.uuid4()
+    if value is None:
+        return uuid.uuid4()
+    return f"{value}-changed"
+
+
 def test_an_untouched_ledger_verifies(ledger):
     result = verify()
     assert result.exit_code == 0, result.output
     assert "3 referrals, 9 events" in result.output
 
 
-def test_an_edited_event_is_named(ledger):
-    event = _events(ledger[1])[1]
-    asyncio.run(
-        ReferralEvent.update({ReferralEvent.note: "nothing happened"}).where(ReferralEvent.id == event["id"]).run()
+# --- the database refuses ----------------------------------------------------------------------------
+
+REFUSED = [
+    "UPDATE referral_event SET note = 'rewritten'",
+    "DELETE FROM referral_event",
+    "UPDATE audit_event SET detail = 'rewritten'",
+    "DELETE FROM audit_event",
+    "UPDATE disclosure SET information = 'nothing'",
+    "DELETE FROM disclosure",
+    "DELETE FROM referral",
+    "UPDATE referral SET need = 'housing'",
+    "UPDATE referral SET goal = 'rewritten'",
+    "DELETE FROM consent",
+    "UPDATE consent SET information_scope = 'including_sud_treatment'",
+    "UPDATE consent SET revoked_at = NULL WHERE revoked_at IS NOT NULL",
+    "DELETE FROM ledger_head",
+]
+
+
+@pytest.mark.parametrize("statement", REFUSED)
+def test_the_database_refuses_to_rewrite_evidence(ledger, statement):
+    async def attempt():
+        await Referral.raw(statement)
+
+    with pytest.raises(Exception, match="append-only"):
+        asyncio.run(attempt())
+    assert verify().exit_code == 0
+
+
+def test_the_database_lets_the_app_do_its_own_changes(ledger):
+    async def allowed():
+        await Referral.update({Referral.status: "cancelled"}).where(Referral.id == ledger["referrals"][0])
+        await Consent.update({Consent.revoked_at: START}).where(Consent.revoked_at.is_null())
+
+    asyncio.run(allowed())
+
+
+# --- verify catches what gets past -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", [f for f in HASHED_FIELDS if f not in ("subject", "referral")])
+def test_a_change_to_any_hashed_field_of_an_event_is_caught(ledger, field):
+    referral_id = ledger["referrals"][1]
+    event = _events(referral_id)[2]  # the cancellation: it has a reason code and text
+    value = START if field == "appointment_at" else _other(event[field])  # the event set no appointment
+    tamper(ReferralEvent.update({getattr(ReferralEvent, field): value}).where(ReferralEvent.id == event["id"]))
+    result = verify()
+    assert result.exit_code == 1, (field, result.output)
+    assert f"referral {referral_id}, event" in result.output, result.output
+
+
+def test_a_change_to_the_subject_an_event_commits_to_is_caught(ledger):
+    referral_id = ledger["referrals"][0]
+    first = _events(referral_id)[0]
+    subject = msgspec.json.decode(first["subject"]) if isinstance(first["subject"], str) else first["subject"]
+    tamper(
+        ReferralEvent.update({ReferralEvent.subject: {**subject, "need": "moud"}}).where(
+            ReferralEvent.id == first["id"]
+        )
+    )
+    result = verify()
+    assert result.exit_code == 1 and f"referral {referral_id}, event 1" in result.output
+
+
+def _identity_changes(ledger) -> dict:
+    world = ledger["world"]
+    return {
+        "client": ledger["other_client"],
+        "care_team": None,  # filled in below: team B
+        "service_at_location": world.shelter_y,
+        "service": None,
+        "partner_organization": world.partner_y,
+        "consent": ledger["revoked_consent"],
+        "need": "moud",
+        "goal": "Something the client never said",
+        "handoff_type": "accompanied",
+        "priority": "urgent",
+        "created_by": None,
+        "created_at": START + dt.timedelta(days=1),
+    }
+
+
+@pytest.mark.parametrize("field", SUBJECT_FIELDS)
+def test_a_referral_pointed_elsewhere_is_caught_field_by_field(ledger, field):
+    from accounts.tables import CareTeam
+
+    referral_id = ledger["referrals"][2]
+    value = _identity_changes(ledger)[field]
+    if field == "care_team":
+        value = asyncio.run(CareTeam.select(CareTeam.id).where(CareTeam.name == "Team B").first().run())["id"]
+    if field == "service":
+        row = asyncio.run(
+            ServiceAtLocation.select().where(ServiceAtLocation.id == ledger["world"].shelter_y).first().run()
+        )
+        value = row["service"]
+    tamper(Referral.update({getattr(Referral, field): value}).where(Referral.id == referral_id))
+    result = verify()
+    assert result.exit_code == 1
+    assert f"referral {referral_id}, the referral record: {field} is not what" in result.output, result.output
+
+
+def test_an_event_rehashed_with_plain_sha256_is_caught(ledger):
+    referral_id = ledger["referrals"][0]
+    event = _events(referral_id)[1]
+    edited = {**event, "note": "Nothing happened"}
+    plain = hashlib.sha256(msgspec.json.encode({k: str(edited.get(k)) for k in HASHED_FIELDS}, order="sorted"))
+    tamper(
+        ReferralEvent.update({ReferralEvent.note: "Nothing happened", ReferralEvent.hash: plain.hexdigest()}).where(
+            ReferralEvent.id == event["id"]
+        )
+    )
+    result = verify()
+    assert result.exit_code == 1 and "re-sealed without the key" in result.output
+
+
+def test_a_chain_resealed_with_a_guessed_key_is_caught(ledger):
+    referral_id = ledger["referrals"][0]
+    events = _events(referral_id)
+    queries, previous = [], events[0]["hash"]
+    for event in events[1:]:
+        event = {**event, "previous_hash": previous, "note": "rewritten"}
+        event["hash"] = event_seal(event, "a guessed key")
+        previous = event["hash"]
+        queries.append(
+            ReferralEvent.update(
+                {
+                    ReferralEvent.note: "rewritten",
+                    ReferralEvent.previous_hash: event["previous_hash"],
+                    ReferralEvent.hash: event["hash"],
+                }
+            ).where(ReferralEvent.id == event["id"])
+        )
+    queries.append(Referral.update({Referral.last_event_hash: previous}).where(Referral.id == referral_id))
+    tamper(*queries)
+    result = verify()
+    assert result.exit_code == 1 and f"referral {referral_id}, event 2" in result.output
+    assert "re-sealed without the key" in result.output
+
+
+def test_someone_with_the_key_who_reseals_one_event_is_caught_by_the_next_link(ledger):
+    referral_id = ledger["referrals"][0]
+    event = {**_events(referral_id)[1], "note": "rewritten"}
+    event["hash"] = event_seal(event, get_settings().ledger_secret)
+    tamper(
+        ReferralEvent.update({ReferralEvent.note: "rewritten", ReferralEvent.hash: event["hash"]}).where(
+            ReferralEvent.id == event["id"]
+        )
     )
     result = verify()
     assert result.exit_code == 1
-    assert f"referral {ledger[1]}, event 2 ({event['id']})" in result.output and "changed" in result.output
+    assert f"referral {referral_id}, event 3" in result.output and "previous_hash does not match" in result.output
 
 
-def test_a_deleted_event_is_named(ledger):
-    events = _events(ledger[0])
-    asyncio.run(ReferralEvent.delete().where(ReferralEvent.id == events[1]["id"]).run())
+def _truncate_last_event(referral_id: str) -> list:
+    """Delete a referral's last event and roll the referral back to match the one before."""
+    events = _events(referral_id)
+    before = events[-2]
+    return [
+        FollowUp.delete().where(FollowUp.referral == referral_id),
+        ReferralEvent.delete().where(ReferralEvent.id == events[-1]["id"]),
+        Referral.update(
+            {
+                Referral.status: before["to_status"],
+                Referral.version: before["sequence"],
+                Referral.last_event_hash: before["hash"],
+            }
+        ).where(Referral.id == referral_id),
+    ]
+
+
+def test_a_truncated_referral_rolled_back_to_match_is_caught(ledger):
+    tamper(*_truncate_last_event(ledger["referrals"][1]))
     result = verify()
-    assert result.exit_code == 1
-    assert f"event 3 ({events[2]['id']})" in result.output and "missing" in result.output
+    assert result.exit_code == 1 and "events at ledger positions 6 are missing" in result.output
 
 
-def test_a_deleted_last_event_is_caught_by_the_referral_record(ledger):
-    events = _events(ledger[2])
-    asyncio.run(ReferralEvent.delete().where(ReferralEvent.id == events[-1]["id"]).run())
+def test_truncating_the_very_last_event_and_the_head_is_caught_by_the_heads_seal(ledger):
+    last_referral = ledger["referrals"][2]
+    before = _events(last_referral)[-2]
+    tamper(
+        *_truncate_last_event(last_referral),
+        LedgerHead.update({LedgerHead.position: before["position"], LedgerHead.last_hash: before["hash"]}).where(
+            LedgerHead.id == 1
+        ),
+    )
     result = verify()
-    assert result.exit_code == 1 and f"referral {ledger[2]}, the referral record" in result.output
+    assert result.exit_code == 1 and "the ledger head's seal does not match" in result.output
+
+
+def test_a_forged_event_appended_is_caught(ledger):
+    referral_id = ledger["referrals"][0]
+    last = _events(referral_id)[-1]
+    forged = {
+        **last,
+        "id": uuid.uuid4(),
+        "sequence": 4,
+        "position": 10,
+        "from_status": "cancelled",
+        "to_status": "completed",
+        "reason_code": None,
+        "reason_text": "",
+        "previous_hash": last["hash"],
+    }
+    forged["hash"] = hashlib.sha256(forged["previous_hash"].encode()).hexdigest()
+    tamper(
+        ReferralEvent.insert(ReferralEvent(**forged)),
+        Referral.update(
+            {Referral.status: "completed", Referral.version: 4, Referral.last_event_hash: forged["hash"]}
+        ).where(Referral.id == referral_id),
+    )
+    result = verify()
+    assert result.exit_code == 1 and f"referral {referral_id}, event 4" in result.output
+
+
+def test_a_whole_deleted_referral_is_caught(ledger):
+    referral_id = ledger["referrals"][1]
+    tamper(
+        Disclosure.delete().where(Disclosure.referral == referral_id),
+        FollowUp.delete().where(FollowUp.referral == referral_id),
+        ReferralEvent.delete().where(ReferralEvent.referral == referral_id),
+        Referral.delete().where(Referral.id == referral_id),
+    )
+    result = verify()
+    assert result.exit_code == 1 and "positions 4, 5, 6 are missing" in result.output
 
 
 def test_reordered_events_are_caught(ledger):
-    first, second = _events(ledger[0])[:2]
-
-    async def swap():
-        await ReferralEvent.update({ReferralEvent.sequence: 99}).where(ReferralEvent.id == first["id"])
-        await ReferralEvent.update({ReferralEvent.sequence: 1}).where(ReferralEvent.id == second["id"])
-        await ReferralEvent.update({ReferralEvent.sequence: 2}).where(ReferralEvent.id == first["id"])
-
-    asyncio.run(swap())
+    first, second = _events(ledger["referrals"][0])[:2]
+    tamper(
+        ReferralEvent.update({ReferralEvent.sequence: 99}).where(ReferralEvent.id == first["id"]),
+        ReferralEvent.update({ReferralEvent.sequence: 1}).where(ReferralEvent.id == second["id"]),
+        ReferralEvent.update({ReferralEvent.sequence: 2}).where(ReferralEvent.id == first["id"]),
+    )
     result = verify()
-    assert result.exit_code == 1 and f"referral {ledger[0]}, event 1 ({second['id']})" in result.output
+    assert result.exit_code == 1 and f"referral {ledger['referrals'][0]}, event 1 ({second['id']})" in result.output
 
 
 def test_a_status_changed_behind_the_ledgers_back_is_caught(ledger):
-    asyncio.run(Referral.update({Referral.status: "completed"}).where(Referral.id == ledger[1]).run())
+    tamper(Referral.update({Referral.status: "completed"}).where(Referral.id == ledger["referrals"][1]))
     result = verify()
     assert result.exit_code == 1 and "status completed but the events say cancelled" in result.output
+
+
+def test_a_checkpoint_kept_outside_catches_even_a_key_holder_rolling_the_ledger_back(ledger):
+    taken = CliRunner().invoke(directory_group, ["referrals", "checkpoint"])
+    assert taken.exit_code == 0, taken.output
+    line = taken.stdout.strip()
+    assert line.startswith("9:") and verify(line).exit_code == 0
+    assert verify().exit_code == 0  # the stored checkpoint holds too
+
+    # Someone with the database and the key removes the last event, re-seals the head, drops the stored checkpoint.
+    from referrals.services.ledger import _head_seal
+
+    last_referral = ledger["referrals"][2]
+    before = _events(last_referral)[-2]
+    key = get_settings().ledger_secret
+    truncate = [
+        *_truncate_last_event(last_referral),
+        LedgerHead.update(
+            {
+                LedgerHead.position: before["position"],
+                LedgerHead.last_hash: before["hash"],
+                LedgerHead.seal: _head_seal(before["position"], before["hash"], key),
+            }
+        ).where(LedgerHead.id == 1),
+    ]
+    tamper(*truncate)
+    stored = verify()
+    assert stored.exit_code == 1 and "no longer holds checkpoint 9" in stored.output
+    tamper(LedgerCheckpoint.delete(force=True))
+    assert verify().exit_code == 0  # inside the database, nothing is left to tell
+    outside = verify(line)
+    assert outside.exit_code == 1 and "no longer holds the checkpoint 9" in outside.output
+
+
+def test_the_review_s_attacks_each_leave_the_untouched_rest_verifiable(ledger):
+    """Tampering is named where it happened: the other referrals still check out one by one."""
+    tamper(Referral.update({Referral.goal: "rewritten"}).where(Referral.id == ledger["referrals"][0]))
+    result = verify()
+    assert f"referral {ledger['referrals'][0]}" in result.output
+    assert ledger["referrals"][1] not in result.output and ledger["referrals"][2] not in result.output
 
 
 async def test_fifty_simultaneous_changes_land_once_per_version(world, client):
@@ -131,3 +410,8 @@ async def test_fifty_simultaneous_changes_land_once_per_version(world, client):
     final = (await client.get(f"/api/referrals/{referral['id']}")).json()
     assert final["version"] == 3 and [e["sequence"] for e in final["timeline"]] == [1, 2, 3]
     assert [e["to_status"] for e in final["timeline"]] == ["requested", "accepted", "accepted"]
+
+
+def test_verify_needs_a_well_formed_checkpoint(ledger):
+    result = verify("12:not-a-hash")
+    assert result.exit_code == 2 and "POSITION:HASH" in result.output

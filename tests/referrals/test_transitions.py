@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from directory.services.search_documents import refresh_search_documents
-from directory.tables import Location, Organization, Service, ServiceAtLocation
 from referrals.services.transitions import REASON_CODES, STATUSES, TransitionRefused, check_transition, next_statuses
-from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
+from tests.referrals.conftest import change, consent, new_client, refer, sign_in
 
 
 async def _sent(world, client, **extra) -> dict:
@@ -80,64 +76,3 @@ def test_every_status_needing_a_reason_is_reachable_and_checked():
             check_transition("accepted", status, "partner", None, "")
     assert next_statuses("requested", "partner", client_self=True) == []
     assert "accepted" in next_statuses("requested", "care_manager", client_self=True)
-
-
-async def _searchable_pantries(world) -> None:
-    eastside = await Organization.select(Organization.id).where(Organization.name == "Eastside Shelter").first()
-    service = await Service.insert(Service(organization=eastside["id"], name="Eastside Pantry")).returning(Service.id)
-    location = await Location.insert(Location(organization=eastside["id"], name="Eastside")).returning(Location.id)
-    await ServiceAtLocation.insert(ServiceAtLocation(service=service[0]["id"], location=location[0]["id"]))
-    await refresh_search_documents([s["id"] for s in await Service.select(Service.id)])
-
-
-@pytest.fixture
-def searchable(world):
-    asyncio.run(_searchable_pantries(world))
-    return world
-
-
-async def test_no_capacity_flags_the_listing_until_the_partner_reverifies_it(searchable, client):
-    world = searchable
-
-    async def ranking() -> list[tuple[str, bool]]:
-        results = (await client.get("/api/services", params={"search": "harbor pantry"})).json()["contents"]
-        return [(r["name"], r["needs_reverification"]) for r in results if "Pantry" in r["name"]]
-
-    assert await ranking() == [("Harbor Food Pantry", False), ("Eastside Pantry", False)]
-    referral = await _sent(world, client)
-    await sign_in(client, "x@example.org")
-    await change(client, referral, status="rejected", reason_code="no_capacity", reason_text="Pantry closed")
-    assert await ranking() == [("Eastside Pantry", False), ("Harbor Food Pantry", True)]
-
-    # Staff of another partner cannot clear it; the partner that runs it can.
-    await sign_in(client, "y@example.org")
-    assert (await client.post(f"/api/service_at_locations/{world.food_x}/verify")).status_code == 404
-    await sign_in(client, "x@example.org")
-    verified = await client.post(f"/api/service_at_locations/{world.food_x}/verify")
-    assert verified.status_code == 200, verified.text
-    assert await ranking() == [("Harbor Food Pantry", False), ("Eastside Pantry", False)]
-
-
-async def test_a_client_declining_does_not_flag_the_listing(searchable, client):
-    referral = await _sent(searchable, client)
-    await change(client, referral, status="cancelled", reason_code="client_declined", reason_text="Changed mind")
-    results = (await client.get("/api/services", params={"search": "harbor pantry"})).json()["contents"]
-    assert not any(r["needs_reverification"] for r in results)
-
-
-def test_a_re_import_keeps_a_flagged_listing_flagged(searchable):
-    from directory.services.reverification import flag_for_reverification
-    from directory.services.search_documents import RowSource
-    from directory.tables import SearchDocument
-
-    async def flag_then_reimport() -> dict:
-        await flag_for_reverification(searchable.food_x, "no_capacity", START)
-        row = await ServiceAtLocation.select().where(ServiceAtLocation.id == searchable.food_x).first()
-        imported = {k: v for k, v in row.items() if not k.startswith(("needs_", "reverification"))}
-        service = await Service.select().where(Service.id == row["service"]).first()
-        written = RowSource({Service: [service], ServiceAtLocation: [imported]})  # what an import holds
-        await refresh_search_documents([row["service"]], source=written)
-        return await SearchDocument.select(SearchDocument.listing).where(SearchDocument.id == searchable.food_x).first()
-
-    document = asyncio.run(flag_then_reimport())
-    assert '"needs_reverification":true' in document["listing"].replace(" ", "")

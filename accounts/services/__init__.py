@@ -1,0 +1,1 @@
+"""Account rules: principals, passwords, sign-in, API tokens and the audit log."""

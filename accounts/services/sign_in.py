@@ -1,0 +1,90 @@
+"""Signing in: password check with lockout, and the principal a session stands for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from argon2 import PasswordHasher
+
+from accounts.services.audit import record_audit
+from accounts.services.passwords import credential_stamp, verify_password
+from accounts.services.principal import principal_for_account
+from accounts.tables import Account
+from kernel.database import write_transaction
+from kernel.principal import ANONYMOUS, Principal
+from kernel.settings import get_settings
+
+__all__ = ["LOCKOUT", "MAX_FAILED_LOGINS", "LoginRefused", "principal_for_session", "sign_in"]
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+REFUSAL = "wrong e-mail or password"
+"""The one answer to every refused sign-in: it never tells whether an account exists, is locked or disabled."""
+# Verifying against this keeps an unknown e-mail as slow as a wrong password.
+_DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
+
+
+class LoginRefused(Exception):
+    """Sign-in refused (HTTP 401); the message is the same whatever the reason."""
+
+    def __init__(self) -> None:
+        super().__init__(REFUSAL)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def sign_in(email: str, password: str, address: str | None) -> tuple[Principal, str]:
+    """Check a password, locking the account for a while after repeated failures: (principal, credential stamp).
+
+    The reason for a refusal goes to the audit log only."""
+    async with write_transaction(Account._meta.db):
+        row = await Account.select().where(Account.email == email.strip().casefold()).first()
+        if row is None:
+            verify_password(_DUMMY_HASH, password)
+            await record_audit(ANONYMOUS.at(address), "login_failed", "account", None, "unknown account")
+            raise_after = True
+        else:
+            principal = principal_for_account(row, address)
+            password_ok = verify_password(row["password_hash"], password)
+            reason = None
+            if not row["is_active"] or (row["is_demo"] and get_settings().production):
+                reason = "account disabled"
+            elif row["locked_until"] is not None and row["locked_until"] > _now():
+                reason = "locked"
+            elif not password_ok:
+                failures = row["failed_logins"] + 1
+                locked_until = _now() + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
+                await Account.update(
+                    {Account.failed_logins: 0 if locked_until else failures, Account.locked_until: locked_until}
+                ).where(Account.id == row["id"])
+                reason = "wrong password, now locked" if locked_until else "wrong password"
+            raise_after = reason is not None
+            if reason is not None:
+                await record_audit(principal, "login_failed", "account", row["id"], reason)
+            else:
+                await Account.update(
+                    {Account.failed_logins: 0, Account.locked_until: None, Account.last_login_at: _now()}
+                ).where(Account.id == row["id"])
+                await record_audit(principal, "login", "account", row["id"])
+    # Raised after the transaction so the failure count and its audit row are kept.
+    if raise_after:
+        raise LoginRefused()
+    return principal, credential_stamp(row["password_hash"])
+
+
+async def principal_for_session(session: dict, address: str | None) -> Principal | None:
+    """The account a session stands for, if it is active and its password has not changed since sign-in."""
+    account_id = session.get("account_id")
+    if not account_id:
+        return None
+    try:
+        key = uuid.UUID(str(account_id))
+    except ValueError:
+        return None
+    row = await Account.select().where(Account.id == key).first()
+    if row is None or not row["is_active"] or session.get("stamp") != credential_stamp(row["password_hash"]):
+        return None
+    return principal_for_account(row, address)

@@ -1,0 +1,44 @@
+"""Guard primitives every domain's routes use: PUBLIC marks open routes, `allow` admits roles."""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from kernel.principal import ANONYMOUS, Principal
+
+__all__ = ["PUBLIC", "allow", "client_address", "principal_of"]
+
+PUBLIC = {"public": True}
+"""Route option marking a route as deliberately open to the anonymous public."""
+
+
+def client_address(connection: ASGIConnection) -> str | None:
+    """The caller's address: the socket peer, or what a trusted proxy forwarded (see TRUSTED_PROXIES)."""
+    return connection.client.host if connection.client else None
+
+
+def principal_of(connection: ASGIConnection) -> Principal:
+    """The request's principal; anonymous where authentication did not run (OPTIONS, static files)."""
+    user = connection.scope.get("user")
+    return user if isinstance(user, Principal) else ANONYMOUS.at(client_address(connection))
+
+
+def allow(*roles: str):
+    """A guard letting only these roles in: 401 for the anonymous, 403 for other roles.
+
+    OPTIONS requests pass: they only list the route's methods, and authentication does not run for them.
+    """
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.scope["method"] == "OPTIONS":
+            return
+        principal = principal_of(connection)
+        if principal.is_anonymous:
+            raise NotAuthorizedException(detail="sign in, or send an API token")
+        if principal.role not in roles:
+            raise PermissionDeniedException(detail="your role may not do this")
+
+    guard.__name__ = f"allow_{'_'.join(roles)}"
+    return guard
