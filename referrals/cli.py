@@ -57,7 +57,8 @@ def verify_ledger_command(quiet: bool, checkpoints: tuple[str, ...]) -> None:
 
 
 @referrals_group.command(
-    name="checkpoint", help="Seal the ledger's current head as a checkpoint; keep the printed line outside the database."
+    name="checkpoint",
+    help="Seal the ledger's current head as a checkpoint; keep the printed line outside the database.",
 )
 def checkpoint_command() -> None:
     """Record a checkpoint."""

@@ -31,6 +31,12 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 SEED_DATA = PROJECT_ROOT / "seed_data"
 
 
+async def in_app_loop(test_client, work):
+    """Await `work()` on the running app's event loop: on PostgreSQL the app's connection pool lives there,
+    so a test that reads or changes the database while the app runs must go through it."""
+    return await asyncio.to_thread(test_client.blocking_portal.call, work)
+
+
 @asynccontextmanager
 async def bypassing_guards():
     """Run with the append-only triggers out of the way, as a database owner could (test set-up and the

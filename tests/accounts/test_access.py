@@ -15,6 +15,7 @@ from directory.tables import Organization
 from kernel.settings import get_settings
 from server.app import create_app
 from server.cli import directory_group
+from tests.conftest import in_app_loop
 
 PASSWORD = "correct horse battery"
 
@@ -107,7 +108,8 @@ async def test_wrong_passwords_lock_the_account_and_a_locked_account_answers_lik
     unknown = await login(client, "nobody@example.org")
     assert locked.status_code == unknown.status_code == 401
     assert locked.json() == unknown.json()  # nothing tells a locked account from one that does not exist
-    reasons = [e["detail"] for e in await AuditEvent.select().where(AuditEvent.action == "login_failed")]
+    failures = await in_app_loop(client, AuditEvent.select().where(AuditEvent.action == "login_failed").run)
+    reasons = [e["detail"] for e in failures]
     assert "locked" in reasons and "unknown account" in reasons  # the reason is kept for the admins
 
 
@@ -165,19 +167,23 @@ async def test_session_requests_that_change_things_need_the_csrf_token(people):
 
 
 async def test_password_change_ends_every_other_session(people, client):
-    async with AsyncTestClient(app=create_app()) as laptop:
-        assert (await login(laptop, "cm@example.org")).status_code == 200
-        await login(client, "cm@example.org")
-        short = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "short"})
-        assert short.status_code == 400 and "12 characters" in short.text
-        wrong = await client.post("/api/auth/password", json={"current_password": "nope", "new_password": "a" * 12})
-        assert wrong.status_code == 403
-        changed = await client.post(
-            "/api/auth/password", json={"current_password": PASSWORD, "new_password": "b" * 14}
-        )
-        assert changed.status_code == 200
-        assert (await client.get("/api/auth/me")).status_code == 200  # the session that changed it goes on
-        assert (await laptop.get("/api/auth/me")).status_code == 401  # the other one is over
+    await login(client, "cm@example.org")
+    laptop = dict(client.cookies)
+    client.cookies.clear()
+    await login(client, "cm@example.org")  # the same person on a second device
+    short = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "short"})
+    assert short.status_code == 400 and "12 characters" in short.text
+    wrong = await client.post("/api/auth/password", json={"current_password": "nope", "new_password": "a" * 12})
+    assert wrong.status_code == 403
+    changed = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "b" * 14})
+    assert changed.status_code == 200
+    assert (await client.get("/api/auth/me")).status_code == 200  # the session that changed it goes on
+    phone = dict(client.cookies)
+    client.cookies.clear()
+    client.cookies.update(laptop)
+    assert (await client.get("/api/auth/me")).status_code == 401  # the other one is over
+    client.cookies.clear()
+    client.cookies.update(phone)
     assert (await login(client, "cm@example.org", "b" * 14)).status_code == 200
     assert (await login(client, "cm@example.org", PASSWORD)).status_code == 401
 
@@ -185,7 +191,7 @@ async def test_password_change_ends_every_other_session(people, client):
 async def test_session_ids_are_stored_only_as_hashes(people, client):
     await login(client, "cm@example.org")
     session_id = client.cookies.get("session")
-    keys = [row["key"] for row in await SessionRecord.select(SessionRecord.key)]
+    keys = [row["key"] for row in await in_app_loop(client, SessionRecord.select(SessionRecord.key).run)]
     assert session_id and keys and not any(session_id in key for key in keys)
 
 
@@ -198,8 +204,9 @@ async def test_sign_in_takes_json_only(people, client):
     assert (await client.post("/api/auth/login", content=body, headers={"content-type": "application/json"})).is_success
 
 
-async def test_hsts_only_in_production(client, monkeypatch):
-    assert "strict-transport-security" not in (await client.get("/healthz")).headers
+async def test_hsts_only_in_production(monkeypatch):
+    async with AsyncTestClient(app=create_app()) as development:
+        assert "strict-transport-security" not in (await development.get("/healthz")).headers
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s3cret-shared-by-all-servers")
     monkeypatch.setenv("LEDGER_KEY", "ledger-key-kept-elsewhere")
@@ -249,9 +256,7 @@ async def test_admins_cannot_issue_partner_credentials_but_can_revoke_them(peopl
     assert response.status_code == 403 and "partner organization's own admin" in response.json()["detail"]
     assert "token" not in response.json()
     await login(client, "x@example.org")
-    issued = (
-        await client.post(f"/api/partner_organizations/{people['shelter']}/tokens", json={"name": "ehr"})
-    ).json()
+    issued = (await client.post(f"/api/partner_organizations/{people['shelter']}/tokens", json={"name": "ehr"})).json()
     await login(client, "admin@example.org")
     listed = (await client.get(f"/api/partner_organizations/{people['shelter']}/tokens")).json()
     assert listed[0]["created_by"] == "Shelter admin"  # every credential says who made it

@@ -8,7 +8,7 @@ import pytest
 
 from directory.tables import Attribute, ServiceAtLocation
 from referrals.tables import Referral
-from tests.conftest import bypassing_guards
+from tests.conftest import bypassing_guards, in_app_loop
 from tests.referrals.conftest import START, consent, new_client, refer, sign_in
 
 
@@ -123,8 +123,12 @@ async def test_every_partner_read_rechecks_the_consent_against_the_reader(world,
     client_id = await new_client(client)
     consent_id = await consent(client, client_id, world.partner_x)
     referral = await refer(client, client_id, world.food_x, consent_id)
-    async with bypassing_guards():
-        await Referral.update({Referral.partner_organization: world.partner_y}).where(Referral.id == referral["id"])
+
+    async def repoint() -> None:
+        async with bypassing_guards():
+            await Referral.update({Referral.partner_organization: world.partner_y}).where(Referral.id == referral["id"])
+
+    await in_app_loop(client, repoint)
     await sign_in(client, "y@example.org")
     channels = {
         "json": await client.get(f"/api/referrals/{referral['id']}"),
@@ -145,10 +149,13 @@ async def test_a_listing_that_stops_being_sud_treatment_stops_a_class_consent(wo
     consent_id = await _class_consent(client, client_id)
     referral = await refer(client, client_id, world.otp_x, consent_id, need="moud")
     assert (await _partner_view(client, world, referral["id"]))["client"] is not None
-    service = (
-        await ServiceAtLocation.select(ServiceAtLocation.service).where(ServiceAtLocation.id == world.otp_x).first()
-    )
-    await Attribute.delete().where(Attribute.link_id == service["service"])  # the directory is corrected
+
+    async def correct_the_directory() -> None:
+        sal = ServiceAtLocation.select(ServiceAtLocation.service).where(ServiceAtLocation.id == world.otp_x)
+        service = await sal.first()
+        await Attribute.delete().where(Attribute.link_id == service["service"])
+
+    await in_app_loop(client, correct_the_directory)
     view = await _partner_view(client, world, referral["id"])
     assert view["client"] is None and view["consent_status"] == "does_not_cover" and view["need"] is None
 
