@@ -1,12 +1,19 @@
-"""The search index's two ways of scoring words agree, and open_now follows posted hours."""
+"""The search index's two ways of scoring words agree, open_now follows posted hours, and searches
+answer from the snapshot in hand without waiting on the database."""
 
+import asyncio
 import datetime as dt
+import os
+import sqlite3
+from contextlib import asynccontextmanager
 
 import numpy as np
 import pytest
+from litestar.testing import AsyncTestClient
 
 from directory.services import search_index
 from directory.services.search_index import SearchIndex, SearchQuery, run_search
+from server.app import create_app
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -79,3 +86,42 @@ def test_radius_search_finds_exactly_the_places_within_the_radius(centre):
         expected = {f"s{i}" for i in np.nonzero(distances <= radius)[0]}
         found = run_search(snapshot, SearchQuery(latitude=lat0, longitude=lng0, radius_km=radius, per_page=5000))
         assert {r.id for r in found.results} == expected, radius
+
+
+@asynccontextmanager
+async def _directory_revision_locked():
+    """Another connection holds a lock that blocks any read of the directory revision."""
+    url = os.environ["DATABASE_URL"]
+    if url.startswith("postgres"):
+        import asyncpg
+
+        connection = await asyncpg.connect(url)
+        transaction = connection.transaction()
+        await transaction.start()
+        await connection.execute("LOCK TABLE directory_revision IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            await transaction.rollback()
+            await connection.close()
+        return
+    connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    connection.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        connection.execute("ROLLBACK")
+        connection.close()
+
+
+async def test_searches_never_wait_on_the_database_to_learn_whether_the_index_is_current(seeded):
+    """The finding: every search queued behind one request awaiting the revision query under load."""
+    async with AsyncTestClient(app=create_app()) as client:
+        assert (await client.get("/api/services", params={"category": "moud", "near": "21201"})).status_code == 200
+        await asyncio.sleep(1.5)  # longer than the old once-a-second check
+        async with _directory_revision_locked():
+            for near in ("21201", "80204", "21218"):
+                response = await asyncio.wait_for(
+                    client.get("/api/services", params={"category": "moud", "near": near}), timeout=10
+                )
+                assert response.status_code == 200 and response.json()["total_items"] > 0
