@@ -20,6 +20,7 @@ from kernel.database import write_transaction
 from kernel.guards import PUBLIC, allow, client_address
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
 from kernel.principal import Principal
+from kernel.problems import problems
 
 __all__ = ["AuditController", "AuthController", "TokenController"]
 
@@ -47,6 +48,7 @@ class AuthController(Controller):
     @post(
         "/login",
         operation_id="login",
+        responses=problems(400, 401, 415, 429),
         summary="Sign in",
         opt=PUBLIC,
         status_code=200,
@@ -62,7 +64,14 @@ class AuthController(Controller):
         request.set_session({"account_id": str(principal.account_id), "stamp": stamp})
         return _me(principal)
 
-    @post("/logout", operation_id="logout", summary="Sign out", guards=[allow(*SIGNED_IN)], status_code=200)
+    @post(
+        "/logout",
+        operation_id="logout",
+        responses=problems(401, 403),
+        summary="Sign out",
+        guards=[allow(*SIGNED_IN)],
+        status_code=200,
+    )
     async def logout(self, request: Request) -> None:
         """End the session."""
         principal: Principal = request.user
@@ -70,7 +79,7 @@ class AuthController(Controller):
             await record_audit(principal, "logout", "account", principal.account_id)
         request.clear_session()
 
-    @get("/me", operation_id="getMe", summary="Who am I", guards=[allow(*SIGNED_IN)])
+    @get("/me", operation_id="getMe", responses=problems(401), summary="Who am I", guards=[allow(*SIGNED_IN)])
     async def me(self, request: Request) -> Me:
         """The signed-in account (or the API token's organization)."""
         return _me(request.user)
@@ -78,6 +87,7 @@ class AuthController(Controller):
     @post(
         "/password",
         operation_id="changePassword",
+        responses=problems(400, 401, 403, 415),
         summary="Change password (ends your other sessions)",
         guards=[allow(*SIGNED_IN)],
         status_code=200,
@@ -107,7 +117,12 @@ class TokenController(Controller):
     tags = ["accounts"]
     guards = [allow("admin", "partner_staff")]
 
-    @post("/partner_organizations/{organization_id:uuid}/tokens", operation_id="issueToken", summary="Issue a token")
+    @post(
+        "/partner_organizations/{organization_id:uuid}/tokens",
+        operation_id="issueToken",
+        responses=problems(400, 401, 403, 404, 415),
+        summary="Issue a token",
+    )
     async def issue(
         self, request: Request, organization_id: FromPath[uuid.UUID], data: Annotated[TokenIn, Body()]
     ) -> TokenIssued:
@@ -115,12 +130,23 @@ class TokenController(Controller):
         token_id, token = await issue_token(request.user, organization_id, data.name)
         return TokenIssued(id=str(token_id), name=data.name.strip(), prefix=token[:12], token=token)
 
-    @get("/partner_organizations/{organization_id:uuid}/tokens", operation_id="listTokens", summary="List tokens")
+    @get(
+        "/partner_organizations/{organization_id:uuid}/tokens",
+        operation_id="listTokens",
+        responses=problems(400, 401, 403, 404),
+        summary="List tokens",
+    )
     async def list_tokens(self, request: Request, organization_id: FromPath[uuid.UUID]) -> list[TokenOut]:
         """The organization's tokens, without their secrets, with who issued each."""
         return [_token_out(row) for row in await list_tokens(request.user, organization_id)]
 
-    @delete("/tokens/{token_id:uuid}", operation_id="revokeToken", summary="Revoke a token", status_code=204)
+    @delete(
+        "/tokens/{token_id:uuid}",
+        operation_id="revokeToken",
+        responses=problems(400, 401, 403, 404),
+        summary="Revoke a token",
+        status_code=204,
+    )
     async def revoke(self, request: Request, token_id: FromPath[uuid.UUID]) -> None:
         """Revoke a token; it stops working at once."""
         await revoke_token(request.user, token_id)
@@ -133,7 +159,7 @@ class AuditController(Controller):
     tags = ["accounts"]
     guards = [allow("admin")]
 
-    @get("/", operation_id="listAuditEvents", summary="Audit log")
+    @get("/", operation_id="listAuditEvents", responses=problems(400, 401, 403), summary="Audit log")
     async def list_events(self, page: PageNumber = 1, per_page: PerPage = 50) -> Page[AuditEventOut]:
         """Audit events, newest first."""
         rows = (

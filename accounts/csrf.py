@@ -13,6 +13,8 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Receive, Scope, Send
 
+from kernel.guards import SESSIONLESS
+
 __all__ = ["SESSION_COOKIE", "SIGN_IN_PATH", "SessionCSRFMiddleware", "csrf_config"]
 
 SESSION_COOKIE = "session"
@@ -29,6 +31,9 @@ class SessionCSRFMiddleware(CSRFMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check session requests; let others through, handing a token to whoever signs in."""
+        if scope.get("route_handler") is not None and scope["route_handler"].opt.get(SESSIONLESS):
+            await self.app(scope, receive, send)
+            return
         if scope["type"] == "http" and not _has_session_cookie(scope):
             if scope["path"] == SIGN_IN_PATH:
                 token = generate_csrf_token(secret=self.config.secret)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, cast
 
 from litestar import Controller, get
 from litestar.datastructures import State
@@ -29,8 +29,9 @@ from directory.services.records import (
 from directory.services.search_index import SearchIndex, SearchQuery
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, PAYMENT_METHODS
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
-from kernel.guards import PUBLIC
+from kernel.guards import OPEN_DATA
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
+from kernel.problems import problems
 from kernel.settings import get_settings
 
 __all__ = ["DirectoryApiController"]
@@ -74,16 +75,16 @@ class DirectoryApiController(Controller):
 
     path = "/api"
     tags = ["directory"]
-    opt = PUBLIC
+    opt = OPEN_DATA
 
-    @get("/", operation_id="getHsdsBase", summary="HSDS API root")
+    @get("/", operation_id="getHsdsBase", responses=problems(429), summary="HSDS API root")
     async def root(self) -> HsdsBase:
         """Which HSDS version and profile this API serves."""
         return HsdsBase(
             version="3.0", profile="https://openreferral.org/specification/3.0", openapi_url=HSDS_OPENAPI_URL
         )
 
-    @get("/services", operation_id="listServices", summary="Search services")
+    @get("/services", operation_id="listServices", responses=problems(400, 429), summary="Search services")
     async def list_services(
         self,
         state: State,
@@ -160,9 +161,16 @@ class DirectoryApiController(Controller):
                 per_page=per_page,
             )
         )
-        return make_page(results.results, results.total, page, per_page)
+        # Pre-encoded results (see SearchResults.encoded): the JSON is exactly a list of ServiceSearchResult.
+        contents = cast(list[ServiceSearchResult], results.encoded())
+        return make_page(contents, results.total, page, per_page)
 
-    @get("/services/{service_id:uuid}", operation_id="getService", summary="One service")
+    @get(
+        "/services/{service_id:uuid}",
+        operation_id="getService",
+        responses=problems(400, 404, 429),
+        summary="One service",
+    )
     async def get_service(self, service_id: FromPath[uuid.UUID]) -> ServiceOut:
         """A service with its organization, locations, hours, phones and attributes."""
         services = await load_services([service_id], show_confidential=False)
@@ -170,7 +178,7 @@ class DirectoryApiController(Controller):
             raise NotFoundException(detail=f"no service with id {service_id}")
         return services[0]
 
-    @get("/organizations", operation_id="listOrganizations", summary="List organizations")
+    @get("/organizations", operation_id="listOrganizations", responses=problems(400, 429), summary="List organizations")
     async def list_organizations(
         self,
         search: Annotated[
@@ -195,7 +203,12 @@ class DirectoryApiController(Controller):
         found = await load_organizations(ids)
         return make_page([found[i] for i in ids if i in found], await count, page, per_page)
 
-    @get("/organizations/{organization_id:uuid}", operation_id="getOrganization", summary="One organization")
+    @get(
+        "/organizations/{organization_id:uuid}",
+        operation_id="getOrganization",
+        responses=problems(400, 404, 429),
+        summary="One organization",
+    )
     async def get_organization(self, organization_id: FromPath[uuid.UUID]) -> OrganizationOut:
         """An organization with its phones and attributes."""
         found = await load_organizations([organization_id])
@@ -203,7 +216,9 @@ class DirectoryApiController(Controller):
             raise NotFoundException(detail=f"no organization with id {organization_id}")
         return found[organization_id]
 
-    @get("/taxonomy_terms", operation_id="listTaxonomyTerms", summary="List taxonomy terms")
+    @get(
+        "/taxonomy_terms", operation_id="listTaxonomyTerms", responses=problems(400, 429), summary="List taxonomy terms"
+    )
     async def list_taxonomy_terms(
         self,
         parent_id: Annotated[uuid.UUID | None, QueryParameter(description="Only children of this term.")] = None,
@@ -234,7 +249,12 @@ class DirectoryApiController(Controller):
         )
         return make_page([taxonomy_term_out(r) for r in rows], await count, page, per_page)
 
-    @get("/taxonomy_terms/{term_id:uuid}", operation_id="getTaxonomyTerm", summary="One taxonomy term")
+    @get(
+        "/taxonomy_terms/{term_id:uuid}",
+        operation_id="getTaxonomyTerm",
+        responses=problems(400, 404, 429),
+        summary="One taxonomy term",
+    )
     async def get_taxonomy_term(self, term_id: FromPath[uuid.UUID]) -> TaxonomyTermOut:
         """A taxonomy term."""
         row = await TaxonomyTerm.select().where(TaxonomyTerm.id == term_id).first()
@@ -242,7 +262,12 @@ class DirectoryApiController(Controller):
             raise NotFoundException(detail=f"no taxonomy term with id {term_id}")
         return taxonomy_term_out(row)
 
-    @get("/service_at_locations", operation_id="listServiceAtLocations", summary="List services at locations")
+    @get(
+        "/service_at_locations",
+        operation_id="listServiceAtLocations",
+        responses=problems(400, 429),
+        summary="List services at locations",
+    )
     async def list_service_at_locations(
         self, page: PageNumber = 1, per_page: PerPage = 20
     ) -> Page[ServiceAtLocationOut]:
@@ -256,7 +281,10 @@ class DirectoryApiController(Controller):
         return make_page(await load_service_at_locations(rows), await ServiceAtLocation.count(), page, per_page)
 
     @get(
-        "/service_at_locations/{sal_id:uuid}", operation_id="getServiceAtLocation", summary="One service at a location"
+        "/service_at_locations/{sal_id:uuid}",
+        operation_id="getServiceAtLocation",
+        responses=problems(400, 404, 429),
+        summary="One service at a location",
     )
     async def get_service_at_location(self, sal_id: FromPath[uuid.UUID]) -> ServiceAtLocationOut:
         """A service at a location, with the location nested."""

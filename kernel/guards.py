@@ -8,10 +8,14 @@ from litestar.handlers.base import BaseRouteHandler
 
 from kernel.principal import ANONYMOUS, Principal
 
-__all__ = ["PUBLIC", "allow", "client_address", "principal_of"]
+__all__ = ["OPEN_DATA", "PUBLIC", "SESSIONLESS", "allow", "client_address", "principal_of"]
 
 PUBLIC = {"public": True}
 """Route option marking a route as deliberately open to the anonymous public."""
+SESSIONLESS = "sessionless"
+"""Route option key: no session, sign-in or CSRF middleware runs (the route never looks at who is asking)."""
+OPEN_DATA = PUBLIC | {SESSIONLESS: True}
+"""The open directory, the health check and static files: public, and nobody's session is even read."""
 
 
 def client_address(connection: ASGIConnection) -> str | None:

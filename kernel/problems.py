@@ -8,10 +8,21 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+import msgspec
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 
-__all__ = ["Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "problem_details_config"]
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
+    "Problem",
+    "problem_details_config",
+    "problems",
+]
 
 
 class DomainError(Exception):
@@ -67,3 +78,36 @@ def _http_problem(error: HTTPException) -> ProblemDetailsException:
 def problem_details_config() -> ProblemDetailsConfig:
     """Domain errors and every HTTP error (validation, 401, 403, 404, 429...) as `application/problem+json`."""
     return ProblemDetailsConfig(exception_to_problem_detail_map={DomainError: _problem, HTTPException: _http_problem})
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An error answer (RFC 9457 problem details): `detail` says what is wrong."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+_MEANINGS = {
+    400: "The request breaks a rule or a declared bound; `detail` names the parameter or field",
+    401: "Not signed in, or the API token is unknown or revoked (sign-in: wrong e-mail or password)",
+    403: "Your role may not do this (or the CSRF token is missing)",
+    404: "No such thing, or none you may see",
+    409: "The version you based the change on is stale, or the status change is not allowed",
+    415: "The request body must be sent as application/json",
+    429: "Too many requests from your address; try again after `RateLimit-Reset` seconds",
+}
+
+
+def problems(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI `responses` for a handler: each error status it may answer, as problem details."""
+    return {
+        code: ResponseSpec(
+            data_container=Problem,
+            description=_MEANINGS[code],
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for code in codes
+    }

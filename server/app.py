@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,11 +27,11 @@ from accounts.csrf import SIGN_IN_PATH, SessionCSRFMiddleware, csrf_config
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
 from directory.controllers import DirectoryApiController
-from directory.services.geocoding import Geocoder
+from directory.services.geocoding import Geocoder, load_offline_tables
 from directory.services.search_index import SearchIndex
 from kernel.clock import Clock, provide_now
 from kernel.database import pending_migrations
-from kernel.guards import PUBLIC
+from kernel.guards import OPEN_DATA, SESSIONLESS
 from kernel.problems import problem_details_config
 from kernel.settings import PROJECT_ROOT, Settings, get_settings
 from referrals.controllers.clients import ClientController
@@ -54,7 +55,7 @@ class Health(msgspec.Struct):
     search_index_listings: int
 
 
-@get("/healthz", operation_id="getHealth", summary="Health check", tags=["operations"], opt=PUBLIC)
+@get("/healthz", operation_id="getHealth", summary="Health check", tags=["operations"], opt=OPEN_DATA)
 async def healthz(state: State) -> Health:
     """Database engine, whether every migration was applied at start-up, and the search index state."""
     pending: list[str] = state.pending_migrations
@@ -80,6 +81,8 @@ async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
     index: SearchIndex = app.state.search_index
     try:
         app.state.pending_migrations = await pending_migrations()
+        # CPU work that would otherwise stall the first requests that need it, done before serving.
+        await asyncio.to_thread(load_offline_tables)
         await index.start()
         yield
     finally:
@@ -123,7 +126,12 @@ def _middleware(settings: Settings) -> list:
             ).middleware
         )
     session_config = SignedInSessionConfig(
-        store="sessions", samesite="strict", httponly=True, secure=settings.production, max_age=12 * 3600
+        store="sessions",
+        samesite="strict",
+        httponly=True,
+        secure=settings.production,
+        max_age=12 * 3600,
+        exclude_opt_key=SESSIONLESS,
     )
     # Only proxies named in TRUSTED_PROXIES may say who the client is; everyone else is their own address.
     proxies = [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
@@ -133,7 +141,7 @@ def _middleware(settings: Settings) -> list:
         DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings.signing_secret, settings.production)),
         *limits,
         session_config.middleware,
-        DefineMiddleware(PrincipalMiddleware),
+        DefineMiddleware(PrincipalMiddleware, exclude_from_auth_key=SESSIONLESS),
     ]
 
 
@@ -152,7 +160,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
             ReferralController,
             FollowUpController,
             ListingVerificationController,
-            create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True, opt=PUBLIC),
+            create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True, opt=OPEN_DATA),
         ],
         middleware=_middleware(settings),
         before_request=require_json_bodies,

@@ -30,6 +30,7 @@ __all__ = [
     "address_text",
     "Geocoder",
     "city_centroid",
+    "load_offline_tables",
     "normalise_query",
     "parse_city_state",
     "zip_centroid",
@@ -61,6 +62,13 @@ def _zip_table() -> dict[str, tuple[float, float, str | None]]:
         for z in zipcodes.list_all()
         if z["lat"] and z["long"]
     }
+
+
+def load_offline_tables() -> None:
+    """Build the ZIP and city centroid tables now (about a second of CPU), so no request pays for it:
+    the app's start-up calls this in a worker thread before serving."""
+    _zip_table()
+    _city_table()
 
 
 @cache

@@ -29,7 +29,7 @@ from directory.schemas import MatchExplanation, ServiceSearchResult
 from directory.services.taxonomy import EVERYDAY_WORDS
 from directory.tables import DirectoryRevision, SearchDocument
 
-__all__ = ["SearchIndex", "SearchQuery", "SearchResults", "note_directory_change", "tokenize"]
+__all__ = ["SearchHit", "SearchIndex", "SearchQuery", "SearchResults", "note_directory_change", "tokenize"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,12 +118,50 @@ class SearchQuery:
     per_page: int = 20
 
 
+class _Ranking(msgspec.Struct):
+    """The fields a search adds to a stored listing (the last three of ServiceSearchResult)."""
+
+    distance_km: float | None
+    relevance: float | None
+    match: list[MatchExplanation]
+
+
+_RANKING_ENCODER = msgspec.json.Encoder()
+
+
+@dataclass
+class SearchHit:
+    """One result: the stored public listing (JSON) and how it ranked."""
+
+    listing: bytes
+    ranking: _Ranking
+
+
 @dataclass
 class SearchResults:
     """One page of results and how many there were in all."""
 
     total: int
-    results: list[ServiceSearchResult] = field(default_factory=list)
+    hits: list[SearchHit] = field(default_factory=list)
+
+    @property
+    def results(self) -> list[ServiceSearchResult]:
+        """The page as Structs."""
+        decoded = []
+        for hit in self.hits:
+            result = _LISTING_DECODER.decode(hit.listing)
+            result.distance_km, result.relevance, result.match = (
+                hit.ranking.distance_km,
+                hit.ranking.relevance,
+                hit.ranking.match,
+            )
+            decoded.append(result)
+        return decoded
+
+    def encoded(self) -> list[msgspec.Raw]:
+        """The page as ServiceSearchResult JSON, each the stored listing with its ranking spliced on: the same
+        bytes as encoding `results`, without decoding twenty listings only to encode them again."""
+        return [msgspec.Raw(hit.listing[:-1] + b"," + _RANKING_ENCODER.encode(hit.ranking)[1:]) for hit in self.hits]
 
 
 @dataclass
@@ -191,6 +229,7 @@ class _Snapshot:
             doc_weights.append(np.fromiter((w for w, _ in terms.values()), dtype=np.float32, count=len(terms)))
             doc_fields.append(np.fromiter((f for _, f in terms.values()), dtype=np.int8, count=len(terms)))
         self.latitude, self.longitude = latitude, longitude
+        self.any_demoted = bool(self.demoted.any())
         self.vocabulary = list(vocabulary)
         self.sorted_vocabulary = sorted(vocabulary)
         self.word_ids = vocabulary
@@ -236,7 +275,7 @@ class _Snapshot:
         return cached
 
     def near(self, latitude: float, longitude: float, radius_km: float) -> np.ndarray:
-        """Docs inside the circle's bounding box (a superset of those within the radius)."""
+        """Docs in the grid cells the circle's bounding box touches (a superset of those within the radius)."""
         lat_span = radius_km / 110.5  # km per degree of latitude is at least 110.5
         # Longitude degrees are widest apart where the circle comes closest to a pole.
         poleward = min(abs(latitude) + lat_span, 89.9)
@@ -251,20 +290,20 @@ class _Snapshot:
             lng_ranges.append((low_lng % cells_per_turn, cells_per_turn - 1))
         if high_lng >= cells_per_turn:  # ... or eastwards
             lng_ranges.append((0, high_lng - cells_per_turn))
-        pieces = []
+        starts, ends = [], []
         for lat_cell in range(low_lat, high_lat + 1):
             for first, last in lng_ranges:
-                start = np.searchsorted(self.sorted_cell_key, lat_cell * 1000 + first, side="left")
-                end = np.searchsorted(self.sorted_cell_key, lat_cell * 1000 + last, side="right")
-                if end > start:
-                    pieces.append(self.cell_order[start:end])
+                starts.append(lat_cell * 1000 + first)
+                ends.append(lat_cell * 1000 + last)
+        # One search for all the cell ranges; the grid is coarse, so the exact distance test comes later.
+        lows = np.searchsorted(self.sorted_cell_key, starts, side="left")
+        highs = np.searchsorted(self.sorted_cell_key, ends, side="right")
+        pieces = [
+            self.cell_order[low:high] for low, high in zip(lows.tolist(), highs.tolist(), strict=True) if high > low
+        ]
         if not pieces:
             return np.empty(0, dtype=np.int32)
-        docs = np.concatenate(pieces)
-        # Grid cells are coarse; the box test is cheaper than great-circle distances.
-        inside = np.abs(self.latitude[docs] - latitude) <= lat_span
-        inside &= np.abs((self.longitude[docs] - longitude + 180.0) % 360.0 - 180.0) <= lng_span
-        return docs[inside]
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
     def distances_km(self, docs: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
         """Great-circle (haversine) distances from a point to these docs."""
@@ -498,15 +537,16 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         docs = snapshot.near(query.latitude, query.longitude, query.radius_km)
     else:
         docs = np.arange(snapshot.size, dtype=np.int32)
-    keep = np.ones(len(docs), dtype=bool)
+    keep = None
     if query.categories:
-        category_mask = np.zeros(snapshot.size, dtype=bool)
-        for code in query.categories:
-            category_mask |= snapshot.mask(("category", code))
-        keep &= category_mask[docs]
+        keep = snapshot.mask(("category", query.categories[0]))[docs]
+        for code in query.categories[1:]:
+            keep |= snapshot.mask(("category", code))[docs]
     for key in _facet_keys(query):
-        keep &= snapshot.mask(key)[docs]
-    docs = docs[keep]
+        facet = snapshot.mask(key)[docs]
+        keep = facet if keep is None else keep & facet
+    if keep is not None:
+        docs = docs[keep]
     if query.open_now:
         now = query.now or dt.datetime.now(dt.UTC)
         docs = docs[np.isin(docs, snapshot.open_docs(now), assume_unique=False)]
@@ -535,27 +575,30 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
 
     # Most relevant first; among equally relevant, nearest first; then a stable tiebreak. A listing
     # awaiting re-verification ranks as if it were a little farther and a little less relevant.
-    demoted = snapshot.demoted[docs]
+    demoted = snapshot.demoted[docs] if snapshot.any_demoted else None
     sort_keys = [docs]
     if distances is not None:
-        sort_keys.append(distances + demoted * REVERIFICATION_PENALTY_KM)
+        sort_keys.append(distances if demoted is None else distances + demoted * REVERIFICATION_PENALTY_KM)
     if relevance is not None:
-        sort_keys.append(-(relevance - demoted * REVERIFICATION_PENALTY_POINTS))
+        sort_keys.append(-relevance if demoted is None else -(relevance - demoted * REVERIFICATION_PENALTY_POINTS))
     order = np.lexsort(sort_keys)
     start = (query.page - 1) * query.per_page
     page_positions = order[start : start + query.per_page]
 
-    results = []
-    for position in page_positions:
+    hits = []
+    for position in page_positions.tolist():
         doc = int(docs[position])
-        result = _LISTING_DECODER.decode(snapshot.listings[doc])
-        if distances is not None:
-            result.distance_km = round(float(distances[position]), 2)
-        if relevance is not None:
-            result.relevance = round(float(relevance[position]), 1)
-            result.match = _explain(snapshot, doc, concepts)
-        results.append(result)
-    return SearchResults(total=total, results=results)
+        hits.append(
+            SearchHit(
+                listing=snapshot.listings[doc],
+                ranking=_Ranking(
+                    distance_km=round(float(distances[position]), 2) if distances is not None else None,
+                    relevance=round(float(relevance[position]), 1) if relevance is not None else None,
+                    match=_explain(snapshot, doc, concepts) if relevance is not None else [],
+                ),
+            )
+        )
+    return SearchResults(total=total, hits=hits)
 
 
 def _facet_keys(query: SearchQuery) -> list[tuple[str, str]]:

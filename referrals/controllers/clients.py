@@ -19,6 +19,7 @@ from directory.schemas import ServiceSearchResult
 from kernel.clock import Now
 from kernel.guards import allow
 from kernel.paging import Page, PageNumber, PerPage, make_page
+from kernel.problems import problems
 from referrals.schemas import (
     ClientIn,
     ClientOut,
@@ -87,23 +88,28 @@ class ClientController(Controller):
     guards = [allow("care_manager")]
     dependencies = {"client": Provide(provide_client)}
 
-    @post("/", operation_id="createClient", summary="Add a client")
+    @post("/", operation_id="createClient", responses=problems(400, 401, 403, 415), summary="Add a client")
     async def create(self, request: Request, data: Annotated[ClientIn, Body()], now: Now) -> ClientOut:
         """A new client of your care team, assigned to you."""
         return await create_client(request.user, data, now)
 
-    @get("/", operation_id="listClients", summary="Your team's clients")
+    @get("/", operation_id="listClients", responses=problems(400, 401, 403), summary="Your team's clients")
     async def list_all(self, request: Request, page: PageNumber = 1, per_page: PerPage = 20) -> Page[ClientOut]:
         """Your care team's clients, by preferred name."""
         clients, total = await list_clients(request.user, page, per_page)
         return make_page(clients, total, page, per_page)
 
-    @get("/{client_id:uuid}", operation_id="getClient", summary="One client")
+    @get("/{client_id:uuid}", operation_id="getClient", responses=problems(400, 401, 403, 404), summary="One client")
     async def get_one(self, request: Request, client_id: FromPath[uuid.UUID], client: TeamClient) -> ClientOut:
         """One of your team's clients."""
         return await view_client(request.user, client)
 
-    @patch("/{client_id:uuid}", operation_id="updateClient", summary="Change a client")
+    @patch(
+        "/{client_id:uuid}",
+        operation_id="updateClient",
+        responses=problems(400, 401, 403, 404, 415),
+        summary="Change a client",
+    )
     async def update(
         self,
         request: Request,
@@ -117,7 +123,12 @@ class ClientController(Controller):
 
     # --- needs ------------------------------------------------------------------------------------
 
-    @post("/{client_id:uuid}/screenings", operation_id="recordScreening", summary="Record a needs screening")
+    @post(
+        "/{client_id:uuid}/screenings",
+        operation_id="recordScreening",
+        responses=problems(400, 401, 403, 404, 415),
+        summary="Record a needs screening",
+    )
     async def screen(
         self,
         request: Request,
@@ -129,12 +140,22 @@ class ClientController(Controller):
         """Answers about housing, food, transportation, utilities, safety and MOUD, dated now."""
         return await record_screening(request.user, client, data, now)
 
-    @get("/{client_id:uuid}/needs", operation_id="getClientNeeds", summary="A client's needs")
+    @get(
+        "/{client_id:uuid}/needs",
+        operation_id="getClientNeeds",
+        responses=problems(400, 401, 403, 404),
+        summary="A client's needs",
+    )
     async def needs(self, request: Request, client_id: FromPath[uuid.UUID], client: TeamClient) -> NeedsOut:
         """The latest answer for each need, and which needs are open."""
         return await client_needs(request.user, client)
 
-    @get("/{client_id:uuid}/resources", operation_id="findResourcesForClient", summary="Resources for a client")
+    @get(
+        "/{client_id:uuid}/resources",
+        operation_id="findResourcesForClient",
+        responses=problems(400, 401, 403, 404),
+        summary="Resources for a client",
+    )
     async def resources(
         self,
         request: Request,
@@ -151,7 +172,12 @@ class ClientController(Controller):
 
     # --- consent ----------------------------------------------------------------------------------
 
-    @post("/{client_id:uuid}/consents", operation_id="recordConsent", summary="Record a signed consent")
+    @post(
+        "/{client_id:uuid}/consents",
+        operation_id="recordConsent",
+        responses=problems(400, 401, 403, 404, 415),
+        summary="Record a signed consent",
+    )
     async def add_consent(
         self,
         request: Request,
@@ -163,7 +189,12 @@ class ClientController(Controller):
         """A consent to disclose (42 CFR Part 2 §2.31) naming recipient, purpose, information and expiry."""
         return _consent_out(await create_consent(request.user, client, data, now), now)
 
-    @get("/{client_id:uuid}/consents", operation_id="listConsents", summary="A client's consents")
+    @get(
+        "/{client_id:uuid}/consents",
+        operation_id="listConsents",
+        responses=problems(400, 401, 403, 404),
+        summary="A client's consents",
+    )
     async def consents(
         self, request: Request, client_id: FromPath[uuid.UUID], client: TeamClient, now: Now
     ) -> list[ConsentOut]:
@@ -173,6 +204,7 @@ class ClientController(Controller):
     @post(
         "/{client_id:uuid}/consents/{consent_id:uuid}/revoke",
         operation_id="revokeConsent",
+        responses=problems(400, 401, 403, 404),
         summary="Revoke a consent",
         status_code=200,
     )
@@ -187,7 +219,12 @@ class ClientController(Controller):
         """Revoke at once: partners stop seeing the client's details from this moment."""
         return _consent_out(await revoke_consent(request.user, client, consent_id, now), now)
 
-    @get("/{client_id:uuid}/disclosures", operation_id="listDisclosures", summary="A client's disclosures")
+    @get(
+        "/{client_id:uuid}/disclosures",
+        operation_id="listDisclosures",
+        responses=problems(400, 401, 403, 404),
+        summary="A client's disclosures",
+    )
     async def disclosures(
         self,
         request: Request,

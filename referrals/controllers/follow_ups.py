@@ -10,6 +10,7 @@ from litestar.params import Body, FromPath, FromQuery
 
 from kernel.clock import Now
 from kernel.guards import allow
+from kernel.problems import problems
 from referrals.schemas import FollowUpAttemptIn, FollowUpOut, WorklistItemOut
 from referrals.services.follow_ups import record_attempt, worklist
 
@@ -23,7 +24,9 @@ class FollowUpController(Controller):
     tags = ["follow-ups"]
     guards = [allow("care_manager")]
 
-    @get("/worklist", operation_id="getWorklist", summary="Due and overdue follow-ups")
+    @get(
+        "/worklist", operation_id="getWorklist", responses=problems(400, 401, 403), summary="Due and overdue follow-ups"
+    )
     async def get_worklist(
         self, request: Request, now: Now, assigned_to_me: FromQuery[bool] = False
     ) -> list[WorklistItemOut]:
@@ -33,6 +36,7 @@ class FollowUpController(Controller):
     @post(
         "/follow_ups/{follow_up_id:uuid}/attempts",
         operation_id="recordFollowUpAttempt",
+        responses=problems(400, 401, 403, 404, 415),
         summary="Record a follow-up made",
     )
     async def record(

@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from directory.schemas import ServiceAtLocationOut
 from kernel.clock import Now
 from kernel.guards import allow
+from kernel.problems import problems
 from referrals.services.directory_feedback import verify_listing
 
 __all__ = ["ListingVerificationController"]
@@ -25,6 +26,7 @@ class ListingVerificationController(Controller):
     @post(
         "/{sal_id:uuid}/verify",
         operation_id="verifyServiceAtLocation",
+        responses=problems(400, 401, 403, 404),
         summary="Mark a listing re-verified",
         status_code=200,
     )

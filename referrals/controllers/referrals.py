@@ -11,17 +11,12 @@ from litestar.params import Body, FromPath, FromQuery
 from kernel.clock import Now
 from kernel.guards import allow
 from kernel.paging import Page, PageNumber, PerPage
+from kernel.problems import problems
 from referrals.schemas import PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut
 from referrals.services.referrals import append_event, create_referral, export_fhir, list_referrals, open_referral
 from referrals.vocabulary import Status
 
 __all__ = ["ReferralController"]
-
-ERRORS = {
-    400: "The request breaks a rule (the message says which)",
-    404: "No such referral, or not one you may see",
-    409: "Stale version, or a status change that is not allowed (the message says which moves are)",
-}
 
 
 class ReferralController(Controller):
@@ -31,12 +26,18 @@ class ReferralController(Controller):
     tags = ["referrals"]
     guards = [allow("care_manager", "partner_staff")]
 
-    @post("/", operation_id="createReferral", summary="Refer a client", guards=[allow("care_manager")])
+    @post(
+        "/",
+        operation_id="createReferral",
+        responses=problems(400, 401, 403, 404, 415),
+        summary="Refer a client",
+        guards=[allow("care_manager")],
+    )
     async def create(self, request: Request, data: Annotated[ReferralIn, Body()], now: Now) -> ReferralOut:
         """Refer one of your team's clients to a service at a location, with the consent that covers it."""
         return await create_referral(request.user, data, now)
 
-    @get("/", operation_id="listReferrals", summary="Referrals you may see")
+    @get("/", operation_id="listReferrals", responses=problems(400, 401, 403, 404), summary="Referrals you may see")
     async def list_all(
         self,
         request: Request,
@@ -49,14 +50,24 @@ class ReferralController(Controller):
         """Your team's referrals, or your organization's inbox (partners), newest first."""
         return await list_referrals(request.user, now, status=status, client_id=client_id, page=page, per_page=per_page)
 
-    @get("/{referral_id:uuid}", operation_id="getReferral", summary="One referral with its timeline")
+    @get(
+        "/{referral_id:uuid}",
+        operation_id="getReferral",
+        responses=problems(400, 401, 403, 404),
+        summary="One referral with its timeline",
+    )
     async def get_one(
         self, request: Request, referral_id: FromPath[uuid.UUID], now: Now
     ) -> ReferralOut | PartnerReferralOut:
         """The referral as you may see it; a partner opening a new referral marks it received."""
         return await open_referral(request.user, referral_id, now)
 
-    @post("/{referral_id:uuid}/events", operation_id="addReferralEvent", summary="Change a referral's status")
+    @post(
+        "/{referral_id:uuid}/events",
+        operation_id="addReferralEvent",
+        responses=problems(400, 401, 403, 404, 409, 415),
+        summary="Change a referral's status",
+    )
     async def add_event(
         self,
         request: Request,
@@ -73,6 +84,7 @@ class ReferralController(Controller):
     @get(
         "/{referral_id:uuid}/fhir",
         operation_id="getReferralFhir",
+        responses=problems(400, 401, 403, 404),
         summary="The referral as a FHIR R4 Bundle",
         media_type="application/fhir+json",
     )

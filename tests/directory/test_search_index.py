@@ -125,3 +125,15 @@ async def test_searches_never_wait_on_the_database_to_learn_whether_the_index_is
                     client.get("/api/services", params={"category": "moud", "near": near}), timeout=10
                 )
                 assert response.status_code == 200 and response.json()["total_items"] > 0
+
+
+@pytest.mark.parametrize("words", ["", "bupenorphine", "food pantry"])
+async def test_pre_encoded_results_are_exactly_the_typed_results(words):
+    import msgspec
+
+    snapshot = await SearchIndex().current()
+    results = run_search(snapshot, SearchQuery(text=words, latitude=39.29, longitude=-76.61, radius_km=40))
+    assert results.total > 0
+    typed = msgspec.json.decode(msgspec.json.encode(results.results))
+    spliced = [msgspec.json.decode(raw) for raw in results.encoded()]
+    assert spliced == typed

@@ -35,7 +35,8 @@ def everyone(status: int) -> dict[str, int]:
 
 
 def public() -> dict[str, int]:
-    return everyone(200)
+    # The open directory never reads credentials: even a revoked token just gets the public data.
+    return {caller: 200 for caller in CALLERS}
 
 
 def signed_in(status: int) -> dict[str, int]:
