@@ -49,5 +49,8 @@ bench: $(STAMP)
 bench-ledger: $(STAMP)
 	$(BIN)/python -m bench.ledger_benchmark $(BENCH_ARGS)
 
+# ruff (lint and format) and mypy, with 0 errors: CI runs this before the tests.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
