@@ -26,8 +26,9 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
             if principal is None:
                 raise NotAuthorizedException(detail="the API token is unknown or revoked")
             return AuthenticationResult(user=principal, auth="token")
-        session = connection.scope.get("session") or {}
-        if session:
+        # The server-side backend loads a session as a dict; anything else (Empty, None) is no session.
+        session = connection.scope.get("session")
+        if isinstance(session, dict) and session:
             signed_in = await principal_for_session(dict(session), address)
             if signed_in is not None:
                 return AuthenticationResult(user=signed_in, auth="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from typing import NoReturn
+from typing import Any, NoReturn, TypedDict
 
 import click
 
@@ -151,6 +151,14 @@ def revoke_token_command(token_id: uuid.UUID) -> None:
     click.echo(f"Token {token_id} revoked.")
 
 
+class _DemoAccountOptions(TypedDict, total=False):
+    """The keyword options of `create_account` a demo account sets."""
+
+    care_team_id: uuid.UUID
+    organization_id: uuid.UUID
+    is_partner_admin: bool
+
+
 async def seed_demo_accounts() -> list[tuple[str, str, str]]:
     """Demo care team, care manager, two partner organizations' staff and an admin: (role, e-mail, where)."""
     from accounts.services.accounts import create_account, create_care_team
@@ -160,7 +168,7 @@ async def seed_demo_accounts() -> list[tuple[str, str, str]]:
     if get_settings().production or await Account.exists().where(Account.is_demo.eq(True)):
         return []
     team = await create_care_team("Demo care team")
-    partners = []
+    partners: list[dict[str, Any]] = []
     for pattern in ("%Food Pantry%(sample)%", "%Methadone%", "%Treatment%"):
         # Sorted here, not in SQL: SQLite and PostgreSQL collate names differently.
         rows = await Organization.select(Organization.id, Organization.name).where(Organization.name.like(pattern))
@@ -169,7 +177,7 @@ async def seed_demo_accounts() -> list[tuple[str, str, str]]:
             partners.append(row)
         if len(partners) == 2:
             break
-    accounts = [
+    accounts: list[tuple[str, str, str, _DemoAccountOptions]] = [
         ("admin", "admin@demo.example", "Demo admin", {}),
         ("care_manager", "care.manager@demo.example", "Demo care manager", {"care_team_id": team}),
     ]

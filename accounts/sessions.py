@@ -9,6 +9,7 @@ new session id (the old one is deleted), so an id planted before sign-in is wort
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
@@ -16,8 +17,10 @@ from litestar.types import Empty, Message, ScopeSession
 
 __all__ = ["SignedInSessionConfig", "rotate_session_id"]
 
-_ROTATE = "rotate_session_id"
-_NEW_ID = "new_session_id"
+# Our own keys in the ASGI scope (hence the type: ignores below: Litestar's scope TypedDicts do not know
+# them). Final, so mypy sees the literal key.
+_ROTATE: Final = "rotate_session_id"
+_NEW_ID: Final = "new_session_id"
 
 
 def rotate_session_id(connection: ASGIConnection) -> None:

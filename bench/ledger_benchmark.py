@@ -19,9 +19,25 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from kernel.principal import Principal
+    from referrals.vocabulary import Status
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = (
+BENCH_ADDRESS = "ledger benchmark"
+"""The address the audit log records for what the benchmark does."""
+
+
+class _Step(TypedDict, total=False):
+    """One partner change of a referral (the fields of ReferralEventIn besides its version)."""
+
+    status: Status
+    note: str
+
+
+STEPS: tuple[_Step, ...] = (
     {"status": "received"},
     {"status": "accepted", "note": "Intake booked"},
     {"status": "in-progress"},
@@ -38,13 +54,18 @@ async def _run(referral_count: int) -> dict:
     import datetime as dt
     import uuid
 
+    from piccolo.engine.postgres import PostgresEngine
+
     import server  # noqa: F401  (sets PICCOLO_CONF)
-    from accounts.services import Principal, create_care_team
+    from accounts.services.accounts import create_account, create_care_team
+    from accounts.services.principal import principal_for_account
+    from accounts.services.tokens import issue_token, principal_for_token
+    from accounts.tables import Account
     from directory.services.progress import Progress
     from directory.tables import Location, Organization, Service, ServiceAtLocation
     from kernel.database import run_migrations
     from referrals.schemas import ClientIn, ConsentIn, ReferralEventIn, ReferralIn
-    from referrals.services.clients import create_client
+    from referrals.services.clients import create_client, team_client
     from referrals.services.consents import create_consent
     from referrals.services.ledger import verify_ledger
     from referrals.services.referrals import StaleVersion, append_event, create_referral
@@ -52,13 +73,30 @@ async def _run(referral_count: int) -> dict:
     await run_migrations()
     from server.piccolo_conf import DB
 
-    if hasattr(DB, "start_connection_pool"):
-        await DB.start_connection_pool()  # as the app does in its lifespan
+    if isinstance(DB, PostgresEngine):
+        await DB.start_connection_pool()  # as the app does in its lifespan (SQLite has no pool)
     now = dt.datetime.now(dt.UTC)
-    team = await create_care_team(f"Bench team {uuid.uuid4()}")
-    manager = Principal(role="care_manager", account_id=None, care_team_id=team)
+    # Unique names, so a PostgreSQL database can take more than one run.
+    run_id = uuid.uuid4()
+    team = await create_care_team(f"Bench team {run_id}")
     organization = (await Organization.insert(Organization(name="Bench partner")).returning(Organization.id))[0]["id"]
-    partner = Principal(role="partner_staff", organization_id=organization)
+
+    async def signed_in(role: str, **options) -> Principal:
+        email = f"{role}.{run_id}@bench.example"
+        account_id = await create_account(email, f"Bench {role}", "bench-password-0000", role, **options)
+        row = await Account.select().where(Account.id == account_id).first()
+        if row is None:
+            raise RuntimeError(f"account {account_id} vanished right after it was made")
+        return principal_for_account(row, BENCH_ADDRESS)
+
+    manager = await signed_in("care_manager", care_team_id=team)
+    # The partner changes referrals from its own system, with a token its partner admin issued.
+    partner_admin = await signed_in("partner_staff", organization_id=organization, is_partner_admin=True)
+    _, token = await issue_token(partner_admin, organization, "Bench partner system")
+    partner = await principal_for_token(token, BENCH_ADDRESS)
+    if partner is None:
+        raise RuntimeError("the token just issued is not accepted")
+
     service = (await Service.insert(Service(organization=organization, name="Pantry")).returning(Service.id))[0]["id"]
     location = (await Location.insert(Location(organization=organization, name="Site")).returning(Location.id))[0]["id"]
     place = (
@@ -66,10 +104,11 @@ async def _run(referral_count: int) -> dict:
             ServiceAtLocation.id
         )
     )[0]["id"]
-    client = await create_client(manager, ClientIn(preferred_name="Bench client"), None)
+    created_client = await create_client(manager, ClientIn(preferred_name="Bench client"), now)
+    client = await team_client(manager, uuid.UUID(created_client.id))
     consent = await create_consent(
         manager,
-        uuid.UUID(client.id),
+        client,
         ConsentIn(
             recipient_organization_id=organization,
             purpose="bench",
@@ -80,11 +119,11 @@ async def _run(referral_count: int) -> dict:
         now,
     )
     request = ReferralIn(
-        client_id=uuid.UUID(client.id),
+        client_id=client["id"],
         service_at_location_id=place,
         need="food",
         handoff_type="warm_handoff",
-        consent_id=consent,
+        consent_id=consent["id"],
     )
 
     created, transitions = [], []
@@ -94,11 +133,15 @@ async def _run(referral_count: int) -> dict:
         started = time.perf_counter()
         for _ in range(referral_count):
             t0 = time.perf_counter()
-            referral_id = await create_referral(manager, request, now)
+            referral = await create_referral(manager, request, now)
             created.append(time.perf_counter() - t0)
-            for version, step in enumerate(STEPS, start=1):
+            referral_id = uuid.UUID(referral.id)
+            version = referral.version
+            for step in STEPS:
                 t0 = time.perf_counter()
-                await append_event(partner, referral_id, ReferralEventIn(version=version, **step), now)
+                version = (
+                    await append_event(partner, referral_id, ReferralEventIn(version=version, **step), now)
+                ).version
                 transitions.append(time.perf_counter() - t0)
             ids.append(referral_id)
             task.advance()
@@ -106,10 +149,11 @@ async def _run(referral_count: int) -> dict:
 
     # Contention: 50 changes at once on one referral, all based on the same version.
     contested = await create_referral(manager, request, now)
+    contested_id = uuid.UUID(contested.id)
 
     async def attempt(i: int) -> bool:
         try:
-            await append_event(partner, contested, ReferralEventIn(version=1, note=f"n{i}"), now)
+            await append_event(partner, contested_id, ReferralEventIn(version=contested.version, note=f"n{i}"), now)
             return True
         except StaleVersion:
             return False

@@ -577,8 +577,11 @@ def main() -> None:
         print("BENCH_POSTGRES_URL is not set: SQLite only, no yardstick", file=sys.stderr)
     elif not prepare_postgres(postgres_url):
         postgres_url = None
-    run_postgres = postgres_url is not None and not args.sqlite_only
-    run_yardstick = postgres_url is not None and not args.no_yardstick and postgis_available(postgres_url)
+    # The PostgreSQL URL for each use, None when that use is skipped.
+    app_postgres_url = None if args.sqlite_only else postgres_url
+    yardstick_url = (
+        postgres_url if postgres_url is not None and not args.no_yardstick and postgis_available(postgres_url) else None
+    )
     rows: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="bench-search-") as workdir:
         harness = Harness(Path(workdir), args.connections, args.threads, args.seconds)
@@ -586,12 +589,12 @@ def main() -> None:
             sqlite_file = Path(workdir) / f"search-{size}.sqlite"
             rows += harness.measure_app("sqlite", f"sqlite:///{sqlite_file}", size)
             source_url = f"sqlite:///{sqlite_file}"
-            if run_postgres:
-                asyncio.run(_execute(postgres_url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
-                rows += harness.measure_app("postgresql", postgres_url, size)
-                source_url = postgres_url
-            if run_yardstick:
-                rows.append(harness.measure_yardstick(postgres_url, source_url, size))
+            if app_postgres_url is not None:
+                asyncio.run(_execute(app_postgres_url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
+                rows += harness.measure_app("postgresql", app_postgres_url, size)
+                source_url = app_postgres_url
+            if yardstick_url is not None:
+                rows.append(harness.measure_yardstick(yardstick_url, source_url, size))
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
         notes = harness.notes

@@ -69,7 +69,7 @@ async def pending_migrations() -> list[str]:
     table_exists = await Migration.table_exists().run()
     pending: list[str] = []
     for app_config in manager.get_app_registry().app_configs.values():
-        modules = manager.get_migration_modules(app_config.migrations_folder_path)
+        modules = manager.get_migration_modules(app_config.resolved_migrations_folder_path)
         ran = set(await Migration.get_migrations_which_ran(app_config.app_name)) if table_exists else set()
         pending += [f"{app_config.app_name}:{i}" for i in manager.get_migration_ids(modules) if i not in ran]
     return pending
@@ -91,9 +91,12 @@ async def raw_connection(engine: Engine) -> AsyncIterator[Any]:
         async with engine.pool.acquire() as connection:
             yield connection
     else:
-        connection = await (
-            engine.get_new_connection() if isinstance(engine, PostgresEngine) else engine.get_connection()
-        )
+        if isinstance(engine, PostgresEngine):
+            connection = await engine.get_new_connection()
+        elif isinstance(engine, SQLiteEngine):
+            connection = await engine.get_connection()
+        else:
+            raise TypeError(f"no raw connection for a {type(engine).__name__}: only PostgreSQL and SQLite")
         try:
             yield connection
         finally:

@@ -36,7 +36,8 @@ def allow(*roles: str):
     """
 
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        if connection.scope["method"] == "OPTIONS":
+        # WebSocket scopes have no method; they are never OPTIONS requests.
+        if connection.scope.get("method") == "OPTIONS":
             return
         principal = principal_of(connection)
         if principal.is_anonymous:

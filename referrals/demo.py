@@ -33,6 +33,7 @@ from referrals.services.follow_ups import reconcile_follow_ups
 from referrals.services.needs import record_screening
 from referrals.services.referrals import append_event, create_referral, referral_events
 from referrals.tables import Referral
+from referrals.vocabulary import HandoffType, InformationScope, Need, NewStatus
 
 __all__ = ["seed_demo_referrals"]
 
@@ -47,14 +48,14 @@ class Story:
 
     name: str
     goal: str
-    need: str
+    need: Need
     place: str
     """food, moud or housing: which demo partner's listing."""
-    handoff: str
+    handoff: HandoffType
     steps: tuple[tuple[float, str, dict], ...]
     start_hours_ago: float
     appointment_in_hours: float | None = None
-    first_status: str = "requested"
+    first_status: NewStatus = "requested"
 
 
 STORIES = (
@@ -226,7 +227,7 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
     await record_screening(manager, client, ScreeningIn(answers=[NeedAnswerIn(need=story.need, answer="yes")]), start)
     consent_id = None
     if story.handoff != "client_self" and partner is not None:
-        scope = "including_sud_treatment" if story.need == "moud" else "contact_and_need"
+        scope: InformationScope = "including_sud_treatment" if story.need == "moud" else "contact_and_need"
         consent = ConsentIn(
             recipient_organization_id=partner.organization_id,
             purpose="Referral and follow-up of care",
@@ -264,4 +265,6 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
         ).version
     async with write_transaction(Referral._meta.db):
         row = await Referral.select().where(Referral.id == referral_id).first()
+        if row is None:
+            raise RuntimeError(f"referral {referral_id} vanished right after it was made")
         await reconcile_follow_ups(row, await referral_events(referral_id), now)

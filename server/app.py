@@ -134,7 +134,10 @@ def _middleware(settings: Settings) -> list:
         exclude_opt_key=SESSIONLESS,
     )
     # Only proxies named in TRUSTED_PROXIES may say who the client is; everyone else is their own address.
-    proxies = [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+    proxies = [
+        # uvicorn types it against its own ASGI types, not Litestar's; both are plain ASGI at run time.
+        DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))  # type: ignore[arg-type]
+    ]
     return [
         *(proxies if settings.trusted_proxies else []),
         security_headers(settings.production),

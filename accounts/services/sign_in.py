@@ -70,7 +70,7 @@ async def sign_in(email: str, password: str, address: str | None) -> tuple[Princ
                 ).where(Account.id == row["id"])
                 await record_audit(principal, "login", "account", row["id"])
     # Raised after the transaction so the failure count and its audit row are kept.
-    if raise_after:
+    if raise_after or row is None:
         raise LoginRefused()
     return principal, credential_stamp(row["password_hash"])
 

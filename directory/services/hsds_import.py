@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
@@ -182,7 +182,14 @@ class _Importer:
             return stable_uuid(None, self.package.name, table, origin.file, str(origin.row))
         return stable_uuid(str(value), self.package.name, table)
 
+    @overload
+    def ref(self, row: dict, key: str, table: str, *, required: Literal[True]) -> uuid.UUID: ...
+
+    @overload
+    def ref(self, row: dict, key: str, table: str, *, required: bool = False) -> uuid.UUID | None: ...
+
     def ref(self, row: dict, key: str, table: str, *, required: bool = False) -> uuid.UUID | None:
+        """The id of the `table` row that `row[key]` names; a RowError when `required` and it is blank."""
         value = row.get(key)
         if value in (None, ""):
             if required:
@@ -592,9 +599,9 @@ async def _check_references(importer: _Importer) -> None:
 def _fill_coordinates(importer: _Importer, progress: Progress) -> None:
     """Give every physical location coordinates: its own, else its address's ZIP or city centroid."""
     addresses: dict[uuid.UUID, dict] = {}
-    for address in importer.rows.get(Address, []):
-        if address["address_type"] == "physical" or address["location"] not in addresses:
-            addresses[address["location"]] = address
+    for candidate in importer.rows.get(Address, []):
+        if candidate["address_type"] == "physical" or candidate["location"] not in addresses:
+            addresses[candidate["location"]] = candidate
     locations = importer.rows.get(Location, [])
     task = progress.task("Geocoding locations", total=len(locations))
     for location in locations:

@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
 __all__ = ["Progress", "ProgressTask"]
@@ -15,7 +15,7 @@ __all__ = ["Progress", "ProgressTask"]
 class ProgressTask:
     """One bar; `advance` moves it on."""
 
-    def __init__(self, bar: RichProgress | None, task_id: int | None) -> None:
+    def __init__(self, bar: RichProgress | None, task_id: TaskID | None) -> None:
         self._bar = bar
         self._task_id = task_id
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -129,14 +129,15 @@ class RowSource:
     def _owned_ids(self, table: type[Table], column: str) -> set[uuid.UUID]:
         key = table._meta.tablename if column == "id" else column
         if key not in self._owned:
-            parents = {
+            parent_tables: dict[str, tuple[type[Table], ...]] = {
                 "id": (table,),
                 "service": (Service,),
                 "location": (Location,),
                 "organization": (Organization,),
                 "service_at_location": (ServiceAtLocation,),
                 "link_id": (Service, Organization, Location),
-            }[column]
+            }
+            parents = parent_tables[column]
             self._owned[key] = {row["id"] for parent in parents for row in self._written.get(parent, [])}
         return self._owned[key]
 
@@ -240,24 +241,25 @@ async def _build_documents(
             "medications": medications,
             "capacities": capacities.get(service_id, []),
         }
-        service_sals = sals.get(service_id) or [None]
+        # A service at no location still gets one listing.
+        service_sals: Sequence[dict[str, Any] | None] = sals.get(service_id) or (None,)
         for sal in service_sals:
             location = locations.get(as_uuid(sal["location"])) if sal else None
             location_id = as_uuid(location["id"]) if location else None
             sal_id = as_uuid(sal["id"]) if sal else None
             phones = (
-                phones_by_sal.get(sal_id, [])
+                _rows_under(phones_by_sal, sal_id)
                 + phones_by_service.get(service_id, [])
-                + phones_by_location.get(location_id, [])
+                + _rows_under(phones_by_location, location_id)
                 + phones_by_org.get(as_uuid(organization["id"]), [])
             )
             schedules = (
-                schedules_by_sal.get(sal_id, [])
+                _rows_under(schedules_by_sal, sal_id)
                 or schedules_by_service.get(service_id, [])
-                or schedules_by_location.get(location_id, [])
+                or _rows_under(schedules_by_location, location_id)
             )
-            languages = languages_by_service.get(service_id, []) + languages_by_location.get(location_id, [])
-            address = _main_address(addresses.get(location_id, []))
+            languages = languages_by_service.get(service_id, []) + _rows_under(languages_by_location, location_id)
+            address = _main_address(_rows_under(addresses, location_id))
             documents.append(
                 _document(
                     sal_id or service_id,
@@ -293,9 +295,15 @@ def _categories(attributes: list[dict], terms: dict) -> tuple[list[str], list[st
     return codes, term_ids, names
 
 
+def _rows_under(grouped: dict[uuid.UUID, list[dict]], parent_id: uuid.UUID | None) -> list[dict]:
+    """The rows grouped under `parent_id`; none when there is no parent (a service at no location)."""
+    return grouped.get(parent_id, []) if parent_id is not None else []
+
+
 def _main_address(addresses: list[dict]) -> dict | None:
     physical = [a for a in addresses if a["address_type"] == "physical"]
-    return (physical or addresses or [None])[0]
+    chosen = physical or addresses
+    return chosen[0] if chosen else None
 
 
 def _document(

@@ -532,9 +532,9 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     """The search itself, on one snapshot (pure, so tests and benchmarks can call it directly)."""
     if snapshot.size == 0:
         return SearchResults(total=0)
-    has_point = query.latitude is not None and query.longitude is not None
-    if has_point and query.radius_km is not None:
-        docs = snapshot.near(query.latitude, query.longitude, query.radius_km)
+    point = (query.latitude, query.longitude) if query.latitude is not None and query.longitude is not None else None
+    if point is not None and query.radius_km is not None:
+        docs = snapshot.near(*point, query.radius_km)
     else:
         docs = np.arange(snapshot.size, dtype=np.int32)
     keep = None
@@ -552,8 +552,8 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         docs = docs[np.isin(docs, snapshot.open_docs(now), assume_unique=False)]
 
     distances = None
-    if has_point:
-        distances = snapshot.distances_km(docs, query.latitude, query.longitude)
+    if point is not None:
+        distances = snapshot.distances_km(docs, *point)
         if query.radius_km is not None:
             within = distances <= query.radius_km
             docs, distances = docs[within], distances[within]
@@ -676,7 +676,8 @@ def _score_by_postings(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Co
         best = np.zeros(len(docs), dtype=np.float32)
         for term, similarity in concept.matches.items():
             start, end = snapshot.posting_starts[term], snapshot.posting_starts[term + 1]
-            positions = snapshot.posting_docs[start:end]
+            # Doc numbers (int32), then positions among the candidates (int64) when only some are.
+            positions: np.ndarray = snapshot.posting_docs[start:end]
             scores = snapshot.posting_weights[start:end] * np.float32(similarity)
             if position_of is not None:
                 positions = position_of[positions]

@@ -235,4 +235,6 @@ async def record_attempt(
             )
         await record_audit(principal, "create", "follow_up_attempt", follow_up_id, f"{data.method}: {data.result}")
         row = await FollowUp.select().where(FollowUp.id == follow_up_id).first()
+        if row is None:
+            raise RuntimeError(f"follow-up {follow_up_id} vanished inside its own transaction")
     return follow_up_out(row)

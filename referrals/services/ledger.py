@@ -23,6 +23,7 @@ import hmac
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
@@ -179,7 +180,7 @@ async def record_checkpoint(now: dt.datetime) -> dict:
     position, last_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
     previous = await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position, ascending=False).first()
     previous_seal = previous["seal"] if previous else ""
-    checkpoint = {
+    checkpoint: dict[str, Any] = {
         "id": uuid.uuid4(),
         "at": now,
         "position": position,
@@ -286,8 +287,9 @@ async def verify_ledger(
     keys = _keys()
     head = await LedgerHead.select().where(LedgerHead.id == 1).first()
     head_position, head_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
+    head_seal = (head["seal"] if head else None) or ""
     if head_position and not any(
-        hmac.compare_digest(_head_seal(head_position, head_hash, key), head["seal"] or "") for key in keys.values()
+        hmac.compare_digest(_head_seal(head_position, head_hash, key), head_seal) for key in keys.values()
     ):
         return 0, 0, LedgerProblem(None, None, None, "the ledger head's seal does not match: the head was changed")
     seen = bytearray(head_position + 1)
@@ -308,11 +310,11 @@ async def verify_ledger(
             events_by_referral[str(event["referral"])].append(event)
         for referral in referrals:
             events = events_by_referral[str(referral["id"])]
-            problem = _check_chain(referral, events, keys)
+            chain_problem = _check_chain(referral, events, keys)
             referrals_checked += 1
             events_checked += len(events)
-            if problem is not None:
-                return referrals_checked, events_checked, problem
+            if chain_problem is not None:
+                return referrals_checked, events_checked, chain_problem
             for event in events:
                 position = event["position"]
                 if not 1 <= position <= head_position:
@@ -344,11 +346,11 @@ async def verify_ledger(
     if head_position and hashes_at.get(head_position) != head_hash:
         problem = "the ledger head does not match the last event"
         return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
-    problem = _check_checkpoints(stored, hashes_at, keys, head_position) or _check_external(
+    checkpoint_problem = _check_checkpoints(stored, hashes_at, keys, head_position) or _check_external(
         checkpoints, hashes_at, head_position
     )
-    if problem:
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
+    if checkpoint_problem:
+        return referrals_checked, events_checked, LedgerProblem(None, None, None, checkpoint_problem)
     return referrals_checked, events_checked, None
 
 

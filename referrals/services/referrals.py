@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from typing import Any
+
+from piccolo.columns import Column
 
 from accounts.services.audit import record_audit
 from directory.services.listing_facts import listing_facts
@@ -96,6 +99,8 @@ async def _seal(referral: dict, event: dict) -> None:
 
 async def _care_team_render(referral: dict, events: list[dict], now: dt.datetime) -> ReferralOut:
     client = await Client.select().where(Client.id == referral["client"]).first()
+    if client is None:
+        raise RuntimeError(f"referral {referral['id']} names client {referral['client']}, which is not there")
     consent = None
     if referral["consent"] is not None:
         consent = await Consent.select().where(Consent.id == referral["consent"]).first()
@@ -227,7 +232,11 @@ async def _apply(
         note=change.note,
         appointment_at=change.appointment_at,
     )
-    updates = {Referral.status: to_status, Referral.version: event["sequence"], Referral.updated_at: now}
+    updates: dict[Column | str, Any] = {
+        Referral.status: to_status,
+        Referral.version: event["sequence"],
+        Referral.updated_at: now,
+    }
     if change.appointment_at is not None:
         updates[Referral.appointment_at] = change.appointment_at
     # Only where the version is still the one the change was based on: of simultaneous changes one lands.
