@@ -23,7 +23,7 @@ from directory.schemas import (
     ServiceOut,
     TaxonomyTermOut,
 )
-from directory.services.rows import as_uuid, rows_by, select_where_in
+from directory.services.rows import as_uuid, query_rows_by, query_where_in
 from directory.services.sud_attributes import typed_attribute_id, typed_attribute_values
 from directory.services.taxonomy import attribute_term_id
 from directory.tables import (
@@ -149,9 +149,9 @@ async def _terms() -> dict[uuid.UUID, dict]:
 async def load_organizations(ids: list[uuid.UUID], terms: dict | None = None) -> dict[uuid.UUID, OrganizationOut]:
     """HSDS organizations by id, with phones and attributes."""
     terms = terms if terms is not None else await _terms()
-    rows = await select_where_in(Organization, "id", ids)
-    phones = await rows_by(Phone, "organization", ids)
-    attributes = await rows_by(Attribute, "link_id", ids)
+    rows = await query_where_in(Organization, "id", ids)
+    phones = await query_rows_by(Phone, "organization", ids)
+    attributes = await query_rows_by(Attribute, "link_id", ids)
     out = {}
     for row in rows:
         organization_id = as_uuid(row["id"])
@@ -183,13 +183,13 @@ async def load_locations(
 ) -> dict[uuid.UUID, LocationOut]:
     """HSDS locations by id; confidential ones without address or coordinates unless allowed."""
     terms = terms if terms is not None else await _terms()
-    rows = await select_where_in(Location, "id", ids)
-    addresses = await rows_by(Address, "location", ids)
-    phones = await rows_by(Phone, "location", ids)
-    schedules = await rows_by(Schedule, "location", ids)
-    languages = await rows_by(Language, "location", ids)
-    accessibility = await rows_by(Accessibility, "location", ids)
-    attributes = await rows_by(Attribute, "link_id", ids)
+    rows = await query_where_in(Location, "id", ids)
+    addresses = await query_rows_by(Address, "location", ids)
+    phones = await query_rows_by(Phone, "location", ids)
+    schedules = await query_rows_by(Schedule, "location", ids)
+    languages = await query_rows_by(Language, "location", ids)
+    accessibility = await query_rows_by(Accessibility, "location", ids)
+    attributes = await query_rows_by(Attribute, "link_id", ids)
     out = {}
     for row in rows:
         location_id = as_uuid(row["id"])
@@ -239,24 +239,24 @@ async def load_locations(
 async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False) -> list[ServiceOut]:
     """Full HSDS services by id (in the order given), with organization and locations nested."""
     terms = await _terms()
-    rows = {as_uuid(row["id"]): row for row in await select_where_in(Service, "id", ids)}
+    rows = {as_uuid(row["id"]): row for row in await query_where_in(Service, "id", ids)}
     service_ids = list(rows)
     organizations = await load_organizations(list({as_uuid(r["organization"]) for r in rows.values()}), terms)
-    sals = await rows_by(ServiceAtLocation, "service", service_ids)
+    sals = await query_rows_by(ServiceAtLocation, "service", service_ids)
     sal_ids = [as_uuid(s["id"]) for group in sals.values() for s in group]
     locations = await load_locations(
         list({as_uuid(s["location"]) for group in sals.values() for s in group}),
         show_confidential=show_confidential,
         terms=terms,
     )
-    phones = await rows_by(Phone, "service", service_ids)
-    sal_phones = await rows_by(Phone, "service_at_location", sal_ids)
-    schedules = await rows_by(Schedule, "service", service_ids)
-    sal_schedules = await rows_by(Schedule, "service_at_location", sal_ids)
-    languages = await rows_by(Language, "service", service_ids)
-    cost_options = await rows_by(CostOption, "service", service_ids)
-    capacities = await rows_by(ServiceCapacity, "service", service_ids)
-    attributes = await rows_by(Attribute, "link_id", service_ids)
+    phones = await query_rows_by(Phone, "service", service_ids)
+    sal_phones = await query_rows_by(Phone, "service_at_location", sal_ids)
+    schedules = await query_rows_by(Schedule, "service", service_ids)
+    sal_schedules = await query_rows_by(Schedule, "service_at_location", sal_ids)
+    languages = await query_rows_by(Language, "service", service_ids)
+    cost_options = await query_rows_by(CostOption, "service", service_ids)
+    capacities = await query_rows_by(ServiceCapacity, "service", service_ids)
+    attributes = await query_rows_by(Attribute, "link_id", service_ids)
     out = []
     for service_id in ids:
         row = rows.get(service_id)

@@ -13,7 +13,16 @@ from piccolo.table import Table
 
 from kernel.database import execute_many, fetch_all, quoted
 
-__all__ = ["as_uuid", "delete_where_in", "json_list", "rows_by", "select_where_in", "upsert_rows"]
+__all__ = [
+    "as_uuid",
+    "delete_where_in",
+    "json_list",
+    "query_rows_by",
+    "query_where_in",
+    "rows_by",
+    "select_where_in",
+    "upsert_rows",
+]
 
 #: Ids per `IN (...)` query, well under SQLite's and asyncpg's parameter limits.
 IN_CHUNK = 500
@@ -56,6 +65,25 @@ async def rows_by(table: type[Table], column: str, ids: Sequence[Any]) -> dict[u
     """Rows of `table` whose `column` is one of `ids`, grouped by that column's value."""
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for row in await select_where_in(table, column, ids):
+        if row[column] is not None:
+            grouped[as_uuid(row[column])].append(row)
+    return grouped
+
+
+async def query_where_in(table: type[Table], column: str, ids: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rows of `table` whose `column` is one of `ids`, through Piccolo (typed values): for request-time reads
+    of a page's worth of rows, where the bulk SQL above would only save microseconds."""
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = list(ids[start : start + IN_CHUNK])
+        rows += await table.select().where(table._meta.get_column_by_name(column).is_in(chunk))
+    return rows
+
+
+async def query_rows_by(table: type[Table], column: str, ids: Sequence[Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """`query_where_in`, grouped by the column's value."""
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in await query_where_in(table, column, ids):
         if row[column] is not None:
             grouped[as_uuid(row[column])].append(row)
     return grouped
