@@ -250,6 +250,9 @@ def _check_chain(referral: dict, events: list[dict], keys: dict[str, str]) -> Le
     if referral["status"] != previous_status:
         problem = f"status {referral['status']} but the events say {previous_status}"
         return LedgerProblem(referral_id, None, None, problem)
+    appointment = next((e["appointment_at"] for e in reversed(events) if e["appointment_at"] is not None), None)
+    if referral["appointment_at"] != appointment:
+        return LedgerProblem(referral_id, None, None, "appointment_at is not the appointment its events set")
     return None
 
 
@@ -261,6 +264,7 @@ async def _referral_batches(batch_size: int) -> AsyncIterator[list[dict]]:
             Referral.status,
             Referral.version,
             Referral.last_event_hash,
+            Referral.appointment_at,
             *(getattr(Referral, name) for name in SUBJECT_FIELDS),
         )
         if last_id is not None:

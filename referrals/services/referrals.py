@@ -91,10 +91,23 @@ def _event(referral_id, sequence: int, principal: Principal, now: dt.datetime, f
 
 
 async def _seal(referral: dict, event: dict) -> None:
-    """Seal the event into the ledger and point the referral's head at it (last step of a change)."""
+    """Seal the event into the ledger and point the referral's head at it."""
     await append_sealed(event)
     await Referral.update({Referral.last_event_hash: event["hash"]}).where(Referral.id == referral["id"])
     referral["last_event_hash"] = event["hash"]
+
+
+async def _render_and_seal(
+    principal: Principal, referral: dict, event: dict, events: list[dict], now: dt.datetime
+) -> ReferralView:
+    """The last steps of a change: render the caller's view, then seal the event. Sealing takes the ledger
+    head's lock, which every change waits for, so it comes last and is held only until the commit."""
+    event["hash"] = ""
+    view = await _render(principal, referral, events, now)
+    await _seal(referral, event)
+    if isinstance(view, ReferralOut):
+        view.timeline[-1].hash = event["hash"]
+    return view
 
 
 async def _care_team_render(referral: dict, events: list[dict], now: dt.datetime) -> ReferralOut:
@@ -189,16 +202,18 @@ async def create_referral(principal: Principal, data: ReferralIn, now: dt.dateti
         await record_audit(
             principal, "create", "referral", referral_id, f"client {client['id']}, event 1: {data.status}"
         )
-        await _seal(referral, event)
-        return await _care_team_render(referral, events, now)
+        view = await _render_and_seal(principal, referral, event, events, now)
+    if not isinstance(view, ReferralOut):
+        raise RuntimeError("a care manager's own new referral rendered as a partner's view")
+    return view
 
 
 async def _apply(
     principal: Principal, referral: dict, change: ReferralEventIn, now: dt.datetime
 ) -> tuple[dict, list[dict], int | None]:
-    """Append one event to a referral found for this principal, inside the caller's transaction:
-    (the event, all events, the directory revision if the listing got flagged). StaleVersion if another
-    change landed first; TransitionRefused if the change is not allowed."""
+    """Apply one change to a referral found for this principal, inside the caller's transaction: (the event,
+    all events, the directory revision if the listing got flagged). The event is sealed by the caller, last
+    (`_render_and_seal`). StaleVersion if another change landed first; TransitionRefused if not allowed."""
     if change.version != referral["version"]:
         raise StaleVersion(
             f"the referral is at version {referral['version']}, not {change.version}: reload it and try again"
@@ -258,7 +273,6 @@ async def _apply(
     )
     detail = f"event {event['sequence']}: {status} -> {to_status}"
     await record_audit(principal, "update", "referral", referral["id"], detail)
-    await _seal(referral, event)
     return event, events, revision
 
 
@@ -270,8 +284,8 @@ async def append_event(
     NotFound if the caller may not see it; StaleVersion or TransitionRefused (HTTP 409) if it cannot be made."""
     async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
-        _, events, revision = await _apply(principal, referral, change, now)
-        view = await _render(principal, referral, events, now)
+        event, events, revision = await _apply(principal, referral, change, now)
+        view = await _render_and_seal(principal, referral, event, events, now)
     if revision is not None:
         note_directory_change(revision)
     return view
@@ -282,19 +296,16 @@ async def open_referral(principal: Principal, referral_id: uuid.UUID, now: dt.da
     records that it was received."""
     async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
+        await record_audit(principal, "view", "referral", referral_id)
         if principal.role == "partner_staff" and referral["status"] == "requested":
             try:
-                _, events, _ = await _apply(
-                    principal, referral, ReferralEventIn(version=referral["version"], status="received"), now
-                )
+                received = ReferralEventIn(version=referral["version"], status="received")
+                event, events, _ = await _apply(principal, referral, received, now)
+                return await _render_and_seal(principal, referral, event, events, now)
             except StaleVersion:
                 # Another of the partner's staff opened it at the same moment: show it as it is now.
                 referral = await find_referral(principal, referral_id)
-                events = await referral_events(referral_id)
-        else:
-            events = await referral_events(referral_id)
-        await record_audit(principal, "view", "referral", referral_id)
-        return await _render(principal, referral, events, now)
+        return await _render(principal, referral, await referral_events(referral_id), now)
 
 
 async def list_referrals(

@@ -338,6 +338,12 @@ def test_a_status_changed_behind_the_ledgers_back_is_caught(ledger):
     assert result.exit_code == 1 and "status completed but the events say cancelled" in result.output
 
 
+def test_an_appointment_moved_behind_the_ledgers_back_is_caught(ledger):
+    tamper(Referral.update({Referral.appointment_at: START}).where(Referral.id == ledger["referrals"][0]))
+    result = verify()
+    assert result.exit_code == 1 and "appointment_at is not the appointment its events set" in result.output
+
+
 def test_a_checkpoint_kept_outside_catches_even_a_key_holder_rolling_the_ledger_back(ledger):
     taken = CliRunner().invoke(directory_group, ["referrals", "checkpoint"])
     assert taken.exit_code == 0, taken.output
