@@ -10,7 +10,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, FromPath
 
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
-from accounts.services.audit import record_audit
+from accounts.services.audit import list_audit_events, record_audit
 from accounts.services.passwords import change_password
 from accounts.services.sign_in import LoginRefused, sign_in
 from accounts.services.tokens import issue_token, list_tokens, revoke_token
@@ -18,7 +18,7 @@ from accounts.sessions import rotate_session_id
 from accounts.tables import AuditEvent
 from kernel.database import write_transaction
 from kernel.guards import PUBLIC, allow, client_address
-from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
+from kernel.paging import Page, PageNumber, PerPage, make_page
 from kernel.principal import Principal
 from kernel.problems import problems
 
@@ -160,14 +160,9 @@ class AuditController(Controller):
     guards = [allow("admin")]
 
     @get("/", operation_id="listAuditEvents", responses=problems(400, 401, 403), summary="Audit log")
-    async def list_events(self, page: PageNumber = 1, per_page: PerPage = 50) -> Page[AuditEventOut]:
-        """Audit events, newest first."""
-        rows = (
-            await AuditEvent.select()
-            .order_by(AuditEvent.at, ascending=False)
-            .limit(per_page)
-            .offset(offset_of(page, per_page))
-        )
+    async def list_events(self, request: Request, page: PageNumber = 1, per_page: PerPage = 50) -> Page[AuditEventOut]:
+        """Audit events, newest first (reading them is itself recorded)."""
+        rows, total = await list_audit_events(request.user, page, per_page)
         contents = [
             AuditEventOut(
                 id=str(r["id"]),
@@ -184,4 +179,4 @@ class AuditController(Controller):
             )
             for r in rows
         ]
-        return make_page(contents, await AuditEvent.count(), page, per_page)
+        return make_page(contents, total, page, per_page)

@@ -34,7 +34,9 @@ class SessionCSRFMiddleware(CSRFMiddleware):
         if scope.get("route_handler") is not None and scope["route_handler"].opt.get(SESSIONLESS):
             await self.app(scope, receive, send)
             return
-        if scope["type"] == "http" and not _has_session_cookie(scope):
+        # Sign-in checks no token: it takes JSON only (no cross-site form can send it), and a stale or planted
+        # session cookie must not stop anyone signing in; the new session gets a new id and a new token.
+        if scope["type"] == "http" and (scope["path"] == SIGN_IN_PATH or not _has_session_cookie(scope)):
             if scope["path"] == SIGN_IN_PATH:
                 token = generate_csrf_token(secret=self.config.secret)
                 send = self.create_send_wrapper(send=send, token=token, csrf_cookie=None)

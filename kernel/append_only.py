@@ -37,6 +37,9 @@ class Guard:
     final_when: str | None = None
     """A column that, once not NULL, makes the row final (e.g. a consent's revoked_at)."""
     refuse_delete: bool = True
+    unique: tuple[tuple[str, ...], ...] = (("id",),)
+    """The table's unique keys. On SQLite an INSERT OR REPLACE deletes a conflicting row without firing
+    DELETE triggers, so an insert that would collide with an existing row is refused outright."""
 
 
 def _changes(columns: tuple[str, ...], differs: str) -> list[str]:
@@ -65,6 +68,14 @@ def guard_sql(engine_type: str, guard: Guard) -> list[str]:
             statements.append(
                 f'CREATE TRIGGER IF NOT EXISTS {PREFIX}{table}_delete BEFORE DELETE ON "{table}" {refuse}'
             )
+        collisions = " OR ".join(
+            f'EXISTS (SELECT 1 FROM "{table}" WHERE ' + " AND ".join(f'"{c}" = NEW."{c}"' for c in key) + ")"
+            for key in guard.unique
+        )
+        statements.append(
+            f'CREATE TRIGGER IF NOT EXISTS {PREFIX}{table}_replace BEFORE INSERT ON "{table}" '
+            f"WHEN {collisions} {refuse}"
+        )
         return statements
     statements = [_PG_FUNCTION]
     execute = f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}refuse()"

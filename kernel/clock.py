@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
+import msgspec
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-__all__ = ["Clock", "FixedClock", "Now", "provide_now"]
+from kernel.problems import Invalid
+
+__all__ = ["Clock", "FixedClock", "Instant", "Now", "provide_now", "require_plausible"]
 
 
 class Clock:
@@ -41,3 +45,17 @@ Now = NamedDependency[dt.datetime]
 async def provide_now(state: State) -> dt.datetime:
     """Dependency `now`: the app's clock reading for this request."""
     return state.clock.now()
+
+
+Instant = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+"""A moment given in a request: a date and time with its UTC offset (a bare local time is ambiguous: 400)."""
+
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def require_plausible(value: dt.datetime | None, name: str) -> None:
+    """Invalid unless `value` (when given) lies between 2000 and 2100: no appointment, consent or signature
+    is outside that, and times near the calendar's ends would overflow the arithmetic done with them."""
+    if value is not None and not EARLIEST <= value < LATEST:
+        raise Invalid(f"{name} must be between {EARLIEST:%Y} and {LATEST:%Y}")

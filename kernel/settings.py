@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -102,26 +103,46 @@ class Settings:
 
     @property
     def signing_secret(self) -> str:
-        """SECRET_KEY, or in development a fixed stand-in (production refuses to start without one)."""
+        """SECRET_KEY, or in development a random key kept in var/ (production refuses to start without one)."""
         if self.secret_key:
             return self.secret_key
         if self.production:
             raise RuntimeError("APP_ENV=production needs SECRET_KEY (the same on every app server)")
-        return "development-only-secret-not-for-production"
+        return _development_key("secret")
 
     @property
     def ledger_secret(self) -> str:
-        """LEDGER_KEY, or in development a fixed stand-in (production refuses to start without one)."""
+        """LEDGER_KEY, or in development a random key kept in var/ (production refuses to start without one)."""
         if self.ledger_key:
             return self.ledger_key
         if self.production:
             raise RuntimeError("APP_ENV=production needs LEDGER_KEY (kept outside the database)")
-        return "development-only-ledger-key-not-for-production"
+        return _development_key("ledger")
 
     @property
     def is_postgres(self) -> bool:
         """True when the configured database is PostgreSQL."""
         return self.database_url.startswith(("postgresql://", "postgres://"))
+
+
+@lru_cache(maxsize=4)
+def _development_key(name: str) -> str:
+    """A random key made once per checkout in var/<name>.key (readable by its owner only), so a development
+    or demo install never seals its ledger with a key anyone can read in the source."""
+    path = PROJECT_ROOT / "var" / f"{name}.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{name}.{os.getpid()}.key")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+        try:
+            os.link(draft, path)  # atomic: of two processes starting at once, one key wins and both read it
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from kernel.clock import Instant
 from referrals.vocabulary import (
     Answer,
     AttemptMethod,
@@ -149,9 +150,9 @@ class ConsentIn(msgspec.Struct, kw_only=True):
     purpose: Annotated[str, msgspec.Meta(min_length=3, max_length=1000)]
     information_scope: InformationScope
     information_description: Text = ""
-    expires_at: dt.datetime | None = None
+    expires_at: Instant | None = None
     expiry_event: Annotated[str, msgspec.Meta(max_length=500)] | None = None
-    signed_at: dt.datetime | None = None
+    signed_at: Instant | None = None
     """Defaults to now."""
     signature_method: SignatureMethod = "electronic"
     signed_name: Short
@@ -204,7 +205,7 @@ class ReferralIn(msgspec.Struct, kw_only=True):
     handoff_type: HandoffType
     goal: Text = ""
     priority: Priority = "routine"
-    appointment_at: dt.datetime | None = None
+    appointment_at: Instant | None = None
     consent_id: uuid.UUID | None = None
     status: NewStatus = "requested"
     note: Text = ""
@@ -218,7 +219,7 @@ class ReferralEventIn(msgspec.Struct, kw_only=True):
     reason_code: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     reason_text: Text = ""
     note: Text = ""
-    appointment_at: dt.datetime | None = None
+    appointment_at: Instant | None = None
 
 
 class ReferralEventOut(msgspec.Struct, kw_only=True):

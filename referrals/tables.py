@@ -60,7 +60,8 @@ class NeedAnswer(Table):
 
 
 class Consent(Table):
-    """A client's written consent to disclose (42 CFR Part 2 §2.31). Rows change only to record revocation."""
+    """A client's written consent to disclose (42 CFR Part 2 §2.31). Rows change only to record revocation,
+    once (a trigger refuses anything else), and carry a seal checked at every disclosure."""
 
     id = UUID(primary_key=True)
     client = ForeignKey(references=Client, index=True)
@@ -84,6 +85,8 @@ class Consent(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
     revoked_by = ForeignKey(references=Account, null=True)
+    seal = Varchar(length=64, default="")
+    """HMAC under LEDGER_KEY over everything above: a consent edited or un-revoked outside the app fails it."""
 
 
 class Referral(Table):

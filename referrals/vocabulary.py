@@ -92,9 +92,11 @@ ConsentStatus = Literal["active", "revoked", "expired"]
 """A consent's own state."""
 CONSENT_STATUSES: tuple[str, ...] = get_args(ConsentStatus)
 
-ConsentState = Literal[ConsentStatus, "none", "does_not_cover"]
-"""Whether a partner may see the client now: the consent's own state, no consent on the referral, or a
-consent that does not cover the organization reading it (or the SUD information the referral carries)."""
+ConsentState = Literal[ConsentStatus, "none", "does_not_cover", "unverifiable", "referral_withdrawn"]
+"""Whether a partner may see the client now: the consent's own state; no consent on the referral; a consent
+that does not cover the organization reading it (or the SUD information the referral carries); a consent
+record that fails its seal (changed outside the app); or a referral the care team withdrew (cancelled or
+entered in error)."""
 CONSENT_STATES: tuple[str, ...] = get_args(ConsentState)
 
 ContactMethodKind = Literal["phone", "text", "email", "mail", "in_person"]
@@ -111,6 +113,7 @@ ATTEMPT_RESULTS: tuple[str, ...] = get_args(AttemptResult)
 EventSide = Literal["care_team", "partner"]
 """Who made a timeline entry, as a partner sees it."""
 
-Channel = Literal["api", "fhir"]
-"""Through what a partner was shown client information (the disclosure list says)."""
+Channel = Literal["api", "api_list", "api_event", "fhir"]
+"""Through what a partner was shown client information (the disclosure list says): one referral's JSON view,
+an entry of the inbox list, the answer to a change the partner made, or the FHIR export."""
 CHANNELS: tuple[str, ...] = get_args(Channel)

@@ -38,7 +38,7 @@ from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
 from referrals.controllers.listings import ListingVerificationController
 from referrals.controllers.referrals import ReferralController
-from server.json_bodies import require_json_bodies
+from server.request_rules import check_request
 from server.security_headers import security_headers
 
 __all__ = ["create_app"]
@@ -166,7 +166,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
             create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True, opt=OPEN_DATA),
         ],
         middleware=_middleware(settings),
-        before_request=require_json_bodies,
+        before_request=check_request,
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         stores={
             "sessions": DatabaseStore(),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 
 from accounts.tables import AuditEvent
+from kernel.database import write_transaction
+from kernel.paging import offset_of
 from kernel.principal import Principal
 
-__all__ = ["record_audit"]
+__all__ = ["list_audit_events", "record_audit"]
 
 
 async def record_audit(
@@ -31,3 +33,18 @@ async def record_audit(
             detail=detail,
         )
     )
+
+
+async def list_audit_events(principal: Principal, page: int, per_page: int) -> tuple[list[dict], int]:
+    """One page of the audit log, newest first, and how many events there are; reading it is audited too."""
+    async with write_transaction(AuditEvent._meta.db):
+        rows = (
+            await AuditEvent.select()
+            .order_by(AuditEvent.at, ascending=False)
+            .order_by(AuditEvent.id)
+            .limit(per_page)
+            .offset(offset_of(page, per_page))
+        )
+        total = await AuditEvent.count()
+        await record_audit(principal, "view", "audit_log", None, f"page {page} of {per_page}")
+    return rows, total

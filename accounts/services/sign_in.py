@@ -39,38 +39,48 @@ def _now() -> dt.datetime:
 async def sign_in(email: str, password: str, address: str | None) -> tuple[Principal, str]:
     """Check a password, locking the account for a while after repeated failures: (principal, credential stamp).
 
-    The reason for a refusal goes to the audit log only."""
-    async with write_transaction(Account._meta.db):
-        row = await Account.select().where(Account.email == email.strip().casefold()).first()
-        if row is None:
-            verify_password(_DUMMY_HASH, password)
+    The slow hash check runs outside any transaction; the failure count is then raised atomically, so
+    simultaneous wrong guesses all count. The reason for a refusal goes to the audit log only."""
+    row = await Account.select().where(Account.email == email.strip().casefold()).first()
+    if row is None:
+        verify_password(_DUMMY_HASH, password)
+        async with write_transaction(Account._meta.db):
             await record_audit(ANONYMOUS.at(address), "login_failed", "account", None, "unknown account")
-            raise_after = True
+        raise LoginRefused()
+    password_ok = verify_password(row["password_hash"], password)
+    principal = principal_for_account(row, address)
+    async with write_transaction(Account._meta.db):
+        current = (
+            await Account.select(Account.is_active, Account.is_demo, Account.locked_until, Account.password_hash)
+            .where(Account.id == row["id"])
+            .first()
+        )
+        reason = None
+        if current is None or not current["is_active"] or (current["is_demo"] and get_settings().production):
+            reason = "account disabled"
+        elif current["locked_until"] is not None and current["locked_until"] > _now():
+            reason = "locked"
+        elif not password_ok or current["password_hash"] != row["password_hash"]:
+            counted = (
+                await Account.update({Account.failed_logins: Account.failed_logins + 1})
+                .where(Account.id == row["id"])
+                .returning(Account.failed_logins)
+            )
+            reason = "wrong password"
+            if counted and counted[0]["failed_logins"] >= MAX_FAILED_LOGINS:
+                await Account.update({Account.failed_logins: 0, Account.locked_until: _now() + LOCKOUT}).where(
+                    Account.id == row["id"]
+                )
+                reason = "wrong password, now locked"
+        if reason is not None:
+            await record_audit(principal, "login_failed", "account", row["id"], reason)
         else:
-            principal = principal_for_account(row, address)
-            password_ok = verify_password(row["password_hash"], password)
-            reason = None
-            if not row["is_active"] or (row["is_demo"] and get_settings().production):
-                reason = "account disabled"
-            elif row["locked_until"] is not None and row["locked_until"] > _now():
-                reason = "locked"
-            elif not password_ok:
-                failures = row["failed_logins"] + 1
-                locked_until = _now() + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
-                await Account.update(
-                    {Account.failed_logins: 0 if locked_until else failures, Account.locked_until: locked_until}
-                ).where(Account.id == row["id"])
-                reason = "wrong password, now locked" if locked_until else "wrong password"
-            raise_after = reason is not None
-            if reason is not None:
-                await record_audit(principal, "login_failed", "account", row["id"], reason)
-            else:
-                await Account.update(
-                    {Account.failed_logins: 0, Account.locked_until: None, Account.last_login_at: _now()}
-                ).where(Account.id == row["id"])
-                await record_audit(principal, "login", "account", row["id"])
+            await Account.update(
+                {Account.failed_logins: 0, Account.locked_until: None, Account.last_login_at: _now()}
+            ).where(Account.id == row["id"])
+            await record_audit(principal, "login", "account", row["id"])
     # Raised after the transaction so the failure count and its audit row are kept.
-    if raise_after or row is None:
+    if reason is not None:
         raise LoginRefused()
     return principal, credential_stamp(row["password_hash"])
 

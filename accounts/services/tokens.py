@@ -105,19 +105,23 @@ async def revoke_token(principal: Principal, token_id: uuid.UUID) -> None:
 
 
 async def principal_for_token(token: str, address: str | None) -> Principal | None:
-    """The partner principal behind a live API token, acting for the admin who issued it; None if unknown,
-    revoked, or issued by nobody (such a token has no one to answer for it)."""
+    """The partner principal behind a live API token, acting for the partner admin who issued it; None if
+    the token is unknown or revoked, or its issuer is no longer an active partner admin of that organization
+    (a token is only as good as the person answerable for it)."""
     row = (
         await ApiToken.select(
             *ApiToken.all_columns(),
             ApiToken.created_by.partner_organization.as_alias("issuer_organization"),
+            ApiToken.created_by.is_active.as_alias("issuer_active"),
+            ApiToken.created_by.is_partner_admin.as_alias("issuer_is_partner_admin"),
         )
         .where(ApiToken.token_hash == token_hash(token))
         .first()
     )
     if row is None or row["revoked_at"] is not None or row["created_by"] is None:
         return None
-    if str(row["issuer_organization"]) != str(row["partner_organization"]):
+    issuer_answers = row["issuer_active"] and row["issuer_is_partner_admin"]
+    if not issuer_answers or str(row["issuer_organization"]) != str(row["partner_organization"]):
         return None
     now = dt.datetime.now(dt.UTC)
     if row["last_used_at"] is None or now - row["last_used_at"] >= LAST_USE_GRANULARITY:

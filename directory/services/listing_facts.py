@@ -10,11 +10,20 @@ from directory.services.rows import as_uuid, json_list
 from directory.services.taxonomy import MEDICATIONS
 from directory.tables import Attribute, ServiceAtLocation
 
-__all__ = ["SUD_TREATMENT_CODES", "ListingFacts", "listing_facts"]
+__all__ = ["MOUD_CODES", "SUD_CATEGORIES", "ListingFacts", "listing_facts", "provides_sud_treatment"]
 
-SUD_TREATMENT_CODES = frozenset({"moud", "moud.methadone", "moud.buprenorphine", "moud.naltrexone"})
-"""Categories that make a listing SUD treatment. Recovery support alone (peer coaching) does not: it is
-not a treating provider, so a consent must name it."""
+SUD_CATEGORIES = ("moud", "harm_reduction")
+"""Top-level categories whose listings (and referrals for which) tell that the client uses drugs."""
+MOUD_CODES = frozenset({"moud.methadone", "moud.buprenorphine", "moud.naltrexone"})
+"""Sub-categories that are SUD treatment (medications for opioid use disorder)."""
+
+
+def provides_sud_treatment(codes: set[str], medications: set[str]) -> bool:
+    """SUD treatment: a MOUD medication or sub-category, or the `moud` category with no narrower one. Peer
+    recovery support (`moud.recovery_support`) is SUD-related but no treating provider; nor is harm reduction."""
+    if medications or codes & MOUD_CODES:
+        return True
+    return "moud" in codes and not any(code.startswith("moud.") for code in codes)
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,9 @@ class ListingFacts:
     organization_id: uuid.UUID
     """The organization that runs the service (the partner whose staff see referrals to it)."""
     provides_sud_treatment: bool
-    """It is categorised as MOUD / SUD treatment, or dispenses a MOUD medication."""
+    """A treating provider: it dispenses a MOUD medication or is categorised as SUD treatment."""
+    sud_related: bool
+    """A referral to it tells that the client uses drugs (treatment, recovery support, harm reduction)."""
 
 
 async def listing_facts(service_at_location_id: uuid.UUID) -> ListingFacts | None:
@@ -46,9 +57,12 @@ async def listing_facts(service_at_location_id: uuid.UUID) -> ListingFacts | Non
         (Attribute.link_id == row["service"]) & (Attribute.link_entity == "service")
     )
     medications = {m for m in json_list(row["medications"]) if m in MEDICATIONS}
+    categories = {c["code"] for c in codes if c["code"]}
+    treatment = provides_sud_treatment(categories, medications)
     return ListingFacts(
         service_at_location_id=as_uuid(service_at_location_id),
         service_id=as_uuid(row["service"]),
         organization_id=as_uuid(row["organization"]),
-        provides_sud_treatment=bool(medications) or any(c["code"] in SUD_TREATMENT_CODES for c in codes),
+        provides_sud_treatment=treatment,
+        sud_related=treatment or any(code.split(".")[0] in SUD_CATEGORIES for code in categories),
     )

@@ -291,6 +291,28 @@ async def forwards():
     )
 
     manager.add_column(
+        table_class_name="Consent",
+        tablename="consent",
+        column_name="seal",
+        db_column_name="seal",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
         table_class_name="ReferralEvent",
         tablename="referral_event",
         column_name="key_id",

@@ -2,7 +2,7 @@
 
 Events written before this migration were hashed with plain SHA-256, which anyone could recompute. They
 are numbered in time order, their first events given the referral's subject, and sealed with LEDGER_KEY;
-the ledger head is set. Then the database refuses UPDATE and DELETE of events, disclosures and
+the ledger head is set; consents are sealed. Then the database refuses UPDATE and DELETE of events, disclosures and
 checkpoints, deleting referrals, consents or the head, re-pointing a referral and changing a consent
 other than revoking it once.
 """
@@ -46,8 +46,9 @@ CONSENT_CONTENT = (
     "created_by",
     "created_at",
 )
+"""A frozen copy, as of this migration, of the columns the triggers guard."""
 GUARDS = (
-    Guard("referral_event"),
+    Guard("referral_event", unique=(("id",), ("position",), ("referral", "sequence"))),
     Guard("disclosure"),
     Guard("ledger_checkpoint"),
     Guard("ledger_head", refuse_update=False, frozen=("id",)),
@@ -62,6 +63,7 @@ async def reseal_existing_events() -> None:
     from kernel.settings import get_settings
 
     key = get_settings().ledger_secret
+    await seal_existing_consents(key)
     events = await ReferralEvent.select().order_by(ReferralEvent.at).order_by(ReferralEvent.referral).order_by(
         ReferralEvent.sequence
     )
@@ -102,6 +104,14 @@ async def reseal_existing_events() -> None:
             updated_at=last["at"],
         )
     )
+
+
+async def seal_existing_consents(key: str) -> None:
+    from referrals.services.ledger import consent_seal
+    from referrals.tables import Consent
+
+    for consent in await Consent.select():
+        await Consent.update({Consent.seal: consent_seal(consent, key)}).where(Consent.id == consent["id"])
 
 
 async def make_evidence_append_only() -> None:

@@ -37,6 +37,8 @@ CONTACT_AND_NEED = ("preferred_name", "contact_methods", "preferred_language", "
 """What a partner sees of the client under any consent that covers it."""
 SUD_TREATMENT = "goal (SUD treatment information)"
 """Added when the consent includes SUD treatment information."""
+WITHDRAWN = frozenset({"cancelled", "entered-in-error"})
+"""A referral the care team withdrew: the partner no longer needs the client's details (minimum necessary)."""
 
 
 def referrals_visible_to(principal: Principal):
@@ -105,9 +107,9 @@ def client_reference(organization_id: uuid.UUID | str, client_id: uuid.UUID | st
 async def partner_access(principal: Principal, referral: dict, now: dt.datetime) -> PartnerAccess:
     """Decide, from facts read now, what the partner principal may see of the referral's client.
 
-    The organization reading must be the one the directory says runs the referral's listing, and the
-    referral's consent must be active and cover that organization (`check_consent`). Anything else shows
-    the referral's existence and status only."""
+    The referral must not be withdrawn; the organization reading must be the one the directory says runs
+    the referral's listing; and the referral's consent must be sealed as the app wrote it, active, and
+    cover that organization (`check_consent`). Anything else shows the referral's existence and status only."""
     consent = None
     if referral["consent"] is not None:
         consent = (
@@ -116,6 +118,8 @@ async def partner_access(principal: Principal, referral: dict, now: dt.datetime)
             .first()
         )
     reference = client_reference(principal.organization_id or "", referral["client"])
+    if referral["status"] in WITHDRAWN:
+        return PartnerAccess("referral_withdrawn", consent, (), reference)
     listing = await listing_facts(referral["service_at_location"])
     if listing is None or principal.role != "partner_staff":
         return PartnerAccess("does_not_cover", consent, (), reference)

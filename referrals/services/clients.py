@@ -105,7 +105,8 @@ async def list_clients(principal: Principal, page: int, per_page: int) -> tuple[
             .offset(offset_of(page, per_page))
         )
         total = await Client.count().where(condition)
-        await record_audit(principal, "view", "client_list", None, f"{len(rows)} clients")
+        shown = ", ".join(str(row["id"]) for row in rows)
+        await record_audit(principal, "view", "client_list", None, f"{len(rows)} clients: {shown}")
     return [client_out(r) for r in rows], total
 
 

@@ -10,12 +10,14 @@ import uuid
 from dataclasses import dataclass
 
 from accounts.services.audit import record_audit
-from directory.services.listing_facts import ListingFacts
+from directory.services.listing_facts import SUD_CATEGORIES, ListingFacts
 from directory.tables import Organization
+from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Invalid, NotFound
 from referrals.schemas import ConsentIn
+from referrals.services.ledger import consent_seal, consent_seal_holds
 from referrals.tables import Consent
 from referrals.vocabulary import ConsentState
 
@@ -55,6 +57,8 @@ def consent_covers(consent: dict, organization_id: uuid.UUID | None, listing: Li
 
 async def create_consent(principal: Principal, client: dict, data: ConsentIn, now: dt.datetime) -> dict:
     """Record a signed consent of one of the team's clients; Invalid if it is incomplete. Returns the row."""
+    require_plausible(data.expires_at, "expires_at")
+    require_plausible(data.signed_at, "signed_at")
     signed_at = data.signed_at or now
     if (data.recipient_organization_id is None) == (data.recipient_class is None):
         raise Invalid("name either recipient_organization_id or recipient_class, not both")
@@ -64,31 +68,32 @@ async def create_consent(principal: Principal, client: dict, data: ConsentIn, no
         raise Invalid("expires_at must be in the future")
     if signed_at > now + dt.timedelta(minutes=5):
         raise Invalid("signed_at cannot be in the future")
-    consent_id = uuid.uuid4()
+    row = {
+        "id": uuid.uuid4(),
+        "client": client["id"],
+        "care_team": client["care_team"],
+        "recipient_organization": data.recipient_organization_id,
+        "recipient_class": data.recipient_class,
+        "purpose": data.purpose,
+        "information_scope": data.information_scope,
+        "information_description": data.information_description,
+        "expires_at": data.expires_at,
+        "expiry_event": data.expiry_event,
+        "signed_at": signed_at,
+        "signature_method": data.signature_method,
+        "signed_name": data.signed_name,
+        "created_by": principal.account_id,
+        "created_at": now,
+        "revoked_at": None,
+        "revoked_by": None,
+    }
+    consent_id = row["id"]
     async with write_transaction(Consent._meta.db):
         if data.recipient_organization_id is not None and not await Organization.exists().where(
             Organization.id == data.recipient_organization_id
         ):
             raise Invalid(f"recipient_organization_id: no organization with id {data.recipient_organization_id}")
-        await Consent.insert(
-            Consent(
-                id=consent_id,
-                client=client["id"],
-                care_team=client["care_team"],
-                recipient_organization=data.recipient_organization_id,
-                recipient_class=data.recipient_class,
-                purpose=data.purpose,
-                information_scope=data.information_scope,
-                information_description=data.information_description,
-                expires_at=data.expires_at,
-                expiry_event=data.expiry_event,
-                signed_at=signed_at,
-                signature_method=data.signature_method,
-                signed_name=data.signed_name,
-                created_by=principal.account_id,
-                created_at=now,
-            )
-        )
+        await Consent.insert(Consent(**row, seal=consent_seal(row)))
         await record_audit(principal, "create", "consent", consent_id, f"client {client['id']}")
         return await _consent_with_names(consent_id)
 
@@ -104,13 +109,17 @@ async def list_consents(principal: Principal, client: dict) -> list[dict]:
 async def revoke_consent(principal: Principal, client: dict, consent_id: uuid.UUID, now: dt.datetime) -> dict:
     """Revoke a live consent of this client at once; NotFound if there is none (unknown or already revoked)."""
     async with write_transaction(Consent._meta.db):
-        rows = (
-            await Consent.update({Consent.revoked_at: now, Consent.revoked_by: principal.account_id})
+        current = (
+            await Consent.select()
             .where((Consent.id == consent_id) & (Consent.client == client["id"]) & Consent.revoked_at.is_null())
-            .returning(Consent.id)
+            .first()
         )
-        if not rows:
+        if current is None:
             raise NotFound(f"the client has no unrevoked consent with id {consent_id}")
+        revoked = {**current, "revoked_at": now, "revoked_by": principal.account_id}
+        await Consent.update(
+            {Consent.revoked_at: now, Consent.revoked_by: principal.account_id, Consent.seal: consent_seal(revoked)}
+        ).where((Consent.id == consent_id) & Consent.revoked_at.is_null())
         await record_audit(principal, "revoke", "consent", consent_id, f"client {client['id']}")
         return await _consent_with_names(consent_id)
 
@@ -144,9 +153,13 @@ def check_consent(
 ) -> ConsentCheck:
     """The consent rule, for making a referral and for every partner read: the consent is active, covers
     the organization (as `consent_covers` says, from the directory's facts), and allows SUD treatment
-    information whenever the referral carries it (a listing that provides SUD treatment, or a MOUD need)."""
+    information whenever the referral carries it (an SUD-related listing, or an SUD need: moud, harm_reduction)."""
     if consent is None:
         return ConsentCheck("none", "no consent: consent_id must name the client's consent")
+    if not consent_seal_holds(consent):
+        return ConsentCheck(
+            "unverifiable", "that consent's record does not match its seal: it was changed outside the app"
+        )
     status = consent_status(consent, now)
     if status != "active":
         return ConsentCheck(status, f"that consent is {status}")  # type: ignore[arg-type]
@@ -159,10 +172,11 @@ def check_consent(
         else:
             reason = "that consent does not name this partner organization as a recipient"
         return ConsentCheck("does_not_cover", reason)
-    if (listing.provides_sud_treatment or need == "moud") and consent["information_scope"] != "including_sud_treatment":
+    carries_sud = listing.sud_related or need in SUD_CATEGORIES
+    if carries_sud and consent["information_scope"] != "including_sud_treatment":
         return ConsentCheck(
             "does_not_cover",
-            "a referral to SUD treatment tells the partner about SUD treatment: "
-            "the consent must allow including_sud_treatment",
+            "this referral tells the partner the client uses drugs (SUD treatment, recovery support or harm "
+            "reduction): the consent must allow including_sud_treatment",
         )
     return ConsentCheck("active")

@@ -16,6 +16,7 @@ from kernel.database import write_transaction
 from kernel.paging import offset_of
 from kernel.principal import Principal
 from referrals.tables import Disclosure
+from referrals.vocabulary import Channel
 
 __all__ = ["list_disclosures", "record_disclosure"]
 
@@ -24,7 +25,7 @@ async def record_disclosure(
     principal: Principal,
     referral: dict,
     consent_id: uuid.UUID | None,
-    channel: str,
+    channel: Channel,
     information: Sequence[str],
     now: dt.datetime,
 ) -> None:

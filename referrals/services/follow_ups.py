@@ -166,7 +166,8 @@ async def worklist(principal: Principal, now: dt.datetime, *, assigned_to_me: bo
     horizon = now + dt.timedelta(hours=get_settings().worklist_horizon_hours)
     async with write_transaction(FollowUp._meta.db):
         entries = await _worklist_entries(principal, now, horizon, assigned_to_me)
-        await record_audit(principal, "view", "worklist", None, f"{len(entries)} items")
+        shown = ", ".join(sorted({entry.follow_up.client_id for entry in entries}))
+        await record_audit(principal, "view", "worklist", None, f"{len(entries)} items, clients: {shown}")
     return entries
 
 

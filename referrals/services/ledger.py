@@ -9,6 +9,8 @@
   all be there, so a deleted event or a whole deleted referral leaves a hole that verify names.
 - Checkpoints seal the head at a moment (`directory-admin referrals checkpoint`); copied somewhere
   outside the database they also catch a rollback of the whole ledger to an earlier state.
+- Consents are sealed too (at signing and again at revocation); every partner read checks the seal, so
+  a consent edited or un-revoked in the database discloses nothing.
 - Database triggers refuse UPDATE and DELETE of events, checkpoints and the audit log.
 
 What is not detected: someone holding LEDGER_KEY can forge anything; someone able to restore an earlier
@@ -28,7 +30,7 @@ from typing import Any
 import msgspec
 
 from kernel.settings import get_settings
-from referrals.tables import LedgerCheckpoint, LedgerHead, Referral, ReferralEvent
+from referrals.tables import Consent, LedgerCheckpoint, LedgerHead, Referral, ReferralEvent
 
 __all__ = [
     "GENESIS_HASH",
@@ -36,6 +38,8 @@ __all__ = [
     "SUBJECT_FIELDS",
     "LedgerProblem",
     "append_sealed",
+    "consent_seal",
+    "consent_seal_holds",
     "event_seal",
     "key_id",
     "record_checkpoint",
@@ -122,6 +126,39 @@ def event_seal(event: dict, key: str) -> str:
         name: _canonical(_decoded(event.get(name)) if name == "subject" else event.get(name)) for name in HASHED_FIELDS
     }
     return _mac(key, msgspec.json.encode(content, order="sorted"))
+
+
+CONSENT_SEALED_FIELDS = (
+    "id",
+    "client",
+    "care_team",
+    "recipient_organization",
+    "recipient_class",
+    "purpose",
+    "information_scope",
+    "information_description",
+    "expires_at",
+    "expiry_event",
+    "signed_at",
+    "signature_method",
+    "signed_name",
+    "created_by",
+    "created_at",
+    "revoked_at",
+    "revoked_by",
+)
+"""Every field of a consent its seal covers: what it allows, to whom, until when, and its revocation."""
+
+
+def consent_seal(consent: dict, key: str | None = None) -> str:
+    """HMAC-SHA256 under LEDGER_KEY of a consent's sealed fields (made at signing, again at revocation)."""
+    content = {name: _canonical(consent.get(name)) for name in CONSENT_SEALED_FIELDS}
+    return _mac(key or get_settings().ledger_secret, msgspec.json.encode(content, order="sorted"))
+
+
+def consent_seal_holds(consent: dict) -> bool:
+    """True when the consent row is as the app sealed it, under the current or an earlier key."""
+    return any(hmac.compare_digest(consent_seal(consent, key), consent["seal"] or "") for key in _keys().values())
 
 
 def _head_seal(position: int, last_hash: str, key: str) -> str:
@@ -276,6 +313,21 @@ async def _referral_batches(batch_size: int) -> AsyncIterator[list[dict]]:
         last_id = rows[-1]["id"]
 
 
+async def _consents_failing_their_seal(batch_size: int) -> AsyncIterator[str]:
+    last_id = None
+    while True:
+        query = Consent.select()
+        if last_id is not None:
+            query = query.where(Consent.id > last_id)
+        rows = await query.order_by(Consent.id).limit(batch_size)
+        if not rows:
+            return
+        for row in rows:
+            if not consent_seal_holds(row):
+                yield str(row["id"])
+        last_id = rows[-1]["id"]
+
+
 def _missing(positions: bytearray, head_position: int) -> list[int]:
     return [p for p in range(1, head_position + 1) if not positions[p]]
 
@@ -346,6 +398,9 @@ async def verify_ledger(
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         problem = f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
+        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
+    async for consent in _consents_failing_their_seal(batch_size):
+        problem = f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
         return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
     if head_position and hashes_at.get(head_position) != head_hash:
         problem = "the ledger head does not match the last event"

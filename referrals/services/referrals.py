@@ -18,6 +18,7 @@ from accounts.services.audit import record_audit
 from directory.services.listing_facts import listing_facts
 from directory.services.search_index import note_directory_change
 from directory.services.taxonomy import CATEGORIES
+from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.paging import Page, make_page, offset_of
 from kernel.principal import Principal
@@ -34,6 +35,7 @@ from referrals.services.ledger import GENESIS_HASH, append_sealed, referral_subj
 from referrals.services.transitions import TransitionRefused, check_transition
 from referrals.services.views import care_team_view, partner_view
 from referrals.tables import Client, Consent, Referral, ReferralEvent
+from referrals.vocabulary import Channel
 
 __all__ = [
     "NEEDS_FOR_REFERRAL",
@@ -98,12 +100,12 @@ async def _seal(referral: dict, event: dict) -> None:
 
 
 async def _render_and_seal(
-    principal: Principal, referral: dict, event: dict, events: list[dict], now: dt.datetime
+    principal: Principal, referral: dict, event: dict, events: list[dict], now: dt.datetime, channel: Channel
 ) -> ReferralView:
     """The last steps of a change: render the caller's view, then seal the event. Sealing takes the ledger
     head's lock, which every change waits for, so it comes last and is held only until the commit."""
     event["hash"] = ""
-    view = await _render(principal, referral, events, now)
+    view = await _render(principal, referral, events, now, channel)
     await _seal(referral, event)
     if isinstance(view, ReferralOut):
         view.timeline[-1].hash = event["hash"]
@@ -121,7 +123,7 @@ async def _care_team_render(referral: dict, events: list[dict], now: dt.datetime
 
 
 async def _render(
-    principal: Principal, referral: dict, events: list[dict], now: dt.datetime, channel: str = "api"
+    principal: Principal, referral: dict, events: list[dict], now: dt.datetime, channel: Channel = "api"
 ) -> ReferralView:
     """The caller's view of the referral, recording a partner's disclosure when client details are shown.
 
@@ -141,6 +143,7 @@ async def create_referral(principal: Principal, data: ReferralIn, now: dt.dateti
     """Refer one of the team's clients to a listing, with the consent that covers it (Invalid if none does)."""
     if data.need not in NEEDS_FOR_REFERRAL:
         raise Invalid(f"need must be one of {', '.join(NEEDS_FOR_REFERRAL)}")
+    require_plausible(data.appointment_at, "appointment_at")
     referral_id = uuid.uuid4()
     async with write_transaction(Referral._meta.db):
         client = await team_client(principal, data.client_id)
@@ -202,7 +205,7 @@ async def create_referral(principal: Principal, data: ReferralIn, now: dt.dateti
         await record_audit(
             principal, "create", "referral", referral_id, f"client {client['id']}, event 1: {data.status}"
         )
-        view = await _render_and_seal(principal, referral, event, events, now)
+        view = await _render_and_seal(principal, referral, event, events, now, "api_event")
     if not isinstance(view, ReferralOut):
         raise RuntimeError("a care manager's own new referral rendered as a partner's view")
     return view
@@ -214,6 +217,7 @@ async def _apply(
     """Apply one change to a referral found for this principal, inside the caller's transaction: (the event,
     all events, the directory revision if the listing got flagged). The event is sealed by the caller, last
     (`_render_and_seal`). StaleVersion if another change landed first; TransitionRefused if not allowed."""
+    require_plausible(change.appointment_at, "appointment_at")
     if change.version != referral["version"]:
         raise StaleVersion(
             f"the referral is at version {referral['version']}, not {change.version}: reload it and try again"
@@ -285,7 +289,7 @@ async def append_event(
     async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
         event, events, revision = await _apply(principal, referral, change, now)
-        view = await _render_and_seal(principal, referral, event, events, now)
+        view = await _render_and_seal(principal, referral, event, events, now, "api_event")
     if revision is not None:
         note_directory_change(revision)
     return view
@@ -301,7 +305,7 @@ async def open_referral(principal: Principal, referral_id: uuid.UUID, now: dt.da
             try:
                 received = ReferralEventIn(version=referral["version"], status="received")
                 event, events, _ = await _apply(principal, referral, received, now)
-                return await _render_and_seal(principal, referral, event, events, now)
+                return await _render_and_seal(principal, referral, event, events, now, "api")
             except StaleVersion:
                 # Another of the partner's staff opened it at the same moment: show it as it is now.
                 referral = await find_referral(principal, referral_id)
@@ -349,8 +353,9 @@ async def list_referrals(
                 .order_by(ReferralEvent.sequence)
             ):
                 events_by_referral[str(event["referral"])].append(event)
-        views = [await _render(principal, row, events_by_referral[str(row["id"])], now) for row in rows]
-        await record_audit(principal, "view", "referral_list", client_id, f"{len(rows)} referrals")
+        views = [await _render(principal, row, events_by_referral[str(row["id"])], now, "api_list") for row in rows]
+        shown = ", ".join(str(row["id"]) for row in rows)
+        await record_audit(principal, "view", "referral_list", client_id, f"{len(rows)} referrals: {shown}")
     return make_page(views, total, page, per_page)
 
 

@@ -3,12 +3,14 @@
 import asyncio
 import uuid
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
 from accounts.services.accounts import create_account, create_care_team
 from accounts.services.principal import principal_for_account
+from accounts.services.sign_in import MAX_FAILED_LOGINS
 from accounts.services.tokens import issue_token
 from accounts.tables import Account, AuditEvent, SessionRecord
 from directory.tables import Organization
@@ -168,8 +170,8 @@ async def test_session_requests_that_change_things_need_the_csrf_token(people):
 
 async def test_password_change_ends_every_other_session(people, client):
     await login(client, "cm@example.org")
-    laptop = dict(client.cookies)
-    client.cookies.clear()
+    laptop = httpx.Cookies(client.cookies)
+    client.cookies = httpx.Cookies()
     await login(client, "cm@example.org")  # the same person on a second device
     short = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "short"})
     assert short.status_code == 400 and "12 characters" in short.text
@@ -178,13 +180,12 @@ async def test_password_change_ends_every_other_session(people, client):
     changed = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "b" * 14})
     assert changed.status_code == 200
     assert (await client.get("/api/auth/me")).status_code == 200  # the session that changed it goes on
-    phone = dict(client.cookies)
-    client.cookies.clear()
-    client.cookies.update(laptop)
+    phone = httpx.Cookies(client.cookies)
+    client.cookies = laptop
     assert (await client.get("/api/auth/me")).status_code == 401  # the other one is over
-    client.cookies.clear()
-    client.cookies.update(phone)
+    # A stale session cookie does not stand in the way of signing in again.
     assert (await login(client, "cm@example.org", "b" * 14)).status_code == 200
+    client.cookies = phone
     assert (await login(client, "cm@example.org", PASSWORD)).status_code == 401
 
 
@@ -353,3 +354,47 @@ def test_anonymous_visitors_get_no_session():
             response = client.get(path)
             assert "set-cookie" not in response.headers, path
     assert asyncio.run(SessionRecord.count().run()) == 0
+
+
+async def test_simultaneous_wrong_passwords_all_count_towards_the_lockout(people, client):
+    """The review's finding: on PostgreSQL, concurrent failures overwrote each other's count."""
+    wrong = [login(client, "x2@example.org", f"wrong password {i:02d}") for i in range(MAX_FAILED_LOGINS + 3)]
+    assert {r.status_code for r in await asyncio.gather(*wrong)} == {401}
+    row = await in_app_loop(
+        client, Account.select(Account.locked_until).where(Account.email == "x2@example.org").first().run
+    )
+    assert row["locked_until"] is not None
+    assert (await login(client, "x2@example.org")).status_code == 401  # the right password, while locked
+
+
+async def test_a_token_stops_when_its_issuer_is_no_longer_an_active_partner_admin(people, client):
+    await login(client, "x@example.org")
+    token = (await client.post(f"/api/partner_organizations/{people['shelter']}/tokens", json={"name": "ehr"})).json()[
+        "token"
+    ]
+    await client.post("/api/auth/logout")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+    for change in ({Account.is_partner_admin: False}, {Account.is_active: False}):
+        await in_app_loop(client, Account.update(change).where(Account.email == "x@example.org").run)
+        assert (await client.get("/api/auth/me", headers=headers)).status_code == 401
+        restore = {column: True for column in change}
+        await in_app_loop(client, Account.update(restore).where(Account.email == "x@example.org").run)
+        assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"a":' * 1000 + "1" + "}" * 1000, "nested too deeply"),
+        ('{"email": "a\\u0000@example.org", "password": "x"}', "NUL"),
+    ],
+)
+async def test_hostile_bodies_get_400_not_500(client, body, message):
+    response = await client.post("/api/auth/login", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and message in response.json()["detail"]
+
+
+async def test_a_nul_in_the_query_gets_400(client):
+    response = await client.get("/api/organizations", params={"search": "a\x00b"})
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]

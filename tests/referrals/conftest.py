@@ -46,6 +46,8 @@ class World:
     otp_x: str
     """An opioid treatment program of partner X (the directory lists it as SUD treatment)."""
     shelter_y: str
+    recovery_y: str
+    """Peer recovery coaching of partner Y: SUD-related, but no treating provider."""
     token_x: str
     revoked_token: str
     spare_token_id: str
@@ -90,6 +92,7 @@ async def _world() -> World:
         food_x=await _place(x, "Harbor Food Pantry", ("food", "food.pantry")),
         otp_x=await _place(x, "Harbor Opioid Treatment Program", ("moud", "moud.methadone")),
         shelter_y=await _place(y, "Eastside Night Shelter", ("housing", "housing.shelter")),
+        recovery_y=await _place(y, "Eastside Peer Recovery Hub", ("moud", "moud.recovery_support")),
         token_x=token_x,
         revoked_token=revoked,
         spare_token_id=str(spare_id),

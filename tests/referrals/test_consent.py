@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 
 from directory.tables import Attribute, ServiceAtLocation
-from referrals.tables import Referral
+from referrals.tables import Consent, Referral
 from tests.conftest import bypassing_guards, in_app_loop
 from tests.referrals.conftest import START, consent, new_client, refer, sign_in
 
@@ -84,6 +87,8 @@ CONSENT_CASES = [
     ("treating_providers", "food_x", "moud", False),  # declaring need=moud does not make a pantry a treating provider
     ("treating_providers", "food_x", "food", False),  # the same organization's non-treatment listing
     ("treating_providers", "shelter_y", "moud", False),
+    ("treating_providers", "recovery_y", "moud", False),  # peer recovery support is not a treating provider
+    ("partner_y", "recovery_y", "moud", True),  # ... so the consent must name it
 ]
 
 
@@ -103,8 +108,52 @@ async def test_each_consent_class_covers_exactly_the_organizations_the_directory
         assert "consent_id" in response.json()["detail"]
         return
     assert response.status_code == 201, response.text
-    view = await _partner_view(client, world, response.json()["id"])
+    await sign_in(client, "y@example.org" if listing.endswith("_y") else "x@example.org")
+    view = (await client.get(f"/api/referrals/{response.json()['id']}")).json()
     assert view["consent_status"] == "active" and view["client"]["preferred_name"] == "Jordan Quill"
+
+
+@pytest.mark.parametrize(("listing", "need"), [("recovery_y", "moud"), ("food_x", "harm_reduction"), ("otp_x", "food")])
+async def test_a_referral_that_tells_of_drug_use_needs_consent_to_share_it(world, client, listing, need):
+    """Recovery support, harm reduction and treatment all tell the partner the client uses drugs."""
+    client_id = await new_client(client)
+    partner = world.partner_y if listing.endswith("_y") else world.partner_x
+    consent_id = await consent(client, client_id, partner)  # contact_and_need only
+    body = referral_body(client_id, getattr(world, listing), consent_id, need=need, handoff_type="warm_handoff")
+    response = await client.post("/api/referrals", json=body)
+    assert response.status_code == 400 and "including_sud_treatment" in response.json()["detail"]
+
+
+async def test_a_withdrawn_referral_no_longer_shows_the_client(world, client):
+    client_id = await new_client(client)
+    referral = await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
+    assert (await _partner_view(client, world, referral["id"]))["client"] is not None
+    current = (await client.get(f"/api/referrals/{referral['id']}")).json()
+    await client.post(
+        f"/api/referrals/{referral['id']}/events",
+        json={"version": current["version"], "status": "entered-in-error", "note": "Wrong client"},
+    )
+    view = await _partner_view(client, world, referral["id"])
+    assert view["consent_status"] == "referral_withdrawn" and view["client"] is None and view["need"] is None
+
+
+async def test_a_consent_changed_outside_the_app_discloses_nothing(world, client):
+    """Un-revoking or widening a consent in the database fails its seal, at every read and in verify-ledger."""
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    await client.post(f"/api/clients/{client_id}/consents/{consent_id}/revoke")
+
+    async def unrevoke() -> None:
+        async with bypassing_guards():
+            await Consent.update({Consent.revoked_at: None, Consent.revoked_by: None}).where(Consent.id == consent_id)
+
+    await in_app_loop(client, unrevoke)
+    view = await _partner_view(client, world, referral["id"])
+    assert view["consent_status"] == "unverifiable" and view["client"] is None and "Jordan" not in str(view)
+    command = [sys.executable, "-c", "from server.cli import main; main()", "referrals", "verify-ledger", "--quiet"]
+    result = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True)
+    assert result.returncode == 1 and f"consent {consent_id}" in result.stderr
 
 
 async def test_a_food_pantry_never_reads_a_treating_providers_referral(world, client):
@@ -218,10 +267,10 @@ async def test_the_disclosure_list_names_who_saw_what_and_when(world, client, cl
     await sign_in(client, "a@example.org")
     disclosures = (await client.get(f"/api/clients/{client_id}/disclosures")).json()
     people = [(d["recipient_person"], d["channel"], d["at"][:16]) for d in disclosures["contents"]]
-    assert people == [
-        ("Staff X", "api", "2026-03-02T15:00"),
-        ("Staff X", "api", "2026-03-02T15:00"),
+    assert sorted(people) == [
         ("API token Harbor EHR, issued by Staff X", "api", "2026-03-02T14:00"),
+        ("Staff X", "api_event", "2026-03-02T15:00"),
+        ("Staff X", "api_list", "2026-03-02T15:00"),
     ]
     first = disclosures["contents"][-1]
     assert first["recipient_organization_name"] == "Harbor Services" and first["consent_id"] == consent_id

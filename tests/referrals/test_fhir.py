@@ -74,10 +74,10 @@ async def test_a_partner_export_never_holds_more_than_the_partner_json_view(worl
     assert "Church pantry" not in json_view.text and "Church pantry" not in export.text
     task = _resources(export.json())["Task"]
     assert task.statusReason.coding[0].code == "need_met_elsewhere"
-    # Every client detail in the export is in the JSON view too.
+    # The export holds no more than the JSON view: the referral is withdrawn, so neither names the client.
     patient = _resources(export.json())["Patient"]
-    assert patient.id == json_view.json()["client_reference"]
-    assert patient.name[0].text == json_view.json()["client"]["preferred_name"]
+    assert patient.id == json_view.json()["client_reference"] and json_view.json()["client"] is None
+    assert patient.name is None and "Jordan" not in export.text
 
 
 async def test_the_same_client_has_one_reference_per_partner_organization(world, client):

@@ -88,3 +88,56 @@ async def test_a_programming_error_inside_a_change_is_a_500_not_a_404(world, cli
     monkeypatch.undo()
     # Nothing of the failed change was kept: the referral is still at version 1.
     assert (await change(client, referral, note="Called again"))["version"] == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("appointment_at", "2027-01-01T09:00:00", "timezone"),
+        ("appointment_at", "9999-12-31T23:59:59Z", "between 2000 and 2100"),
+        ("appointment_at", "0001-01-01T00:00:00+14:00", ""),
+    ],
+)
+async def test_implausible_times_get_400(world, client, field, value, message):
+    """The review's finding: a naive or far-off date-time answered 500."""
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    body = {
+        "client_id": client_id,
+        "service_at_location_id": world.food_x,
+        "need": "food",
+        "handoff_type": "warm_handoff",
+        "consent_id": consent_id,
+        field: value,
+    }
+    made = await client.post("/api/referrals", json=body)
+    assert made.status_code == 400 and message in made.text, made.text
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    changed = await client.post(f"/api/referrals/{referral['id']}/events", json={"version": 1, field: value})
+    assert changed.status_code == 400 and message in changed.text, changed.text
+    for consent_field in ("expires_at", "signed_at"):
+        response = await client.post(
+            f"/api/clients/{client_id}/consents",
+            json={
+                "recipient_organization_id": world.partner_x,
+                "purpose": "Referral",
+                "information_scope": "contact_and_need",
+                "expiry_event": "End of episode",
+                "signed_name": "Jordan Quill",
+                consent_field: value,
+            },
+        )
+        assert response.status_code == 400, (consent_field, response.text)
+
+
+async def test_list_views_are_audited_with_the_ids_they_showed(world, client):
+    from accounts.tables import AuditEvent
+    from tests.conftest import in_app_loop
+
+    client_id = await new_client(client)
+    referral = await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
+    await client.get("/api/referrals")
+    await client.get("/api/clients")
+    rows = await in_app_loop(client, AuditEvent.select(AuditEvent.object_type, AuditEvent.detail).run)
+    details = {row["object_type"]: row["detail"] for row in rows}
+    assert referral["id"] in details["referral_list"] and client_id in details["client_list"]

@@ -1,0 +1,47 @@
+"""Rules every API request meets before a handler parses it: a body is JSON and only JSON, is not nested
+absurdly deep, and no text anywhere carries a NUL character.
+
+A browser may send a cross-site form or a `text/plain` fetch without asking first; refusing those means no
+other site can make a visitor's browser sign in (login CSRF) or post anything on their behalf. Deep nesting
+would exhaust the JSON decoder's recursion, and PostgreSQL refuses NUL in text: both would otherwise end
+as a server error instead of a 400 saying what is wrong.
+"""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.exceptions import HTTPException, ValidationException
+
+__all__ = ["check_request"]
+
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def check_request(request: Request) -> None:
+    """before_request hook for the API: 415 for a body not declared as JSON, 400 for NUL characters in the
+    query or body, or a body nested too deeply to decode."""
+    if not request.scope["path"].startswith("/api/"):
+        return
+    if b"%00" in request.scope["query_string"]:
+        raise ValidationException(detail="the query must not contain NUL characters")
+    if request.method not in _WITH_BODY:
+        return
+    has_body = request.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in request.headers
+    if not has_body:
+        return
+    if not _is_json(request.headers.get("content-type", "")):
+        raise HTTPException(status_code=415, detail="send the request body as application/json")
+    body = await request.body()
+    if b"\\u0000" in body:
+        raise ValidationException(detail="the request body must not contain NUL characters")
+    try:
+        await request.json()
+    except RecursionError:
+        raise ValidationException(detail="the request body is nested too deeply") from None
+    except Exception:  # noqa: BLE001 (malformed JSON: the handler's own parsing answers 400 naming the fault)
+        return
