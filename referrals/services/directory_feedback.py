@@ -8,6 +8,7 @@ import uuid
 
 from accounts.services.audit import record_audit
 from directory.schemas import ServiceAtLocationOut
+from directory.services.listing_facts import listing_facts
 from directory.services.records import load_service_at_locations
 from directory.services.reverification import mark_verified, report_listing_problem
 from directory.services.search_index import note_directory_change
@@ -22,16 +23,20 @@ LISTING_WRONG_REASONS = ("no_capacity", "could_not_contact_agency", "service_not
 """Reasons a referral was rejected or failed that say the listing, not the client, was the problem."""
 
 
-async def report_if_listing_wrong(
-    principal: Principal, referral: dict, event: dict, listing_organization: uuid.UUID | None, now: dt.datetime
-) -> int | None:
+async def report_if_listing_wrong(principal: Principal, referral: dict, event: dict, now: dt.datetime) -> int | None:
     """Report the referral's listing when the event rejects or fails it for a listing reason.
 
-    The report counts as the listing operator's own when the partner that runs the listing made it.
-    Returns the new directory revision if the listing became flagged. Call it inside the event's transaction."""
+    The report counts as the listing operator's own when the partner that runs the listing (by the
+    directory) made it. Returns the new directory revision if the listing became flagged. Call it inside the
+    event's transaction."""
     if event["to_status"] not in ("rejected", "failed") or event["reason_code"] not in LISTING_WRONG_REASONS:
         return None
-    runs_listing = principal.role == "partner_staff" and principal.organization_id == listing_organization
+    listing = await listing_facts(referral["service_at_location"])
+    runs_listing = (
+        principal.role == "partner_staff"
+        and listing is not None
+        and principal.organization_id == listing.organization_id
+    )
     return await report_listing_problem(
         referral["service_at_location"],
         event["reason_code"],

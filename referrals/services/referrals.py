@@ -271,10 +271,7 @@ async def _apply(
         referral["appointment_at"] = change.appointment_at
     events.append(event)
     await reconcile_follow_ups(referral, events, now)
-    listing = await listing_facts(referral["service_at_location"])
-    revision = await report_if_listing_wrong(
-        principal, referral, event, listing.organization_id if listing else None, now
-    )
+    revision = await report_if_listing_wrong(principal, referral, event, now)
     detail = f"event {event['sequence']}: {status} -> {to_status}"
     await record_audit(principal, "update", "referral", referral["id"], detail)
     return event, events, revision
