@@ -256,9 +256,11 @@ class _Snapshot:
         self.cell_key = lat_cell * 1000 + lng_cell
         self.cell_order = np.argsort(self.cell_key, kind="stable").astype(np.int32)
         self.sorted_cell_key = self.cell_key[self.cell_order]
-        self.lat_radians = np.radians(latitude)
-        self.lng_radians = np.radians(longitude)
-        self.cos_lat = np.cos(self.lat_radians)
+        # Each point as a unit vector: the great-circle angle to a place is then one dot product away.
+        lat_radians, lng_radians = np.radians(latitude), np.radians(longitude)
+        self.unit = np.column_stack(
+            (np.cos(lat_radians) * np.cos(lng_radians), np.cos(lat_radians) * np.sin(lng_radians), np.sin(lat_radians))
+        )
         self.open_array = np.asarray(self.open_ranges, dtype=np.int64).reshape(-1, 4)
         self._masks: dict[tuple[str, str], np.ndarray] = {}
 
@@ -305,13 +307,15 @@ class _Snapshot:
             return np.empty(0, dtype=np.int32)
         return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
-    def distances_km(self, docs: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
-        """Great-circle (haversine) distances from a point to these docs."""
+    def cosines(self, docs: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
+        """Cosine of the great-circle angle between a point and each of these docs (NaN without a point)."""
         lat0, lng0 = math.radians(latitude), math.radians(longitude)
-        dlat = self.lat_radians[docs] - lat0
-        dlng = self.lng_radians[docs] - lng0
-        a = np.sin(dlat / 2) ** 2 + math.cos(lat0) * self.cos_lat[docs] * np.sin(dlng / 2) ** 2
-        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+        here = np.array((math.cos(lat0) * math.cos(lng0), math.cos(lat0) * math.sin(lng0), math.sin(lat0)))
+        return self.unit[docs] @ here
+
+    def distances_km(self, docs: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
+        """Great-circle distances from a point to these docs."""
+        return _kilometres(self.cosines(docs, latitude, longitude))
 
     def open_docs(self, now: dt.datetime) -> np.ndarray:
         """Docs whose weekly hours include `now` in their own time zone."""
@@ -553,13 +557,12 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
 
     distances = None
     if point is not None:
-        distances = snapshot.distances_km(docs, *point)
-        if query.radius_km is not None:
-            within = distances <= query.radius_km
-            docs, distances = docs[within], distances[within]
-        else:
-            known = ~np.isnan(distances)
-            docs, distances = docs[known], distances[known]
+        cosines = snapshot.cosines(docs, *point)
+        # Within the radius is a bound on the cosine; NaN (no coordinates) fails every comparison.
+        floor = math.cos(min(query.radius_km / EARTH_RADIUS_KM, math.pi)) if query.radius_km is not None else -2.0
+        near_enough = cosines >= floor
+        docs = docs[near_enough]
+        distances = _kilometres(cosines[near_enough])
 
     relevance = None
     concepts = snapshot.expand(query.text) if query.text.strip() else []
@@ -585,20 +588,25 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     start = (query.page - 1) * query.per_page
     page_positions = order[start : start + query.per_page]
 
-    hits = []
-    for position in page_positions.tolist():
-        doc = int(docs[position])
-        hits.append(
-            SearchHit(
-                listing=snapshot.listings[doc],
-                ranking=_Ranking(
-                    distance_km=round(float(distances[position]), 2) if distances is not None else None,
-                    relevance=round(float(relevance[position]), 1) if relevance is not None else None,
-                    match=_explain(snapshot, doc, concepts) if relevance is not None else [],
-                ),
-            )
+    page_docs = docs[page_positions].tolist()
+    page_distances = np.round(distances[page_positions], 2).tolist() if distances is not None else None
+    page_relevance = np.round(relevance[page_positions], 1).tolist() if relevance is not None else None
+    hits = [
+        SearchHit(
+            listing=snapshot.listings[doc],
+            ranking=_Ranking(
+                distance_km=page_distances[i] if page_distances is not None else None,
+                relevance=page_relevance[i] if page_relevance is not None else None,
+                match=_explain(snapshot, doc, concepts) if page_relevance is not None else [],
+            ),
         )
+        for i, doc in enumerate(page_docs)
+    ]
     return SearchResults(total=total, hits=hits)
+
+
+def _kilometres(cosines: np.ndarray) -> np.ndarray:
+    return EARTH_RADIUS_KM * np.arccos(np.clip(cosines, -1.0, 1.0))
 
 
 def _facet_keys(query: SearchQuery) -> list[tuple[str, str]]:
