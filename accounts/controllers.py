@@ -7,6 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post
 from litestar.exceptions import NotAuthorizedException
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromPath
 
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
@@ -25,6 +26,9 @@ from kernel.problems import problems
 __all__ = ["AuditController", "AuthController", "TokenController"]
 
 SIGNED_IN = ("admin", "care_manager", "partner_staff")
+# Ten sign-in attempts a minute per client address (the app's "login_attempts" store: memory or Redis).
+# On the route itself, so no other request pays for the check.
+LOGIN_ATTEMPTS = RateLimitConfig(rate_limit=("minute", 10), store="login_attempts")
 
 
 def _me(principal: Principal) -> Me:
@@ -52,6 +56,7 @@ class AuthController(Controller):
         summary="Sign in",
         opt=PUBLIC,
         status_code=200,
+        middleware=[LOGIN_ATTEMPTS.middleware],
     )
     async def login(self, request: Request, data: Annotated[LoginIn, Body()]) -> Me:
         """Check e-mail and password and start a session; repeated failures lock the account."""

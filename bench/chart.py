@@ -28,7 +28,13 @@ def _group_labels(rows: list[dict], base: float, group_width: float) -> list[str
     for index, row in enumerate(rows):
         centre = MARGIN + (index + 0.5) * group_width
         parts.append(
-            _label(centre, base + 15, f"{row['engine']} {row['size']:,}", font_size="10", text_anchor="middle")
+            _label(
+                centre,
+                base + 15,
+                f"{row['engine']} {row['size']:,} ×{row.get('workers', 1)}",
+                font_size="10",
+                text_anchor="middle",
+            )
         )
         parts.append(
             _label(

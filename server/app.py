@@ -91,11 +91,6 @@ async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
             await DB.close_connection_pool()
 
 
-async def _is_sign_in(request: Request) -> bool:
-    # Async on purpose: Litestar runs a sync check in a worker thread, on every request.
-    return request.scope["path"] == SIGN_IN_PATH
-
-
 async def _is_public_api(request: Request) -> bool:
     # The open directory API; sign-in has its own limit; the health check (load balancers) and static
     # pages are not counted.
@@ -112,11 +107,8 @@ def _counter_store(settings: Settings, namespace: str) -> Store:
 
 
 def _middleware(settings: Settings) -> list:
-    limits = [
-        RateLimitConfig(
-            rate_limit=("minute", 10), store="login_attempts", check_throttle_handler=_is_sign_in
-        ).middleware
-    ]
+    # Sign-in has its own limit, on its route (accounts.controllers.LOGIN_ATTEMPTS).
+    limits = []
     if settings.public_rate_limit > 0:
         limits.append(
             RateLimitConfig(

@@ -190,7 +190,14 @@ def seed_command(force: bool, quiet: bool) -> None:
     name="serve", help="Serve the app with uvicorn (HOST, PORT, DATABASE_URL from the environment)."
 )
 @click.option("--workers", default=1, show_default=True, help="Worker processes.")
-def serve_command(workers: int) -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="warning",
+    show_default=True,
+    help="uvicorn's log level (info also says when each worker is ready).",
+)
+def serve_command(workers: int, log_level: str) -> None:
     """Run the web server."""
     import uvicorn
 
@@ -207,7 +214,7 @@ def serve_command(workers: int) -> None:
         host=settings.host,
         port=settings.port,
         workers=workers,
-        log_level="warning",
+        log_level=log_level,
         access_log=False,
         proxy_headers=False,
     )

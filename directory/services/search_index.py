@@ -19,7 +19,7 @@ import weakref
 import zoneinfo
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import msgspec
 import numpy as np
@@ -29,7 +29,7 @@ from directory.schemas import MatchExplanation, ServiceSearchResult
 from directory.services.taxonomy import EVERYDAY_WORDS
 from directory.tables import DirectoryRevision, SearchDocument
 
-__all__ = ["SearchHit", "SearchIndex", "SearchQuery", "SearchResults", "note_directory_change", "tokenize"]
+__all__ = ["SearchIndex", "SearchQuery", "SearchResults", "note_directory_change", "tokenize"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,50 +118,36 @@ class SearchQuery:
     per_page: int = 20
 
 
-class _Ranking(msgspec.Struct):
-    """The fields a search adds to a stored listing (the last three of ServiceSearchResult)."""
-
-    distance_km: float | None
-    relevance: float | None
-    match: list[MatchExplanation]
-
-
-_RANKING_ENCODER = msgspec.json.Encoder()
-
-
-@dataclass
-class SearchHit:
-    """One result: the stored public listing (JSON) and how it ranked."""
-
-    listing: bytes
-    ranking: _Ranking
+_ENCODER = msgspec.json.Encoder()
 
 
 @dataclass
 class SearchResults:
-    """One page of results and how many there were in all."""
+    """One page of results and how many there were in all.
+
+    Each hit is kept as two pieces of JSON: the stored public listing without its closing brace, and
+    the members a search adds to it with the brace (`"distance_km":…,"relevance":…,"match":[…]}`, the
+    last three fields of ServiceSearchResult).
+    """
 
     total: int
-    hits: list[SearchHit] = field(default_factory=list)
+    listing_heads: list[bytes] = field(default_factory=list)
+    rankings: list[bytes] = field(default_factory=list)
+
+    def encoded(self) -> list[msgspec.Raw]:
+        """The page as ServiceSearchResult JSON, each stored listing with its ranking spliced on: the same
+        bytes as encoding `results`, without decoding twenty listings only to encode them again."""
+        return [msgspec.Raw(head + ranking) for head, ranking in zip(self.listing_heads, self.rankings, strict=True)]
 
     @property
     def results(self) -> list[ServiceSearchResult]:
         """The page as Structs."""
-        decoded = []
-        for hit in self.hits:
-            result = _LISTING_DECODER.decode(hit.listing)
-            result.distance_km, result.relevance, result.match = (
-                hit.ranking.distance_km,
-                hit.ranking.relevance,
-                hit.ranking.match,
-            )
-            decoded.append(result)
-        return decoded
+        return [_LISTING_DECODER.decode(raw) for raw in self.encoded()]
 
-    def encoded(self) -> list[msgspec.Raw]:
-        """The page as ServiceSearchResult JSON, each the stored listing with its ranking spliced on: the same
-        bytes as encoding `results`, without decoding twenty listings only to encode them again."""
-        return [msgspec.Raw(hit.listing[:-1] + b"," + _RANKING_ENCODER.encode(hit.ranking)[1:]) for hit in self.hits]
+
+def _json_numbers(values: list[float]) -> list[bytes]:
+    """Each number's JSON, from one encode of the whole list (a number's JSON holds no comma)."""
+    return _ENCODER.encode(values)[1:-1].split(b",") if values else []
 
 
 @dataclass
@@ -171,6 +157,20 @@ class _Concept:
     query_term: str
     matches: dict[int, float]
 
+    @cached_property
+    def sorted_matches(self) -> tuple[np.ndarray, np.ndarray]:
+        """The matched term ids in ascending order, and their similarities, for np.searchsorted."""
+        keys = np.fromiter(self.matches.keys(), dtype=np.int32, count=len(self.matches))
+        similarities = np.fromiter(self.matches.values(), dtype=np.float32, count=len(self.matches))
+        order = np.argsort(keys)
+        return keys[order], similarities[order]
+
+    def similarities_of(self, terms: np.ndarray) -> np.ndarray:
+        """Each term's similarity to this concept (0 where it does not match)."""
+        keys, similarities = self.sorted_matches
+        position = np.minimum(np.searchsorted(keys, terms), len(keys) - 1)
+        return np.where(keys[position] == terms, similarities[position], np.float32(0))
+
 
 class _Snapshot:
     """Immutable arrays built from one revision of the search documents."""
@@ -179,7 +179,8 @@ class _Snapshot:
         self.revision = revision
         n = len(rows)
         self.size = n
-        self.listings: list[bytes] = []
+        # Each listing's JSON up to its closing brace, then a comma: a search appends its ranking to it.
+        self.listing_heads: list[bytes] = []
         latitude = np.full(n, np.nan)
         longitude = np.full(n, np.nan)
         self.demoted = np.zeros(n, dtype=bool)
@@ -194,7 +195,8 @@ class _Snapshot:
         doc_weights: list[np.ndarray] = []
         doc_fields: list[np.ndarray] = []
         for i, row in enumerate(rows):
-            self.listings.append(row["listing"].encode() if isinstance(row["listing"], str) else row["listing"])
+            listing = row["listing"].encode() if isinstance(row["listing"], str) else row["listing"]
+            self.listing_heads.append(listing[: listing.rindex(b"}")] + b",")
             if row["latitude"] is not None:
                 latitude[i], longitude[i] = row["latitude"], row["longitude"]
             for code in _decode(row["categories"]):
@@ -311,7 +313,7 @@ class _Snapshot:
         """Cosine of the great-circle angle between a point and each of these docs (NaN without a point)."""
         lat0, lng0 = math.radians(latitude), math.radians(longitude)
         here = np.array((math.cos(lat0) * math.cos(lng0), math.cos(lat0) * math.sin(lng0), math.sin(lat0)))
-        return self.unit[docs] @ here
+        return np.take(self.unit, docs, axis=0) @ here
 
     def distances_km(self, docs: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
         """Great-circle distances from a point to these docs."""
@@ -589,24 +591,26 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     page_positions = order[start : start + query.per_page]
 
     page_docs = docs[page_positions].tolist()
-    page_distances = np.round(distances[page_positions], 2).tolist() if distances is not None else None
-    page_relevance = np.round(relevance[page_positions], 1).tolist() if relevance is not None else None
-    hits = [
-        SearchHit(
-            listing=snapshot.listings[doc],
-            ranking=_Ranking(
-                distance_km=page_distances[i] if page_distances is not None else None,
-                relevance=page_relevance[i] if page_relevance is not None else None,
-                match=_explain(snapshot, doc, concepts) if page_relevance is not None else [],
-            ),
+    count = len(page_docs)
+    distance_json = _json_numbers(np.round(distances[page_positions], 2).tolist()) if distances is not None else None
+    relevance_json = _json_numbers(np.round(relevance[page_positions], 1).tolist()) if relevance is not None else None
+    rankings = [
+        b'"distance_km":%b,"relevance":%b,"match":%b}' % members
+        for members in zip(
+            distance_json or [b"null"] * count,
+            relevance_json or [b"null"] * count,
+            [_ENCODER.encode(_explain(snapshot, doc, concepts)) for doc in page_docs] if concepts else [b"[]"] * count,
+            strict=True,
         )
-        for i, doc in enumerate(page_docs)
     ]
-    return SearchResults(total=total, hits=hits)
+    return SearchResults(
+        total=total, listing_heads=[snapshot.listing_heads[doc] for doc in page_docs], rankings=rankings
+    )
 
 
 def _kilometres(cosines: np.ndarray) -> np.ndarray:
-    return EARTH_RADIUS_KM * np.arccos(np.clip(cosines, -1.0, 1.0))
+    # Rounding can put a cosine a hair outside [-1, 1]; np.clip costs more than the two bounds.
+    return EARTH_RADIUS_KM * np.arccos(np.maximum(np.minimum(cosines, 1.0), -1.0))
 
 
 def _facet_keys(query: SearchQuery) -> list[tuple[str, str]]:
@@ -654,19 +658,14 @@ def _score_by_documents(
     if count == 0:
         return total
     segment_starts = np.cumsum(lengths) - lengths
-    entries = np.arange(count) + np.repeat(snapshot.doc_ptr[docs] - segment_starts, lengths)
+    entries = _entries_of(snapshot, docs, lengths)
     terms = snapshot.doc_terms[entries]
     weights = snapshot.doc_weights[entries]
     empty = lengths == 0
     for concept in concepts:
         if not concept.matches:
             continue
-        keys = np.fromiter(concept.matches.keys(), dtype=np.int32, count=len(concept.matches))
-        similarities = np.fromiter(concept.matches.values(), dtype=np.float32, count=len(concept.matches))
-        order = np.argsort(keys)
-        keys, similarities = keys[order], similarities[order]
-        position = np.minimum(np.searchsorted(keys, terms), len(keys) - 1)
-        scores = np.where(keys[position] == terms, similarities[position] * weights, np.float32(0))
+        scores = concept.similarities_of(terms) * weights
         best = np.maximum.reduceat(scores, np.minimum(segment_starts, count - 1))
         best[empty] = 0
         total += best
@@ -694,6 +693,12 @@ def _score_by_postings(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Co
             np.maximum.at(best, positions, scores)
         total += best
     return total
+
+
+def _entries_of(snapshot: _Snapshot, docs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Positions in the by-document term arrays of these docs' terms, doc after doc."""
+    segment_starts = np.cumsum(lengths) - lengths
+    return np.arange(int(lengths.sum())) + np.repeat(snapshot.doc_ptr[docs] - segment_starts, lengths)
 
 
 def _explain(snapshot: _Snapshot, doc: int, concepts: list[_Concept]) -> list[MatchExplanation]:

@@ -128,12 +128,20 @@ async def test_searches_never_wait_on_the_database_to_learn_whether_the_index_is
 
 
 @pytest.mark.parametrize("words", ["", "bupenorphine", "food pantry"])
-async def test_pre_encoded_results_are_exactly_the_typed_results(words):
+async def test_pre_encoded_results_are_byte_for_byte_the_typed_results(words):
+    """The page is spliced from stored JSON; it must be exactly what encoding the typed results gives."""
     import msgspec
+
+    from directory.schemas import ServiceSearchResult
 
     snapshot = await SearchIndex().current()
     results = run_search(snapshot, SearchQuery(text=words, latitude=39.29, longitude=-76.61, radius_km=40))
     assert results.total > 0
-    typed = msgspec.json.decode(msgspec.json.encode(results.results))
-    spliced = [msgspec.json.decode(raw) for raw in results.encoded()]
-    assert spliced == typed
+    for raw in results.encoded():
+        typed = msgspec.json.decode(raw, type=ServiceSearchResult)
+        assert msgspec.json.encode(typed) == bytes(raw)
+        assert typed.distance_km is not None and 0 <= typed.distance_km <= 40
+        if words:
+            assert typed.relevance is not None and typed.relevance > 0 and typed.match
+        else:
+            assert typed.relevance is None and typed.match == []
