@@ -47,7 +47,7 @@ bench: $(STAMP)
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(BIN)/python -m bench.search_benchmark $(BENCH_ARGS)
 
 bench-ledger: $(STAMP)
-	$(BIN)/python -m bench.ledger_benchmark $(BENCH_ARGS)
+	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(BIN)/python -m bench.ledger_benchmark $(BENCH_ARGS)
 
 # ruff (lint and format) and mypy, with 0 errors: CI runs this before the tests.
 lint: $(STAMP)
