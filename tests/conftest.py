@@ -27,7 +27,8 @@ from kernel.database import run_migrations  # noqa: E402
 from server.app import create_app  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+# Open Referral schemas and sample packages, copied into the repo (see tests/fixtures/README.md).
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 SEED_DATA = PROJECT_ROOT / "seed_data"
 
 

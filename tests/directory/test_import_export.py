@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from directory.tables import Attribute, Location, Organization, Phone, SearchDocument, Service, ServiceAtLocation
 from server.cli import directory_group
-from tests.conftest import SEED_DATA, SHARED_DATA
+from tests.conftest import FIXTURES, SEED_DATA
 
-HSDS_SCHEMAS = SHARED_DATA / "hsds-3.0" / "schema"
+HSDS_SCHEMAS = FIXTURES / "hsds-3.0" / "schema"
 
 
 def cli(*args: str):
@@ -104,7 +104,7 @@ def test_a_failure_half_way_leaves_the_database_as_it_was(monkeypatch):
 
 
 def test_hsds_1_1_package_from_a_211_system_imports_and_is_searchable():
-    result = cli("import", "--quiet", str(SHARED_DATA / "hsds-1.1-sample" / "all_resources"))
+    result = cli("import", "--quiet", str(FIXTURES / "hsds-1.1-sample" / "all_resources"))
     assert result.exit_code == 0, result.output
     assert "HSDS 1.x" in result.output
     assert counts()["service"] == 13
@@ -180,7 +180,7 @@ def test_csv_export_matches_the_hsds_datapackage_and_reimports(tmp_path):
     before = counts()
     target = tmp_path / "csv"
     assert cli("export", str(target)).exit_code == 0
-    official = json.loads((SHARED_DATA / "hsds-3.0" / "datapackage.json").read_text())
+    official = json.loads((FIXTURES / "hsds-3.0" / "datapackage.json").read_text())
     for resource in official["resources"]:
         path = target / resource["path"]
         if not path.exists():
