@@ -132,7 +132,6 @@ def _middleware(settings: Settings) -> list:
     ]
     return [
         *(proxies if settings.trusted_proxies else []),
-        security_headers(settings.production),
         DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings.signing_secret, settings.production)),
         *limits,
         session_config.middleware,
@@ -159,6 +158,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
         ],
         middleware=_middleware(settings),
         before_request=check_request,
+        before_send=[security_headers(settings.production)],
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         stores={
             "sessions": DatabaseStore(),

@@ -1,8 +1,10 @@
-"""Security headers on every response, static files included (app-level response headers skip those)."""
+"""Security headers on every response: pages, API, static files, and the errors Litestar answers
+before any middleware runs (404, 405) or from inside one (429)."""
 
 from __future__ import annotations
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
 __all__ = ["HSTS", "SECURITY_HEADERS", "security_headers"]
 
@@ -18,26 +20,15 @@ HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
 """Sent in production only: browsers then refuse plain HTTP to this host for a year."""
 
 
-def security_headers(production: bool):
-    """Middleware adding the security headers (and HSTS in production) to each HTTP response."""
-    encoded = [
-        (name.lower().encode(), value.encode())
-        for name, value in (SECURITY_HEADERS | (HSTS if production else {})).items()
-    ]
+def security_headers(production: bool) -> BeforeMessageSendHookHandler:
+    """A `before_send` hook (it wraps the app's own `send`, so no response escapes it) adding the
+    security headers, and HSTS in production, to each HTTP response."""
+    headers = SECURITY_HEADERS | (HSTS if production else {})
 
-    def middleware(app: ASGIApp) -> ASGIApp:
-        async def add_headers(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            response_headers = MutableScopeHeaders.from_message(message)
+            for name, value in headers.items():
+                response_headers[name] = value
 
-            async def send_with_headers(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    message["headers"] = [*message.get("headers", ()), *encoded]
-                await send(message)
-
-            await app(scope, receive, send_with_headers)
-
-        return add_headers
-
-    return middleware
+    return add_headers

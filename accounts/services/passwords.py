@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import uuid
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -13,9 +15,21 @@ from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Forbidden, Invalid
 
-__all__ = ["MIN_PASSWORD_LENGTH", "change_password", "credential_stamp", "hash_password", "verify_password"]
+__all__ = [
+    "LOCKOUT",
+    "MAX_FAILED_LOGINS",
+    "MIN_PASSWORD_LENGTH",
+    "change_password",
+    "count_wrong_password",
+    "credential_stamp",
+    "hash_password",
+    "is_locked",
+    "verify_password",
+]
 
 MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
 _hasher = PasswordHasher()
 
 
@@ -40,15 +54,56 @@ def credential_stamp(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
 
 
+def is_locked(locked_until: dt.datetime | None) -> bool:
+    """Whether a lockout is still running."""
+    return locked_until is not None and locked_until > dt.datetime.now(dt.UTC)
+
+
+async def count_wrong_password(account_id: uuid.UUID) -> str:
+    """Count one wrong password against the account, atomically (simultaneous guesses all count), and
+    lock it for LOCKOUT at MAX_FAILED_LOGINS; call inside a write transaction. Returns the audit reason."""
+    counted = (
+        await Account.update({Account.failed_logins: Account.failed_logins + 1})
+        .where(Account.id == account_id)
+        .returning(Account.failed_logins)
+    )
+    if counted and counted[0]["failed_logins"] >= MAX_FAILED_LOGINS:
+        await Account.update({Account.failed_logins: 0, Account.locked_until: dt.datetime.now(dt.UTC) + LOCKOUT}).where(
+            Account.id == account_id
+        )
+        return "wrong password, now locked"
+    return "wrong password"
+
+
 async def change_password(principal: Principal, current_password: str, new_password: str) -> str:
-    """Change the signed-in account's password; returns the new credential stamp for the caller's session."""
+    """Change the signed-in account's password; returns the new credential stamp for the caller's session.
+
+    A wrong current password counts towards the same lockout as sign-in (a stolen session must not be a
+    way to guess the password), and while the account is locked no current password is accepted."""
     if principal.signed_in_account_id is None:
         raise Forbidden("API tokens have no password")
     new_hash = hash_password(new_password)
+    row = await Account.select(Account.password_hash).where(Account.id == principal.account_id).first()
+    password_ok = row is not None and verify_password(row["password_hash"], current_password)
     async with write_transaction(Account._meta.db):
-        row = await Account.select(Account.password_hash).where(Account.id == principal.account_id).first()
-        if row is None or not verify_password(row["password_hash"], current_password):
-            raise Forbidden("the current password is wrong")
-        await Account.update({Account.password_hash: new_hash}).where(Account.id == principal.account_id)
-        await record_audit(principal, "password_changed", "account", principal.account_id, "other sessions ended")
+        current = (
+            await Account.select(Account.password_hash, Account.locked_until)
+            .where(Account.id == principal.account_id)
+            .first()
+        )
+        refusal = None
+        if current is None or is_locked(current["locked_until"]):
+            refusal = "account locked"
+        elif not password_ok or row is None or current["password_hash"] != row["password_hash"]:
+            refusal = await count_wrong_password(principal.account_id)
+        if refusal is not None:
+            await record_audit(principal, "password_change_failed", "account", principal.account_id, refusal)
+        else:
+            await Account.update({Account.password_hash: new_hash, Account.failed_logins: 0}).where(
+                Account.id == principal.account_id
+            )
+            await record_audit(principal, "password_changed", "account", principal.account_id, "other sessions ended")
+    # Raised after the transaction, so the count and its audit row are kept.
+    if refusal is not None:
+        raise Forbidden("the current password is wrong")
     return credential_stamp(new_hash)

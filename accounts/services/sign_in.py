@@ -8,7 +8,14 @@ import uuid
 from argon2 import PasswordHasher
 
 from accounts.services.audit import record_audit
-from accounts.services.passwords import credential_stamp, verify_password
+from accounts.services.passwords import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
+    count_wrong_password,
+    credential_stamp,
+    is_locked,
+    verify_password,
+)
 from accounts.services.principal import principal_for_account
 from accounts.tables import Account
 from kernel.database import write_transaction
@@ -17,8 +24,6 @@ from kernel.settings import get_settings
 
 __all__ = ["LOCKOUT", "MAX_FAILED_LOGINS", "LoginRefused", "principal_for_session", "sign_in"]
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 REFUSAL = "wrong e-mail or password"
 """The one answer to every refused sign-in: it never tells whether an account exists, is locked or disabled."""
 # Verifying against this keeps an unknown e-mail as slow as a wrong password.
@@ -58,20 +63,10 @@ async def sign_in(email: str, password: str, address: str | None) -> tuple[Princ
         reason = None
         if current is None or not current["is_active"] or (current["is_demo"] and get_settings().production):
             reason = "account disabled"
-        elif current["locked_until"] is not None and current["locked_until"] > _now():
+        elif is_locked(current["locked_until"]):
             reason = "locked"
         elif not password_ok or current["password_hash"] != row["password_hash"]:
-            counted = (
-                await Account.update({Account.failed_logins: Account.failed_logins + 1})
-                .where(Account.id == row["id"])
-                .returning(Account.failed_logins)
-            )
-            reason = "wrong password"
-            if counted and counted[0]["failed_logins"] >= MAX_FAILED_LOGINS:
-                await Account.update({Account.failed_logins: 0, Account.locked_until: _now() + LOCKOUT}).where(
-                    Account.id == row["id"]
-                )
-                reason = "wrong password, now locked"
+            reason = await count_wrong_password(row["id"])
         if reason is not None:
             await record_audit(principal, "login_failed", "account", row["id"], reason)
         else:

@@ -189,6 +189,28 @@ async def test_password_change_ends_every_other_session(people, client):
     assert (await login(client, "cm@example.org", PASSWORD)).status_code == 401
 
 
+async def test_guessing_the_current_password_from_a_session_counts_towards_the_lockout(people, client):
+    """A stolen session must not be a way to guess the password: wrong current passwords lock the account."""
+    await login(client, "cm@example.org")
+    guesses = [
+        (await client.post("/api/auth/password", json={"current_password": f"guess-{i}", "new_password": "c" * 14}))
+        for i in range(MAX_FAILED_LOGINS)
+    ]
+    assert [g.status_code for g in guesses] == [403] * MAX_FAILED_LOGINS
+    # Locked now: even the right password is refused, here and at sign-in, with the same answers as before.
+    right = await client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "c" * 14})
+    assert right.status_code == 403 and right.json()["detail"] == guesses[0].json()["detail"]
+    client.cookies = httpx.Cookies()
+    assert (await login(client, "cm@example.org")).status_code == 401
+    await login(client, "admin@example.org")
+    reasons = [
+        e["detail"]
+        for e in (await client.get("/api/audit")).json()["contents"]
+        if e["action"] == "password_change_failed"
+    ]
+    assert "wrong password, now locked" in reasons and "account locked" in reasons
+
+
 async def test_session_ids_are_stored_only_as_hashes(people, client):
     await login(client, "cm@example.org")
     session_id = client.cookies.get("session")
@@ -276,9 +298,12 @@ async def test_audit_log_is_for_admins_and_records_sign_ins(people, client):
     assert all(PASSWORD not in str(e) for e in events)
 
 
-async def test_security_headers_on_pages_and_api(client):
-    for path in ("/", "/api/services", "/healthz"):
-        headers = (await client.get(path)).headers
+async def test_security_headers_on_pages_api_and_errors(client):
+    responses = [await client.get(path) for path in ("/", "/api/services", "/healthz", "/api/nowhere")]
+    responses.append(await client.delete("/api/services"))  # 405, answered before any middleware
+    assert [r.status_code for r in responses[-2:]] == [404, 405]
+    for response in responses:
+        headers = response.headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"

@@ -45,6 +45,7 @@ async def test_the_sixth_search_in_a_minute_gets_429_and_health_checks_are_not_c
         assert statuses == [200] * 5 + [429]
         refused = await client.get("/api/services")
         assert refused.status_code == 429 and int(refused.headers["ratelimit-reset"]) > 0
+        assert refused.headers["x-content-type-options"] == "nosniff"  # refusals carry the security headers too
 
 
 async def test_without_redis_each_server_counts_in_memory_and_writes_nothing_per_request(limit_of_five):
