@@ -8,7 +8,7 @@ app; an owner who drops the triggers is still caught by the ledger's seals (veri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = ["PREFIX", "Guard", "guard_sql"]
 
@@ -47,8 +47,13 @@ def _changes(columns: tuple[str, ...], differs: str) -> list[str]:
 
 
 def guard_sql(engine_type: str, guard: Guard) -> list[str]:
-    """The statements installing one table's guard on 'sqlite' or 'postgres'."""
+    """The statements installing one table's guard on 'sqlite' or 'postgres'.
+
+    An update never changes a unique key: re-keying hides a row from every lookup, and on SQLite an UPDATE
+    OR REPLACE onto another row's key deletes that row without firing DELETE triggers."""
     table = guard.table
+    keys = tuple(column for key in guard.unique for column in key if column not in guard.frozen)
+    guard = replace(guard, frozen=guard.frozen + keys)
     if engine_type == "sqlite":
         refuse = f"BEGIN SELECT RAISE(ABORT, 'changing {table} rows is refused: they are append-only evidence'); END"
         statements = []

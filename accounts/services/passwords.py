@@ -80,29 +80,28 @@ async def change_password(principal: Principal, current_password: str, new_passw
 
     A wrong current password counts towards the same lockout as sign-in (a stolen session must not be a
     way to guess the password), and while the account is locked no current password is accepted."""
-    if principal.signed_in_account_id is None:
+    account_id = principal.signed_in_account_id
+    if account_id is None:
         raise Forbidden("API tokens have no password")
     new_hash = hash_password(new_password)
-    row = await Account.select(Account.password_hash).where(Account.id == principal.account_id).first()
+    row = await Account.select(Account.password_hash).where(Account.id == account_id).first()
     password_ok = row is not None and verify_password(row["password_hash"], current_password)
     async with write_transaction(Account._meta.db):
         current = (
-            await Account.select(Account.password_hash, Account.locked_until)
-            .where(Account.id == principal.account_id)
-            .first()
+            await Account.select(Account.password_hash, Account.locked_until).where(Account.id == account_id).first()
         )
         refusal = None
         if current is None or is_locked(current["locked_until"]):
             refusal = "account locked"
         elif not password_ok or row is None or current["password_hash"] != row["password_hash"]:
-            refusal = await count_wrong_password(principal.account_id)
+            refusal = await count_wrong_password(account_id)
         if refusal is not None:
-            await record_audit(principal, "password_change_failed", "account", principal.account_id, refusal)
+            await record_audit(principal, "password_change_failed", "account", account_id, refusal)
         else:
             await Account.update({Account.password_hash: new_hash, Account.failed_logins: 0}).where(
-                Account.id == principal.account_id
+                Account.id == account_id
             )
-            await record_audit(principal, "password_changed", "account", principal.account_id, "other sessions ended")
+            await record_audit(principal, "password_changed", "account", account_id, "other sessions ended")
     # Raised after the transaction, so the count and its audit row are kept.
     if refusal is not None:
         raise Forbidden("the current password is wrong")

@@ -114,13 +114,14 @@ async def principal_for_token(token: str, address: str | None) -> Principal | No
             ApiToken.created_by.partner_organization.as_alias("issuer_organization"),
             ApiToken.created_by.is_active.as_alias("issuer_active"),
             ApiToken.created_by.is_partner_admin.as_alias("issuer_is_partner_admin"),
+            ApiToken.created_by.role.as_alias("issuer_role"),
         )
         .where(ApiToken.token_hash == token_hash(token))
         .first()
     )
     if row is None or row["revoked_at"] is not None or row["created_by"] is None:
         return None
-    issuer_answers = row["issuer_active"] and row["issuer_is_partner_admin"]
+    issuer_answers = row["issuer_active"] and row["issuer_is_partner_admin"] and row["issuer_role"] == "partner_staff"
     if not issuer_answers or str(row["issuer_organization"]) != str(row["partner_organization"]):
         return None
     now = dt.datetime.now(dt.UTC)

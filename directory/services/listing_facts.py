@@ -10,10 +10,19 @@ from directory.services.rows import as_uuid, json_list
 from directory.services.taxonomy import MEDICATIONS
 from directory.tables import Attribute, ServiceAtLocation
 
-__all__ = ["MOUD_CODES", "SUD_CATEGORIES", "ListingFacts", "listing_facts", "provides_sud_treatment"]
+__all__ = [
+    "MOUD_CODES",
+    "SUD_CATEGORIES",
+    "SUD_SUBCATEGORIES",
+    "ListingFacts",
+    "listing_facts",
+    "provides_sud_treatment",
+]
 
 SUD_CATEGORIES = ("moud", "harm_reduction")
 """Top-level categories whose listings (and referrals for which) tell that the client uses drugs."""
+SUD_SUBCATEGORIES = frozenset({"housing.recovery_housing"})
+"""Narrower categories under other needs that tell the same: sober living is housing for people in recovery."""
 MOUD_CODES = frozenset({"moud.methadone", "moud.buprenorphine", "moud.naltrexone"})
 """Sub-categories that are SUD treatment (medications for opioid use disorder)."""
 
@@ -37,7 +46,8 @@ class ListingFacts:
     provides_sud_treatment: bool
     """A treating provider: it dispenses a MOUD medication or is categorised as SUD treatment."""
     sud_related: bool
-    """A referral to it tells that the client uses drugs (treatment, recovery support, harm reduction)."""
+    """A referral to it tells that the client uses drugs (treatment, recovery support, recovery housing,
+    harm reduction)."""
 
 
 async def listing_facts(service_at_location_id: uuid.UUID) -> ListingFacts | None:
@@ -64,5 +74,7 @@ async def listing_facts(service_at_location_id: uuid.UUID) -> ListingFacts | Non
         service_id=as_uuid(row["service"]),
         organization_id=as_uuid(row["organization"]),
         provides_sud_treatment=treatment,
-        sud_related=treatment or any(code.split(".")[0] in SUD_CATEGORIES for code in categories),
+        sud_related=treatment
+        or bool(categories & SUD_SUBCATEGORIES)
+        or any(code.split(".")[0] in SUD_CATEGORIES for code in categories),
     )

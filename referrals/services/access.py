@@ -85,6 +85,8 @@ class PartnerAccess:
     information: tuple[str, ...]
     """The client information that may be shown (and is recorded as disclosed); empty: none."""
     client_reference: str
+    """The client's reference at this organization while the client may be shown; otherwise one that
+    names this referral only."""
 
     @property
     def shows_client(self) -> bool:
@@ -117,14 +119,18 @@ async def partner_access(principal: Principal, referral: dict, now: dt.datetime)
             .where((Consent.id == referral["consent"]) & (Consent.client == referral["client"]))
             .first()
         )
-    reference = client_reference(principal.organization_id or "", referral["client"])
+    organization = principal.organization_id or ""
+    # Without a client to show, the reference names this referral only: one shared with the client's
+    # other referrals would tie this one (its listing, its need) to a client the partner knows by name.
+    unlinked = client_reference(organization, f"referral|{referral['id']}")
     if referral["status"] in WITHDRAWN:
-        return PartnerAccess("referral_withdrawn", consent, (), reference)
+        return PartnerAccess("referral_withdrawn", consent, (), unlinked)
     listing = await listing_facts(referral["service_at_location"])
     if listing is None or principal.role != "partner_staff":
-        return PartnerAccess("does_not_cover", consent, (), reference)
+        return PartnerAccess("does_not_cover", consent, (), unlinked)
     check = check_consent(consent, principal.organization_id, listing, referral["need"], now)
     if not check.allows or consent is None:
-        return PartnerAccess(check.state, consent, (), reference)
+        return PartnerAccess(check.state, consent, (), unlinked)
     extra = (SUD_TREATMENT,) if consent["information_scope"] == "including_sud_treatment" else ()
+    reference = client_reference(organization, referral["client"])
     return PartnerAccess("active", consent, CONTACT_AND_NEED + extra, reference)

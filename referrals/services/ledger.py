@@ -313,6 +313,38 @@ async def _referral_batches(batch_size: int) -> AsyncIterator[list[dict]]:
         last_id = rows[-1]["id"]
 
 
+_KEY_COLUMNS = {
+    "referral": ("id", "client", "care_team", "service_at_location", "service", "partner_organization", "consent"),
+    "referral_event": ("id", "referral"),
+    "consent": ("id", "client", "care_team", "recipient_organization"),
+}
+"""The columns holding the ids the ledger's evidence is about, per table."""
+
+
+async def _re_keyed_row() -> str | None:
+    """SQLite keeps UUIDs as text. An id rewritten in another spelling (upper case, braces, 'urn:uuid:')
+    is still the same UUID to the seals, but no lookup of the app finds the row: the referral vanishes from
+    every inbox while its chain still verifies. The first such value, described; None if there is none
+    (PostgreSQL's uuid type has one spelling)."""
+    if Referral._meta.db.engine_type != "sqlite":
+        return None
+    for table, columns in _KEY_COLUMNS.items():
+        # CAST: the raw text, not the value Piccolo would parse back into a UUID.
+        selected = ", ".join(f'CAST("{column}" AS TEXT) AS "{column}"' for column in columns)
+        for row in await Referral.raw(f'SELECT {selected} FROM "{table}"'):
+            for column, value in row.items():
+                if value is not None and not _is_canonical_uuid(value):
+                    return f"{table}.{column} {value!r} is not an id as the app writes it: the row was re-keyed"
+    return None
+
+
+def _is_canonical_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
 async def _consents_failing_their_seal(batch_size: int) -> AsyncIterator[str]:
     last_id = None
     while True:
@@ -399,6 +431,9 @@ async def verify_ledger(
         shown = ", ".join(map(str, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         problem = f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
         return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
+    re_keyed = await _re_keyed_row()
+    if re_keyed is not None:
+        return referrals_checked, events_checked, LedgerProblem(None, None, None, re_keyed)
     async for consent in _consents_failing_their_seal(batch_size):
         problem = f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
         return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)

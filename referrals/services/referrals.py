@@ -15,7 +15,7 @@ from typing import Any
 from piccolo.columns import Column
 
 from accounts.services.audit import record_audit
-from directory.services.listing_facts import listing_facts
+from directory.services.listing_facts import ListingFacts, listing_facts
 from directory.services.search_index import note_directory_change
 from directory.services.taxonomy import CATEGORIES
 from kernel.clock import require_plausible
@@ -139,6 +139,28 @@ async def _render(
     return partner_view(principal, referral, events, access, client, now)
 
 
+async def _require_covering_consent(
+    client_id: uuid.UUID,
+    consent_id: uuid.UUID | None,
+    listing: ListingFacts,
+    need: str,
+    handoff_type: str,
+    now: dt.datetime,
+) -> None:
+    """Invalid unless the client's consent covers disclosing this referral to the listing's organization now:
+    checked when a referral is made and again when a draft is sent."""
+    consent = None
+    if consent_id is not None:
+        consent = await Consent.select().where((Consent.id == consent_id) & (Consent.client == client_id)).first()
+        if consent is None:
+            raise Invalid(f"consent_id: the client has no consent with id {consent_id}")
+    check = check_consent(consent, listing.organization_id, listing, need, now)
+    if not check.allows:
+        where = "" if consent is None else "consent_id: "
+        discloses = f"a {handoff_type} referral discloses client information to the partner"
+        raise Invalid(f"{discloses}: {where}{check.reason}")
+
+
 async def create_referral(principal: Principal, data: ReferralIn, now: dt.datetime) -> ReferralOut:
     """Refer one of the team's clients to a listing, with the consent that covers it (Invalid if none does)."""
     if data.need not in NEEDS_FOR_REFERRAL:
@@ -151,20 +173,7 @@ async def create_referral(principal: Principal, data: ReferralIn, now: dt.dateti
         if listing is None:
             raise Invalid(f"service_at_location_id: no service at a location with id {data.service_at_location_id}")
         if data.handoff_type != "client_self" or data.consent_id is not None:
-            consent = None
-            if data.consent_id is not None:
-                consent = (
-                    await Consent.select()
-                    .where((Consent.id == data.consent_id) & (Consent.client == client["id"]))
-                    .first()
-                )
-                if consent is None:
-                    raise Invalid(f"consent_id: the client has no consent with id {data.consent_id}")
-            check = check_consent(consent, listing.organization_id, listing, data.need, now)
-            if not check.allows:
-                where = "" if consent is None else "consent_id: "
-                discloses = f"a {data.handoff_type} referral discloses client information to the partner"
-                raise Invalid(f"{discloses}: {where}{check.reason}")
+            await _require_covering_consent(client["id"], data.consent_id, listing, data.need, data.handoff_type, now)
         await Referral.insert(
             Referral(
                 id=referral_id,
@@ -233,6 +242,14 @@ async def _apply(
             change.reason_text,
             client_self=referral["handoff_type"] == "client_self",
         )
+        if status == "draft" and referral["handoff_type"] != "client_self":
+            # Sending a draft discloses it: the consent must cover it now, not only when it was drafted.
+            listing = await listing_facts(referral["service_at_location"])
+            if listing is None:
+                raise Invalid("the referral's listing no longer exists: refer the client again")
+            await _require_covering_consent(
+                referral["client"], referral["consent"], listing, referral["need"], referral["handoff_type"], now
+            )
     elif not (change.note.strip() or change.appointment_at):
         raise TransitionRefused("an event without a new status needs a note or an appointment_at")
     elif change.reason_code:

@@ -400,10 +400,14 @@ async def test_a_token_stops_when_its_issuer_is_no_longer_an_active_partner_admi
     await client.post("/api/auth/logout")
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
-    for change in ({Account.is_partner_admin: False}, {Account.is_active: False}):
+    changes = [
+        ({Account.is_partner_admin: False}, {Account.is_partner_admin: True}),
+        ({Account.is_active: False}, {Account.is_active: True}),
+        ({Account.role: "care_manager"}, {Account.role: "partner_staff"}),
+    ]
+    for change, restore in changes:
         await in_app_loop(client, Account.update(change).where(Account.email == "x@example.org").run)
         assert (await client.get("/api/auth/me", headers=headers)).status_code == 401
-        restore = {column: True for column in change}
         await in_app_loop(client, Account.update(restore).where(Account.email == "x@example.org").run)
         assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
 

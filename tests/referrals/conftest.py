@@ -48,6 +48,8 @@ class World:
     shelter_y: str
     recovery_y: str
     """Peer recovery coaching of partner Y: SUD-related, but no treating provider."""
+    sober_living_y: str
+    """A recovery residence of partner Y: housing, and SUD-related (it tells that the client uses drugs)."""
     token_x: str
     revoked_token: str
     spare_token_id: str
@@ -93,6 +95,7 @@ async def _world() -> World:
         otp_x=await _place(x, "Harbor Opioid Treatment Program", ("moud", "moud.methadone")),
         shelter_y=await _place(y, "Eastside Night Shelter", ("housing", "housing.shelter")),
         recovery_y=await _place(y, "Eastside Peer Recovery Hub", ("moud", "moud.recovery_support")),
+        sober_living_y=await _place(y, "Eastside Recovery Residence", ("housing", "housing.recovery_housing")),
         token_x=token_x,
         revoked_token=revoked,
         spare_token_id=str(spare_id),

@@ -89,6 +89,8 @@ CONSENT_CASES = [
     ("treating_providers", "shelter_y", "moud", False),
     ("treating_providers", "recovery_y", "moud", False),  # peer recovery support is not a treating provider
     ("partner_y", "recovery_y", "moud", True),  # ... so the consent must name it
+    ("treating_providers", "sober_living_y", "housing", False),  # a recovery residence is no treating provider
+    ("partner_y", "sober_living_y", "housing", True),
 ]
 
 
@@ -113,9 +115,13 @@ async def test_each_consent_class_covers_exactly_the_organizations_the_directory
     assert view["consent_status"] == "active" and view["client"]["preferred_name"] == "Jordan Quill"
 
 
-@pytest.mark.parametrize(("listing", "need"), [("recovery_y", "moud"), ("food_x", "harm_reduction"), ("otp_x", "food")])
+@pytest.mark.parametrize(
+    ("listing", "need"),
+    [("recovery_y", "moud"), ("food_x", "harm_reduction"), ("otp_x", "food"), ("sober_living_y", "housing")],
+)
 async def test_a_referral_that_tells_of_drug_use_needs_consent_to_share_it(world, client, listing, need):
-    """Recovery support, harm reduction and treatment all tell the partner the client uses drugs."""
+    """Recovery support, recovery housing, harm reduction and treatment all tell the partner the client uses
+    drugs."""
     client_id = await new_client(client)
     partner = world.partner_y if listing.endswith("_y") else world.partner_x
     consent_id = await consent(client, client_id, partner)  # contact_and_need only
@@ -317,3 +323,18 @@ async def test_an_incomplete_consent_gets_400_saying_what_is_missing(world, clie
     }
     response = await client.post(f"/api/clients/{client_id}/consents", json=body)
     assert response.status_code == 400 and message in response.text, response.text
+
+
+async def test_a_draft_is_sent_only_if_the_consent_still_covers_it(world, client):
+    """The review: a draft made under consent, the consent revoked, then sent: the partner got it."""
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    body = referral_body(client_id, world.food_x, consent_id, need="food", handoff_type="warm_handoff")
+    draft = (await client.post("/api/referrals", json={**body, "status": "draft"})).json()
+    assert draft["status"] == "draft"
+    await client.post(f"/api/clients/{client_id}/consents/{consent_id}/revoke")
+    sent = await client.post(f"/api/referrals/{draft['id']}/events", json={"version": 1, "status": "requested"})
+    assert sent.status_code == 400 and "revoked" in sent.json()["detail"]
+    assert (await client.get(f"/api/referrals/{draft['id']}")).json()["status"] == "draft"
+    await sign_in(client, "x@example.org")
+    assert (await client.get(f"/api/referrals/{draft['id']}")).status_code == 404

@@ -56,7 +56,9 @@ async def test_a_partner_export_honours_consent_and_is_disclosed(world, client):
     withheld = await client.get(f"/api/referrals/{referral['id']}/fhir", headers=partner)
     resources = _resources(withheld.json())
     assert resources["Patient"].name is None and "Consent" not in resources
-    assert resources["Patient"].id == reference and client_id not in withheld.text
+    # Without consent the Patient is named for this referral only: not our id, and not the reference that
+    # ties the client's other referrals together.
+    assert resources["Patient"].id not in (reference, client_id) and client_id not in withheld.text
     assert "Jordan" not in withheld.text and "555-0142" not in withheld.text
     channels = [d["channel"] for d in (await client.get(f"/api/clients/{client_id}/disclosures")).json()["contents"]]
     assert channels == ["fhir"]
@@ -92,3 +94,23 @@ async def test_the_same_client_has_one_reference_per_partner_organization(world,
     await sign_in(client, "y@example.org")
     reference_y = (await client.get(f"/api/referrals/{shelter['id']}")).json()["client_reference"]
     assert reference_y != reference_x and client_id not in (reference_x, reference_y)
+
+
+async def test_a_referral_the_partner_may_not_see_the_client_of_is_not_tied_to_the_client(world, client):
+    """The review: one reference on a named referral and on a revoked one told the partner which client the
+    revoked one (its listing, its need) was about."""
+    client_id = await new_client(client)
+    named = await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
+    revoked_consent = await consent(client, client_id, world.partner_x)
+    hidden = await refer(client, client_id, world.food_x, revoked_consent)
+    revoked = await client.post(f"/api/clients/{client_id}/consents/{revoked_consent}/revoke")
+    assert revoked.status_code in (200, 201), revoked.text
+    x = {"Authorization": f"Bearer {world.token_x}"}
+    inbox = {r["id"]: r for r in (await client.get("/api/referrals", headers=x)).json()["contents"]}
+    assert inbox[named["id"]]["consent_status"] == "active" and inbox[hidden["id"]]["consent_status"] == "revoked"
+    assert inbox[hidden["id"]]["client_reference"] != inbox[named["id"]]["client_reference"]
+    patients = [
+        _resources((await client.get(f"/api/referrals/{r['id']}/fhir", headers=x)).json())["Patient"].id
+        for r in (named, hidden)
+    ]
+    assert patients[0] != patients[1] and client_id not in patients

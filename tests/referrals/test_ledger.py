@@ -137,6 +137,17 @@ REFUSED += [
 ]
 
 
+# Re-keying: another spelling of a referral's id hid it from every lookup; on SQLite an UPDATE OR REPLACE
+# onto another row's id deleted that row without firing the DELETE trigger.
+NEW_ID = "gen_random_uuid()" if IS_POSTGRES else "upper(id)"
+REFUSED += [f"UPDATE referral SET id = {NEW_ID}", f"UPDATE consent SET id = {NEW_ID}"]
+if not IS_POSTGRES:
+    REFUSED += [
+        "UPDATE OR REPLACE referral SET id = (SELECT max(id) FROM referral) WHERE id = (SELECT min(id) FROM referral)",
+        "UPDATE OR REPLACE consent SET id = (SELECT max(id) FROM consent) WHERE id = (SELECT min(id) FROM consent)",
+    ]
+
+
 @pytest.mark.parametrize("statement", REFUSED)
 def test_the_database_refuses_to_rewrite_evidence(ledger, statement):
     async def attempt():
@@ -168,6 +179,36 @@ def test_a_change_to_any_hashed_field_of_an_event_is_caught(ledger, field):
     result = verify()
     assert result.exit_code == 1, (field, result.output)
     assert f"referral {referral_id}, event" in result.output, result.output
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="PostgreSQL's uuid type has one spelling of an id")
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        "UPDATE referral SET id = upper(id) WHERE id = '{referral}'",
+        "UPDATE referral SET partner_organization = upper(partner_organization) WHERE id = '{referral}'",
+        "UPDATE referral SET client = 'urn:uuid:' || client WHERE id = '{referral}'",
+        "UPDATE referral_event SET referral = upper(referral) WHERE referral = '{referral}'",
+    ],
+)
+def test_a_referral_re_keyed_in_another_spelling_of_its_ids_is_caught(ledger, rewrite):
+    """The review: the same UUID spelt differently verified, while the app's lookups no longer found the
+    referral (gone from the care team's list and the partner's inbox)."""
+    import sqlite3
+
+    # As the sqlite3 shell would: foreign keys not enforced, the triggers dropped and put back.
+    database = sqlite3.connect(os.environ["DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        triggers = database.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for name, _ in triggers:
+            database.execute(f'DROP TRIGGER "{name}"')
+        assert database.execute(rewrite.format(referral=ledger["referrals"][0])).rowcount > 0
+        for _, sql in triggers:
+            database.execute(sql)
+    finally:
+        database.close()
+    result = verify()
+    assert result.exit_code == 1, result.output
 
 
 def test_a_change_to_the_subject_an_event_commits_to_is_caught(ledger):
