@@ -49,7 +49,8 @@ async def record_screening(principal: Principal, client: dict, data: ScreeningIn
                 for need, answer in answers.items()
             ]
         )
-        await record_audit(principal, "create", "need_screening", client["id"], "needs: " + ", ".join(sorted(answers)))
+        # How many, not which: admins read the audit log, and a need such as `moud` is SUD information.
+        await record_audit(principal, "create", "need_screening", client["id"], f"{len(answers)} answers")
         return await _needs(client["id"])
 
 

@@ -58,3 +58,14 @@ async def test_bad_screenings_get_400(seeded, client):
         response = await client.post(f"/api/clients/{client_id}/screenings", json=body)
         assert response.status_code == 400 and message in response.text, response.text
     assert (await client.get(f"/api/clients/{client_id}/resources", params={"radius_km": 0})).status_code == 400
+
+
+async def test_the_audit_log_admins_read_does_not_name_a_clients_needs(seeded, client):
+    """Admins see no client data: the audit row of a screening says how many answers, not which needs."""
+    client_id = await _care_manager(client)
+    await client.post(f"/api/clients/{client_id}/screenings", json={"answers": [{"need": "moud", "answer": "yes"}]})
+    await client.post("/api/auth/logout")
+    await client.post("/api/auth/login", json={"email": "admin@demo.example", "password": DEMO_PASSWORD})
+    events = (await client.get("/api/audit", params={"per_page": 100})).json()["contents"]
+    screenings = [e for e in events if e["object_type"] == "need_screening"]
+    assert screenings and all("moud" not in e["detail"] for e in screenings)
