@@ -1,4 +1,4 @@
-"""No update may change a referral's or a consent's id (or the ledger head's).
+"""No update may change a referral's, a consent's or a client's id (or the ledger head's).
 
 Re-keying a row in another spelling of its id hid a referral from every lookup while its chain still
 verified, and on SQLite an UPDATE OR REPLACE onto another row's id deleted that row without firing the
@@ -12,7 +12,7 @@ from kernel.append_only import PREFIX, Guard, guard_sql
 
 ID = "2026-11-27T07:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Append-only triggers refuse changing a referral's, consent's or the ledger head's id"
+DESCRIPTION = "Append-only triggers refuse changing a referral's, consent's, client's or the ledger head's id"
 
 REFERRAL_IDENTITY = (
     "client",
@@ -49,6 +49,8 @@ GUARDS = (
     Guard("ledger_head", refuse_update=False, frozen=("id",)),
     Guard("referral", refuse_update=False, frozen=REFERRAL_IDENTITY),
     Guard("consent", refuse_update=False, frozen=CONSENT_CONTENT, final_when="revoked_at"),
+    # Client records are kept up to date by the care team; only their id is evidence (referrals point at it).
+    Guard("client", refuse_update=False, refuse_delete=False),
 )
 
 

@@ -317,6 +317,7 @@ _KEY_COLUMNS = {
     "referral": ("id", "client", "care_team", "service_at_location", "service", "partner_organization", "consent"),
     "referral_event": ("id", "referral"),
     "consent": ("id", "client", "care_team", "recipient_organization"),
+    "client": ("id", "care_team"),
 }
 """The columns holding the ids the ledger's evidence is about, per table."""
 
@@ -373,6 +374,10 @@ async def verify_ledger(
 
     `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it."""
     keys = _keys()
+    # First: a re-spelt id would otherwise surface later as a confusing fault elsewhere, or as no id at all.
+    re_keyed = await _re_keyed_row()
+    if re_keyed is not None:
+        return 0, 0, LedgerProblem(None, None, None, re_keyed)
     head = await LedgerHead.select().where(LedgerHead.id == 1).first()
     head_position, head_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
     head_seal = (head["seal"] if head else None) or ""
@@ -431,9 +436,6 @@ async def verify_ledger(
         shown = ", ".join(map(str, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         problem = f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
         return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
-    re_keyed = await _re_keyed_row()
-    if re_keyed is not None:
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, re_keyed)
     async for consent in _consents_failing_their_seal(batch_size):
         problem = f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
         return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)

@@ -50,7 +50,13 @@ async def record_screening(principal: Principal, client: dict, data: ScreeningIn
             ]
         )
         # How many, not which: admins read the audit log, and a need such as `moud` is SUD information.
-        await record_audit(principal, "create", "need_screening", client["id"], f"{len(answers)} answers")
+        await record_audit(
+            principal,
+            "create",
+            "need_screening",
+            client["id"],
+            f"{len(answers)} answer{'s' if len(answers) != 1 else ''}",
+        )
         return await _needs(client["id"])
 
 

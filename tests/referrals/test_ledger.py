@@ -140,7 +140,7 @@ REFUSED += [
 # Re-keying: another spelling of a referral's id hid it from every lookup; on SQLite an UPDATE OR REPLACE
 # onto another row's id deleted that row without firing the DELETE trigger.
 NEW_ID = "gen_random_uuid()" if IS_POSTGRES else "upper(id)"
-REFUSED += [f"UPDATE referral SET id = {NEW_ID}", f"UPDATE consent SET id = {NEW_ID}"]
+REFUSED += [f"UPDATE {table} SET id = {NEW_ID}" for table in ("referral", "consent", "client")]
 if not IS_POSTGRES:
     REFUSED += [
         "UPDATE OR REPLACE referral SET id = (SELECT max(id) FROM referral) WHERE id = (SELECT min(id) FROM referral)",
@@ -189,6 +189,9 @@ def test_a_change_to_any_hashed_field_of_an_event_is_caught(ledger, field):
         "UPDATE referral SET partner_organization = upper(partner_organization) WHERE id = '{referral}'",
         "UPDATE referral SET client = 'urn:uuid:' || client WHERE id = '{referral}'",
         "UPDATE referral_event SET referral = upper(referral) WHERE referral = '{referral}'",
+        "UPDATE client SET id = upper(id) WHERE id = (SELECT client FROM referral WHERE id = '{referral}')",
+        "UPDATE referral SET consent = ' ' || consent WHERE id = '{referral}' AND consent IS NOT NULL",
+        "UPDATE referral SET client = char(0) || client WHERE id = '{referral}'",
     ],
 )
 def test_a_referral_re_keyed_in_another_spelling_of_its_ids_is_caught(ledger, rewrite):
@@ -208,7 +211,8 @@ def test_a_referral_re_keyed_in_another_spelling_of_its_ids_is_caught(ledger, re
     finally:
         database.close()
     result = verify()
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 1 and "re-keyed" in result.output, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # named, not a traceback
 
 
 def test_a_change_to_the_subject_an_event_commits_to_is_caught(ledger):
