@@ -29,6 +29,18 @@ def directory_group() -> None:
     """Directory administration commands."""
 
 
+async def _refuse_unmigrated() -> None:
+    """Stop with a clear message, before any work, when the database lacks tables this version needs."""
+    from kernel.database import pending_migrations
+
+    pending = await pending_migrations()
+    if pending:
+        raise click.ClickException(
+            f"the database is not migrated ({len(pending)} migrations pending, first {pending[0]}): "
+            "run `directory-admin migrate` first"
+        )
+
+
 async def _migrate() -> None:
     from directory.services.reference_data import install_reference_data
     from kernel.database import run_migrations
@@ -63,6 +75,7 @@ async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str
     from directory.services.hsds_readers import PackageError, read_package
     from directory.services.progress import Progress
 
+    await _refuse_unmigrated()
     with paused_garbage_collection():
         try:
             package = read_package(path)
@@ -109,6 +122,7 @@ async def _export(target: Path, export_format: str, include_confidential: bool) 
     from directory.services.hsds_export import export_csv_package, export_json
     from directory.services.progress import Progress
 
+    await _refuse_unmigrated()
     with Progress() as progress:
         if export_format == "json":
             count = await export_json(target, include_confidential=include_confidential, progress=progress)
@@ -137,6 +151,7 @@ def geocode_command(retry_centroids: bool) -> None:
     from directory.services.progress import Progress
 
     async def run() -> None:
+        await _refuse_unmigrated()
         with Progress() as progress:
             counts = await geocode_locations(
                 Geocoder(get_settings()), retry_centroids=retry_centroids, progress=progress

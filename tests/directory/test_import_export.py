@@ -231,3 +231,25 @@ def test_listings_written_by_an_import_match_listings_rebuilt_from_the_database(
     service_ids = [row["id"] for row in asyncio.run(Service.select(Service.id).run())]
     asyncio.run(refresh_search_documents(service_ids))
     assert asyncio.run(documents()) == from_import
+
+
+@pytest.mark.parametrize("command", [["import", "{package}"], ["export", "{tmp}/out"], ["geocode"]])
+def test_commands_on_an_unmigrated_database_say_to_migrate(tmp_path, command):
+    """Not a traceback about a missing table: what to do."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = FIXTURES / "hsds-1.1-sample" / "simple"
+    args = [part.format(package=package, tmp=tmp_path) for part in command]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite'}"}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("directory-admin")), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "run `directory-admin migrate` first" in result.stderr and "Traceback" not in result.stderr
