@@ -63,11 +63,7 @@ async def select_where_in(
 
 async def rows_by(table: type[Table], column: str, ids: Sequence[Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """Rows of `table` whose `column` is one of `ids`, grouped by that column's value."""
-    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for row in await select_where_in(table, column, ids):
-        if row[column] is not None:
-            grouped[as_uuid(row[column])].append(row)
-    return grouped
+    return _grouped_by(await select_where_in(table, column, ids), column)
 
 
 async def query_where_in(table: type[Table], column: str, ids: Sequence[Any]) -> list[dict[str, Any]]:
@@ -82,8 +78,12 @@ async def query_where_in(table: type[Table], column: str, ids: Sequence[Any]) ->
 
 async def query_rows_by(table: type[Table], column: str, ids: Sequence[Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """`query_where_in`, grouped by the column's value."""
+    return _grouped_by(await query_where_in(table, column, ids), column)
+
+
+def _grouped_by(rows: list[dict[str, Any]], column: str) -> dict[uuid.UUID, list[dict[str, Any]]]:
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for row in await query_where_in(table, column, ids):
+    for row in rows:
         if row[column] is not None:
             grouped[as_uuid(row[column])].append(row)
     return grouped

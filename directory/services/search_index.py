@@ -19,7 +19,7 @@ import weakref
 import zoneinfo
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import msgspec
 import numpy as np
@@ -157,17 +157,12 @@ class _Concept:
     query_term: str
     matches: dict[int, float]
 
-    @cached_property
-    def sorted_matches(self) -> tuple[np.ndarray, np.ndarray]:
-        """The matched term ids in ascending order, and their similarities, for np.searchsorted."""
+    def similarities_of(self, terms: np.ndarray) -> np.ndarray:
+        """Each term's similarity to this concept (0 where it does not match)."""
         keys = np.fromiter(self.matches.keys(), dtype=np.int32, count=len(self.matches))
         similarities = np.fromiter(self.matches.values(), dtype=np.float32, count=len(self.matches))
         order = np.argsort(keys)
-        return keys[order], similarities[order]
-
-    def similarities_of(self, terms: np.ndarray) -> np.ndarray:
-        """Each term's similarity to this concept (0 where it does not match)."""
-        keys, similarities = self.sorted_matches
+        keys, similarities = keys[order], similarities[order]
         position = np.minimum(np.searchsorted(keys, terms), len(keys) - 1)
         return np.where(keys[position] == terms, similarities[position], np.float32(0))
 
@@ -658,7 +653,7 @@ def _score_by_documents(
     if count == 0:
         return total
     segment_starts = np.cumsum(lengths) - lengths
-    entries = _entries_of(snapshot, docs, lengths)
+    entries = np.arange(count) + np.repeat(snapshot.doc_ptr[docs] - segment_starts, lengths)
     terms = snapshot.doc_terms[entries]
     weights = snapshot.doc_weights[entries]
     empty = lengths == 0
@@ -693,12 +688,6 @@ def _score_by_postings(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Co
             np.maximum.at(best, positions, scores)
         total += best
     return total
-
-
-def _entries_of(snapshot: _Snapshot, docs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Positions in the by-document term arrays of these docs' terms, doc after doc."""
-    segment_starts = np.cumsum(lengths) - lengths
-    return np.arange(int(lengths.sum())) + np.repeat(snapshot.doc_ptr[docs] - segment_starts, lengths)
 
 
 def _explain(snapshot: _Snapshot, doc: int, concepts: list[_Concept]) -> list[MatchExplanation]:

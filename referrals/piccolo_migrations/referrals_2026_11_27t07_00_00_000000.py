@@ -10,41 +10,13 @@ from piccolo.engine import engine_finder
 
 from kernel.append_only import PREFIX, Guard, guard_sql
 
+# The same columns as the migration that made these triggers (migrations never change, so one copy serves).
+from referrals.piccolo_migrations.referrals_2026_11_27t03_20_00_000000 import CONSENT_CONTENT, REFERRAL_IDENTITY
+
 ID = "2026-11-27T07:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Append-only triggers refuse changing a referral's, consent's, client's or the ledger head's id"
 
-REFERRAL_IDENTITY = (
-    "client",
-    "care_team",
-    "service_at_location",
-    "service",
-    "partner_organization",
-    "consent",
-    "need",
-    "goal",
-    "handoff_type",
-    "priority",
-    "created_by",
-    "created_at",
-)
-CONSENT_CONTENT = (
-    "client",
-    "care_team",
-    "recipient_organization",
-    "recipient_class",
-    "purpose",
-    "information_scope",
-    "information_description",
-    "expires_at",
-    "expiry_event",
-    "signed_at",
-    "signature_method",
-    "signed_name",
-    "created_by",
-    "created_at",
-)
-"""A frozen copy, as of this migration, of the columns the triggers guard."""
 GUARDS = (
     Guard("ledger_head", refuse_update=False, frozen=("id",)),
     Guard("referral", refuse_update=False, frozen=REFERRAL_IDENTITY),
