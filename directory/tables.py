@@ -230,6 +230,20 @@ class TaxonomyTerm(Table):
     taxonomy = Varchar(length=255, null=True, default=None)
     language = Varchar(length=20, null=True, default=None)
     term_uri = Varchar(length=500, null=True, default=None)
+    category = Varchar(length=100, null=True, default=None)
+    """The directory category an outside taxonomy's term maps to (see services/taxonomy_mapping.py)."""
+
+
+class TaxonomyMapping(Table):
+    """A mapping added from the CLI: terms whose code starts with `match`, or whose name is `match`,
+    belong to `category`. It wins over the mapping shipped with the code."""
+
+    id = UUID(primary_key=True)
+    match = Varchar(length=255)
+    taxonomy = Varchar(length=255, null=True, default=None)
+    """Only terms of this taxonomy (None: any)."""
+    category = Varchar(length=100)
+    created_at = Timestamptz()
 
 
 class Attribute(Table):

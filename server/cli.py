@@ -57,16 +57,19 @@ def migrate() -> None:
 
 
 def _print_report(report) -> None:
-    written = ", ".join(f"{count} {table}" for table, count in report.written.items() if count)
+    written = ", ".join(f"{count:,} {table}" for table, count in report.written.items() if count)
     click.echo(
         f"Imported {report.package} (HSDS {report.hsds_version}) in {report.seconds:.1f} s: {written or 'nothing'}"
     )
     if report.geocoded:
-        click.echo("Coordinates by precision: " + ", ".join(f"{k} {v}" for k, v in sorted(report.geocoded.items())))
-    for problem in report.problems[:200]:
-        click.echo(f"  skipped {problem}", err=True)
-    if len(report.problems) > 200:
-        click.echo(f"  ... and {len(report.problems) - 200} more", err=True)
+        click.echo("Coordinates by precision: " + ", ".join(f"{k} {v:,}" for k, v in sorted(report.geocoded.items())))
+    for line in report.lines():
+        click.echo(line)
+    if report.unmapped_terms:
+        click.echo(
+            f"{report.unmapped_terms:,} taxonomy terms used by services map to no category: "
+            "see `directory-admin taxonomy unmapped`"
+        )
 
 
 async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool) -> int:
@@ -96,10 +99,13 @@ async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str
             except ImportFailed as error:
                 failure = error
     if failure is not None:
-        click.echo(f"Nothing imported: {len(failure.report.problems)} bad rows in {path}", err=True)
-        for problem in failure.report.problems[:200]:
-            click.echo(f"  {problem}", err=True)
-        click.echo("Fix them, or pass --skip-invalid to import the good rows only.", err=True)
+        click.echo(f"Nothing imported: {len(failure.report.problems):,} rows of {path} cannot be imported.", err=True)
+        for line in failure.report.lines():
+            click.echo(line, err=True)
+        click.echo(
+            "Fix them, or pass --skip-invalid to import the rest (rows that depend on a left-out row go with it).",
+            err=True,
+        )
         return 1
     _print_report(report)
     return 0
@@ -159,6 +165,69 @@ def geocode_command(retry_centroids: bool) -> None:
         click.echo(
             "Locations by precision: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none needed")
         )
+
+    _run(run())
+
+
+@directory_group.group(name="taxonomy", help="How outside taxonomies (AIRS, Open Eligibility, ...) map to categories.")
+def taxonomy_group() -> None:
+    """Taxonomy mapping commands."""
+
+
+@taxonomy_group.command(name="unmapped", help="Terms services use that map to no category, most used first.")
+@click.option("--limit", default=50, show_default=True, help="How many terms to list.")
+def taxonomy_unmapped_command(limit: int) -> None:
+    """List unmapped terms."""
+    from directory.services.taxonomy_mapping import unmapped_terms
+
+    async def run() -> None:
+        await _refuse_unmigrated()
+        terms = await unmapped_terms()
+        if not terms:
+            click.echo("Every taxonomy term that services use maps to a category.")
+            return
+        click.echo(f"{len(terms):,} terms used by services map to no category:")
+        click.echo(f"{'services':>8}  {'code':<20}  {'taxonomy':<16}  name")
+        for term in terms[:limit]:
+            click.echo(f"{term.services:>8,}  {term.code or '-':<20}  {term.taxonomy or '-':<16}  {term.name}")
+        if len(terms) > limit:
+            click.echo(f"… and {len(terms) - limit:,} more (--limit)")
+        click.echo("Map one with: directory-admin taxonomy map CODE-PREFIX-OR-NAME CATEGORY")
+
+    _run(run())
+
+
+@taxonomy_group.command(name="map", help="Map terms whose code starts with MATCH (or named MATCH) to CATEGORY.")
+@click.argument("match")
+@click.argument("category")
+@click.option("--taxonomy", default=None, help="Only terms of this taxonomy (e.g. AIRS).")
+def taxonomy_map_command(match: str, category: str, taxonomy: str | None) -> None:
+    """Add a mapping and rebuild the listings it changes."""
+    from directory.services.taxonomy_mapping import map_terms
+
+    async def run() -> None:
+        await _refuse_unmigrated()
+        try:
+            mapped, rebuilt = await map_terms(match, category, taxonomy)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+        click.echo(f"Mapped {match!r} to {category}: {mapped:,} terms in {category}, {rebuilt:,} services re-indexed.")
+
+    _run(run())
+
+
+@directory_group.command(name="reindex", help="Re-apply the taxonomy mapping and rebuild every search listing.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def reindex_command(quiet: bool) -> None:
+    """Rebuild the search documents."""
+    from directory.services.progress import Progress
+    from directory.services.taxonomy_mapping import reindex
+
+    async def run() -> None:
+        await _refuse_unmigrated()
+        with Progress(silent=quiet) as progress:
+            count = await reindex(progress)
+        click.echo(f"Re-indexed {count:,} services.")
 
     _run(run())
 

@@ -86,6 +86,7 @@ async def _delete_everything() -> None:
         Service,
         ServiceAtLocation,
         ServiceCapacity,
+        TaxonomyMapping,
         TaxonomyTerm,
     )
     from referrals.tables import (
@@ -135,6 +136,7 @@ async def _delete_everything() -> None:
         Location,
         Organization,
         TaxonomyTerm,
+        TaxonomyMapping,
         GeocodeCache,
         DirectoryRevision,
     ):

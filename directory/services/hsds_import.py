@@ -14,16 +14,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from directory.services.geocoding import Geocoder, address_centroid, address_text, zip_timezone
-from directory.services.hsds_readers import Origin, Package
+from directory.services.hsds_readers import Package
 from directory.services.ids import stable_uuid
+from directory.services.import_report import ImportReport, Origin
 from directory.services.progress import Progress
+from directory.services.row_fields import RowError, read_bool, read_date, read_number, read_text, read_time
 from directory.services.rows import as_uuid, delete_where_in, select_where_in, upsert_rows
 from directory.services.search_documents import RowSource, refresh_search_documents
 from directory.services.taxonomy import (
@@ -33,6 +34,7 @@ from directory.services.taxonomy import (
     PAYMENT_METHODS,
     attribute_term_id,
 )
+from directory.services.taxonomy_mapping import OWN_TAXONOMIES, assign_categories, load_rules
 from directory.tables import (
     Accessibility,
     Address,
@@ -50,38 +52,20 @@ from directory.tables import (
 )
 from kernel.database import fetch_all, write_transaction
 
-__all__ = ["ImportFailed", "ImportProblem", "ImportReport", "import_package", "paused_garbage_collection"]
+__all__ = ["ImportFailed", "ImportReport", "import_package", "paused_garbage_collection"]
 
 
-@dataclass(frozen=True)
-class ImportProblem:
-    """A row that cannot be imported, and why."""
-
-    origin: Origin
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.origin}: {self.reason}"
-
-
-@dataclass
-class ImportReport:
-    """What an import did: rows written per table, problems, geocoding precision, timings."""
-
-    package: str
-    hsds_version: str
-    written: dict[str, int] = field(default_factory=dict)
-    problems: list[ImportProblem] = field(default_factory=list)
-    geocoded: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
+def _content(converted: dict[str, Any]) -> tuple:
+    """A converted row's values, without its id and bookkeeping: two rows with equal content say the same."""
+    return tuple(sorted((k, str(v)) for k, v in converted.items() if k != "id" and not k.startswith("_")))
 
 
 class ImportFailed(Exception):
-    """Raised when a package has bad rows (and skipping them was not asked for); nothing is written."""
+    """Raised when a package has rows that would be left out (and that was not asked for); nothing is written."""
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        super().__init__(f"{len(report.problems)} bad rows in {report.package}")
+        super().__init__(f"{len(report.problems)} rows of {report.package} cannot be imported")
 
 
 @contextmanager
@@ -100,81 +84,29 @@ def paused_garbage_collection() -> Iterator[None]:
             gc.enable()
 
 
-class RowError(ValueError):
-    """One field of one row is unusable."""
-
-
-# --- field converters ---------------------------------------------------------------------------
-
-
-def _text(row: dict, key: str, *, required: bool = False, max_length: int = 10_000) -> str | None:
-    value = row.get(key)
-    if value is None or str(value).strip() == "":
-        if required:
-            raise RowError(f"'{key}' is required")
-        return None
-    text = str(value).strip()
-    if len(text) > max_length:
-        raise RowError(f"'{key}' is longer than {max_length} characters")
-    return text
-
-
-def _number(row: dict, key: str, kind: Callable[[Any], Any], low: float | None = None, high: float | None = None):
-    value = row.get(key)
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        number = kind(float(value)) if kind is int else kind(value)
-    except (TypeError, ValueError):
-        raise RowError(f"'{key}' is not a number: {value!r}") from None
-    if number != number or (low is not None and number < low) or (high is not None and number > high):
-        raise RowError(f"'{key}' must be between {low} and {high}, got {value!r}")
-    return number
-
-
-def _date(row: dict, key: str) -> dt.date | None:
-    value = _text(row, key)
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        raise RowError(f"'{key}' is not a date (YYYY-MM-DD): {value!r}") from None
-
-
-def _time(row: dict, key: str) -> str | None:
-    value = _text(row, key)
-    if value is None:
-        return None
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?(?:[+-]\d{2}:?\d{2}|Z)?", value)
-    if not match or int(match.group(1)) > 24 or int(match.group(2)) > 59:
-        raise RowError(f"'{key}' is not a time (HH:MM): {value!r}")
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
-
-
-def _bool(value: Any) -> bool | None:
-    text = str(value).strip().casefold()
-    if text in ("true", "yes", "1", "y", "t"):
-        return True
-    if text in ("false", "no", "0", "n", "f"):
-        return False
-    return None
-
-
 # --- the importer ---------------------------------------------------------------------------------
 
 
+#: Tables whose rows other rows point at: an id used twice is a fault. In the others (children of a
+#: service, location or phone) 211 exports reuse ids across rows, so each such row is kept as its own.
+PARENT_TABLES = frozenset({"organizations", "taxonomy_terms", "services", "locations", "service_at_location"})
+
+
 class _Importer:
-    """Turns a Package's rows into table rows, collecting problems instead of stopping at the first."""
+    """Turns a Package's rows into table rows, collecting findings instead of stopping at the first."""
 
     def __init__(self, package: Package, report: ImportReport) -> None:
         self.package = package
         self.report = report
         self.rows: dict[type[Table], list[dict[str, Any]]] = {}
-        self.known: dict[str, set[uuid.UUID]] = {}
         self.service_extras: dict[uuid.UUID, dict[str, Any]] = {}
         self.location_extras: dict[uuid.UUID, dict[str, Any]] = {}
         self.organization_extras: dict[uuid.UUID, dict[str, Any]] = {}
+        # Rows that could not be converted, by table and id: rows that depend on them go too.
+        self.failed: dict[type[Table], dict[uuid.UUID, Origin]] = {}
+        # What converting the current row found: the source text of its references, values read forgivingly.
+        self._raw_refs: dict[str, Any] = {}
+        self._changes: list[tuple[str, Any]] = []
 
     def id_for(self, table: str, value: Any, row: dict | None = None) -> uuid.UUID:
         if value in (None, "") and row is not None:
@@ -193,41 +125,81 @@ class _Importer:
         value = row.get(key)
         if value in (None, ""):
             if required:
-                raise RowError(f"'{key}' is required")
+                raise RowError(f"'{key}' is required (empty)")
             return None
+        self._raw_refs[key] = value
         return self.id_for(table, value)
+
+    def time(self, row: dict, key: str) -> str | None:
+        """A time of day as HH:MM, noting when the source wrote it otherwise (8:00am, 0800, noon)."""
+        value, written_as = read_time(row, key)
+        cause = f"times written {written_as} read as HH:MM"
+        if written_as and all(c != cause for c, _example in self._changes):
+            self._changes.append((cause, f"{row[key]} → {value}"))
+        return value
 
     def convert(self, table_name: str, target: type[Table], convert_row: Callable[[dict], dict | None]) -> None:
         out = self.rows.setdefault(target, [])
-        seen = self.known.setdefault(table_name, set())
+        first: dict[uuid.UUID, dict[str, Any]] = {}
         for row in self.package.tables[table_name]:
+            origin = self.package.origin(row)
+            self._raw_refs, self._changes = {}, []
             try:
                 converted = convert_row(row)
             except RowError as error:
-                self.report.problems.append(ImportProblem(self.package.origin(row), f"{table_name}: {error}"))
+                self.report.add(origin, "skipped", error.cause, error.value)
+                self.failed.setdefault(target, {})[self.id_for(table_name, row.get("id"), row)] = origin
                 continue
-            if converted is None or converted["id"] in seen:
+            if converted is None:
                 continue
-            seen.add(converted["id"])
-            converted["_origin"] = self.package.origin(row)
+            converted["_origin"], converted["_raw"] = origin, self._raw_refs
+            earlier = first.get(converted["id"])
+            if earlier is not None:
+                if not self._distinct_repeat(table_name, row, converted, earlier):
+                    continue
+                if converted["id"] in first:  # the same as another row that shared the id
+                    same = first[converted["id"]]["_origin"]
+                    self.report.add(origin, "changed", f"repeats {same.file} row {same.row} exactly: kept once")
+                    continue
+            for cause, example in self._changes:
+                self.report.add(origin, "changed", cause, example)
+            first[converted["id"]] = converted
             out.append(converted)
+
+    def _distinct_repeat(self, table: str, row: dict, converted: dict, earlier: dict) -> bool:
+        """A row whose id an earlier row already used: True when it is kept (with an id of its own)."""
+        origin, before = converted["_origin"], earlier["_origin"]
+        same = _content(converted) == _content(earlier)
+        if same and origin.file.endswith(".json"):
+            return False  # nested JSON repeats the same organization or term under every service
+        if same:
+            self.report.add(origin, "changed", f"repeats {before.file} row {before.row} exactly: kept once")
+            return False
+        if table in PARENT_TABLES:
+            self.report.add(
+                origin, "skipped", f"'id' is used by an earlier row too ({before.file} row {before.row})", row.get("id")
+            )
+            return False
+        converted["id"] = stable_uuid(None, self.package.name, table, str(row.get("id")), repr(_content(converted)))
+        self.report.add(origin, "changed", "'id' is shared with other rows: kept as a row of its own", row.get("id"))
+        return True
 
     # One converter per HSDS table.
 
     def organization(self, row: dict) -> dict:
         return {
             "id": self.id_for("organizations", row.get("id"), row),
-            "name": _text(row, "name", required=True, max_length=500),
-            "alternate_name": _text(row, "alternate_name", max_length=500),
-            "description": _text(row, "description") or "",
-            "email": _text(row, "email", max_length=255),
-            "website": _text(row, "website", max_length=500),
-            "tax_status": _text(row, "tax_status", max_length=100),
-            "tax_id": _text(row, "tax_id", max_length=100),
-            "year_incorporated": _number(row, "year_incorporated", int, 1600, 2100),
-            "legal_status": _text(row, "legal_status", max_length=100),
-            "logo": _text(row, "logo", max_length=500),
-            "uri": _text(row, "uri", max_length=500),
+            "name": read_text(row, "name", required=True, max_length=500),
+            "alternate_name": read_text(row, "alternate_name", max_length=500),
+            "description": read_text(row, "description") or "",
+            "email": read_text(row, "email", max_length=255),
+            "website": read_text(row, "website", max_length=500),
+            "tax_status": read_text(row, "tax_status", max_length=100),
+            "tax_id": read_text(row, "tax_id", max_length=100),
+            "year_incorporated": read_number(row, "year_incorporated", int, 1600, 2100),
+            "legal_status": read_text(row, "legal_status", max_length=100),
+            "logo": read_text(row, "logo", max_length=500),
+            "uri": read_text(row, "uri", max_length=500),
             "parent_organization_id": self.ref(row, "parent_organization_id", "organizations"),
             "data_source": self.package.name,
             "is_sample_data": False,
@@ -236,19 +208,19 @@ class _Importer:
     def taxonomy_term(self, row: dict) -> dict:
         return {
             "id": self.id_for("taxonomy_terms", row.get("id"), row),
-            "code": _text(row, "code", max_length=100),
-            "name": _text(row, "name", required=True, max_length=255),
-            "description": _text(row, "description") or "",
+            "code": read_text(row, "code", max_length=100),
+            "name": read_text(row, "name", required=True, max_length=255),
+            "description": read_text(row, "description") or "",
             "parent_id": self.ref(row, "parent_id", "taxonomy_terms"),
-            "taxonomy": _text(row, "taxonomy", max_length=255),
-            "language": _text(row, "language", max_length=20),
-            "term_uri": _text(row, "term_uri", max_length=500),
+            "taxonomy": read_text(row, "taxonomy", max_length=255),
+            "language": read_text(row, "language", max_length=20),
+            "term_uri": read_text(row, "term_uri", max_length=500),
         }
 
     def service(self, row: dict) -> dict:
-        status = (_text(row, "status") or "active").casefold()
+        status = (read_text(row, "status") or "active").casefold()
         if status not in ("active", "inactive", "defunct", "temporarily closed"):
-            raise RowError(f"'status' must be active, inactive, defunct or temporarily closed, got {status!r}")
+            raise RowError("'status' must be active, inactive, defunct or temporarily closed", status)
         service_id = self.id_for("services", row.get("id"), row)
         payments = [self._payment(p) for p in row.get("_payments", [])]
         if payments:
@@ -256,24 +228,24 @@ class _Importer:
         return {
             "id": service_id,
             "organization": self.ref(row, "organization_id", "organizations", required=True),
-            "name": _text(row, "name", required=True, max_length=500),
-            "alternate_name": _text(row, "alternate_name", max_length=500),
-            "description": _text(row, "description") or "",
-            "url": _text(row, "url", max_length=500),
-            "email": _text(row, "email", max_length=255),
+            "name": read_text(row, "name", required=True, max_length=500),
+            "alternate_name": read_text(row, "alternate_name", max_length=500),
+            "description": read_text(row, "description") or "",
+            "url": read_text(row, "url", max_length=500),
+            "email": read_text(row, "email", max_length=255),
             "status": status,
-            "interpretation_services": _text(row, "interpretation_services"),
-            "application_process": _text(row, "application_process"),
-            "fees_description": _text(row, "fees_description") or _text(row, "fees"),
-            "wait_time": _text(row, "wait_time", max_length=255),
-            "accreditations": _text(row, "accreditations"),
-            "eligibility_description": _text(row, "eligibility_description"),
-            "minimum_age": _number(row, "minimum_age", int, 0, 130),
-            "maximum_age": _number(row, "maximum_age", int, 0, 130),
-            "assured_date": _date(row, "assured_date"),
-            "assurer_email": _text(row, "assurer_email", max_length=255),
-            "licenses": _text(row, "licenses"),
-            "alert": _text(row, "alert"),
+            "interpretation_services": read_text(row, "interpretation_services"),
+            "application_process": read_text(row, "application_process"),
+            "fees_description": read_text(row, "fees_description") or read_text(row, "fees"),
+            "wait_time": read_text(row, "wait_time", max_length=255),
+            "accreditations": read_text(row, "accreditations"),
+            "eligibility_description": read_text(row, "eligibility_description"),
+            "minimum_age": read_number(row, "minimum_age", int, 0, 130),
+            "maximum_age": read_number(row, "maximum_age", int, 0, 130),
+            "assured_date": read_date(row, "assured_date"),
+            "assurer_email": read_text(row, "assurer_email", max_length=255),
+            "licenses": read_text(row, "licenses"),
+            "alert": read_text(row, "alert"),
         }
 
     @staticmethod
@@ -290,46 +262,46 @@ class _Importer:
         return aliases.get(key, key)
 
     def location(self, row: dict) -> dict:
-        location_type = (_text(row, "location_type") or "physical").casefold()
+        location_type = (read_text(row, "location_type") or "physical").casefold()
         if location_type not in ("physical", "postal", "virtual"):
-            raise RowError(f"'location_type' must be physical, postal or virtual, got {location_type!r}")
-        latitude = _number(row, "latitude", float, -90, 90)
-        longitude = _number(row, "longitude", float, -180, 180)
+            raise RowError("'location_type' must be physical, postal or virtual", location_type)
+        latitude = read_number(row, "latitude", float, -90, 90)
+        longitude = read_number(row, "longitude", float, -180, 180)
         if (latitude is None) != (longitude is None):
             raise RowError("'latitude' and 'longitude' must be given together")
         return {
             "id": self.id_for("locations", row.get("id"), row),
             "organization": self.ref(row, "organization_id", "organizations"),
             "location_type": location_type,
-            "url": _text(row, "url", max_length=500),
-            "name": _text(row, "name", max_length=500),
-            "alternate_name": _text(row, "alternate_name", max_length=500),
-            "description": _text(row, "description"),
-            "transportation": _text(row, "transportation"),
+            "url": read_text(row, "url", max_length=500),
+            "name": read_text(row, "name", max_length=500),
+            "alternate_name": read_text(row, "alternate_name", max_length=500),
+            "description": read_text(row, "description"),
+            "transportation": read_text(row, "transportation"),
             "latitude": latitude,
             "longitude": longitude,
             "geocode_precision": "source" if latitude is not None else None,
-            "external_identifier": _text(row, "external_identifier", max_length=255),
-            "external_identifier_type": _text(row, "external_identifier_type", max_length=255),
+            "external_identifier": read_text(row, "external_identifier", max_length=255),
+            "external_identifier_type": read_text(row, "external_identifier_type", max_length=255),
             "timezone": None,
             "is_confidential": False,
         }
 
     def address(self, row: dict) -> dict:
-        address_type = (_text(row, "address_type") or "physical").casefold()
+        address_type = (read_text(row, "address_type") or "physical").casefold()
         if address_type not in ("physical", "postal", "virtual"):
-            raise RowError(f"'address_type' must be physical, postal or virtual, got {address_type!r}")
+            raise RowError("'address_type' must be physical, postal or virtual", address_type)
         return {
             "id": self.id_for("addresses", row.get("id"), row),
             "location": self.ref(row, "location_id", "locations", required=True),
-            "attention": _text(row, "attention", max_length=255),
-            "address_1": _text(row, "address_1", required=True, max_length=500),
-            "address_2": _text(row, "address_2", max_length=500),
-            "city": _text(row, "city", required=True, max_length=255),
-            "region": _text(row, "region", max_length=255),
-            "state_province": _text(row, "state_province", required=True, max_length=100),
-            "postal_code": _text(row, "postal_code", required=True, max_length=20),
-            "country": (_text(row, "country", max_length=2) or "US").upper(),
+            "attention": read_text(row, "attention", max_length=255),
+            "address_1": read_text(row, "address_1", required=True, max_length=500),
+            "address_2": read_text(row, "address_2", max_length=500),
+            "city": read_text(row, "city", required=True, max_length=255),
+            "region": read_text(row, "region", max_length=255),
+            "state_province": read_text(row, "state_province", required=True, max_length=100),
+            "postal_code": read_text(row, "postal_code", required=True, max_length=20),
+            "country": (read_text(row, "country", max_length=2) or "US").upper(),
             "address_type": address_type,
         }
 
@@ -338,7 +310,7 @@ class _Importer:
             "id": self.id_for("service_at_location", row.get("id"), row),
             "service": self.ref(row, "service_id", "services", required=True),
             "location": self.ref(row, "location_id", "locations", required=True),
-            "description": _text(row, "description"),
+            "description": read_text(row, "description"),
         }
 
     def phone(self, row: dict) -> dict:
@@ -348,41 +320,41 @@ class _Importer:
             "service": self.ref(row, "service_id", "services"),
             "location": self.ref(row, "location_id", "locations"),
             "service_at_location": self.ref(row, "service_at_location_id", "service_at_location"),
-            "number": _text(row, "number", required=True, max_length=50),
-            "extension": _text(row, "extension", max_length=20),
-            "type": _text(row, "type", max_length=20),
-            "description": _text(row, "description"),
+            "number": read_text(row, "number", required=True, max_length=50),
+            "extension": read_text(row, "extension", max_length=20),
+            "type": read_text(row, "type", max_length=20),
+            "description": read_text(row, "description"),
         }
         if not any(converted[k] for k in ("organization", "service", "location", "service_at_location")):
             raise RowError("a phone must belong to an organization, service, location or service at location")
         return converted
 
     def schedule(self, row: dict) -> dict:
-        byday = _text(row, "byday", max_length=100)
+        byday = read_text(row, "byday", max_length=100)
         if byday:
             days = [d.strip().upper()[-2:] for d in byday.split(",") if d.strip()]
             if any(d not in ("MO", "TU", "WE", "TH", "FR", "SA", "SU") for d in days):
-                raise RowError(f"'byday' must list MO,TU,WE,TH,FR,SA,SU, got {byday!r}")
+                raise RowError("'byday' must list days as MO,TU,WE,TH,FR,SA,SU", byday)
             byday = ",".join(days)
         converted = {
             "id": self.id_for("schedules", row.get("id"), row),
             "service": self.ref(row, "service_id", "services"),
             "location": self.ref(row, "location_id", "locations"),
             "service_at_location": self.ref(row, "service_at_location_id", "service_at_location"),
-            "valid_from": _date(row, "valid_from"),
-            "valid_to": _date(row, "valid_to"),
-            "dtstart": _date(row, "dtstart"),
-            "until": _date(row, "until"),
-            "wkst": _text(row, "wkst", max_length=2),
-            "freq": (_text(row, "freq", max_length=10) or "").upper() or None,
-            "interval": _number(row, "interval", int, 1, 1000),
+            "valid_from": read_date(row, "valid_from"),
+            "valid_to": read_date(row, "valid_to"),
+            "dtstart": read_date(row, "dtstart"),
+            "until": read_date(row, "until"),
+            "wkst": read_text(row, "wkst", max_length=2),
+            "freq": (read_text(row, "freq", max_length=10) or "").upper() or None,
+            "interval": read_number(row, "interval", int, 1, 1000),
             "byday": byday,
-            "bymonthday": _text(row, "bymonthday", max_length=100),
-            "opens_at": _time(row, "opens_at"),
-            "closes_at": _time(row, "closes_at"),
-            "description": _text(row, "description"),
-            "attending_type": _text(row, "attending_type", max_length=2000),
-            "notes": _text(row, "notes"),
+            "bymonthday": read_text(row, "bymonthday", max_length=100),
+            "opens_at": self.time(row, "opens_at"),
+            "closes_at": self.time(row, "closes_at"),
+            "description": read_text(row, "description"),
+            "attending_type": read_text(row, "attending_type", max_length=2000),
+            "notes": read_text(row, "notes"),
         }
         if not any(converted[k] for k in ("service", "location", "service_at_location")):
             raise RowError("a schedule must belong to a service, location or service at location")
@@ -394,9 +366,9 @@ class _Importer:
             "service": self.ref(row, "service_id", "services"),
             "location": self.ref(row, "location_id", "locations"),
             "phone": self.ref(row, "phone_id", "phones"),
-            "name": _text(row, "name", max_length=100),
-            "code": _text(row, "code", max_length=20),
-            "note": _text(row, "note"),
+            "name": read_text(row, "name", max_length=100),
+            "code": read_text(row, "code", max_length=20),
+            "note": read_text(row, "note"),
         }
         if not converted["name"] and not converted["code"]:
             raise RowError("a language needs a 'name' or a 'code'")
@@ -406,39 +378,39 @@ class _Importer:
         return {
             "id": self.id_for("cost_options", row.get("id"), row),
             "service": self.ref(row, "service_id", "services", required=True),
-            "valid_from": _date(row, "valid_from"),
-            "valid_to": _date(row, "valid_to"),
-            "option": _text(row, "option"),
-            "currency": _text(row, "currency", max_length=3),
-            "amount": _number(row, "amount", float, 0, None),
-            "amount_description": _text(row, "amount_description"),
+            "valid_from": read_date(row, "valid_from"),
+            "valid_to": read_date(row, "valid_to"),
+            "option": read_text(row, "option"),
+            "currency": read_text(row, "currency", max_length=3),
+            "amount": read_number(row, "amount", float, 0, None),
+            "amount_description": read_text(row, "amount_description"),
         }
 
     def accessibility(self, row: dict) -> dict:
         return {
             "id": self.id_for("accessibility", row.get("id"), row),
             "location": self.ref(row, "location_id", "locations", required=True),
-            "description": _text(row, "description"),
-            "details": _text(row, "details"),
-            "url": _text(row, "url", max_length=500),
+            "description": read_text(row, "description"),
+            "details": read_text(row, "details"),
+            "url": read_text(row, "url", max_length=500),
         }
 
     def service_capacity(self, row: dict) -> dict:
-        updated = _text(row, "updated")
+        updated = read_text(row, "updated")
         try:
             updated_at = dt.datetime.fromisoformat(updated) if updated else dt.datetime.now(dt.UTC)
         except ValueError:
-            raise RowError(f"'updated' is not a date-time: {updated!r}") from None
+            raise RowError("'updated' is not a date-time", updated) from None
         if updated_at.tzinfo is None:
             updated_at = updated_at.replace(tzinfo=dt.UTC)
         return {
             "id": self.id_for("service_capacity", row.get("id"), row),
             "service": self.ref(row, "service_id", "services", required=True),
-            "unit": _text(row, "unit", max_length=100) or "places",
-            "available": _number(row, "available", int, 0, None),
-            "maximum": _number(row, "maximum", int, 0, None),
-            "waitlist": _number(row, "waitlist", int, 0, None),
-            "description": _text(row, "description"),
+            "unit": read_text(row, "unit", max_length=100) or "places",
+            "available": read_number(row, "available", int, 0, None),
+            "maximum": read_number(row, "maximum", int, 0, None),
+            "waitlist": read_number(row, "waitlist", int, 0, None),
+            "description": read_text(row, "description"),
             "updated": updated_at,
         }
 
@@ -450,10 +422,10 @@ class _Importer:
         return {
             "id": self.id_for("attributes", row.get("id"), row),
             "link_id": link_id,
-            "link_type": _text(row, "link_type", max_length=100),
-            "link_entity": (_text(row, "link_entity", max_length=50) or "service").casefold(),
+            "link_type": read_text(row, "link_type", max_length=100),
+            "link_entity": (read_text(row, "link_entity", max_length=50) or "service").casefold(),
             "taxonomy_term": term_id,
-            "value": _text(row, "value"),
+            "value": read_text(row, "value"),
         }
 
     @staticmethod
@@ -480,19 +452,19 @@ class _Importer:
         }[entity].setdefault(link_id, {})
         if code == "medication":
             if text.casefold() not in MEDICATIONS:
-                raise RowError(f"medication must be one of {', '.join(MEDICATIONS)}, got {text!r}")
+                raise RowError(f"medication must be one of {', '.join(MEDICATIONS)}", text)
             extras.setdefault("medications", set()).add(text.casefold())
         elif code == "payment_accepted":
             payment = self._payment(text)
             if payment not in PAYMENT_METHODS:
-                raise RowError(f"payment_accepted must be one of {', '.join(PAYMENT_METHODS)}, got {text!r}")
+                raise RowError(f"payment_accepted must be one of {', '.join(PAYMENT_METHODS)}", text)
             extras.setdefault("payment_accepted", set()).add(payment)
         elif code == "data_source":
             extras["data_source"] = text[:200]
         else:
-            flag = _bool(text) if text else True
+            flag = read_bool(text) if text else True
             if flag is None:
-                raise RowError(f"{code} must be true or false, got {text!r}")
+                raise RowError(f"{code} must be true or false", text)
             column = {"confidential_location": "is_confidential", "sample_data": "is_sample_data"}.get(code, code)
             extras[column] = flag
         return True
@@ -561,39 +533,89 @@ async def _existing_ids(table: type[Table], ids: Iterable[uuid.UUID]) -> set[uui
     return {as_uuid(r["id"]) for r in await select_where_in(table, "id", sorted(ids), columns=["id"])}
 
 
+# Reference columns a row can lose and still stand: a location needs no organization, and a phone,
+# schedule or language keeps its other parent.
+OPTIONAL_PARENTS: dict[type[Table], tuple[str, ...]] = {
+    Location: ("organization",),
+    Phone: ("organization", "service", "location", "service_at_location"),
+    Schedule: ("service", "location", "service_at_location"),
+    Language: ("service", "location", "phone"),
+}
+LINK_TABLES: dict[str, type[Table]] = {"service": Service, "organization": Organization, "location": Location}
+
+
+def _references(table: type[Table], row: dict[str, Any]) -> Iterator[tuple[str, type[Table]]]:
+    """(column, referenced table) for each reference a row of `table` makes."""
+    for referring, column, referenced in REFERENCES:
+        if referring is table:
+            yield column, referenced
+    if table is Attribute and row.get("link_entity") in LINK_TABLES:
+        yield "link_id", LINK_TABLES[row["link_entity"]]
+
+
 async def _check_references(importer: _Importer) -> None:
-    """Report rows pointing at records neither in the package nor in the database; drop them."""
+    """Drop rows pointing at records that are neither in the package nor in the database, and with them
+    every row that depends on a dropped row (an address of a skipped location, a phone of a skipped
+    service), so a partial import never ends in a foreign-key error. Tables are visited parents first."""
+    in_database = await _referenced_in_database(importer)
+    kept_ids: dict[type[Table], set[uuid.UUID]] = {}
+    left_out = {table: dict(origins) for table, origins in importer.failed.items()}
+    for table in WRITE_ORDER:
+        kept = []
+        for row in importer.rows.get(table, []):
+            if _keep_row(importer.report, table, row, kept_ids, left_out, in_database):
+                kept.append(row)
+            else:
+                left_out.setdefault(table, {})[row["id"]] = row["_origin"]
+        importer.rows[table] = kept
+        kept_ids[table] = {r["id"] for r in kept}
+
+
+def _keep_row(
+    report: ImportReport,
+    table: type[Table],
+    row: dict[str, Any],
+    kept_ids: dict[type[Table], set[uuid.UUID]],
+    left_out: dict[type[Table], dict[uuid.UUID, Origin]],
+    in_database: dict[type[Table], set[uuid.UUID]],
+) -> bool:
+    """Whether a row's references all hold; a missing optional parent is let go, any other skips the row."""
+    for column, referenced in _references(table, row):
+        value = row.get(column)
+        if value is None or value in kept_ids.get(referenced, ()) or value in in_database.get(referenced, ()):
+            continue
+        example = left_out.get(referenced, {}).get(value)  # the left-out parent's row, if it was in the package
+        key = column if column.endswith("_id") else f"{column}_id"
+        if example is not None:
+            cause = f"belongs to a {referenced._meta.tablename} that was left out"
+        else:
+            cause = f"'{key}' {row['_raw'].get(key, value)!r} is not in the package or the directory"
+        others = [c for c in OPTIONAL_PARENTS.get(table, ()) if c != column and row.get(c) is not None]
+        if column in OPTIONAL_PARENTS.get(table, ()) and (others or table is Location):
+            row[column] = None
+            report.add(row["_origin"], "changed", f"{cause}: imported without it", example)
+            continue
+        report.add(row["_origin"], "skipped", cause, example)
+        return False
+    return True
+
+
+async def _referenced_in_database(importer: _Importer) -> dict[type[Table], set[uuid.UUID]]:
+    """Ids rows refer to that the package lacks but the directory already holds (a partial package)."""
     package_ids = {table: {r["id"] for r in rows} for table, rows in importer.rows.items()}
     wanted: dict[type[Table], set[uuid.UUID]] = {}
-    for table, column, referenced in REFERENCES:
-        for row in importer.rows.get(table, []):
-            value = row.get(column)
-            if value is not None and value not in package_ids.get(referenced, set()):
-                wanted.setdefault(referenced, set()).add(value)
+    for table, rows in importer.rows.items():
+        for row in rows:
+            for column, referenced in _references(table, row):
+                value = row.get(column)
+                if value is not None and value not in package_ids.get(referenced, set()):
+                    wanted.setdefault(referenced, set()).add(value)
     in_database = {table: await _existing_ids(table, ids) for table, ids in wanted.items()}
     # A service_at_location the package drops from a service it re-imports will be deleted.
     in_database[ServiceAtLocation] = in_database.get(ServiceAtLocation, set()) - await _stale_service_at_locations(
         importer
     )
-    for table, column, referenced in REFERENCES:
-        kept = []
-        for row in importer.rows.get(table, []):
-            value = row.get(column)
-            if (
-                value is None
-                or value in package_ids.get(referenced, set())
-                or value in in_database.get(referenced, set())
-            ):
-                kept.append(row)
-            else:
-                importer.report.problems.append(
-                    ImportProblem(
-                        row["_origin"],
-                        f"{table._meta.tablename}: '{column}' refers to a {referenced._meta.tablename} "
-                        f"that is neither in the package nor in the directory",
-                    )
-                )
-        importer.rows[table] = kept
+    return in_database
 
 
 def _fill_coordinates(importer: _Importer, progress: Progress) -> None:
@@ -734,12 +756,15 @@ async def import_package(
     """
     started = time.perf_counter()
     progress = progress or Progress.silent()
-    report = ImportReport(package=package.name, hsds_version=package.hsds_version)
+    report = ImportReport(
+        package=package.name, hsds_version=package.hsds_version, read=package.read, findings=list(package.findings)
+    )
     importer = _Importer(package, report)
     importer.run()
     await _check_references(importer)
     if report.problems and not skip_invalid:
         raise ImportFailed(report)
+    await _map_terms(importer)
     for organization in importer.rows.get(Organization, []):
         organization["is_sample_data"] = organization.get("is_sample_data") or sample_data
         organization["data_source"] = data_source or organization.get("data_source") or package.name
@@ -761,6 +786,22 @@ async def import_package(
         await refresh_search_documents(sorted(set(service_ids)), source=RowSource(importer.rows), progress=progress)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _map_terms(importer: _Importer) -> None:
+    """Give the package's taxonomy terms their directory category, and count those services use in vain."""
+    terms = importer.rows.get(TaxonomyTerm, [])
+    rules, overrides = await load_rules()
+    outside = sorted({t["parent_id"] for t in terms if t.get("parent_id")} - {t["id"] for t in terms})
+    parents = {
+        as_uuid(r["id"]): r["category"]
+        for r in await select_where_in(TaxonomyTerm, "id", outside, columns=["id", "category"])
+    }
+    assign_categories(terms, rules, overrides, parents)
+    used = {a["taxonomy_term"] for a in importer.rows.get(Attribute, [])}
+    importer.report.unmapped_terms = sum(
+        1 for t in terms if t["category"] is None and t["id"] in used and t.get("taxonomy") not in OWN_TAXONOMIES
+    )
 
 
 async def _services_sharing(location_ids: list[uuid.UUID], organization_ids: list[uuid.UUID]) -> list[uuid.UUID]:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from directory.services.import_report import Finding, Kind, Origin, finding
 
 __all__ = ["Origin", "Package", "PackageError", "read_package"]
 
@@ -39,25 +43,20 @@ class PackageError(Exception):
     """The package as a whole cannot be read (missing files, not HSDS, unreadable JSON)."""
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a row came from: file name and 1-based line (CSV) or item path (JSON)."""
-
-    file: str
-    row: int | str
-
-    def __str__(self) -> str:
-        return f"{self.file}, row {self.row}"
-
-
 @dataclass
 class Package:
-    """HSDS 3.0 rows by table, with their origins."""
+    """HSDS 3.0 rows by table, with their origins, how many rows each file held, and what reading found."""
 
     name: str
     hsds_version: str
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in TABLES})
     origins: dict[int, Origin] = field(default_factory=dict)
+    read: Counter[str] = field(default_factory=Counter)
+    findings: list[Finding] = field(default_factory=list)
+
+    def note(self, origin: Origin, kind: Kind, cause: str, example: object = None) -> None:
+        """Record something reading did to a row (see import_report.Finding)."""
+        self.findings.append(finding(origin, kind, cause, example))
 
     def add(self, table: str, row: dict[str, Any], origin: Origin) -> dict[str, Any]:
         """Append a row, keeping only non-empty values."""
@@ -80,36 +79,86 @@ def read_package(path: Path) -> Package:
     """Read a CSV datapackage directory (HSDS 3.0 or 1.x/2.x) or a JSON file of HSDS 3.0 objects."""
     path = Path(path)
     if path.is_dir():
-        legacy_files = (
-            "physical_addresses.csv",
-            "services_at_location.csv",
-            "services_taxonomy.csv",
-            "regular_schedules.csv",
-        )
-        if any((path / name).exists() for name in legacy_files):
-            return _read_legacy_csv(path)
-        return _read_csv(path)
-    if path.suffix.lower() == ".json" and path.exists():
-        return _read_json(path)
+        files = PackageFiles(path)
+        if any(files.find(name) for name in LEGACY_MARKERS):
+            return _read_legacy_csv(files)
+        return _read_csv(files)
     if path.is_file() and path.name == "datapackage.json":
         return read_package(path.parent)
+    if path.suffix.lower() == ".json" and path.exists():
+        return _read_json(path)
     raise PackageError(f"{path}: expected a CSV datapackage directory or a .json file")
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        for line_number, row in enumerate(csv.DictReader(handle), start=2):
-            yield line_number, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+# Files only pre-3.0 packages have: their presence says which reader to use.
+LEGACY_MARKERS = (
+    "physical_addresses.csv",
+    "services_at_location.csv",
+    "services_taxonomy.csv",
+    "regular_schedules.csv",
+)
+
+# Files of either version that this directory has no table for: counted and reported, not imported.
+UNSTORED_FILES = {
+    "contacts.csv": "contacts are not kept",
+    "funding.csv": "funding sources are not kept",
+    "programs.csv": "programs are not kept",
+    "required_documents.csv": "required documents are not kept",
+    "service_areas.csv": "service areas are not kept",
+    "holiday_schedules.csv": "holiday closures are not kept",
+    "organization_identifiers.csv": "organization identifiers are not kept",
+}
 
 
-def _package_name(directory: Path) -> str:
-    descriptor = directory / "datapackage.json"
-    if descriptor.exists():
-        try:
-            return json.loads(descriptor.read_text()).get("name") or directory.name
-        except (json.JSONDecodeError, AttributeError):
-            pass  # the CSV files are what matter; an unreadable descriptor only loses the name
-    return directory.name
+class PackageFiles:
+    """The CSV files of a package directory, found where its datapackage.json says (resources may sit in a
+    subfolder) or beside it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.name = directory.name
+        self.paths: dict[str, Path] = {}
+        descriptor = directory / "datapackage.json"
+        if descriptor.exists():
+            try:
+                document = json.loads(descriptor.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                raise PackageError(f"{descriptor.name}: not valid JSON ({error})") from error
+            if isinstance(document, dict):
+                self.name = str(document.get("name") or directory.name)
+                for resource in document.get("resources") or []:
+                    where = resource.get("path") if isinstance(resource, dict) else None
+                    if isinstance(where, str) and where.endswith(".csv") and (directory / where).is_file():
+                        self.paths[Path(where).name] = directory / where
+
+    def find(self, file_name: str) -> Path | None:
+        """The path of a package file, or None when the package has no such file."""
+        if file_name in self.paths:
+            return self.paths[file_name]
+        candidate = self.directory / file_name
+        return candidate if candidate.is_file() else None
+
+    def rows(self, package: Package, file_name: str) -> Iterator[tuple[Origin, dict[str, str]]]:
+        """The rows of one file, each with its origin; counted as read."""
+        file_path = self.find(file_name)
+        if file_path is None:
+            return
+        with file_path.open(newline="", encoding="utf-8-sig") as handle:
+            for line_number, row in enumerate(csv.DictReader(handle), start=2):
+                package.read[file_name] += 1
+                yield Origin(file_name, line_number), {k.strip(): (v or "").strip() for k, v in row.items() if k}
+
+    def require_services(self) -> None:
+        """Refuse a folder that is not an HSDS package (e.g. Ohana API CSVs) rather than import 0 services."""
+        if self.find("services.csv") is None:
+            present = sorted(p.name for p in self.directory.glob("*.csv"))[:8]
+            found = f"it holds {', '.join(present)}" if present else "it holds no CSV files"
+            raise PackageError(f"not an HSDS package: {self.directory} has no services.csv ({found})")
+
+    def note_unstored(self, package: Package) -> None:
+        for file_name, reason in UNSTORED_FILES.items():
+            for origin, _row in self.rows(package, file_name):
+                package.note(origin, "not_imported", reason)
 
 
 # HSDS 3.0 CSV file for each table (as in the official datapackage.json).
@@ -130,33 +179,42 @@ CSV_FILES = {
 }
 
 
-def _read_csv(directory: Path) -> Package:
-    if not (directory / "services.csv").exists():
-        raise PackageError(f"{directory}: no services.csv, so this is not an HSDS package")
-    package = Package(name=_package_name(directory), hsds_version="3.0")
+def _read_csv(files: PackageFiles) -> Package:
+    files.require_services()
+    package = Package(name=files.name, hsds_version="3.0")
+    taxonomies = {row.get("id"): row.get("name") for _origin, row in files.rows(package, "taxonomies.csv")}
     for table, file_name in CSV_FILES.items():
-        file_path = directory / file_name
-        if file_path.exists():
-            for line, row in _csv_rows(file_path):
-                package.add(table, row, Origin(file_name, line))
+        for origin, row in files.rows(package, file_name):
+            if table == "taxonomy_terms" and not row.get("taxonomy") and row.get("taxonomy_id"):
+                row["taxonomy"] = taxonomies.get(row["taxonomy_id"]) or row["taxonomy_id"]
+            package.add(table, row, origin)
+    files.note_unstored(package)
     return package
 
 
-def _read_legacy_csv(directory: Path) -> Package:
-    """HSDS 1.x/2.x tables, renamed and reshaped to 3.0 (the shape 211 systems still export)."""
-    package = Package(name=_package_name(directory), hsds_version="1.x")
+#: An AIRS / 211 LA taxonomy code, e.g. BD-1800.2000 or RX-8450.5000-150.
+AIRS_CODE = re.compile(r"[A-Z]{1,2}(-\d{4}(\.\d{3,4})?(-\d{3})?(\.\d{2,3})?)?")
 
-    def rows(file_name: str) -> Iterable[tuple[Origin, dict[str, str]]]:
-        file_path = directory / file_name
-        if file_path.exists():
-            for line, row in _csv_rows(file_path):
-                yield Origin(file_name, line), row
+
+def _read_legacy_csv(files: PackageFiles) -> Package:
+    """HSDS 1.x/2.x tables, renamed and reshaped to 3.0 (the shape 211 systems still export)."""
+    files.require_services()
+    package = Package(name=files.name, hsds_version="1.x")
+
+    def rows(file_name: str) -> Iterator[tuple[Origin, dict[str, str]]]:
+        return files.rows(package, file_name)
 
     for origin, row in rows("organizations.csv"):
         row["website"] = row.pop("url", "")
         package.add("organizations", row, origin)
     for origin, row in rows("services.csv"):
-        row.pop("taxonomy_ids", None)
+        # 1.x services may list their terms in a column of their own; services_taxonomy.csv repeats them.
+        for term in filter(None, (t.strip() for t in row.pop("taxonomy_ids", "").split(","))):
+            package.add(
+                "attributes",
+                {"link_id": row.get("id"), "link_entity": "service", "taxonomy_term_id": term, "_from_column": True},
+                origin,
+            )
         package.add("services", row, origin)
     for origin, row in rows("locations.csv"):
         row.setdefault("location_type", "physical")
@@ -171,7 +229,6 @@ def _read_legacy_csv(directory: Path) -> Package:
         package.add("service_at_location", row, origin)
     for origin, row in rows("phones.csv"):
         language = row.pop("language", "")
-        row.pop("department", None)
         phone = package.add("phones", row, origin)
         if language:
             package.add(
@@ -192,14 +249,17 @@ def _read_legacy_csv(directory: Path) -> Package:
         row["description"] = row.pop("accessibility", "")
         package.add("accessibility", row, origin)
     for origin, row in rows("taxonomy.csv"):
+        term_id = row.get("id") or ""
+        code = row.get("code") or (term_id if AIRS_CODE.fullmatch(term_id) else "")
         package.add(
             "taxonomy_terms",
             {
-                "id": row.get("id"),
+                "id": term_id,
+                "code": code,
                 "name": row.get("name"),
                 "parent_id": row.get("parent_id"),
-                "taxonomy": row.get("vocabulary"),
-                "description": row.get("name"),
+                "taxonomy": row.get("vocabulary") or row.get("taxonomy"),
+                "description": row.get("description") or row.get("name"),
             },
             origin,
         )
@@ -215,23 +275,44 @@ def _read_legacy_csv(directory: Path) -> Package:
             },
             origin,
         )
-    # Eligibility and payments were tables of their own before 3.0.
-    services_by_id = {s.get("id"): s for s in package.tables["services"]}
-    for origin, row in rows("eligibility.csv"):
-        service = services_by_id.get(row.get("service_id"))
-        if service is None:
-            package.add("services", {"id": row.get("service_id")}, origin)  # reported as missing name
-            continue
-        service["eligibility_description"] = "; ".join(
-            p for p in [service.get("eligibility_description"), row.get("eligibility")] if p
-        )
-    for origin, row in rows("payments_accepted.csv"):
-        service = services_by_id.get(row.get("service_id"))
-        if service is not None and row.get("payment"):
-            service.setdefault("_payments", []).append(row["payment"])
-        elif service is None:
-            package.add("services", {"id": row.get("service_id")}, origin)
+    listed = {(a.get("link_id"), a.get("taxonomy_term_id")) for a in package.tables["attributes"] if "id" in a}
+    package.tables["attributes"] = [
+        a
+        for a in package.tables["attributes"]
+        if "id" in a or (a.get("link_id"), a.get("taxonomy_term_id")) not in listed
+    ]
+    # Eligibility and payments were tables of their own before 3.0: they become text and facts of the service.
+    services_by_id = {s.get("id"): s for s in package.tables["services"] if s.get("id")}
+    for file_name, column in (("eligibility.csv", "eligibility"), ("payments_accepted.csv", "payment")):
+        for origin, row in rows(file_name):
+            service = _parent_service(package, services_by_id, origin, row)
+            value = row.get(column, "")
+            if service is None:
+                continue
+            if not value:
+                package.note(origin, "skipped", f"'{column}' is empty")
+            elif column == "eligibility":
+                service["eligibility_description"] = "; ".join(
+                    p for p in [service.get("eligibility_description"), value] if p
+                )
+            else:
+                service.setdefault("_payments", []).append(value)
+    files.note_unstored(package)
     return package
+
+
+def _parent_service(
+    package: Package, services_by_id: dict[Any, dict[str, Any]], origin: Origin, row: dict[str, str]
+) -> dict[str, Any] | None:
+    """The service a 1.x eligibility or payment row belongs to; a finding (naming 'service_id') when none."""
+    service_id = row.get("service_id", "")
+    if not service_id:
+        package.note(origin, "skipped", "'service_id' is empty")
+        return None
+    service = services_by_id.get(service_id)
+    if service is None:
+        package.note(origin, "skipped", f"'service_id' {service_id!r} is not a service in the package")
+    return service
 
 
 def _read_json(path: Path) -> Package:
@@ -242,8 +323,10 @@ def _read_json(path: Path) -> Package:
     package = Package(name=path.stem, hsds_version="3.0")
     if isinstance(document, dict) and "services" in document and isinstance(document["services"], list):
         for index, organization in enumerate(document.get("organizations") or []):
+            package.read[path.name] += 1
             _flatten_organization(package, organization, Origin(path.name, f"organizations[{index}]"))
         for index, term in enumerate(document.get("taxonomy_terms") or []):
+            package.read[path.name] += 1
             package.add("taxonomy_terms", _scalars(term), Origin(path.name, f"taxonomy_terms[{index}]"))
         services, prefix = document["services"], "services"
     elif isinstance(document, dict) and isinstance(document.get("contents"), list):
@@ -254,6 +337,7 @@ def _read_json(path: Path) -> Package:
         services, prefix = [document], ""
     else:
         raise PackageError(f"{path.name}: expected HSDS service objects (a list, a page or a bundle)")
+    package.read[path.name] += len(services)
     for index, service in enumerate(services):
         where = f"{prefix}[{index}]"
         if not isinstance(service, dict):

@@ -287,8 +287,9 @@ def _categories(attributes: list[dict], terms: dict) -> tuple[list[str], list[st
             continue
         term_ids.append(str(term["id"]))
         names.append(term["name"])
-        if term["taxonomy"] == TAXONOMY_NAME and term["code"] in CATEGORY_NAMES:
-            code = term["code"]
+        # The directory's own terms are categories; an outside taxonomy's term maps to one (taxonomy_mapping).
+        code = term["code"] if term["taxonomy"] == TAXONOMY_NAME else term.get("category")
+        if code in CATEGORY_NAMES:
             for part in (code.split(".")[0], code):
                 if part not in codes:
                     codes.append(part)

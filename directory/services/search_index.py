@@ -668,8 +668,9 @@ def _score_by_documents(
 
 
 def _score_by_postings(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> np.ndarray:
-    if len(docs) == snapshot.size:
-        position_of = None  # every doc is a candidate: its position is its number
+    if len(docs) == snapshot.size and np.array_equal(docs, np.arange(snapshot.size)):
+        position_of = None  # every doc is a candidate in order: its position is its number
+        # (a place's neighbourhood can hold every doc too, but in grid order: that needs the mapping)
     else:
         position_of = np.full(snapshot.size, -1, dtype=np.int64)
         position_of[docs] = np.arange(len(docs))

@@ -75,8 +75,8 @@ def test_bad_rows_are_reported_with_file_row_and_reason_and_nothing_is_written(t
 
     result = cli("import", "--quiet", str(package))
     assert result.exit_code == 1
-    assert "locations.csv, row 4" in result.output and "latitude" in result.output
-    assert "services.csv, row 6" in result.output and "status" in result.output
+    assert "locations.csv: 'latitude' must be between -90 and 90: 1 row\n    row 4: '123.5'" in result.output
+    assert "services.csv: 'status' must be active" in result.output and "row 6: 'sort of open'" in result.output
     assert counts()["service"] == 0
 
     skipped = cli("import", "--quiet", "--skip-invalid", str(package))
