@@ -137,8 +137,10 @@ def _rows(count: int) -> str:
 
 def _examples(findings: list[Finding], limit: int) -> Iterable[str]:
     """The first rows of a cause, preferring rows whose values differ (three '8:00am' rows say less)."""
-    seen: set[str | None] = set()
-    distinct = [f for f in findings if not (f.example in seen or seen.add(f.example))]
+    first_of: dict[str | None, Finding] = {}
+    for finding in findings:
+        first_of.setdefault(finding.example, finding)
+    distinct = list(first_of.values())
     shown = (distinct + [f for f in findings if f not in distinct])[:limit]
     for finding in sorted(shown, key=lambda f: str(f.origin.row).zfill(12)):
         yield f"    row {finding.origin.row}" + (f": {finding.example}" if finding.example else "")
