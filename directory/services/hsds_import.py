@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, Literal, overload
 
 from piccolo.engine.sqlite import SQLiteEngine
@@ -53,6 +54,17 @@ from directory.tables import (
 from kernel.database import fetch_all, write_transaction
 
 __all__ = ["ImportFailed", "ImportReport", "import_package", "paused_garbage_collection"]
+
+
+# Package columns read under another name than the table's column, or folded into another.
+_READ_AS = {"fees", "_payments", "_from_column", "link_id", "taxonomy_term_id", "phone_id"}
+
+
+@cache
+def _known_columns(table: type[Table]) -> frozenset[str]:
+    """The package columns a converter reads for `table`: its columns, and `<name>_id` for references."""
+    names = {c._meta.name for c in table._meta.columns}
+    return frozenset(names | {f"{n}_id" for n in names} | _READ_AS)
 
 
 def _content(converted: dict[str, Any]) -> tuple:
@@ -141,8 +153,11 @@ class _Importer:
     def convert(self, table_name: str, target: type[Table], convert_row: Callable[[dict], dict | None]) -> None:
         out = self.rows.setdefault(target, [])
         first: dict[uuid.UUID, dict[str, Any]] = {}
+        known = _known_columns(target)
         for row in self.package.tables[table_name]:
             origin = self.package.origin(row)
+            for column in row.keys() - known:
+                self.report.unread_columns[(origin.file, column)] += 1
             self._raw_refs, self._changes = {}, []
             try:
                 converted = convert_row(row)

@@ -67,6 +67,8 @@ class ImportReport:
     written: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     geocoded: dict[str, int] = field(default_factory=dict)
+    unread_columns: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(file, column) -> rows with a value in a column this directory does not keep."""
     unmapped_terms: int = 0
     seconds: float = 0.0
 
@@ -127,6 +129,10 @@ class ImportReport:
                 out.append(f"  {file_name}: {cause}: {_rows(len(findings))}")
                 if kind != "not_imported":
                     out.extend(_examples(findings, examples))
+        if self.unread_columns:
+            out.append("Columns not kept (values in them are not imported):")
+            for (file_name, column), count in sorted(self.unread_columns.items()):
+                out.append(f"  {file_name}: '{column}': {_rows(count)} with a value")
         out.extend(summary_table(self.summary()))
         return out
 
