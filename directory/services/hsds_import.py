@@ -315,10 +315,17 @@ class _Importer:
             "city": read_text(row, "city", required=True, max_length=255),
             "region": read_text(row, "region", max_length=255),
             "state_province": read_text(row, "state_province", required=True, max_length=100),
-            "postal_code": read_text(row, "postal_code", required=True, max_length=20),
+            "postal_code": self._postal_code(row),
             "country": (read_text(row, "country", max_length=2) or "US").upper(),
             "address_type": address_type,
         }
+
+    def _postal_code(self, row: dict) -> str:
+        """A ZIP code; real exports leave some out, and city, state and coordinates still place the address."""
+        postal_code = read_text(row, "postal_code", max_length=20)
+        if postal_code is None:
+            self._changes.append(("'postal_code' is empty: imported without one", None))
+        return postal_code or ""
 
     def service_at_location(self, row: dict) -> dict:
         return {

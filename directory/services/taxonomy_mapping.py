@@ -65,7 +65,8 @@ class MappingRules:
         elif kind == "name":
             self.names[normalised(match)] = category
         elif kind == "keyword":
-            self.keywords.append((re.compile(rf"\b{re.escape(normalised(match))}\b"), category))
+            # A keyword matches its plural too ('community health center' in 'Community Health Centers').
+            self.keywords.append((re.compile(rf"\b{re.escape(normalised(match))}(?:s|es)?\b"), category))
             self.keywords.sort(key=lambda rule: -len(rule[0].pattern))
         else:
             raise ValueError(f"unknown kind of mapping rule {kind!r} (code, name or keyword)")

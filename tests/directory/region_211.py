@@ -22,7 +22,8 @@ SERVICES = [
     ("s4", "o4", "Fare Help", "Free COTA passes for people going to treatment or work.", "43206", "BT-8300.1000"),
     ("s5", "o5", "Maple Clinic OTP", "Daily dosing; new patients seen the same day.", "43205", "RX-8450.5000"),
     ("s6", "o6", "NORTH", "Outpatient substance use disorder treatment.", "43229", "RX-8450"),
-    ("s7", "o7", "Widget Repair Co-op", "Fixes wheelchairs and walkers.", "43211", "ZZ-1234"),
+    # No ZIP code: placed at the centroid of Columbus.
+    ("s7", "o7", "Widget Repair Co-op", "Fixes wheelchairs and walkers.", "", "ZZ-1234"),
     ("s8", "o8", "Delaware Methadone Program", "Methadone maintenance and counseling.", "43015", "RX-8450.5000"),
 ]
 
