@@ -12,6 +12,7 @@ import json
 import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -779,7 +780,11 @@ async def import_package(
     started = time.perf_counter()
     progress = progress or Progress.silent()
     report = ImportReport(
-        package=package.name, hsds_version=package.hsds_version, read=package.read, findings=list(package.findings)
+        package=package.name,
+        hsds_version=package.hsds_version,
+        read=package.read,
+        findings=list(package.findings),
+        unread_columns=Counter(package.unread),
     )
     importer = _Importer(package, report)
     importer.run()

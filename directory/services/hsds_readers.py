@@ -53,6 +53,14 @@ class Package:
     origins: dict[int, Origin] = field(default_factory=dict)
     read: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
+    unread: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(file, nested key) -> objects whose nested lists this directory does not keep (JSON packages)."""
+
+    def note_unread_nested(self, kind: str, obj: dict[str, Any], handled: frozenset[str], origin: Origin) -> None:
+        """Count the non-empty nested objects of a JSON object that no table here keeps."""
+        for key, value in obj.items():
+            if isinstance(value, (list, dict)) and value and key not in handled:
+                self.unread[(origin.file, f"{kind}.{key}")] += 1
 
     def note(self, origin: Origin, kind: Kind, cause: str, example: object = None) -> None:
         """Record something reading did to a row (see import_report.Finding)."""
@@ -350,7 +358,27 @@ def _scalars(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if not isinstance(v, (dict, list))}
 
 
+# Nested keys each flattener turns into rows; any other non-empty nested value is counted as not kept.
+_NESTED = {
+    "organization": frozenset({"phones", "attributes", "services", "locations"}),
+    "location": frozenset({"addresses", "phones", "schedules", "languages", "accessibility", "attributes"}),
+    "service": frozenset(
+        {
+            "organization",
+            "phones",
+            "schedules",
+            "languages",
+            "cost_options",
+            "capacities",
+            "attributes",
+            "service_at_locations",
+        }
+    ),
+}
+
+
 def _flatten_organization(package: Package, organization: dict[str, Any], origin: Origin) -> None:
+    package.note_unread_nested("organization", organization, _NESTED["organization"], origin)
     package.add("organizations", _scalars(organization), origin)
     for phone in organization.get("phones") or []:
         package.add("phones", {**_scalars(phone), "organization_id": organization.get("id")}, origin)
@@ -376,6 +404,7 @@ def _flatten_attribute(package: Package, attribute: dict[str, Any], link_id: Any
 
 def _flatten_location(package: Package, location: dict[str, Any], origin: Origin) -> None:
     location_id = location.get("id")
+    package.note_unread_nested("location", location, _NESTED["location"], origin)
     package.add("locations", _scalars(location), origin)
     for address in location.get("addresses") or []:
         package.add("addresses", {**_scalars(address), "location_id": location_id}, origin)
@@ -393,6 +422,7 @@ def _flatten_location(package: Package, location: dict[str, Any], origin: Origin
 
 def _flatten_service(package: Package, service: dict[str, Any], origin: Origin) -> None:
     service_id = service.get("id")
+    package.note_unread_nested("service", service, _NESTED["service"], origin)
     organization = service.get("organization")
     if isinstance(organization, dict):
         _flatten_organization(package, organization, origin)

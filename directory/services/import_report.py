@@ -132,7 +132,7 @@ class ImportReport:
         if self.unread_columns:
             out.append("Columns not kept (values in them are not imported):")
             for (file_name, column), count in sorted(self.unread_columns.items()):
-                out.append(f"  {file_name}: '{column}': {_rows(count)} with a value")
+                out.append(f"  {file_name}: '{column}': {count:,} with a value")
         out.extend(summary_table(self.summary()))
         return out
 
