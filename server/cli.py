@@ -99,7 +99,8 @@ async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str
             except ImportFailed as error:
                 failure = error
     if failure is not None:
-        click.echo(f"Nothing imported: {len(failure.report.problems):,} rows of {path} cannot be imported.", err=True)
+        bad_rows = len({problem.origin for problem in failure.report.problems})
+        click.echo(f"Nothing imported: {bad_rows:,} row(s) of {path} cannot be imported.", err=True)
         for line in failure.report.lines():
             click.echo(line, err=True)
         click.echo(
