@@ -197,7 +197,7 @@ async def _sync(url: str, options: dict, quiet: bool) -> int:
     if report.resumed_at_page:
         kind += f", resumed at page {report.resumed_at_page}"
     click.echo(
-        f"Synced {report.source} ({kind}) in {report.seconds:.1f} s: {report.pages} pages, "
+        f"Synced {report.source} ({kind}) in {report.seconds:.1f} s: {report.pages} page{'s' * (report.pages != 1)}, "
         f"{report.services_read} services read; {report.new} new, {report.changed} changed, "
         f"{report.unchanged} unchanged, {report.inactivated} marked inactive "
         f"({report.requests} requests, {report.retries} retried)"
