@@ -434,6 +434,7 @@ class _Pass:
             self.report.full_pass = self.report.modified_after_ignored = True
 
     async def save_pass(self) -> None:
+        """Store where the pass got to (in the caller's transaction, with what it wrote)."""
         state = self.state
         await SyncSource.update(
             {
