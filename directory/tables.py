@@ -38,6 +38,8 @@ __all__ = [
     "Service",
     "ServiceAtLocation",
     "ServiceCapacity",
+    "SyncSource",
+    "SyncedService",
     "TaxonomyTerm",
 ]
 
@@ -346,3 +348,42 @@ class DirectoryRevision(Table):
     id = Integer(primary_key=True)
     revision = Integer(default=0)
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class SyncSource(Table):
+    """A remote HSDS API this directory mirrors (`directory-admin sync URL`) and how far its sync got.
+
+    Kept in the database, not in a process, so any process can resume an interrupted pass.
+    """
+
+    id = UUID(primary_key=True)
+    url = Varchar(length=500, unique=True)
+    """The API's base URL, e.g. https://example.org/api (its services are at /services)."""
+    last_synced_at = Timestamptz(null=True, default=None)
+    """When the last finished pass started (upstream clock): the next pass asks for services modified after it."""
+    last_full_pass_at = Timestamptz(null=True, default=None)
+    """When the last finished pass that read every service started (disappeared services are found by these)."""
+    pass_started_at = Timestamptz(null=True, default=None)
+    """When the unfinished pass started; None when the last pass finished."""
+    pass_modified_after = Timestamptz(null=True, default=None)
+    """The modified_after the unfinished pass asks with; None when it reads every service."""
+    pass_is_full = Boolean(default=False)
+    """The unfinished pass reads every service (asked so, or upstream ignored modified_after)."""
+    pages_done = Integer(default=0)
+    """Pages of the unfinished pass already written: a resumed pass starts at the next one."""
+
+
+class SyncedService(Table):
+    """A service a sync source supplied: when a pass last saw it upstream and a hash of what it said."""
+
+    id = UUID(primary_key=True)
+    """Derived from the source and the upstream id, so a pass upserts one row per service."""
+    source = ForeignKey(references=SyncSource, index=True)
+    upstream_id = Varchar(length=500)
+    """The service's id upstream (asked for by id to confirm it is gone)."""
+    service_id = UUID(index=True)
+    """The service's id here (the upstream id when it is a UUID)."""
+    seen_at = Timestamptz(null=True, default=None)
+    """pass_started_at of the last pass that listed it."""
+    content_hash = Varchar(length=64, default="")
+    """SHA-256 of its upstream JSON when last written; empty to write it again next time."""

@@ -1,4 +1,4 @@
-"""Command line: migrate, seed, import, export, geocode and serve (`directory-admin --help`).
+"""Command line: migrate, seed, import, export, sync, geocode and serve (`directory-admin --help`).
 
 The same click group is mounted in the Litestar CLI (`litestar directory ...`) by a CLI plugin.
 """
@@ -6,6 +6,7 @@ The same click group is mounted in the Litestar CLI (`litestar directory ...`) b
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -231,6 +232,103 @@ def reindex_command(quiet: bool) -> None:
         click.echo(f"Re-indexed {count:,} services.")
 
     _run(run())
+
+
+async def _sync(url: str, options: dict, quiet: bool) -> int:
+    from directory.services.geocoding import Geocoder
+    from directory.services.hsds_sync import HsdsClient, SyncFailed, sync_source
+    from directory.services.progress import Progress
+
+    await _refuse_unmigrated()
+    try:
+        async with HsdsClient(
+            url,
+            requests_per_second=options["rate"],
+            timeout=options["timeout"],
+            max_attempts=options["retries"] + 1,
+        ) as client:
+            with Progress(silent=quiet) as progress:
+                report = await sync_source(
+                    client,
+                    per_page=options["per_page"],
+                    full=options["full"],
+                    full_every=dt.timedelta(days=options["full_every"]),
+                    data_source=options["source"],
+                    geocoder=Geocoder(get_settings()),
+                    progress=progress,
+                )
+    except SyncFailed as error:
+        click.echo(f"Sync of {url} stopped: {error}", err=True)
+        click.echo("Pages already written are kept; run the same command again to resume.", err=True)
+        return 1
+    kind = "full pass" if report.full_pass else "changes only"
+    if report.modified_after_ignored:
+        kind = "full pass: upstream ignored modified_after"
+    if report.resumed_at_page:
+        kind += f", resumed at page {report.resumed_at_page}"
+    click.echo(
+        f"Synced {report.source} ({kind}) in {report.seconds:.1f} s: {report.pages} page{'s' * (report.pages != 1)}, "
+        f"{report.services_read} services read; {report.new} new, {report.changed} changed, "
+        f"{report.unchanged} unchanged, {report.inactivated} marked inactive "
+        f"({report.requests} requests, {report.retries} retried)"
+    )
+    for problem in report.problems[:200]:
+        click.echo(f"  skipped {problem}", err=True)
+    if len(report.problems) > 200:
+        click.echo(f"  ... and {len(report.problems) - 200} more", err=True)
+    return 0
+
+
+def _http_url(context: click.Context, parameter: click.Parameter, value: str) -> str:
+    from directory.services.hsds_sync import SyncFailed, source_url
+
+    try:
+        return source_url(value)
+    except SyncFailed as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@directory_group.command(
+    name="sync",
+    help="Mirror a remote HSDS 3.0 API (its base URL, e.g. https://example.org/api): new and changed services "
+    "are imported; services gone upstream become inactive. Resumes an interrupted run.",
+)
+@click.argument("url", callback=_http_url)
+@click.option("--full", is_flag=True, help="Read every service, not only those modified since the last sync.")
+@click.option(
+    "--full-every",
+    type=click.FloatRange(min=0),
+    default=7.0,
+    show_default=True,
+    help="Days after which a sync reads every service again (only full passes find services gone upstream).",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=2.0,
+    show_default=True,
+    help="At most this many requests per second.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds per request.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=4,
+    show_default=True,
+    help="Retries of a request that timed out or got 429/5xx (backing off, honouring Retry-After).",
+)
+@click.option("--per-page", type=click.IntRange(min=1), default=100, show_default=True, help="Services per page.")
+@click.option("--source", default=None, help="Publisher to credit (defaults to each record's own, else the URL).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def sync_command(url: str, quiet: bool, **options) -> None:
+    """Sync from a remote HSDS API."""
+    sys.exit(_run(_sync(url, options, quiet)))
 
 
 async def _seed(force: bool, quiet: bool) -> int:

@@ -86,6 +86,8 @@ async def _delete_everything() -> None:
         Service,
         ServiceAtLocation,
         ServiceCapacity,
+        SyncedService,
+        SyncSource,
         TaxonomyMapping,
         TaxonomyTerm,
     )
@@ -121,6 +123,8 @@ async def _delete_everything() -> None:
     ):
         await table.delete(force=True)
     for table in (
+        SyncedService,
+        SyncSource,
         ListingReport,
         Language,
         Phone,
