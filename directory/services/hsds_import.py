@@ -274,6 +274,7 @@ class _Importer:
             "assurer_email": _text(row, "assurer_email", max_length=255),
             "licenses": _text(row, "licenses"),
             "alert": _text(row, "alert"),
+            "last_modified": dt.datetime.now(dt.UTC),
         }
 
     @staticmethod

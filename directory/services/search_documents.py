@@ -49,6 +49,8 @@ DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
 CHUNK = 2_000
+#: Listing members that are HSDS service fields without a default: left out when unknown.
+HSDS_OPTIONAL_FIELDS = ("url", "assured_date")
 
 
 def _minutes(hhmm: str | None) -> int | None:
@@ -340,7 +342,11 @@ def _document(
         id=str(service["id"]),
         service_at_location_id=str(doc_id) if location else None,
         name=service["name"],
-        organization=OrganizationRef(id=str(organization["id"]), name=organization["name"]),
+        organization=OrganizationRef(
+            id=str(organization["id"]),
+            name=organization["name"],
+            description=(organization["description"] or organization["name"])[:400],
+        ),
         description=(service["description"] or "")[:400],
         status=service["status"],
         categories=[CategoryRef(code=c, name=CATEGORY_NAMES[c]) for c in categories],
@@ -402,10 +408,19 @@ def _document(
         "categories": msgspec.json.encode(categories).decode(),
         "facets": msgspec.json.encode(facets).decode(),
         "text_fields": msgspec.json.encode(text_fields).decode(),
-        "listing": msgspec.json.encode(listing).decode(),
+        "listing": _listing_json(listing),
         "is_active": service["status"] == "active",
         "revision": revision,
     }
+
+
+def _listing_json(listing: ServiceListing) -> str:
+    """The listing's JSON without its unknown HSDS service fields (HSDS allows no nulls in them)."""
+    members = msgspec.to_builtins(listing)
+    for name in HSDS_OPTIONAL_FIELDS:
+        if members.get(name) is None:
+            members.pop(name, None)
+    return msgspec.json.encode(members).decode()
 
 
 def _listing_location(location, address, confidential: bool) -> ListingLocation | None:
