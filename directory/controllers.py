@@ -154,7 +154,8 @@ def ndjson(chunks: AsyncIterator[Sequence[Any]]) -> Stream:
             if chunk:
                 yield b"".join(encoder.encode(item) + b"\n" for item in chunk)
 
-    return Stream(lines(), media_type="application/x-ndjson")
+    # The header, not media_type: the handler's own media type (JSON, for its pages) would win over the latter.
+    return Stream(lines(), headers={"content-type": "application/x-ndjson"})
 
 
 async def in_chunks(

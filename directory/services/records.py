@@ -218,9 +218,18 @@ async def load_organizations(
     rows = await query_where_in(Organization, "id", ids)
     phones = await query_rows_by(Phone, "organization", ids) if nested else {}
     attributes = await query_rows_by(Attribute, "link_id", ids) if nested else {}
-    location_rows = await query_rows_by(Location, "organization", ids) if locations else {}
+    # An organization's locations: those it owns, and those its services are delivered at.
+    location_ids: dict[uuid.UUID, dict[uuid.UUID, None]] = {}
+    if locations and ids:
+        for row in await Location.select(Location.id, Location.organization).where(Location.organization.is_in(ids)):
+            location_ids.setdefault(as_uuid(row["organization"]), {})[as_uuid(row["id"])] = None
+        used = await ServiceAtLocation.select(
+            ServiceAtLocation.location, ServiceAtLocation.service._.organization.as_alias("organization")
+        ).where(ServiceAtLocation.service._.organization.is_in(ids))
+        for row in used:
+            location_ids.setdefault(as_uuid(row["organization"]), {})[as_uuid(row["location"])] = None
     location_out = await load_locations(
-        [as_uuid(r["id"]) for group in location_rows.values() for r in group], show_confidential=False, terms=terms
+        list({i for group in location_ids.values() for i in group}), show_confidential=False, terms=terms
     )
     service_out: dict[uuid.UUID, list[ServiceOut]] = {}
     if services is not None and ids:
@@ -257,11 +266,7 @@ async def load_organizations(
             ]
             organization.attributes = [_attribute(a, terms) for a in attributes.get(organization_id, [])]
             organization.attributes += _typed_attributes(row, "organization", terms)
-        organization.locations = [
-            location_out[as_uuid(r["id"])]
-            for r in location_rows.get(organization_id, [])
-            if as_uuid(r["id"]) in location_out
-        ]
+        organization.locations = [location_out[i] for i in location_ids.get(organization_id, {}) if i in location_out]
         out[organization_id] = organization
     return out
 
