@@ -117,8 +117,9 @@ class ServiceListing(Out, kw_only=True, omit_defaults=False):
     phones: list[str] = []
     hours: list[str] = []
     languages: list[str] = []
-    url: str | None = None
-    assured_date: str | None = None
+    # HSDS service fields allow no nulls: unknown ones are left out (UNSET), whatever omit_defaults says.
+    url: str | msgspec.UnsetType = msgspec.UNSET
+    assured_date: str | msgspec.UnsetType = msgspec.UNSET
     """When the listing was last verified."""
     is_sample_data: bool = False
     data_source: str = ""

@@ -49,8 +49,6 @@ DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
 CHUNK = 2_000
-#: Listing members that are HSDS service fields without a default: left out when unknown.
-HSDS_OPTIONAL_FIELDS = ("url", "assured_date")
 
 
 def _minutes(hhmm: str | None) -> int | None:
@@ -372,8 +370,8 @@ def _document(
         phones=list(dict.fromkeys(p["number"] + (f" x{p['extension']}" if p["extension"] else "") for p in phones)),
         hours=_hours_text(schedules),
         languages=language_codes,
-        url=service["url"],
-        assured_date=service["assured_date"].isoformat() if service["assured_date"] else None,
+        url=service["url"] or msgspec.UNSET,
+        assured_date=service["assured_date"].isoformat() if service["assured_date"] else msgspec.UNSET,
         is_sample_data=organization["is_sample_data"],
         data_source=organization["data_source"],
         needs_reverification=needs_reverification,
@@ -408,19 +406,10 @@ def _document(
         "categories": msgspec.json.encode(categories).decode(),
         "facets": msgspec.json.encode(facets).decode(),
         "text_fields": msgspec.json.encode(text_fields).decode(),
-        "listing": _listing_json(listing),
+        "listing": msgspec.json.encode(listing).decode(),
         "is_active": service["status"] == "active",
         "revision": revision,
     }
-
-
-def _listing_json(listing: ServiceListing) -> str:
-    """The listing's JSON without its unknown HSDS service fields (HSDS allows no nulls in them)."""
-    members = msgspec.to_builtins(listing)
-    for name in HSDS_OPTIONAL_FIELDS:
-        if members.get(name) is None:
-            members.pop(name, None)
-    return msgspec.json.encode(members).decode()
 
 
 def _listing_location(location, address, confidential: bool) -> ListingLocation | None:

@@ -195,7 +195,7 @@ class _Snapshot:
         for i, row in enumerate(rows):
             listing = row["listing"].encode() if isinstance(row["listing"], str) else row["listing"]
             self.listing_heads.append(listing[: listing.rindex(b"}")] + b",")
-            self.service_docs.setdefault(str(row["service_id"]), []).append(i)
+            self.service_docs.setdefault(str(row.get("service_id")), []).append(i)
             if row["latitude"] is not None:
                 latitude[i], longitude[i] = row["latitude"], row["longitude"]
             for code in _decode(row["categories"]):
