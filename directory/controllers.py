@@ -2,35 +2,47 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import uuid
-from typing import Annotated, cast
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Annotated, Any, TypeVar, cast
 
+import msgspec
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, QueryParameter
+from litestar.response import Stream
 
 from directory.schemas import (
     HsdsBase,
     OrganizationOut,
     ServiceAtLocationOut,
+    ServiceMinimalOut,
     ServiceOut,
     ServiceSearchResult,
+    TaxonomyOut,
     TaxonomyTermOut,
 )
 from directory.services.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
 from directory.services.languages import language_code
 from directory.services.records import (
+    ServiceFilter,
+    contains,
+    load_minimal_services,
     load_organizations,
     load_service_at_locations,
     load_services,
+    load_taxonomies,
+    service_at_location_page,
     taxonomy_term_out,
 )
 from directory.services.search_index import SearchIndex, SearchQuery
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, PAYMENT_METHODS
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
 from kernel.guards import OPEN_DATA
-from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
+from kernel.paging import MAX_PAGE, Page, PageNumber, PerPage, make_page, offset_of
 from kernel.problems import problems
 from kernel.settings import get_settings
 
@@ -38,6 +50,29 @@ __all__ = ["DirectoryApiController"]
 
 CATEGORY_CODES = {term.code for term in CATEGORIES}
 HSDS_OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
+FORMATS = ("json", "ndjson")
+"""HSDS `format` values: a page of JSON (the default), or every result as one JSON object per line."""
+NDJSON_CHUNK = 100
+"""Objects loaded from the database at a time while streaming ndjson."""
+POSTCODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{1,11}")
+T = TypeVar("T")
+
+Format = Annotated[
+    str, QueryParameter(description="json (default): a page; ndjson: every result, one JSON object per line.")
+]
+SearchText = Annotated[str | None, QueryParameter(description="Words the name should contain.", max_length=200)]
+Full = Annotated[bool, QueryParameter(description="Fully nested objects instead of their one-to-one fields.")]
+TaxonomyId = Annotated[
+    uuid.UUID | None, QueryParameter(description="Only those with a term of this taxonomy (see /api/taxonomies).")
+]
+TaxonomyTermId = Annotated[uuid.UUID | None, QueryParameter(description="Only those with this taxonomy term.")]
+OrganizationId = Annotated[uuid.UUID | None, QueryParameter(description="Only services of this organization.")]
+ModifiedAfter = Annotated[
+    str | None,
+    QueryParameter(
+        description="Only services changed at or after this date or date-time (ISO 8601; UTC if no offset)."
+    ),
+]
 
 
 async def locate(
@@ -68,6 +103,78 @@ async def locate(
     if point is None:
         raise ValidationException(detail=f"near: could not find a place called {text!r}; try a ZIP code or 'City, ST'")
     return point.latitude, point.longitude
+
+
+def check_format(value: str) -> bool:
+    """True for ndjson, False for json; 400 for anything else."""
+    if value not in FORMATS:
+        raise ValidationException(detail=f"format must be one of {', '.join(FORMATS)}, got {value!r}")
+    return value == "ndjson"
+
+
+def parse_modified_after(text: str | None) -> dt.datetime | None:
+    """The moment `modified_after` names, in UTC; 400 naming the parameter if it is not a date or date-time."""
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise ValidationException(
+            detail=f"modified_after must be an ISO 8601 date or date-time such as 2024-05-01T00:00:00Z, got {text!r}"
+        ) from None
+
+
+async def service_filter(
+    organization_id: uuid.UUID | None,
+    taxonomy_term_id: uuid.UUID | None,
+    taxonomy_id: uuid.UUID | None,
+    modified_after: str | None,
+) -> ServiceFilter:
+    """The HSDS service filters of a request; a taxonomy id no term has matches nothing."""
+    taxonomy = None
+    if taxonomy_id is not None:
+        names = {uuid.UUID(t.id): t.name for t in await load_taxonomies()}
+        # An unknown id stands for a taxonomy named by that id, which (having no terms) matches nothing.
+        taxonomy = names.get(taxonomy_id, str(taxonomy_id))
+    return ServiceFilter(
+        organization_id=organization_id,
+        taxonomy_term_id=taxonomy_term_id,
+        taxonomy=taxonomy,
+        modified_after=parse_modified_after(modified_after),
+    )
+
+
+def ndjson(chunks: AsyncIterator[Sequence[Any]]) -> Stream:
+    """Every result, one JSON object per line (HSDS `format=ndjson`), streamed as the chunks are loaded."""
+    encoder = msgspec.json.Encoder()
+
+    async def lines() -> AsyncIterator[bytes]:
+        async for chunk in chunks:
+            if chunk:
+                yield b"".join(encoder.encode(item) + b"\n" for item in chunk)
+
+    # The header, not media_type: the handler's own media type (JSON, for its pages) would win over the latter.
+    return Stream(lines(), headers={"content-type": "application/x-ndjson"})
+
+
+async def in_chunks(
+    ids: Sequence[T], load: Callable[[list[T]], Awaitable[Sequence[Any]]]
+) -> AsyncIterator[Sequence[Any]]:
+    """`load` applied to `ids` a chunk at a time, so a long stream never holds every object at once."""
+    for start in range(0, len(ids), NDJSON_CHUNK):
+        yield await load(list(ids[start : start + NDJSON_CHUNK]))
+
+
+async def listed(items: Sequence[Any]) -> AsyncIterator[Sequence[Any]]:
+    """Objects already in hand, as the one chunk of a stream."""
+    yield items
+
+
+def page_of(items: Sequence[T], page: int, per_page: int) -> Page[T]:
+    """One page of a list held in memory."""
+    start = offset_of(page, per_page)
+    return make_page(list(items[start : start + per_page]), len(items), page, per_page)
 
 
 class DirectoryApiController(Controller):
@@ -103,9 +210,10 @@ class DirectoryApiController(Controller):
         category: Annotated[
             list[str] | None, QueryParameter(description="Category slug, e.g. food, housing, moud; repeat for several.")
         ] = None,
-        taxonomy_term_id: Annotated[
-            uuid.UUID | None, QueryParameter(description="Only services with this taxonomy term.")
-        ] = None,
+        taxonomy_term_id: TaxonomyTermId = None,
+        taxonomy_id: TaxonomyId = None,
+        organization_id: OrganizationId = None,
+        modified_after: ModifiedAfter = None,
         open_now: Annotated[
             bool | None, QueryParameter(description="Only services open right now (by their posted hours).")
         ] = None,
@@ -118,11 +226,20 @@ class DirectoryApiController(Controller):
         accepting_new_patients: Annotated[
             bool | None, QueryParameter(description="Only services accepting new patients.")
         ] = None,
+        minimal: Annotated[
+            bool, QueryParameter(description="Each result as just its id and last change (with name and status).")
+        ] = False,
+        full: Full = False,
+        format: Format = "json",
         page: PageNumber = 1,
         per_page: PerPage = 20,
-    ) -> Page[ServiceSearchResult]:
-        """Services matching words, place, category and filters; nearest first among equals."""
+    ) -> Page[ServiceSearchResult | ServiceOut | ServiceMinimalOut]:
+        """Listings (a service at a location) matching words, place, category and filters; nearest first among
+        equals. `full` nests each listing's whole service, `minimal` gives only its id and last change."""
         settings = get_settings()
+        streamed = check_format(format)
+        if minimal and full:
+            raise ValidationException(detail="minimal and full cannot both be true")
         point = await locate(near, lat, lng, state.geocoder)
         if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
             raise ValidationException(detail=f"radius_km must be more than 0 and at most {settings.max_radius_km:g}")
@@ -142,6 +259,9 @@ class DirectoryApiController(Controller):
         language_key = language_code(language) if language else None
         if language and language_key is None:
             raise ValidationException(detail=f"language: {language!r} is not a language code or name")
+        # The HSDS filters other than the term are answered by the database, then applied in the index.
+        services = await service_filter(organization_id, None, taxonomy_id, modified_after)
+        service_ids = frozenset(str(r["id"]) for r in await services.service_ids()) if services.active else None
         index: SearchIndex = state.search_index
         results = await index.search(
             SearchQuery(
@@ -157,13 +277,22 @@ class DirectoryApiController(Controller):
                 walk_in=walk_in,
                 accepting_new_patients=accepting_new_patients,
                 open_now=open_now,
-                page=page,
-                per_page=per_page,
+                service_ids=service_ids,
+                page=1 if streamed else page,
+                per_page=max(index.size, 1) if streamed else per_page,
             )
         )
-        # Pre-encoded results (see SearchResults.encoded): the JSON is exactly a list of ServiceSearchResult.
-        contents = cast(list[ServiceSearchResult], results.encoded())
-        return make_page(contents, results.total, page, per_page)
+        if not minimal and not full:
+            # Pre-encoded results (see SearchResults.encoded): the JSON is exactly a list of ServiceSearchResult.
+            contents = cast(list[ServiceSearchResult | ServiceOut | ServiceMinimalOut], results.encoded())
+            if streamed:
+                return cast(Page, ndjson(listed(contents)))
+            return make_page(contents, results.total, page, per_page)
+        ids = [uuid.UUID(result.id) for result in results.results]
+        load = load_minimal_services if minimal else load_services
+        if streamed:
+            return cast(Page, ndjson(in_chunks(ids, load)))
+        return make_page(list(await load(ids)), results.total, page, per_page)
 
     @get(
         "/services/{service_id:uuid}",
@@ -181,27 +310,42 @@ class DirectoryApiController(Controller):
     @get("/organizations", operation_id="listOrganizations", responses=problems(400, 429), summary="List organizations")
     async def list_organizations(
         self,
-        search: Annotated[
-            str | None, QueryParameter(description="Part of the organization's name.", max_length=200)
-        ] = None,
+        search: SearchText = None,
+        full_service: Annotated[
+            bool, QueryParameter(description="Fully nested organizations, each with its services fully nested.")
+        ] = False,
+        full: Annotated[
+            bool, QueryParameter(description="Fully nested organizations (phones, locations, services, ...).")
+        ] = False,
+        format: Format = "json",
         page: PageNumber = 1,
         per_page: PerPage = 20,
     ) -> Page[OrganizationOut]:
-        """Organizations in name order."""
+        """Organizations in name order: their own fields, or (`full`, `full_service`) fully nested."""
+        streamed = check_format(format)
         query = Organization.select(Organization.id)
         count = Organization.count()
         if search:
-            query = query.where(_name_contains(search))
-            count = count.where(_name_contains(search))
-        rows = (
-            await query.order_by(Organization.name)
-            .order_by(Organization.id)
-            .limit(per_page)
-            .offset(offset_of(page, per_page))
-        )
-        ids = [uuid.UUID(str(r["id"])) for r in rows]
-        found = await load_organizations(ids)
-        return make_page([found[i] for i in ids if i in found], await count, page, per_page)
+            query = query.where(contains(Organization.name, search))
+            count = count.where(contains(Organization.name, search))
+        query = query.order_by(Organization.name).order_by(Organization.id)
+        if not streamed:
+            query = query.limit(per_page).offset(offset_of(page, per_page))
+        ids = [uuid.UUID(str(r["id"])) for r in await query]
+
+        async def load(chunk: list[uuid.UUID]) -> list[OrganizationOut]:
+            nested = full or full_service
+            found = await load_organizations(
+                chunk,
+                nested=nested,
+                locations=nested,
+                services="full" if full_service else "summary" if full else None,
+            )
+            return [found[i] for i in chunk if i in found]
+
+        if streamed:
+            return cast(Page, ndjson(in_chunks(ids, load)))
+        return make_page(await load(ids), await count, page, per_page)
 
     @get(
         "/organizations/{organization_id:uuid}",
@@ -209,28 +353,71 @@ class DirectoryApiController(Controller):
         responses=problems(400, 404, 429),
         summary="One organization",
     )
-    async def get_organization(self, organization_id: FromPath[uuid.UUID]) -> OrganizationOut:
-        """An organization with its phones and attributes."""
-        found = await load_organizations([organization_id])
+    async def get_organization(
+        self,
+        organization_id: FromPath[uuid.UUID],
+        full_service: Annotated[bool, QueryParameter(description="Its services fully nested, not just named.")] = False,
+    ) -> OrganizationOut:
+        """An organization with its phones, attributes, locations and services."""
+        found = await load_organizations(
+            [organization_id], locations=True, services="full" if full_service else "summary"
+        )
         if organization_id not in found:
             raise NotFoundException(detail=f"no organization with id {organization_id}")
         return found[organization_id]
+
+    @get("/taxonomies", operation_id="listTaxonomies", responses=problems(400, 429), summary="List taxonomies")
+    async def list_taxonomies(
+        self, search: SearchText = None, format: Format = "json", page: PageNumber = 1, per_page: PerPage = 20
+    ) -> Page[TaxonomyOut]:
+        """The taxonomies the directory's terms belong to, by name."""
+        streamed = check_format(format)
+        taxonomies = await load_taxonomies()
+        if search:
+            taxonomies = [t for t in taxonomies if search.casefold() in t.name.casefold()]
+        if streamed:
+            return cast(Page, ndjson(listed(taxonomies)))
+        return page_of(taxonomies, page, per_page)
+
+    @get(
+        "/taxonomies/{taxonomy_id:uuid}",
+        operation_id="getTaxonomy",
+        responses=problems(400, 404, 429),
+        summary="One taxonomy",
+    )
+    async def get_taxonomy(self, taxonomy_id: FromPath[uuid.UUID]) -> TaxonomyOut:
+        """A taxonomy."""
+        for taxonomy in await load_taxonomies():
+            if taxonomy.id == str(taxonomy_id):
+                return taxonomy
+        raise NotFoundException(detail=f"no taxonomy with id {taxonomy_id}")
 
     @get(
         "/taxonomy_terms", operation_id="listTaxonomyTerms", responses=problems(400, 429), summary="List taxonomy terms"
     )
     async def list_taxonomy_terms(
         self,
+        search: Annotated[
+            str | None, QueryParameter(description="Words the term's name or code should contain.", max_length=200)
+        ] = None,
         parent_id: Annotated[uuid.UUID | None, QueryParameter(description="Only children of this term.")] = None,
-        taxonomy: Annotated[str | None, QueryParameter(description="Only terms of this taxonomy.")] = None,
+        taxonomy_id: Annotated[uuid.UUID | None, QueryParameter(description="Only terms of this taxonomy.")] = None,
+        taxonomy: Annotated[str | None, QueryParameter(description="Only terms of the taxonomy of this name.")] = None,
         top_only: Annotated[bool, QueryParameter(description="Only terms without a parent.")] = False,
+        format: Format = "json",
         page: PageNumber = 1,
         per_page: PerPage = 50,
     ) -> Page[TaxonomyTermOut]:
         """Taxonomy terms (categories and sub-categories) in code order."""
+        streamed = check_format(format)
         conditions = []
+        if search:
+            conditions.append(contains(TaxonomyTerm.name, search) | contains(TaxonomyTerm.code, search))
         if parent_id is not None:
             conditions.append(TaxonomyTerm.parent_id == parent_id)
+        if taxonomy_id is not None:
+            names = [t.name for t in await load_taxonomies() if t.id == str(taxonomy_id)]
+            conditions.append(TaxonomyTerm.taxonomy == (names[0] if names else str(taxonomy_id)))
         if taxonomy is not None:
             conditions.append(TaxonomyTerm.taxonomy == taxonomy)
         if top_only:
@@ -240,13 +427,10 @@ class DirectoryApiController(Controller):
         for condition in conditions:
             query = query.where(condition)
             count = count.where(condition)
-        rows = (
-            await query.order_by(TaxonomyTerm.taxonomy)
-            .order_by(TaxonomyTerm.code)
-            .order_by(TaxonomyTerm.name)
-            .limit(per_page)
-            .offset(offset_of(page, per_page))
-        )
+        query = query.order_by(TaxonomyTerm.taxonomy).order_by(TaxonomyTerm.code).order_by(TaxonomyTerm.name)
+        if streamed:
+            return cast(Page, ndjson(listed([taxonomy_term_out(r) for r in await query])))
+        rows = await query.limit(per_page).offset(offset_of(page, per_page))
         return make_page([taxonomy_term_out(r) for r in rows], await count, page, per_page)
 
     @get(
@@ -269,16 +453,59 @@ class DirectoryApiController(Controller):
         summary="List services at locations",
     )
     async def list_service_at_locations(
-        self, page: PageNumber = 1, per_page: PerPage = 20
+        self,
+        search: Annotated[
+            str | None,
+            QueryParameter(description="Words the service, location or organization name contains.", max_length=200),
+        ] = None,
+        organization_id: OrganizationId = None,
+        taxonomy_term_id: TaxonomyTermId = None,
+        taxonomy_id: TaxonomyId = None,
+        modified_after: ModifiedAfter = None,
+        postcode: Annotated[
+            str | None,
+            QueryParameter(description="Only at public addresses with this ZIP code; with proximity, the centre."),
+        ] = None,
+        proximity: Annotated[
+            str | None, QueryParameter(description="Only within this many metres of the postcode's centre.")
+        ] = None,
+        full: Full = False,
+        format: Format = "json",
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
     ) -> Page[ServiceAtLocationOut]:
-        """Every service at every location, with the location nested."""
-        rows = (
-            await ServiceAtLocation.select()
-            .order_by(ServiceAtLocation.id)
-            .limit(per_page)
-            .offset(offset_of(page, per_page))
+        """Every service at every location, with its location and service; nearest first with proximity."""
+        streamed = check_format(format)
+        services = await service_filter(organization_id, taxonomy_term_id, taxonomy_id, modified_after)
+        code = postcode.strip() if postcode is not None else None
+        if code is not None and not POSTCODE.fullmatch(code):
+            raise ValidationException(detail=f"postcode: {postcode!r} is not a postcode")
+        centre = None
+        metres = None
+        if proximity is not None:
+            metres = _proximity_metres(proximity)
+            if code is None:
+                raise ValidationException(detail="proximity needs a postcode to measure from")
+            point = zip_centroid(code)
+            if point is None:
+                raise ValidationException(detail=f"postcode: no US ZIP code {code!r} is known to measure from")
+            centre = (point.latitude, point.longitude)
+        rows, total = await service_at_location_page(
+            services,
+            search=search,
+            postcode=code,
+            centre=centre,
+            proximity_m=metres,
+            page=1 if streamed else page,
+            per_page=MAX_PAGE if streamed else per_page,
         )
-        return make_page(await load_service_at_locations(rows), await ServiceAtLocation.count(), page, per_page)
+
+        async def load(chunk: list[dict]) -> list[ServiceAtLocationOut]:
+            return await load_service_at_locations(chunk, full=full)
+
+        if streamed:
+            return cast(Page, ndjson(in_chunks(rows, load)))
+        return make_page(await load(rows), total, page, per_page)
 
     @get(
         "/service_at_locations/{sal_id:uuid}",
@@ -287,16 +514,24 @@ class DirectoryApiController(Controller):
         summary="One service at a location",
     )
     async def get_service_at_location(self, sal_id: FromPath[uuid.UUID]) -> ServiceAtLocationOut:
-        """A service at a location, with the location nested."""
+        """A service at a location, with its location and service fully nested (and the service's name and status,
+        which HSDS 3.0's openapi.json asks of this response)."""
         rows = await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)
         if not rows:
             raise NotFoundException(detail=f"no service_at_location with id {sal_id}")
-        return (await load_service_at_locations(rows))[0]
+        found = (await load_service_at_locations(rows, full=True))[0]
+        if found.service is not None:
+            found.name, found.status = found.service.name, found.service.status
+        return found
 
 
-def _name_contains(text: str):
-    """Case-insensitive 'name contains text' (SQLite's LIKE already ignores ASCII case)."""
-    pattern = "%" + text.replace("%", "").replace("_", "") + "%"
-    if Organization._meta.db.engine_type == "sqlite":
-        return Organization.name.like(pattern)
-    return Organization.name.ilike(pattern)
+def _proximity_metres(text: str) -> float:
+    """`proximity` in metres; 400 unless a number above 0 and within the largest search radius."""
+    limit = get_settings().max_radius_km * 1000
+    try:
+        metres = float(text)
+    except ValueError:
+        metres = float("nan")
+    if not 0 < metres <= limit:
+        raise ValidationException(detail=f"proximity must be a number of metres above 0 and at most {limit:g}")
+    return metres

@@ -28,8 +28,10 @@ __all__ = [
     "ServiceAtLocationOut",
     "ServiceCapacityOut",
     "ServiceListing",
+    "ServiceMinimalOut",
     "ServiceOut",
     "ServiceSearchResult",
+    "TaxonomyOut",
     "TaxonomyTermOut",
 ]
 
@@ -58,11 +60,12 @@ class CategoryRef(Out, kw_only=True):
     name: str
 
 
-class OrganizationRef(Out, kw_only=True):
-    """The organization behind a listing."""
+class OrganizationRef(Out, kw_only=True, omit_defaults=False):
+    """The organization behind a listing (id, name and description: what HSDS requires of an organization)."""
 
     id: str
     name: str
+    description: str = ""
 
 
 class ListingLocation(Out, kw_only=True):
@@ -114,8 +117,9 @@ class ServiceListing(Out, kw_only=True, omit_defaults=False):
     phones: list[str] = []
     hours: list[str] = []
     languages: list[str] = []
-    url: str | None = None
-    assured_date: str | None = None
+    # HSDS service fields allow no nulls: unknown ones are left out (UNSET), whatever omit_defaults says.
+    url: str | msgspec.UnsetType = msgspec.UNSET
+    assured_date: str | msgspec.UnsetType = msgspec.UNSET
     """When the listing was last verified."""
     is_sample_data: bool = False
     data_source: str = ""
@@ -144,8 +148,18 @@ class ServiceSearchResult(ServiceListing, kw_only=True, omit_defaults=False):
 # --- HSDS 3.0 objects ------------------------------------------------------------------------------
 
 
+class TaxonomyOut(Out, kw_only=True):
+    """HSDS taxonomy: the vocabulary a taxonomy term belongs to (named on each term, id derived from the name)."""
+
+    id: str
+    name: str
+    description: str
+    uri: str | None = None
+    version: str | None = None
+
+
 class TaxonomyTermOut(Out, kw_only=True):
-    """HSDS taxonomy_term."""
+    """HSDS taxonomy_term, with its taxonomy's id and details."""
 
     id: str
     name: str
@@ -153,6 +167,8 @@ class TaxonomyTermOut(Out, kw_only=True):
     code: str | None = None
     parent_id: str | None = None
     taxonomy: str | None = None
+    taxonomy_id: str | None = None
+    taxonomy_detail: TaxonomyOut | None = None
     language: str | None = None
     term_uri: str | None = None
 
@@ -279,15 +295,22 @@ class LocationOut(Out, kw_only=True):
 
 
 class ServiceAtLocationOut(Out, kw_only=True):
-    """HSDS service_at_location with its location."""
+    """HSDS service_at_location with its location and, in lists and on its own, its service.
+
+    `name` and `status` repeat the service's: HSDS 3.0's openapi.json describes /service_at_locations/{id}
+    with the service schema, which requires them.
+    """
 
     id: str
     service_id: str | None = None
     location_id: str | None = None
+    name: str | None = None
+    status: str | None = None
     description: str | None = None
     phones: list[PhoneOut] = []
     schedules: list[ScheduleOut] = []
     location: LocationOut | None = None
+    service: ServiceOut | None = None
 
 
 class OrganizationOut(Out, kw_only=True):
@@ -308,6 +331,8 @@ class OrganizationOut(Out, kw_only=True):
     parent_organization_id: str | None = None
     phones: list[PhoneOut] = []
     attributes: list[AttributeOut] = []
+    locations: list[LocationOut] = []
+    services: list[ServiceOut] = []
 
 
 class ServiceOut(Out, kw_only=True):
@@ -342,3 +367,12 @@ class ServiceOut(Out, kw_only=True):
     cost_options: list[CostOptionOut] = []
     attributes: list[AttributeOut] = []
     capacities: list[ServiceCapacityOut] = []
+
+
+class ServiceMinimalOut(Out, kw_only=True):
+    """A service as `minimal=true` lists it: its id and last change, with the name and status HSDS requires."""
+
+    id: str
+    name: str
+    status: str
+    last_modified: dt.datetime | None = None

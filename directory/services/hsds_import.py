@@ -112,6 +112,7 @@ class _Importer:
         self.package = package
         self.report = report
         self.rows: dict[type[Table], list[dict[str, Any]]] = {}
+        self.started = dt.datetime.now(dt.UTC)
         self.service_extras: dict[uuid.UUID, dict[str, Any]] = {}
         self.location_extras: dict[uuid.UUID, dict[str, Any]] = {}
         self.organization_extras: dict[uuid.UUID, dict[str, Any]] = {}
@@ -262,7 +263,19 @@ class _Importer:
             "assurer_email": read_text(row, "assurer_email", max_length=255),
             "licenses": read_text(row, "licenses"),
             "alert": read_text(row, "alert"),
+            # The package's own time of change when it gives one (a mirror keeps upstream's), else this import's.
+            "last_modified": self._last_modified(row),
         }
+
+    def _last_modified(self, row: dict) -> dt.datetime:
+        text = read_text(row, "last_modified")
+        if text is None:
+            return self.started
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise RowError("'last_modified' is not a date-time", text) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
     @staticmethod
     def _payment(value: str) -> str:

@@ -113,6 +113,8 @@ class SearchQuery:
     walk_in: bool | None = None
     accepting_new_patients: bool | None = None
     open_now: bool | None = None
+    service_ids: frozenset[str] | None = None
+    """Only listings of these services (the HSDS filters, answered by the database); None: no restriction."""
     now: dt.datetime | None = None
     page: int = 1
     per_page: int = 20
@@ -181,6 +183,7 @@ class _Snapshot:
         self.demoted = np.zeros(n, dtype=bool)
         self.category_docs: dict[str, list[int]] = {}
         self.term_docs: dict[str, list[int]] = {}
+        self.service_docs: dict[str, list[int]] = {}
         self.facet_docs: dict[tuple[str, str], list[int]] = {}
         self.open_ranges: list[tuple[int, int, int, int]] = []  # (doc, tz index, start, end)
         self.timezones: list[str | None] = []
@@ -192,6 +195,7 @@ class _Snapshot:
         for i, row in enumerate(rows):
             listing = row["listing"].encode() if isinstance(row["listing"], str) else row["listing"]
             self.listing_heads.append(listing[: listing.rindex(b"}")] + b",")
+            self.service_docs.setdefault(str(row.get("service_id")), []).append(i)
             if row["latitude"] is not None:
                 latitude[i], longitude[i] = row["latitude"], row["longitude"]
             for code in _decode(row["categories"]):
@@ -493,6 +497,7 @@ class SearchIndex:
     async def _load(revision: int) -> _Snapshot:
         rows = (
             await SearchDocument.select(
+                SearchDocument.service_id,
                 SearchDocument.latitude,
                 SearchDocument.longitude,
                 SearchDocument.categories,
@@ -546,6 +551,10 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     for key in _facet_keys(query):
         facet = snapshot.mask(key)[docs]
         keep = facet if keep is None else keep & facet
+    if query.service_ids is not None:
+        listed = np.zeros(snapshot.size, dtype=bool)
+        listed[[doc for service in query.service_ids for doc in snapshot.service_docs.get(service, ())]] = True
+        keep = listed[docs] if keep is None else keep & listed[docs]
     if keep is not None:
         docs = docs[keep]
     if query.open_now:

@@ -17,7 +17,7 @@ def _routes(app) -> list[str]:
 def _concrete(path: str) -> str:
     for name in ("client_id", "consent_id", "referral_id", "follow_up_id", "organization_id", "token_id", "sal_id"):
         path = path.replace("{" + name + ":uuid}", "00000000-0000-0000-0000-000000000000")
-    for name in ("service_id", "term_id"):
+    for name in ("service_id", "term_id", "taxonomy_id"):
         path = path.replace("{" + name + ":uuid}", "00000000-0000-0000-0000-000000000000")
     return path
 
