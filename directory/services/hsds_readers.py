@@ -136,8 +136,11 @@ class PackageFiles:
                 self.name = str(document.get("name") or directory.name)
                 for resource in document.get("resources") or []:
                     where = resource.get("path") if isinstance(resource, dict) else None
-                    if isinstance(where, str) and where.endswith(".csv") and (directory / where).is_file():
-                        self.paths[Path(where).name] = directory / where
+                    if isinstance(where, str) and where.endswith(".csv"):
+                        resolved = (directory / where).resolve()
+                        # A descriptor names files inside its package, never elsewhere on the machine.
+                        if resolved.is_relative_to(directory.resolve()) and resolved.is_file():
+                            self.paths[Path(where).name] = resolved
 
     def find(self, file_name: str) -> Path | None:
         """The path of a package file, or None when the package has no such file."""

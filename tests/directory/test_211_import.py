@@ -4,6 +4,7 @@ land in the directory's categories so category and everyday-word searches find t
 
 import asyncio
 import csv
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -180,3 +181,19 @@ def test_a_folder_that_is_not_hsds_is_refused(tmp_path):
     assert result.exit_code == 2
     assert "not an HSDS package" in result.output and "no services.csv" in result.output
     assert "locations.csv, mail_addresses.csv" in result.output
+
+
+def test_a_descriptor_cannot_point_outside_its_package(package, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "services.csv").write_text("id,organization_id,name\nx,o1,Planted service\n")
+    descriptor = package / "datapackage.json"
+    document = json.loads(descriptor.read_text())
+    for resource in document["resources"]:
+        if resource["path"].endswith("/services.csv"):
+            resource["path"] = "../elsewhere/services.csv"
+    descriptor.write_text(json.dumps(document))
+    (package / "data" / "services.csv").rename(package / "data" / "services.csv.bak")
+    result = cli("import", "--quiet", "--skip-invalid", str(package))
+    assert result.exit_code == 2 and "not an HSDS package" in result.output
+    assert asyncio.run(Service.count().run()) == 0
