@@ -17,7 +17,7 @@ from typing import Any
 
 from directory.services.import_report import Finding, Kind, Origin, finding
 
-__all__ = ["Origin", "Package", "PackageError", "read_package"]
+__all__ = ["Origin", "Package", "PackageError", "flatten_service", "read_package"]
 
 #: HSDS 3.0 tabular tables this directory stores, in the order they can be written.
 TABLES = (
@@ -353,7 +353,7 @@ def _read_json(path: Path) -> Package:
         where = f"{prefix}[{index}]"
         if not isinstance(service, dict):
             raise PackageError(f"{path.name}: {where} is not an object")
-        _flatten_service(package, service, Origin(path.name, where))
+        flatten_service(package, service, Origin(path.name, where))
     return package
 
 
@@ -423,7 +423,7 @@ def _flatten_location(package: Package, location: dict[str, Any], origin: Origin
         _flatten_attribute(package, attribute, location_id, "location", origin)
 
 
-def _flatten_service(package: Package, service: dict[str, Any], origin: Origin) -> None:
+def flatten_service(package: Package, service: dict[str, Any], origin: Origin) -> None:
     service_id = service.get("id")
     package.note_unread_nested("service", service, _NESTED["service"], origin)
     organization = service.get("organization")

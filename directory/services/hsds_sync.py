@@ -25,7 +25,7 @@ import msgspec
 
 from directory.services.geocoding import Geocoder
 from directory.services.hsds_import import import_package
-from directory.services.hsds_readers import Origin, Package, _flatten_service
+from directory.services.hsds_readers import Origin, Package, flatten_service
 from directory.services.ids import stable_uuid
 from directory.services.progress import Progress, ProgressTask
 from directory.services.search_documents import refresh_search_documents
@@ -361,7 +361,7 @@ class _Pass:
             package = Package(name=self.name, hsds_version="3.0")
             by_origin = {s.origin: s for s in changed}
             for service in changed:
-                _flatten_service(package, service.document, service.origin)
+                flatten_service(package, service.document, service.origin)
             imported = await import_package(
                 package, geocoder=self.geocoder, skip_invalid=True, data_source=self.data_source
             )
