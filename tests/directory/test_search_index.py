@@ -26,11 +26,12 @@ async def test_scoring_by_documents_and_by_postings_agree(words):
     some = np.sort(np.random.default_rng(1).choice(snapshot.size, size=50, replace=False)).astype(np.int32)
     for docs in (everything, some):
         lengths = snapshot.doc_ptr[docs + 1] - snapshot.doc_ptr[docs]
-        by_documents = search_index._score_by_documents(snapshot, docs, lengths, concepts)
-        by_postings = search_index._score_by_postings(snapshot, docs, concepts)
+        by_documents, matched_by_documents = search_index._score_by_documents(snapshot, docs, lengths, concepts)
+        by_postings, matched_by_postings = search_index._score_by_postings(snapshot, docs, concepts)
         assert np.allclose(by_documents, by_postings)
+        assert np.array_equal(matched_by_documents, matched_by_postings)
         if docs is everything:
-            assert by_documents.max() > 0
+            assert by_documents.max() > 0 and matched_by_documents.max() > 0
 
 
 async def test_open_now_follows_posted_hours_in_local_time():
