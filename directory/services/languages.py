@@ -216,7 +216,7 @@ def language_codes(value: str | None) -> list[str]:
 
 def _named_in(text: str) -> str | None:
     """The language a longer phrase names ('Spanish speaking staff' -> 'es'), by whole words."""
-    padded = f" {text} "
+    padded = f" {text.replace('-', ' ').replace('_', ' ')} "
     for name in _LONGEST_NAMES_FIRST:
         if f" {name} " in padded:
             return _FOLDED_NAMES[name]
