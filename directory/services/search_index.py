@@ -177,8 +177,8 @@ class SearchResults:
     """One page of results and how many there were in all.
 
     Each hit is kept as two pieces of JSON: the stored public listing without its closing brace, and
-    the members a search adds to it with the brace (`"distance_km":…,"relevance":…,"match":[…]}`, the
-    last three fields of ServiceSearchResult).
+    the members a search adds to it with the brace (`"distance_km":…,"distance_approximate":…,"relevance":…,
+    "match":[…]}`, the last four fields of ServiceSearchResult).
     """
 
     total: int
