@@ -108,8 +108,12 @@ MAX_PREFIX_MATCHES = 200
 #: With a place, a better textual match (say the category rather than the description) may rank a listing
 #: ahead of a nearer one only when it is at most this many times as far ...
 FIELD_MATCH_DISTANCE_FACTOR = 2.0
-#: How far below full relevance (100) a match found only in the description is: the whole factor applies there.
-_WEAKEST_RELEVANCE_GAP = 100.0 * (1.0 - FIELD_WEIGHTS["description"])
+# The stretch is min(_STRETCH_AT_ZERO - _STRETCH_PER_POINT * relevance, FIELD_MATCH_DISTANCE_FACTOR): 1 at
+# relevance 100, the whole factor at a description-only match (60) and below, in proportion between.
+_STRETCH_PER_POINT = (FIELD_MATCH_DISTANCE_FACTOR - 1.0) / (100.0 * (1.0 - FIELD_WEIGHTS["description"]))
+_STRETCH_AT_ZERO = 1.0 + 100.0 * _STRETCH_PER_POINT
+#: Each query word a listing misses puts it this much farther in the ranking: beyond any stretched distance.
+_MISSED_WORD_KM = 1.0e6
 #: ... counting distances under this as this (next door and across the street are equally near).
 NEAR_ENOUGH_KM = 1.0
 
@@ -620,7 +624,9 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     if concepts:
         relevance, words_matched = _score(snapshot, docs, concepts)
         matched = relevance > 0
-        docs, relevance, words_matched = docs[matched], relevance[matched], words_matched[matched]
+        docs, relevance = docs[matched], relevance[matched]
+        if words_matched is not None:
+            words_matched = words_matched[matched]
         if distances is not None:
             distances = distances[matched]
     total = len(docs)
@@ -634,8 +640,11 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     if relevance is not None:
         relevance_ranked = relevance if demoted is None else relevance - demoted * REVERIFICATION_PENALTY_POINTS
     # The last key sorts first; then nearest first, then the listing's number as the stable tiebreak.
-    if distances is not None and relevance is not None and words_matched is not None:
-        sort_keys = [docs, distances_ranked, _ranking_distances(distances_ranked, relevance_ranked), -words_matched]
+    if distances is not None and relevance is not None:
+        ranking = _ranking_distances(distances_ranked, relevance_ranked)
+        if words_matched is not None:  # listings matching more of the query's words come first
+            ranking += (len(concepts) - words_matched) * _MISSED_WORD_KM
+        sort_keys = [docs, distances_ranked, ranking]
     elif distances is not None:
         sort_keys = [docs, distances_ranked]
     elif relevance is not None:
@@ -652,12 +661,14 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     distance_json = approximate_json = None
     if distances is not None:
         shown = np.round(distances[page_positions], 2)
-        approximate = snapshot.approximate[page_doc_numbers] if snapshot.any_approximate else np.zeros(count, bool)
         if snapshot.any_approximate:
+            approximate = snapshot.approximate[page_doc_numbers]
             # A centroid is no place to measure 10 m from: whole kilometres, and never 0 ("about 1 km").
             shown = np.where(approximate, np.maximum(np.round(shown), NEAR_ENOUGH_KM), shown)
+            approximate_json = [b"true" if flag else b"false" for flag in approximate.tolist()]
+        else:
+            approximate_json = [b"false"] * count
         distance_json = _json_numbers(shown.tolist())
-        approximate_json = [b"true" if flag else b"false" for flag in approximate.tolist()]
     relevance_json = _json_numbers(np.round(relevance[page_positions], 1).tolist()) if relevance is not None else None
     rankings = [
         b'"distance_km":%b,"distance_approximate":%b,"relevance":%b,"match":%b}' % members
@@ -683,8 +694,8 @@ def _ranking_distances(distances: np.ndarray, relevance: np.ndarray) -> np.ndarr
     listing can rank ahead of a nearer one (matching as many query words) only if it is at most that
     factor as far; distances under NEAR_ENOUGH_KM count as NEAR_ENOUGH_KM.
     """
-    weakness = np.minimum(np.maximum(100.0 - relevance, 0.0) / _WEAKEST_RELEVANCE_GAP, 1.0)
-    return np.maximum(distances, NEAR_ENOUGH_KM) * (1.0 + (FIELD_MATCH_DISTANCE_FACTOR - 1.0) * weakness)
+    stretch = np.minimum(_STRETCH_AT_ZERO - _STRETCH_PER_POINT * relevance, FIELD_MATCH_DISTANCE_FACTOR)
+    return np.maximum(distances, NEAR_ENOUGH_KM) * stretch
 
 
 def _kilometres(cosines: np.ndarray) -> np.ndarray:
@@ -709,9 +720,9 @@ def _facet_keys(query: SearchQuery) -> list[tuple[str, str]]:
     return keys
 
 
-def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> tuple[np.ndarray, np.ndarray]:
-    """Per doc: the mean over concepts of the best similarity × field weight, to one decimal; and how many
-    of the concepts (query words) it matched at all.
+def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per doc: the mean over concepts of the best similarity × field weight, to one decimal; and, for more
+    than one concept (query word), how many of them it matched at all.
 
     Few candidates (a place was given) are scored from their own terms; many (the whole
     directory) from the postings of the matched terms, whichever touches fewer entries.
@@ -723,18 +734,19 @@ def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> t
         for concept in concepts
         for term in concept.matches
     )
+    count_words = len(concepts) > 1
     if by_documents <= by_postings:
-        total, words_matched = _score_by_documents(snapshot, docs, lengths, concepts)
+        total, words_matched = _score_by_documents(snapshot, docs, lengths, concepts, count_words)
     else:
-        total, words_matched = _score_by_postings(snapshot, docs, concepts)
+        total, words_matched = _score_by_postings(snapshot, docs, concepts, count_words)
     return np.round(total / len(concepts), 1), words_matched
 
 
 def _score_by_documents(
-    snapshot: _Snapshot, docs: np.ndarray, lengths: np.ndarray, concepts: list[_Concept]
-) -> tuple[np.ndarray, np.ndarray]:
+    snapshot: _Snapshot, docs: np.ndarray, lengths: np.ndarray, concepts: list[_Concept], count_words: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
     total = np.zeros(len(docs), dtype=np.float32)
-    words_matched = np.zeros(len(docs), dtype=np.int16)
+    words_matched = np.zeros(len(docs), dtype=np.int16) if count_words else None
     count = int(lengths.sum())
     if count == 0:
         return total, words_matched
@@ -750,20 +762,21 @@ def _score_by_documents(
         best = np.maximum.reduceat(scores, np.minimum(segment_starts, count - 1))
         best[empty] = 0
         total += best
-        words_matched += best > 0
+        if words_matched is not None:
+            words_matched += best > 0
     return total, words_matched
 
 
 def _score_by_postings(
-    snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]
-) -> tuple[np.ndarray, np.ndarray]:
+    snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept], count_words: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
     if len(docs) == snapshot.size:
         position_of = None  # every doc is a candidate: its position is its number
     else:
         position_of = np.full(snapshot.size, -1, dtype=np.int64)
         position_of[docs] = np.arange(len(docs))
     total = np.zeros(len(docs), dtype=np.float32)
-    words_matched = np.zeros(len(docs), dtype=np.int16)
+    words_matched = np.zeros(len(docs), dtype=np.int16) if count_words else None
     for concept in concepts:
         best = np.zeros(len(docs), dtype=np.float32)
         for term, similarity in concept.matches.items():
@@ -777,7 +790,8 @@ def _score_by_postings(
                 positions, scores = positions[inside], scores[inside]
             np.maximum.at(best, positions, scores)
         total += best
-        words_matched += best > 0
+        if words_matched is not None:
+            words_matched += best > 0
     return total, words_matched
 
 
