@@ -420,7 +420,7 @@ def _document(
 def display_name(service_name: str, organization_name: str) -> str:
     """The service's name when it already names its organization; the organization's when the service's
     name adds nothing to it; else "Organization — Service", so "CENTRAL" or "Food Pantry" says whose."""
-    service_words, organization_words = set(tokenize(service_name)), set(tokenize(organization_name))
+    service_words, organization_words = set(tokenize(service_name or "")), set(tokenize(organization_name or ""))
     if not organization_words or organization_words <= service_words:
         return service_name
     if service_words <= organization_words:
