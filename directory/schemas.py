@@ -100,6 +100,9 @@ class ServiceListing(Out, kw_only=True, omit_defaults=False):
     id: str
     service_at_location_id: str | None = None
     name: str
+    display_name: str = ""
+    """The name to show: the service's own, or "Organization — Service" when that alone would not say whose
+    ("CENTRAL", "Main Office", "Food Pantry")."""
     organization: OrganizationRef
     description: str = ""
     status: str = "active"
@@ -114,6 +117,9 @@ class ServiceListing(Out, kw_only=True, omit_defaults=False):
     no_sobriety_requirement: bool | None = None
     capacity: list[CapacityOut] = []
     location: ListingLocation | None = None
+    location_precision: str | None = None
+    """Where distances are measured from: address, source (the publisher's coordinates), zip or city (a
+    centroid: the listing's distance is approximate); a confidential location always says zip or city."""
     phones: list[str] = []
     hours: list[str] = []
     languages: list[str] = []
@@ -141,6 +147,9 @@ class ServiceSearchResult(ServiceListing, kw_only=True, omit_defaults=False):
     """A listing with its distance from the searched place and the reasons for its rank."""
 
     distance_km: float | None = None
+    distance_approximate: bool | None = None
+    """The listing is placed at a ZIP or city centre (or is confidential): its distance is rounded to whole
+    kilometres, at least 1."""
     relevance: float | None = None
     match: list[MatchExplanation] = []
 

@@ -18,10 +18,13 @@ form.addEventListener("submit", async (event) => {
     const item = document.createElement("li");
     if (listing.is_sample_data) item.className = "sample";
     const where = listing.location ? [listing.location.address_1, listing.location.city].filter(Boolean).join(", ") : "";
+    // A listing placed at a ZIP or city centre (or confidential) is only roughly that far.
+    const distance =
+      listing.distance_km == null ? "" : ` · ${listing.distance_approximate ? "about " : ""}${listing.distance_km} km`;
     item.append(
-      Object.assign(document.createElement("strong"), { textContent: listing.name }),
+      Object.assign(document.createElement("strong"), { textContent: listing.display_name || listing.name }),
       document.createElement("br"),
-      `${where}${listing.distance_km != null ? ` · ${listing.distance_km} km` : ""}`,
+      `${where}${distance}`,
       document.createElement("br"),
       [listing.phones.join(", "), listing.hours.join("; ")].filter(Boolean).join(" · "),
     );

@@ -23,9 +23,10 @@ from directory.schemas import (
     ServiceListing,
 )
 from directory.services.geocoding import address_centroid
-from directory.services.languages import language_code
+from directory.services.languages import language_codes
 from directory.services.progress import Progress
 from directory.services.rows import as_uuid, json_list, rows_by, select_where_in, upsert_rows
+from directory.services.search_index import tokenize
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, TAXONOMY_NAME
 from directory.tables import (
     Address,
@@ -43,12 +44,14 @@ from directory.tables import (
     TaxonomyTerm,
 )
 
-__all__ = ["RowSource", "bump_revision", "refresh_search_documents", "weekly_minutes"]
+__all__ = ["RowSource", "bump_revision", "display_name", "refresh_search_documents", "weekly_minutes"]
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
 CHUNK = 2_000
+#: Geocode precisions that put a listing at a centroid rather than at its building: its distance is approximate.
+CENTROID_PRECISIONS = ("zip", "city")
 
 
 def _minutes(hhmm: str | None) -> int | None:
@@ -329,18 +332,22 @@ def _document(
     confidential = bool(location and location["is_confidential"])
     latitude = location["latitude"] if location else None
     longitude = location["longitude"] if location else None
+    precision = location["geocode_precision"] if location and latitude is not None else None
     if confidential and address is not None:
         # Distances to a confidential place use its ZIP or city centre, never the building.
         point = address_centroid(address)
         latitude, longitude = (point.latitude, point.longitude) if point else (None, None)
+        precision = point.precision if point else None
     elif confidential:
-        latitude = longitude = None
+        latitude = longitude = precision = None
     walk_in_schedules = [s for s in schedules if s.get("attending_type") == "walk_in"]
-    language_codes = sorted({c for c in (language_code(lang["code"] or lang["name"]) for lang in languages) if c})
+    # A language row may name several languages, by code or by name ('es', 'Español', 'Spanish; English').
+    codes = sorted({c for lang in languages for c in (*language_codes(lang["code"]), *language_codes(lang["name"]))})
     listing = ServiceListing(
         id=str(service["id"]),
         service_at_location_id=str(doc_id) if location else None,
         name=service["name"],
+        display_name=display_name(service["name"], organization["name"]),
         organization=OrganizationRef(
             id=str(organization["id"]),
             name=organization["name"],
@@ -368,9 +375,10 @@ def _document(
             for c in capacities
         ],
         location=_listing_location(location, address, confidential),
+        location_precision=precision,
         phones=list(dict.fromkeys(p["number"] + (f" x{p['extension']}" if p["extension"] else "") for p in phones)),
         hours=_hours_text(schedules),
-        languages=language_codes,
+        languages=codes,
         url=service["url"] or msgspec.UNSET,
         assured_date=service["assured_date"].isoformat() if service["assured_date"] else msgspec.UNSET,
         is_sample_data=organization["is_sample_data"],
@@ -381,12 +389,13 @@ def _document(
         "terms": term_ids,
         "medications": medications,
         "payment": listing.payment_accepted,
-        "languages": language_codes,
+        "languages": codes,
         "walk_in": listing.walk_in,
         "accepting_new_patients": service["accepting_new_patients"],
         "open": [r for s in schedules for r in weekly_minutes(s, today)],
         "timezone": location["timezone"] if location else None,
         "needs_reverification": needs_reverification,
+        "distance_approximate": latitude is not None and (confidential or precision in CENTROID_PRECISIONS),
     }
     text_fields = {
         "name": " ".join(filter(None, [service["name"], service["alternate_name"], location and location["name"]])),
@@ -411,6 +420,17 @@ def _document(
         "is_active": service["status"] == "active",
         "revision": revision,
     }
+
+
+def display_name(service_name: str, organization_name: str) -> str:
+    """The service's name when it already names its organization; the organization's when the service's
+    name adds nothing to it; else "Organization — Service", so "CENTRAL" or "Food Pantry" says whose."""
+    service_words, organization_words = set(tokenize(service_name or "")), set(tokenize(organization_name or ""))
+    if not organization_words or organization_words <= service_words:
+        return service_name
+    if service_words <= organization_words:
+        return organization_name
+    return f"{organization_name} — {service_name}"
 
 
 def _listing_location(location, address, confidential: bool) -> ListingLocation | None:

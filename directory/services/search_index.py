@@ -3,8 +3,10 @@
 Each app server loads the index from the `search_document` table and reloads it when the
 directory revision in the database moves on, so several servers sharing one database agree.
 Location filtering uses a grid over latitude/longitude; text matching expands each query word
-to directory words (everyday synonyms, then rapidfuzz similarity) and scores listings by the
-best match per word, weighted by the field it was found in.
+to directory words (everyday synonyms in English and Spanish, then rapidfuzz similarity) and scores
+listings by the best match per word, weighted by the field it was found in. With a place, nearness
+leads the ranking and a stronger match may only move a listing ahead of nearer ones within
+FIELD_MATCH_DISTANCE_FACTOR (see `_ranking_distances`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import datetime as dt
 import logging
 import math
 import re
+import unicodedata
 import weakref
 import zoneinfo
 from bisect import bisect_left
@@ -26,7 +29,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from directory.schemas import MatchExplanation, ServiceSearchResult
-from directory.services.taxonomy import EVERYDAY_WORDS
+from directory.services.taxonomy import EVERYDAY_WORDS, SPANISH_EVERYDAY_WORDS
 from directory.tables import DirectoryRevision, SearchDocument
 
 __all__ = ["SearchIndex", "SearchQuery", "SearchResults", "note_directory_change", "tokenize"]
@@ -70,6 +73,27 @@ STOP_WORDS = frozenset(
         "get",
         "want",
         "looking",
+        # Spanish small words, so "pase de autobús" and "necesito comida cerca" read as their content words
+        "de",
+        "del",
+        "el",
+        "la",
+        "las",
+        "los",
+        "y",
+        "en",
+        "para",
+        "por",
+        "un",
+        "una",
+        "con",
+        "mi",
+        "necesito",
+        "busco",
+        "quiero",
+        "donde",
+        "ayuda",
+        "cerca",
     ]
 )
 TOKEN = re.compile(r"[a-z0-9]+")
@@ -81,11 +105,42 @@ REVERIFICATION_PENALTY_POINTS = 10.0
 MAX_REMEMBERED_CORRECTIONS = 50_000
 #: Directory words an unfinished query word may stand for.
 MAX_PREFIX_MATCHES = 200
+#: With a place, a better textual match (say the category rather than the description) may rank a listing
+#: ahead of a nearer one only when it is at most this many times as far ...
+FIELD_MATCH_DISTANCE_FACTOR = 2.0
+# The stretch is min(_STRETCH_AT_ZERO - _STRETCH_PER_POINT * relevance, FIELD_MATCH_DISTANCE_FACTOR): 1 at
+# relevance 100, the whole factor at a description-only match (60) and below, in proportion between.
+_STRETCH_PER_POINT = (FIELD_MATCH_DISTANCE_FACTOR - 1.0) / (100.0 * (1.0 - FIELD_WEIGHTS["description"]))
+_STRETCH_AT_ZERO = 1.0 + 100.0 * _STRETCH_PER_POINT
+#: Each query word a listing misses puts it this much farther in the ranking: beyond any stretched distance.
+_MISSED_WORD_KM = 1.0e6
+#: ... counting distances under this as this (next door and across the street are equally near).
+NEAR_ENOUGH_KM = 1.0
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: 'Médico' -> 'medico', 'Español' -> 'espanol'."""
+    text = text.casefold()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens, without stop words."""
-    return [t for t in TOKEN.findall(text.casefold()) if t not in STOP_WORDS]
+    """Lower-case word tokens without accents or stop words."""
+    return [t for t in TOKEN.findall(_folded(text)) if t not in STOP_WORDS]
+
+
+def _everyday_phrases() -> dict[str, tuple[str, ...]]:
+    """Everyday words (English, then Spanish) keyed as a query tokenizes them: 'pase de autobús' -> 'pase autobus'."""
+    phrases: dict[str, tuple[str, ...]] = {}
+    for phrase, targets in (*EVERYDAY_WORDS.items(), *SPANISH_EVERYDAY_WORDS.items()):
+        phrases.setdefault(" ".join(tokenize(phrase)), targets)
+    return phrases
+
+
+#: Everyday words and phrases (of at most two words) -> the words listings are written in.
+EVERYDAY_PHRASES = _everyday_phrases()
 
 
 def _min_similarity(word: str) -> float:
@@ -128,8 +183,8 @@ class SearchResults:
     """One page of results and how many there were in all.
 
     Each hit is kept as two pieces of JSON: the stored public listing without its closing brace, and
-    the members a search adds to it with the brace (`"distance_km":…,"relevance":…,"match":[…]}`, the
-    last three fields of ServiceSearchResult).
+    the members a search adds to it with the brace (`"distance_km":…,"distance_approximate":…,"relevance":…,
+    "match":[…]}`, the last four fields of ServiceSearchResult).
     """
 
     total: int
@@ -181,6 +236,8 @@ class _Snapshot:
         latitude = np.full(n, np.nan)
         longitude = np.full(n, np.nan)
         self.demoted = np.zeros(n, dtype=bool)
+        # Placed at a ZIP or city centre (or confidential): its distance is shown rounded, as approximate.
+        self.approximate = np.zeros(n, dtype=bool)
         self.category_docs: dict[str, list[int]] = {}
         self.term_docs: dict[str, list[int]] = {}
         self.service_docs: dict[str, list[int]] = {}
@@ -202,6 +259,7 @@ class _Snapshot:
                 self.category_docs.setdefault(code, []).append(i)
             facets = _decode(row["facets"])
             self.demoted[i] = bool(facets.get("needs_reverification"))
+            self.approximate[i] = bool(facets.get("distance_approximate"))
             for term_id in facets.get("terms", []):
                 self.term_docs.setdefault(term_id, []).append(i)
             for key in ("medications", "payment", "languages"):
@@ -231,6 +289,7 @@ class _Snapshot:
             doc_fields.append(np.fromiter((f for _, f in terms.values()), dtype=np.int8, count=len(terms)))
         self.latitude, self.longitude = latitude, longitude
         self.any_demoted = bool(self.demoted.any())
+        self.any_approximate = bool(self.approximate.any())
         self.vocabulary = list(vocabulary)
         self.sorted_vocabulary = sorted(vocabulary)
         self.word_ids = vocabulary
@@ -331,21 +390,20 @@ class _Snapshot:
 
     def expand(self, query_text: str) -> list[_Concept]:
         """Query words → directory words with similarity, everyday phrases first."""
-        words = TOKEN.findall(query_text.casefold())
+        words = tokenize(query_text)
         concepts: list[_Concept] = []
         i = 0
         while i < len(words):
-            phrase = " ".join(words[i : i + 2])
-            if i + 1 < len(words) and phrase in EVERYDAY_WORDS:
-                concepts.append(self._concept(phrase, EVERYDAY_WORDS[phrase]))
-                i += 2
-                continue
+            if i + 1 < len(words):
+                phrase = f"{words[i]} {words[i + 1]}"
+                if phrase in EVERYDAY_PHRASES:
+                    concepts.append(self._concept(phrase, EVERYDAY_PHRASES[phrase]))
+                    i += 2
+                    continue
             word = words[i]
             i += 1
-            if word in STOP_WORDS:
-                continue
             corrected = self._correct(word)
-            targets = EVERYDAY_WORDS.get(word) or EVERYDAY_WORDS.get(_best_synonym_key(word) or "")
+            targets = EVERYDAY_PHRASES.get(word) or EVERYDAY_PHRASES.get(_best_synonym_key(word) or "")
             if targets:
                 concept = self._concept(word, targets)
                 for term, similarity in corrected.items():
@@ -398,7 +456,7 @@ class _Snapshot:
 
 @lru_cache(maxsize=4096)
 def _best_synonym_key(word: str) -> str | None:
-    match = process.extractOne(word, EVERYDAY_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=_min_similarity(word) + 5)
+    match = process.extractOne(word, EVERYDAY_PHRASES.keys(), scorer=fuzz.ratio, score_cutoff=_min_similarity(word) + 5)
     return match[0] if match else None
 
 
@@ -570,38 +628,62 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         docs = docs[near_enough]
         distances = _kilometres(cosines[near_enough])
 
-    relevance = None
+    relevance = words_matched = None
     concepts = snapshot.expand(query.text) if query.text.strip() else []
     if concepts:
-        relevance = _score(snapshot, docs, concepts)
+        relevance, words_matched = _score(snapshot, docs, concepts)
         matched = relevance > 0
         docs, relevance = docs[matched], relevance[matched]
+        if words_matched is not None:
+            words_matched = words_matched[matched]
         if distances is not None:
             distances = distances[matched]
     total = len(docs)
     if total == 0:
         return SearchResults(total=0)
 
-    # Most relevant first; among equally relevant, nearest first; then a stable tiebreak. A listing
-    # awaiting re-verification ranks as if it were a little farther and a little less relevant.
+    # A listing awaiting re-verification ranks as if it were a little farther and a little less relevant.
     demoted = snapshot.demoted[docs] if snapshot.any_demoted else None
-    sort_keys = [docs]
     if distances is not None:
-        sort_keys.append(distances if demoted is None else distances + demoted * REVERIFICATION_PENALTY_KM)
+        distances_ranked = distances if demoted is None else distances + demoted * REVERIFICATION_PENALTY_KM
     if relevance is not None:
-        sort_keys.append(-relevance if demoted is None else -(relevance - demoted * REVERIFICATION_PENALTY_POINTS))
+        relevance_ranked = relevance if demoted is None else relevance - demoted * REVERIFICATION_PENALTY_POINTS
+    # The last key sorts first; then nearest first, then the listing's number as the stable tiebreak.
+    if distances is not None and relevance is not None:
+        ranking = _ranking_distances(distances_ranked, relevance_ranked)
+        if words_matched is not None:  # listings matching more of the query's words come first
+            ranking += (len(concepts) - words_matched) * _MISSED_WORD_KM
+        sort_keys = [docs, distances_ranked, ranking]
+    elif distances is not None:
+        sort_keys = [docs, distances_ranked]
+    elif relevance is not None:
+        sort_keys = [docs, -relevance_ranked]
+    else:
+        sort_keys = [docs]
     order = np.lexsort(sort_keys)
     start = (query.page - 1) * query.per_page
     page_positions = order[start : start + query.per_page]
 
-    page_docs = docs[page_positions].tolist()
+    page_doc_numbers = docs[page_positions]
+    page_docs = page_doc_numbers.tolist()
     count = len(page_docs)
-    distance_json = _json_numbers(np.round(distances[page_positions], 2).tolist()) if distances is not None else None
+    distance_json = approximate_json = None
+    if distances is not None:
+        shown = np.round(distances[page_positions], 2)
+        if snapshot.any_approximate:
+            approximate = snapshot.approximate[page_doc_numbers]
+            # A centroid is no place to measure 10 m from: whole kilometres, and never 0 ("about 1 km").
+            shown = np.where(approximate, np.maximum(np.round(shown), NEAR_ENOUGH_KM), shown)
+            approximate_json = [b"true" if flag else b"false" for flag in approximate.tolist()]
+        else:
+            approximate_json = [b"false"] * count
+        distance_json = _json_numbers(shown.tolist())
     relevance_json = _json_numbers(np.round(relevance[page_positions], 1).tolist()) if relevance is not None else None
     rankings = [
-        b'"distance_km":%b,"relevance":%b,"match":%b}' % members
+        b'"distance_km":%b,"distance_approximate":%b,"relevance":%b,"match":%b}' % members
         for members in zip(
             distance_json or [b"null"] * count,
+            approximate_json or [b"null"] * count,
             relevance_json or [b"null"] * count,
             [_ENCODER.encode(_explain(snapshot, doc, concepts)) for doc in page_docs] if concepts else [b"[]"] * count,
             strict=True,
@@ -610,6 +692,19 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     return SearchResults(
         total=total, listing_heads=[snapshot.listing_heads[doc] for doc in page_docs], rankings=rankings
     )
+
+
+def _ranking_distances(distances: np.ndarray, relevance: np.ndarray) -> np.ndarray:
+    """Distances stretched by how weakly each listing matched, for ranking word searches near a place.
+
+    A full-strength match (relevance 100: the words in the name, category or medication) keeps its
+    distance; a match only as strong as one in the description (60), or weaker, counts as
+    FIELD_MATCH_DISTANCE_FACTOR times as far; those between, in proportion. So nearness leads, and a
+    listing can rank ahead of a nearer one (matching as many query words) only if it is at most that
+    factor as far; distances under NEAR_ENOUGH_KM count as NEAR_ENOUGH_KM.
+    """
+    stretch = np.minimum(_STRETCH_AT_ZERO - _STRETCH_PER_POINT * relevance, FIELD_MATCH_DISTANCE_FACTOR)
+    return np.maximum(distances, NEAR_ENOUGH_KM) * stretch
 
 
 def _kilometres(cosines: np.ndarray) -> np.ndarray:
@@ -634,8 +729,9 @@ def _facet_keys(query: SearchQuery) -> list[tuple[str, str]]:
     return keys
 
 
-def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> np.ndarray:
-    """Per doc: the mean over concepts of the best similarity × field weight, to one decimal.
+def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per doc: the mean over concepts of the best similarity × field weight, to one decimal; and, for more
+    than one concept (query word), how many of them it matched at all.
 
     Few candidates (a place was given) are scored from their own terms; many (the whole
     directory) from the postings of the matched terms, whichever touches fewer entries.
@@ -647,20 +743,22 @@ def _score(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> n
         for concept in concepts
         for term in concept.matches
     )
+    count_words = len(concepts) > 1
     if by_documents <= by_postings:
-        total = _score_by_documents(snapshot, docs, lengths, concepts)
+        total, words_matched = _score_by_documents(snapshot, docs, lengths, concepts, count_words)
     else:
-        total = _score_by_postings(snapshot, docs, concepts)
-    return np.round(total / len(concepts), 1)
+        total, words_matched = _score_by_postings(snapshot, docs, concepts, count_words)
+    return np.round(total / len(concepts), 1), words_matched
 
 
 def _score_by_documents(
-    snapshot: _Snapshot, docs: np.ndarray, lengths: np.ndarray, concepts: list[_Concept]
-) -> np.ndarray:
+    snapshot: _Snapshot, docs: np.ndarray, lengths: np.ndarray, concepts: list[_Concept], count_words: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
     total = np.zeros(len(docs), dtype=np.float32)
+    words_matched = np.zeros(len(docs), dtype=np.int16) if count_words else None
     count = int(lengths.sum())
     if count == 0:
-        return total
+        return total, words_matched
     segment_starts = np.cumsum(lengths) - lengths
     entries = np.arange(count) + np.repeat(snapshot.doc_ptr[docs] - segment_starts, lengths)
     terms = snapshot.doc_terms[entries]
@@ -673,10 +771,14 @@ def _score_by_documents(
         best = np.maximum.reduceat(scores, np.minimum(segment_starts, count - 1))
         best[empty] = 0
         total += best
-    return total
+        if words_matched is not None:
+            words_matched += best > 0
+    return total, words_matched
 
 
-def _score_by_postings(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept]) -> np.ndarray:
+def _score_by_postings(
+    snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Concept], count_words: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
     if len(docs) == snapshot.size and np.array_equal(docs, np.arange(snapshot.size)):
         position_of = None  # every doc is a candidate in order: its position is its number
         # (a place's neighbourhood can hold every doc too, but in grid order: that needs the mapping)
@@ -684,6 +786,7 @@ def _score_by_postings(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Co
         position_of = np.full(snapshot.size, -1, dtype=np.int64)
         position_of[docs] = np.arange(len(docs))
     total = np.zeros(len(docs), dtype=np.float32)
+    words_matched = np.zeros(len(docs), dtype=np.int16) if count_words else None
     for concept in concepts:
         best = np.zeros(len(docs), dtype=np.float32)
         for term, similarity in concept.matches.items():
@@ -697,7 +800,9 @@ def _score_by_postings(snapshot: _Snapshot, docs: np.ndarray, concepts: list[_Co
                 positions, scores = positions[inside], scores[inside]
             np.maximum.at(best, positions, scores)
         total += best
-    return total
+        if words_matched is not None:
+            words_matched += best > 0
+    return total, words_matched
 
 
 def _explain(snapshot: _Snapshot, doc: int, concepts: list[_Concept]) -> list[MatchExplanation]:

@@ -9,6 +9,7 @@ from directory.services.ids import stable_uuid
 __all__ = [
     "CATEGORIES",
     "EVERYDAY_WORDS",
+    "SPANISH_EVERYDAY_WORDS",
     "MEDICATIONS",
     "PAYMENT_METHODS",
     "ATTRIBUTE_TAXONOMY_NAME",
@@ -168,6 +169,75 @@ EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
     "lawyer": ("legal",),
     "attorney": ("legal",),
     "insurance": ("insurance", "benefits"),
+}
+
+# Everyday Spanish -> the (English) terms the directory is written in. Written with their accents; the
+# search matches them with or without ("médico", "medico") and skips small words such as "de"
+# ("pase de autobús" is the phrase "pase autobús"), so each key has at most two words besides those.
+SPANISH_EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
+    # food
+    "comida": ("food",),
+    "comidas": ("food", "meals"),
+    "alimentos": ("food",),
+    "despensa": ("food", "pantry"),
+    "banco de comida": ("food", "pantry"),
+    "banco de alimentos": ("food", "pantry"),
+    "comedor": ("meals",),
+    "comida caliente": ("meals",),
+    "hambre": ("food",),
+    "cupones de alimentos": ("snap", "benefits"),
+    "estampillas de comida": ("snap", "benefits"),
+    # housing
+    "refugio": ("shelter", "housing"),
+    "albergue": ("shelter", "housing"),
+    "cama": ("shelter",),
+    "vivienda": ("housing",),
+    "alojamiento": ("housing",),
+    "sin hogar": ("shelter", "housing"),
+    "desamparado": ("shelter", "housing"),
+    "renta": ("rental", "housing"),
+    "alquiler": ("rental", "housing"),
+    "desalojo": ("rental", "housing"),
+    "vivienda de recuperación": ("recovery", "housing"),
+    "casa de recuperación": ("recovery", "housing"),
+    # transportation
+    "transporte": ("transportation", "transit"),
+    "pase de autobús": ("transportation", "transit"),
+    "autobús": ("transportation", "transit"),
+    "camión": ("transportation", "transit"),
+    "tren": ("transportation", "transit"),
+    "viaje": ("transportation", "rides"),
+    "transporte médico": ("medical", "rides"),
+    # MOUD and treatment
+    "metadona": ("methadone",),
+    "buprenorfina": ("buprenorphine",),
+    "naltrexona": ("naltrexone",),
+    "naloxona": ("naloxone",),
+    "sobredosis": ("naloxone",),
+    "tratamiento": ("treatment",),
+    "desintoxicación": ("treatment", "withdrawal"),
+    "rehabilitación": ("treatment",),
+    "recuperación": ("recovery",),
+    "jeringas": ("syringe",),
+    "intercambio de jeringas": ("syringe",),
+    # health care
+    "médico": ("primary", "care"),
+    "doctora": ("primary", "care"),
+    "clínica": ("health", "care", "treatment"),
+    "salud": ("health",),
+    "salud mental": ("mental", "counseling"),
+    "terapia": ("counseling",),
+    "consejería": ("counseling",),
+    "crisis": ("crisis",),
+    # work, legal, benefits
+    "trabajo": ("employment",),
+    "empleo": ("employment",),
+    "abogado": ("legal",),
+    "abogada": ("legal",),
+    "ayuda legal": ("legal",),
+    "seguro": ("insurance", "benefits"),
+    "seguro médico": ("insurance", "benefits"),
+    "beneficios": ("benefits",),
 }
 
 

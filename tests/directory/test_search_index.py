@@ -26,11 +26,12 @@ async def test_scoring_by_documents_and_by_postings_agree(words):
     some = np.sort(np.random.default_rng(1).choice(snapshot.size, size=50, replace=False)).astype(np.int32)
     for docs in (everything, some):
         lengths = snapshot.doc_ptr[docs + 1] - snapshot.doc_ptr[docs]
-        by_documents = search_index._score_by_documents(snapshot, docs, lengths, concepts)
-        by_postings = search_index._score_by_postings(snapshot, docs, concepts)
+        by_documents, matched_by_documents = search_index._score_by_documents(snapshot, docs, lengths, concepts)
+        by_postings, matched_by_postings = search_index._score_by_postings(snapshot, docs, concepts)
         assert np.allclose(by_documents, by_postings)
+        assert np.array_equal(matched_by_documents, matched_by_postings)
         if docs is everything:
-            assert by_documents.max() > 0
+            assert by_documents.max() > 0 and matched_by_documents.max() > 0
 
 
 async def test_open_now_follows_posted_hours_in_local_time():
@@ -145,3 +146,19 @@ async def test_pre_encoded_results_are_byte_for_byte_the_typed_results(words):
             assert typed.relevance is not None and typed.relevance > 0 and typed.match
         else:
             assert typed.relevance is None and typed.match == []
+
+
+def test_a_farther_listing_ranks_first_only_within_the_distance_factor():
+    rng = np.random.default_rng(5)
+    distances = rng.uniform(0, 40, 5000)
+    relevance = rng.choice(np.array([100, 95, 90, 85, 76.5, 60, 54, 30, -5], dtype=np.float32), 5000)
+    order = np.argsort(search_index._ranking_distances(distances, relevance), kind="stable")
+    shown = np.maximum(distances[order], search_index.NEAR_ENOUGH_KM)
+    nearest_after = np.minimum.accumulate(shown[::-1])[::-1][1:]
+    assert np.all(shown[:-1] <= search_index.FIELD_MATCH_DISTANCE_FACTOR * nearest_after + 1e-9)
+    # Equally strong matches are nearest first; a full-strength match keeps its own distance.
+    for strength in (100, 60):
+        same = distances[order][relevance[order] == strength]
+        assert np.all(np.diff(np.maximum(same, 1)) >= 0)
+    assert search_index._ranking_distances(np.array([7.0]), np.array([100.0]))[0] == pytest.approx(7.0)
+    assert search_index._ranking_distances(np.array([7.0]), np.array([60.0]))[0] == pytest.approx(14.0)
