@@ -69,6 +69,7 @@ class Scenario:
     service_id: str
     follow_up_id: str
     term_id: str
+    taxonomy_id: str
 
 
 def calls(world, s: Scenario) -> list[Call]:
@@ -88,6 +89,8 @@ def calls(world, s: Scenario) -> list[Call]:
         Call("GET", "/api/organizations/{organization_id:uuid}", f"/api/organizations/{world.partner_x}", public()),
         Call("GET", "/api/taxonomy_terms", "/api/taxonomy_terms", public()),
         Call("GET", "/api/taxonomy_terms/{term_id:uuid}", f"/api/taxonomy_terms/{s.term_id}", public()),
+        Call("GET", "/api/taxonomies", "/api/taxonomies", public()),
+        Call("GET", "/api/taxonomies/{taxonomy_id:uuid}", f"/api/taxonomies/{s.taxonomy_id}", public()),
         Call("GET", "/api/service_at_locations", "/api/service_at_locations", public()),
         Call("GET", "/api/service_at_locations/{sal_id:uuid}", f"/api/service_at_locations/{world.food_x}", public()),
         Call(
@@ -222,6 +225,7 @@ async def _scenario(client, world) -> Scenario:
     appointment = (START + dt.timedelta(hours=2)).isoformat()
     made = await refer(client, client_id, world.food_x, consent_id, appointment_at=appointment, note=CM_NOTE)
     term = (await client.get("/api/taxonomy_terms")).json()["contents"][0]["id"]
+    taxonomy = (await client.get("/api/taxonomies")).json()["contents"][0]["id"]
     await client.post("/api/auth/logout")
     return Scenario(
         client_id=client_id,
@@ -231,6 +235,7 @@ async def _scenario(client, world) -> Scenario:
         service_id=made["service_id"],
         follow_up_id=made["follow_ups"][0]["id"],
         term_id=term,
+        taxonomy_id=taxonomy,
     )
 
 
@@ -269,7 +274,7 @@ async def test_each_caller_gets_exactly_what_the_matrix_says(world, client, call
 
 
 def test_the_matrix_covers_every_route(world):
-    scenario = Scenario(*(["00000000-0000-0000-0000-000000000000"] * 3), 1, *(["0"] * 3))
+    scenario = Scenario(*(["00000000-0000-0000-0000-000000000000"] * 3), 1, *(["0"] * 4))
     covered = {(call.method, call.route) for call in calls(world, scenario)}
     app = create_app()
     routes = {
