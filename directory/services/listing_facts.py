@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from directory.services.rows import as_uuid, json_list
-from directory.services.taxonomy import MEDICATIONS
+from directory.services.taxonomy import MEDICATIONS, term_category
 from directory.tables import Attribute, ServiceAtLocation
 
 __all__ = [
@@ -63,11 +63,14 @@ async def listing_facts(service_at_location_id: uuid.UUID) -> ListingFacts | Non
     )
     if row is None:
         return None
-    codes = await Attribute.select(Attribute.taxonomy_term.code.as_alias("code")).where(
-        (Attribute.link_id == row["service"]) & (Attribute.link_entity == "service")
-    )
+    terms = await Attribute.select(
+        Attribute.taxonomy_term.code.as_alias("code"),
+        Attribute.taxonomy_term.taxonomy.as_alias("taxonomy"),
+        Attribute.taxonomy_term.category.as_alias("category"),
+    ).where((Attribute.link_id == row["service"]) & (Attribute.link_entity == "service"))
     medications = {m for m in json_list(row["medications"]) if m in MEDICATIONS}
-    categories = {c["code"] for c in codes if c["code"]}
+    # The same categories the listing is found by: an AIRS "Methadone Maintenance" term is moud.methadone.
+    categories = {c for c in map(term_category, terms) if c}
     treatment = provides_sud_treatment(categories, medications)
     return ListingFacts(
         service_at_location_id=as_uuid(service_at_location_id),

@@ -27,7 +27,7 @@ from directory.services.languages import language_codes
 from directory.services.progress import Progress
 from directory.services.rows import as_uuid, json_list, rows_by, select_where_in, upsert_rows
 from directory.services.search_index import tokenize
-from directory.services.taxonomy import CATEGORIES, MEDICATIONS, TAXONOMY_NAME
+from directory.services.taxonomy import CATEGORIES, MEDICATIONS, term_category
 from directory.tables import (
     Address,
     Attribute,
@@ -290,9 +290,8 @@ def _categories(attributes: list[dict], terms: dict) -> tuple[list[str], list[st
             continue
         term_ids.append(str(term["id"]))
         names.append(term["name"])
-        # The directory's own terms are categories; an outside taxonomy's term maps to one (taxonomy_mapping).
-        code = term["code"] if term["taxonomy"] == TAXONOMY_NAME else term.get("category")
-        if code in CATEGORY_NAMES:
+        code = term_category(term)
+        if code is not None:
             for part in (code.split(".")[0], code):
                 if part not in codes:
                     codes.append(part)

@@ -18,6 +18,7 @@ __all__ = [
     "attribute_term_id",
     "CategoryTerm",
     "all_terms",
+    "term_category",
     "term_id",
 ]
 
@@ -119,6 +120,9 @@ CATEGORIES: tuple[CategoryTerm, ...] = (
         ("legal_aid", "Legal aid", "Free civil legal help."),
     ),
 )
+
+
+_CATEGORY_CODES = frozenset(term.code for term in CATEGORIES)
 
 
 # Everyday words and brand names -> the terms the directory is written in. Keys are phrases
@@ -239,6 +243,18 @@ SPANISH_EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
     "seguro médico": ("insurance", "benefits"),
     "beneficios": ("benefits",),
 }
+
+
+def term_category(term: dict) -> str | None:
+    """The directory category a taxonomy term stands for: its own code for the directory's terms, the
+    mapped category (see taxonomy_mapping) for an outside taxonomy's; None when it has none.
+
+    Search listings and consent decisions (listing_facts) both read categories through this one rule.
+    """
+    if term.get("taxonomy") == TAXONOMY_NAME:
+        return term.get("code") if term.get("code") in _CATEGORY_CODES else None
+    category = term.get("category")
+    return category if category in _CATEGORY_CODES else None
 
 
 def term_id(code: str):

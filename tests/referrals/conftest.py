@@ -14,7 +14,8 @@ from accounts.services.principal import principal_for_account
 from accounts.services.tokens import issue_token, revoke_token
 from accounts.tables import Account
 from directory.services.taxonomy import term_id
-from directory.tables import Attribute, Location, Organization, Service, ServiceAtLocation
+from directory.services.taxonomy_mapping import remap_terms
+from directory.tables import Attribute, Location, Organization, Service, ServiceAtLocation, TaxonomyTerm
 from kernel.clock import FixedClock
 from server.app import create_app
 from tests.conftest import send_csrf_header
@@ -50,6 +51,8 @@ class World:
     """Peer recovery coaching of partner Y: SUD-related, but no treating provider."""
     sober_living_y: str
     """A recovery residence of partner Y: housing, and SUD-related (it tells that the client uses drugs)."""
+    airs_otp_x: str
+    """A methadone program of partner X categorised only by a 211's AIRS term ("Methadone Maintenance")."""
     token_x: str
     revoked_token: str
     spare_token_id: str
@@ -68,6 +71,20 @@ async def _place(organization_id, name: str, categories: tuple[str, ...] = ()) -
         ServiceAtLocation(service=service[0]["id"], location=location[0]["id"])
     ).returning(ServiceAtLocation.id)
     return str(sal[0]["id"])
+
+
+async def _airs_place(organization_id, name: str, code: str, term_name: str) -> str:
+    """A listing whose only term is an outside taxonomy's, categorised by the shipped mapping."""
+    term = await TaxonomyTerm.insert(TaxonomyTerm(code=code, name=term_name, taxonomy="AIRS")).returning(
+        TaxonomyTerm.id
+    )
+    await remap_terms()
+    sal = await _place(organization_id, name)
+    service = await ServiceAtLocation.select(ServiceAtLocation.service).where(ServiceAtLocation.id == sal).first()
+    await Attribute.insert(
+        Attribute(link_id=service["service"], link_entity="service", taxonomy_term=term[0]["id"], value="")
+    )
+    return sal
 
 
 async def _world() -> World:
@@ -96,6 +113,7 @@ async def _world() -> World:
         shelter_y=await _place(y, "Eastside Night Shelter", ("housing", "housing.shelter")),
         recovery_y=await _place(y, "Eastside Peer Recovery Hub", ("moud", "moud.recovery_support")),
         sober_living_y=await _place(y, "Eastside Recovery Residence", ("housing", "housing.recovery_housing")),
+        airs_otp_x=await _airs_place(x, "Harbor Dosing Clinic", "RX-8450.5000", "Methadone Maintenance"),
         token_x=token_x,
         revoked_token=revoked,
         spare_token_id=str(spare_id),

@@ -117,7 +117,13 @@ async def test_each_consent_class_covers_exactly_the_organizations_the_directory
 
 @pytest.mark.parametrize(
     ("listing", "need"),
-    [("recovery_y", "moud"), ("food_x", "harm_reduction"), ("otp_x", "food"), ("sober_living_y", "housing")],
+    [
+        ("recovery_y", "moud"),
+        ("food_x", "harm_reduction"),
+        ("otp_x", "food"),
+        ("sober_living_y", "housing"),
+        ("airs_otp_x", "health_care"),  # treatment known only through a 211 taxonomy term
+    ],
 )
 async def test_a_referral_that_tells_of_drug_use_needs_consent_to_share_it(world, client, listing, need):
     """Recovery support, recovery housing, harm reduction and treatment all tell the partner the client uses
