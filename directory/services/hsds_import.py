@@ -116,6 +116,7 @@ class _Importer:
         self.service_extras: dict[uuid.UUID, dict[str, Any]] = {}
         self.location_extras: dict[uuid.UUID, dict[str, Any]] = {}
         self.organization_extras: dict[uuid.UUID, dict[str, Any]] = {}
+        self._attribute_codes: dict[uuid.UUID, str] | None = None
         # Rows that could not be converted, by table and id: rows that depend on them go too.
         self.failed: dict[type[Table], dict[uuid.UUID, Origin]] = {}
         # What converting the current row found: the source text of its references, values read forgivingly.
@@ -226,7 +227,8 @@ class _Importer:
         return {
             "id": self.id_for("taxonomy_terms", row.get("id"), row),
             "code": read_text(row, "code", max_length=100),
-            "name": read_text(row, "name", required=True, max_length=255),
+            # A term known by its code alone (nested in JSON) is named by it.
+            "name": read_text(row, "name", max_length=255) or read_text(row, "code", required=True),
             "description": read_text(row, "description") or "",
             "parent_id": self.ref(row, "parent_id", "taxonomy_terms"),
             "taxonomy": read_text(row, "taxonomy", max_length=255),
@@ -464,6 +466,17 @@ class _Importer:
             "value": read_text(row, "value"),
         }
 
+    def _package_attribute_codes(self) -> dict[uuid.UUID, str]:
+        """The package's own terms for the SUD-care attributes (same code, this directory's taxonomy or none),
+        so a package that names `confidential_location` by its code is understood as well as by our id."""
+        if self._attribute_codes is None:
+            self._attribute_codes = {
+                term["id"]: term["code"]
+                for term in self.rows.get(TaxonomyTerm, [])
+                if term.get("code") in ATTRIBUTE_TERMS and term.get("taxonomy") in (None, ATTRIBUTE_TAXONOMY_NAME)
+            }
+        return self._attribute_codes
+
     @staticmethod
     def _link_table(row: dict) -> str:
         entity = (row.get("link_entity") or "service").casefold()
@@ -476,7 +489,7 @@ class _Importer:
 
     def _apply_sud_attribute(self, term_id: uuid.UUID, link_id: uuid.UUID, value: Any) -> bool:
         """Typed SUD-care attributes become columns; returns True when the row was one of them."""
-        code = _SUD_ATTRIBUTE_CODES.get(term_id)
+        code = _SUD_ATTRIBUTE_CODES.get(term_id) or self._package_attribute_codes().get(term_id)
         if code is None:
             return False
         text = str(value or "").strip()
@@ -654,6 +667,40 @@ async def _referenced_in_database(importer: _Importer) -> dict[type[Table], set[
     return in_database
 
 
+async def _keep_confidential(importer: _Importer) -> None:
+    """A location this directory keeps confidential stays so unless the package says otherwise: a 211 feed
+    or a sync never carries our flag, and must not publish a recovery residence's address by omission.
+    When the package has neither address nor coordinates for it (our own exports leave them out), the
+    stored ones are kept too."""
+    locations = importer.rows.get(Location, [])
+    columns = ["id", "is_confidential", "latitude", "longitude", "geocode_precision", "timezone"]
+    stored = {
+        as_uuid(r["id"]): r
+        for r in await select_where_in(Location, "id", [loc["id"] for loc in locations], columns=columns)
+        if r["is_confidential"]
+    }
+    with_address = {address["location"] for address in importer.rows.get(Address, [])}
+    keep_address = []
+    for location in locations:
+        before = stored.get(location["id"])
+        if before is None:
+            continue
+        if "is_confidential" not in importer.location_extras.get(location["id"], {}):
+            location["is_confidential"] = True
+            importer.report.add(location["_origin"], "changed", "kept confidential, as this directory has it")
+        elif not location["is_confidential"]:
+            importer.report.add(location["_origin"], "changed", "made public: the package says it is not confidential")
+            continue
+        if location["id"] not in with_address and location["latitude"] is None:
+            for column in ("latitude", "longitude", "geocode_precision", "timezone"):
+                location[column] = before[column]
+            keep_address.append(location["id"])
+    for address in await select_where_in(Address, "location", keep_address):
+        importer.rows.setdefault(Address, []).append(
+            {**address, "id": as_uuid(address["id"]), "location": as_uuid(address["location"]), "_raw": {}}
+        )
+
+
 def _fill_coordinates(importer: _Importer, progress: Progress) -> None:
     """Give every physical location coordinates: its own, else its address's ZIP or city centroid."""
     addresses: dict[uuid.UUID, dict] = {}
@@ -808,6 +855,7 @@ async def import_package(
     for organization in importer.rows.get(Organization, []):
         organization["is_sample_data"] = organization.get("is_sample_data") or sample_data
         organization["data_source"] = data_source or organization.get("data_source") or package.name
+    await _keep_confidential(importer)
     _fill_coordinates(importer, progress)
     if geocoder is not None and geocoder.name != "offline":
         await _upgrade_with_geocoder(importer, geocoder, progress)

@@ -391,16 +391,15 @@ def _flatten_organization(package: Package, organization: dict[str, Any], origin
 
 def _flatten_attribute(package: Package, attribute: dict[str, Any], link_id: Any, entity: str, origin: Origin) -> None:
     term = attribute.get("taxonomy_term")
+    term_id = attribute.get("taxonomy_term_id")
     if isinstance(term, dict):
-        package.add("taxonomy_terms", _scalars(term), origin)
+        # A nested term known by its code alone is still that term (e.g. code 'confidential_location').
+        term = {**_scalars(term), "id": term.get("id") or term.get("code")}
+        package.add("taxonomy_terms", term, origin)
+        term_id = term_id or term["id"]
     package.add(
         "attributes",
-        {
-            **_scalars(attribute),
-            "link_id": link_id,
-            "link_entity": entity,
-            "taxonomy_term_id": attribute.get("taxonomy_term_id") or (term or {}).get("id"),
-        },
+        {**_scalars(attribute), "link_id": link_id, "link_entity": entity, "taxonomy_term_id": term_id},
         origin,
     )
 
