@@ -210,10 +210,12 @@ def taxonomy_map_command(match: str, category: str, taxonomy: str | None) -> Non
     async def run() -> None:
         await _refuse_unmigrated()
         try:
-            mapped, rebuilt = await map_terms(match, category, taxonomy)
+            changed, rebuilt = await map_terms(match, category, taxonomy)
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
-        click.echo(f"Mapped {match!r} to {category}: {mapped:,} terms in {category}, {rebuilt:,} services re-indexed.")
+        click.echo(
+            f"Mapped {match!r} to {category}: {changed:,} terms changed category, {rebuilt:,} services re-indexed."
+        )
 
     _run(run())
 

@@ -165,12 +165,13 @@ class _Importer:
             try:
                 converted = convert_row(row)
             except RowError as error:
-                self.report.add(origin, "skipped", error.cause, error.value)
+                self.report.add(origin, "skipped", error.cause, error.value, partial=id(row) in self.package.secondary)
                 self.failed.setdefault(target, {})[self.id_for(table_name, row.get("id"), row)] = origin
                 continue
             if converted is None:
                 continue
             converted["_origin"], converted["_raw"] = origin, self._raw_refs
+            converted["_partial"] = id(row) in self.package.secondary
             earlier = first.get(converted["id"])
             if earlier is not None:
                 if not self._distinct_repeat(table_name, row, converted, earlier):
@@ -642,9 +643,9 @@ def _keep_row(
         others = [c for c in OPTIONAL_PARENTS.get(table, ()) if c != column and row.get(c) is not None]
         if column in OPTIONAL_PARENTS.get(table, ()) and (others or table is Location):
             row[column] = None
-            report.add(row["_origin"], "changed", f"{cause}: imported without it", example)
+            report.add(row["_origin"], "changed", f"{cause}: imported without it", example, partial=row["_partial"])
             continue
-        report.add(row["_origin"], "skipped", cause, example)
+        report.add(row["_origin"], "skipped", cause, example, partial=row["_partial"])
         return False
     return True
 
@@ -844,6 +845,7 @@ async def import_package(
         hsds_version=package.hsds_version,
         read=package.read,
         findings=list(package.findings),
+        notes=list(package.notes),
         unread_columns=Counter(package.unread),
     )
     importer = _Importer(package, report)

@@ -7,10 +7,12 @@ each row remembering the file and line it came from so problems can be reported 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,8 @@ class Package:
     origins: dict[int, Origin] = field(default_factory=dict)
     read: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Whole-file remarks (an encoding guessed)."""
     unread: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(file, nested key) -> objects whose nested lists this directory does not keep (JSON packages)."""
 
@@ -64,13 +68,29 @@ class Package:
 
     def note(self, origin: Origin, kind: Kind, cause: str, example: object = None) -> None:
         """Record something reading did to a row (see import_report.Finding)."""
-        self.findings.append(finding(origin, kind, cause, example))
+        self.findings.append(finding(origin, kind, cause, example, partial=self._depth > 0))
+
+    secondary: set[int] = field(default_factory=set)
+    """Rows that are part of their origin's row (a JSON service's phones, a 1.x phone's language): leaving
+    one out leaves its origin imported with changes, not skipped."""
+    _depth: int = 0
+
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """Rows added inside belong to the row their origin names (see `secondary`)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
 
     def add(self, table: str, row: dict[str, Any], origin: Origin) -> dict[str, Any]:
         """Append a row, keeping only non-empty values."""
         clean = {k: v for k, v in row.items() if v not in (None, "")}
         self.tables[table].append(clean)
         self.origins[id(clean)] = origin
+        if self._depth:
+            self.secondary.add(id(clean))
         return clean
 
     def origin(self, row: dict[str, Any]) -> Origin:
@@ -118,6 +138,14 @@ UNSTORED_FILES = {
 }
 
 
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class PackageFiles:
     """The CSV files of a package directory, found where its datapackage.json says (resources may sit in a
     subfolder) or beside it."""
@@ -146,18 +174,29 @@ class PackageFiles:
         """The path of a package file, or None when the package has no such file."""
         if file_name in self.paths:
             return self.paths[file_name]
-        candidate = self.directory / file_name
-        return candidate if candidate.is_file() else None
+        candidate = (self.directory / file_name).resolve()
+        # A link out of the package (services.csv -> /elsewhere) is not part of it.
+        inside = candidate.is_relative_to(self.directory.resolve())
+        return candidate if inside and candidate.is_file() else None
 
     def rows(self, package: Package, file_name: str) -> Iterator[tuple[Origin, dict[str, str]]]:
         """The rows of one file, each with its origin; counted as read."""
         file_path = self.find(file_name)
         if file_path is None:
             return
-        with file_path.open(newline="", encoding="utf-8-sig") as handle:
-            for line_number, row in enumerate(csv.DictReader(handle), start=2):
-                package.read[file_name] += 1
-                yield Origin(file_name, line_number), {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        raw = file_path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Spreadsheet exports are often Windows-1252; Latin-1 reads any byte at all.
+            encoding = "Windows-1252" if _decodes(raw, "cp1252") else "Latin-1"
+            text = raw.decode("cp1252" if encoding == "Windows-1252" else "latin-1")
+            package.notes.append(f"{file_name}: not UTF-8, read as {encoding}")
+        for line_number, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
+            package.read[file_name] += 1
+            if any((cell or "").strip() for cell in row.get(None) or []):
+                package.unread[(file_name, "(cells beyond the header)")] += 1
+            yield Origin(file_name, line_number), {k.strip(): (v or "").strip() for k, v in row.items() if k}
 
     def require_services(self) -> None:
         """Refuse a folder that is not an HSDS package (e.g. Ohana API CSVs) rather than import 0 services."""
@@ -220,13 +259,20 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
         package.add("organizations", row, origin)
     for origin, row in rows("services.csv"):
         # 1.x services may list their terms in a column of their own; services_taxonomy.csv repeats them.
-        for term in filter(None, (t.strip() for t in row.pop("taxonomy_ids", "").split(","))):
-            package.add(
-                "attributes",
-                {"link_id": row.get("id"), "link_entity": "service", "taxonomy_term_id": term, "_from_column": True},
-                origin,
-            )
+        terms = [t.strip() for t in row.pop("taxonomy_ids", "").split(",") if t.strip()]
         package.add("services", row, origin)
+        with package.nested():
+            for term in terms:
+                package.add(
+                    "attributes",
+                    {
+                        "link_id": row.get("id"),
+                        "link_entity": "service",
+                        "taxonomy_term_id": term,
+                        "_from_column": True,
+                    },
+                    origin,
+                )
     for origin, row in rows("locations.csv"):
         row.setdefault("location_type", "physical")
         package.add("locations", row, origin)
@@ -242,9 +288,12 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
         language = row.pop("language", "")
         phone = package.add("phones", row, origin)
         if language:
-            package.add(
-                "languages", {"id": f"phone-{phone.get('id')}", "phone_id": phone.get("id"), "name": language}, origin
-            )
+            with package.nested():
+                package.add(
+                    "languages",
+                    {"id": f"phone-{phone.get('id')}", "phone_id": phone.get("id"), "name": language},
+                    origin,
+                )
     for origin, row in rows("regular_schedules.csv"):
         weekday = row.pop("weekday", "")
         row["freq"] = "WEEKLY"
@@ -331,12 +380,14 @@ def _read_json(path: Path) -> Package:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise PackageError(f"{path.name}: not valid JSON ({error})") from error
+    except RecursionError:
+        raise PackageError(f"{path.name}: nested too deeply to be HSDS") from None
     package = Package(name=path.stem, hsds_version="3.0")
     if isinstance(document, dict) and "services" in document and isinstance(document["services"], list):
-        for index, organization in enumerate(document.get("organizations") or []):
+        for index, organization in enumerate(_objects(package, document, "organizations", Origin(path.name, "-"))):
             package.read[path.name] += 1
             _flatten_organization(package, organization, Origin(path.name, f"organizations[{index}]"))
-        for index, term in enumerate(document.get("taxonomy_terms") or []):
+        for index, term in enumerate(_objects(package, document, "taxonomy_terms", Origin(path.name, "-"))):
             package.read[path.name] += 1
             package.add("taxonomy_terms", _scalars(term), Origin(path.name, f"taxonomy_terms[{index}]"))
         services, prefix = document["services"], "services"
@@ -355,6 +406,22 @@ def _read_json(path: Path) -> Package:
             raise PackageError(f"{path.name}: {where} is not an object")
         flatten_service(package, service, Origin(path.name, where))
     return package
+
+
+def _objects(package: Package, obj: dict[str, Any], key: str, origin: Origin) -> list[dict[str, Any]]:
+    """The objects nested under `key` (a list of objects, or one object), noting anything else found there."""
+    value = obj.get(key)
+    if value in (None, "", [], {}):
+        return []
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list):
+        package.note(origin, "skipped", f"'{key}' is not a list of objects", value)
+        return []
+    for item in value:
+        if not isinstance(item, dict):
+            package.note(origin, "skipped", f"'{key}' holds something that is not an object", item)
+    return [item for item in value if isinstance(item, dict)]
 
 
 def _scalars(obj: dict[str, Any]) -> dict[str, Any]:
@@ -383,10 +450,11 @@ _NESTED = {
 def _flatten_organization(package: Package, organization: dict[str, Any], origin: Origin) -> None:
     package.note_unread_nested("organization", organization, _NESTED["organization"], origin)
     package.add("organizations", _scalars(organization), origin)
-    for phone in organization.get("phones") or []:
-        package.add("phones", {**_scalars(phone), "organization_id": organization.get("id")}, origin)
-    for attribute in organization.get("attributes") or []:
-        _flatten_attribute(package, attribute, organization.get("id"), "organization", origin)
+    with package.nested():
+        for phone in _objects(package, organization, "phones", origin):
+            package.add("phones", {**_scalars(phone), "organization_id": organization.get("id")}, origin)
+        for attribute in _objects(package, organization, "attributes", origin):
+            _flatten_attribute(package, attribute, organization.get("id"), "organization", origin)
 
 
 def _flatten_attribute(package: Package, attribute: dict[str, Any], link_id: Any, entity: str, origin: Origin) -> None:
@@ -408,30 +476,36 @@ def _flatten_location(package: Package, location: dict[str, Any], origin: Origin
     location_id = location.get("id")
     package.note_unread_nested("location", location, _NESTED["location"], origin)
     package.add("locations", _scalars(location), origin)
-    for address in location.get("addresses") or []:
+    for address in _objects(package, location, "addresses", origin):
         package.add("addresses", {**_scalars(address), "location_id": location_id}, origin)
-    for phone in location.get("phones") or []:
+    for phone in _objects(package, location, "phones", origin):
         package.add("phones", {**_scalars(phone), "location_id": location_id}, origin)
-    for schedule in location.get("schedules") or []:
+    for schedule in _objects(package, location, "schedules", origin):
         package.add("schedules", {**_scalars(schedule), "location_id": location_id}, origin)
-    for language in location.get("languages") or []:
+    for language in _objects(package, location, "languages", origin):
         package.add("languages", {**_scalars(language), "location_id": location_id}, origin)
-    for accessibility in location.get("accessibility") or []:
+    for accessibility in _objects(package, location, "accessibility", origin):
         package.add("accessibility", {**_scalars(accessibility), "location_id": location_id}, origin)
-    for attribute in location.get("attributes") or []:
+    for attribute in _objects(package, location, "attributes", origin):
         _flatten_attribute(package, attribute, location_id, "location", origin)
 
 
 def flatten_service(package: Package, service: dict[str, Any], origin: Origin) -> None:
+    """Rows for an HSDS 3.0 service object and everything nested in it; the service is its origin's row."""
     service_id = service.get("id")
     package.note_unread_nested("service", service, _NESTED["service"], origin)
     organization = service.get("organization")
-    if isinstance(organization, dict):
-        _flatten_organization(package, organization, origin)
     row = _scalars(service)
     if isinstance(organization, dict) and not row.get("organization_id"):
         row["organization_id"] = organization.get("id")
     package.add("services", row, origin)
+    with package.nested():
+        if isinstance(organization, dict):
+            _flatten_organization(package, organization, origin)
+        _flatten_service_children(package, service, service_id, origin)
+
+
+def _flatten_service_children(package: Package, service: dict[str, Any], service_id: Any, origin: Origin) -> None:
     for key, table in (
         ("phones", "phones"),
         ("schedules", "schedules"),
@@ -439,11 +513,11 @@ def flatten_service(package: Package, service: dict[str, Any], origin: Origin) -
         ("cost_options", "cost_options"),
         ("capacities", "service_capacity"),
     ):
-        for child in service.get(key) or []:
+        for child in _objects(package, service, key, origin):
             package.add(table, {**_scalars(child), "service_id": service_id, **_unit(child)}, origin)
-    for attribute in service.get("attributes") or []:
+    for attribute in _objects(package, service, "attributes", origin):
         _flatten_attribute(package, attribute, service_id, "service", origin)
-    for service_at_location in service.get("service_at_locations") or []:
+    for service_at_location in _objects(package, service, "service_at_locations", origin):
         location = service_at_location.get("location")
         location_id = service_at_location.get("location_id")
         if isinstance(location, dict):
@@ -455,7 +529,7 @@ def flatten_service(package: Package, service: dict[str, Any], origin: Origin) -
             origin,
         )
         for key, table in (("phones", "phones"), ("schedules", "schedules")):
-            for child in service_at_location.get(key) or []:
+            for child in _objects(package, service_at_location, key, origin):
                 package.add(table, {**_scalars(child), "service_at_location_id": service_at_location.get("id")}, origin)
 
 

@@ -41,20 +41,22 @@ class Finding:
     kind: Kind
     cause: str
     example: str | None = None
+    partial: bool = False
+    """The row left out is part of its origin's row (a JSON service's phone): the origin is imported, changed."""
 
     def __str__(self) -> str:
         example = f": {self.example}" if self.example else ""
         return f"{self.origin}: {self.cause}{example}"
 
 
-def finding(origin: Origin, kind: Kind, cause: str, example: object = None) -> Finding:
+def finding(origin: Origin, kind: Kind, cause: str, example: object = None, *, partial: bool = False) -> Finding:
     """A Finding, quoting the row's value (shortened) as its example."""
     if example is None:
-        return Finding(origin, kind, cause)
+        return Finding(origin, kind, cause, partial=partial)
     if isinstance(example, Origin):
-        return Finding(origin, kind, cause, f"with {example}")
+        return Finding(origin, kind, cause, f"with {example}", partial)
     text = str(example)
-    return Finding(origin, kind, cause, repr(text if len(text) <= 60 else text[:57] + "..."))
+    return Finding(origin, kind, cause, repr(text if len(text) <= 60 else text[:57] + "..."), partial)
 
 
 @dataclass
@@ -67,37 +69,40 @@ class ImportReport:
     written: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     geocoded: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     unread_columns: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(file, column) -> rows with a value in a column this directory does not keep."""
     unmapped_terms: int = 0
     seconds: float = 0.0
 
-    def add(self, origin: Origin, kind: Kind, cause: str, example: object = None) -> None:
-        self.findings.append(finding(origin, kind, cause, example))
+    def add(self, origin: Origin, kind: Kind, cause: str, example: object = None, *, partial: bool = False) -> None:
+        self.findings.append(finding(origin, kind, cause, example, partial=partial))
 
     @property
     def problems(self) -> list[Finding]:
         """Rows left out (what stops an import unless --skip-invalid)."""
         return [f for f in self.findings if f.kind == "skipped"]
 
-    def rows_by_kind(self, kind: Kind) -> dict[str, set[int | str]]:
-        """File -> the rows with at least one finding of this kind."""
+    def rows_by_kind(self, *kinds: Kind, partial: bool) -> dict[str, set[int | str]]:
+        """File -> the rows with at least one finding of these kinds (about part of the row, or the whole)."""
         rows: dict[str, set[int | str]] = defaultdict(set)
         for finding in self.findings:
-            if finding.kind == kind:
+            if finding.kind in kinds and finding.partial == partial:
                 rows[finding.origin.file].add(finding.origin.row)
         return rows
 
     def summary(self) -> list[tuple[str, int, int, int, int]]:
-        """(file, read, imported, skipped, changed) per file; a row both changed and skipped counts as skipped."""
-        skipped = self.rows_by_kind("skipped")
-        not_imported = self.rows_by_kind("not_imported")
-        changed = self.rows_by_kind("changed")
+        """(file, read, imported, skipped, changed) per file. A row left out counts as skipped; a row imported
+        with a value changed, or with a part of it left out (a JSON service's phone), counts as changed."""
+        left_out = self.rows_by_kind("skipped", "not_imported", partial=False)
+        changed = self.rows_by_kind("changed", partial=False)
+        for file_name, rows in self.rows_by_kind("skipped", "changed", "not_imported", partial=True).items():
+            changed[file_name] |= rows
         table = []
         for file_name, read in self.read.items():
-            left_out = skipped.get(file_name, set()) | not_imported.get(file_name, set())
-            altered = changed.get(file_name, set()) - left_out
-            table.append((file_name, read, read - len(left_out), len(left_out), len(altered)))
+            skipped = left_out.get(file_name, set())
+            altered = changed.get(file_name, set()) - skipped
+            table.append((file_name, read, read - len(skipped), len(skipped), len(altered)))
         return table
 
     def grouped(self, kind: Kind) -> list[tuple[str, str, list[Finding]]]:
@@ -114,7 +119,7 @@ class ImportReport:
 
     def lines(self, *, examples: int = EXAMPLES_PER_CAUSE) -> list[str]:
         """The report as text lines: causes grouped with a few example rows each, then the per-file table."""
-        out: list[str] = []
+        out: list[str] = [f"Note: {note}" for note in self.notes]
         headings = {
             "skipped": "Left out",
             "changed": "Imported with changes",

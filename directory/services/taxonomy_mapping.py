@@ -127,15 +127,21 @@ async def load_rules() -> tuple[MappingRules, list[_Override]]:
 
 
 def _override_for(term: dict[str, Any], overrides: list[_Override]) -> str | None:
+    """The CLI mapping for a term: its whole name, else the longest code prefix (as in the shipped rules);
+    one for the term's own taxonomy beats one for any taxonomy."""
     code = (term.get("code") or "").upper()
     name = normalised(term.get("name") or "")
-    for override in reversed(overrides):  # the latest addition wins
+    candidates: list[tuple[tuple[int, int, int], int, str]] = []
+    for order, override in enumerate(overrides):
         if override.taxonomy and override.taxonomy != term.get("taxonomy"):
             continue
         match = override.match.strip()
-        if (code and code.startswith(match.upper())) or name == normalised(match):
-            return override.category
-    return None
+        if name == normalised(match):
+            candidates.append(((1, bool(override.taxonomy), 0), order, override.category))
+        elif code and code.startswith(match.upper()):
+            candidates.append(((0, bool(override.taxonomy), len(match)), order, override.category))
+    # The most specific wins; between equals, the later addition.
+    return max(candidates)[2] if candidates else None
 
 
 def assign_categories(
@@ -162,8 +168,8 @@ def assign_categories(
         term["category"] = category
 
 
-async def remap_terms() -> list[uuid.UUID]:
-    """Recompute every term's category; returns the services using a term whose category changed."""
+async def remap_terms() -> tuple[int, list[uuid.UUID]]:
+    """Recompute every term's category; returns how many terms changed and the services using them."""
     rules, overrides = await load_rules()
     terms = await TaxonomyTerm.select(
         TaxonomyTerm.id,
@@ -178,7 +184,7 @@ async def remap_terms() -> list[uuid.UUID]:
     changed = [t for t in terms if before[as_uuid(t["id"])] != t["category"]]
     for term in changed:
         await TaxonomyTerm.update({TaxonomyTerm.category: term["category"]}).where(TaxonomyTerm.id == term["id"])
-    return await services_using([as_uuid(t["id"]) for t in changed])
+    return len(changed), await services_using([as_uuid(t["id"]) for t in changed])
 
 
 async def services_using(term_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
@@ -215,14 +221,13 @@ async def unmapped_terms() -> list[UnmappedTerm]:
 async def map_terms(match: str, category: str, taxonomy: str | None = None) -> tuple[int, int]:
     """Map terms whose code starts with `match`, or whose name is `match`, to `category`, and rebuild the
     listings that changed, in one transaction; a later mapping of the same text replaces an earlier one.
-    Returns (terms now in that category, listings rebuilt)."""
+    Returns (terms whose category changed, services re-indexed)."""
     async with write_transaction(TaxonomyTerm._meta.db):
         await _add_mapping(match, category, taxonomy)
-        services = await remap_terms()
+        changed, services = await remap_terms()
         if services:
             await refresh_search_documents(services)
-        mapped = await TaxonomyTerm.count().where(TaxonomyTerm.category == category)
-    return mapped, len(services)
+    return changed, len(services)
 
 
 async def reindex(progress: Progress | None = None) -> int:
@@ -238,8 +243,8 @@ async def reindex(progress: Progress | None = None) -> int:
 async def _add_mapping(match: str, category: str, taxonomy: str | None) -> None:
     if category not in CATEGORY_CODES:
         raise ValueError(f"{category!r} is not a category (known: {', '.join(sorted(CATEGORY_CODES))})")
-    if not match.strip():
-        raise ValueError("give a code prefix or a term name to map")
+    if not re.search(r"\w", match):
+        raise ValueError(f"{match!r} is neither a code prefix nor a term name (give letters or digits)")
     condition = (TaxonomyMapping.match == match.strip()) & (
         TaxonomyMapping.taxonomy.is_null() if taxonomy is None else TaxonomyMapping.taxonomy == taxonomy
     )

@@ -197,3 +197,68 @@ def test_a_descriptor_cannot_point_outside_its_package(package, tmp_path):
     result = cli("import", "--quiet", "--skip-invalid", str(package))
     assert result.exit_code == 2 and "not an HSDS package" in result.output
     assert asyncio.run(Service.count().run()) == 0
+
+
+def test_the_most_specific_cli_mapping_wins_whatever_the_order(package):
+    assert cli("import", "--quiet", "--skip-invalid", str(package)).exit_code == 0
+    assert cli("taxonomy", "map", "ZZ-1234", "housing.shelter").exit_code == 0
+    assert cli("taxonomy", "map", "ZZ", "health_care").exit_code == 0
+    assert "Widget Repair Co-op" in names(search(category="housing.shelter"))
+    assert search(category="health_care")["total_items"] == 0
+    for nonsense in ("%", " ", ".."):
+        refused = cli("taxonomy", "map", nonsense, "food")
+        assert refused.exit_code == 2 and "neither a code prefix nor a term name" in refused.output
+
+
+def test_a_link_out_of_the_package_is_not_read(package, tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("id,organization_id,name\nx,o1,Planted service\n")
+    services = package / "data" / "services.csv"
+    services.unlink()
+    services.symlink_to(outside)
+    result = cli("import", "--quiet", "--skip-invalid", str(package))
+    assert result.exit_code == 2 and "not an HSDS package" in result.output
+
+
+def test_a_windows_1252_export_is_read_and_said_so(package):
+    organizations = package / "data" / "organizations.csv"
+    organizations.write_bytes(organizations.read_bytes().replace(b"Organization O1", "Organización O1".encode("cp1252")))
+    result = cli("import", "--quiet", "--skip-invalid", str(package))
+    assert result.exit_code == 0, result.output
+    assert "Note: organizations.csv: not UTF-8, read as Windows-1252" in result.output
+    assert names(search(search="Organización O1"))[0] == "Mid-Ohio Pantry Night"
+
+
+def test_cells_beyond_the_header_are_reported(package):
+    phones = package / "data" / "phones.csv"
+    lines = phones.read_text().splitlines()
+    lines[1] += ",EXTRA1,EXTRA2"
+    phones.write_text("\n".join(lines) + "\n")
+    result = cli("import", "--quiet", "--skip-invalid", str(package))
+    assert result.exit_code == 0, result.output
+    assert "phones.csv: '(cells beyond the header)': 1 with a value" in result.output
+
+
+def test_hostile_json_is_refused_or_reported_never_a_traceback(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000)
+    result = cli("import", "--quiet", str(deep))
+    assert result.exit_code == 2 and "nested too deeply" in result.output
+
+    odd = tmp_path / "odd.json"
+    service = {
+        "id": "x2",
+        "name": "Odd Service",
+        "status": "active",
+        "organization_id": "o1",
+        "organization": {"id": "o1", "name": "Odd Org", "description": ""},
+        "service_at_locations": "nope",
+        "phones": [{"number": "555-0100"}, "not a phone"],
+    }
+    odd.write_text(json.dumps({"contents": [service]}))
+    result = cli("import", "--quiet", "--skip-invalid", str(odd))
+    assert result.exit_code == 0, result.output
+    assert "odd.json: 'service_at_locations' is not a list of objects: 1 row" in result.output
+    assert "odd.json: 'phones' holds something that is not an object: 1 row" in result.output
+    # The service is in, with parts of it left out: imported and changed, not skipped.
+    assert table_row(result.output, "odd.json") == [1, 1, 0, 1]
