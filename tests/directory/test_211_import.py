@@ -222,7 +222,8 @@ def test_a_link_out_of_the_package_is_not_read(package, tmp_path):
 
 def test_a_windows_1252_export_is_read_and_said_so(package):
     organizations = package / "data" / "organizations.csv"
-    organizations.write_bytes(organizations.read_bytes().replace(b"Organization O1", "Organización O1".encode("cp1252")))
+    accented = "Organización O1".encode("cp1252")
+    organizations.write_bytes(organizations.read_bytes().replace(b"Organization O1", accented))
     result = cli("import", "--quiet", "--skip-invalid", str(package))
     assert result.exit_code == 0, result.output
     assert "Note: organizations.csv: not UTF-8, read as Windows-1252" in result.output
