@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar, cast
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
+from piccolo.columns.combination import Combinable
 
 from directory.schemas import (
     HsdsBase,
@@ -41,8 +43,9 @@ from directory.services.records import (
 from directory.services.search_index import SearchIndex, SearchQuery
 from directory.services.taxonomy import CATEGORIES, MEDICATIONS, PAYMENT_METHODS
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
+from kernel.clock import EARLIEST, LATEST
 from kernel.guards import OPEN_DATA
-from kernel.paging import MAX_PAGE, Page, PageNumber, PerPage, make_page, offset_of
+from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
 from kernel.problems import problems
 from kernel.settings import get_settings
 
@@ -51,14 +54,24 @@ __all__ = ["DirectoryApiController"]
 CATEGORY_CODES = {term.code for term in CATEGORIES}
 HSDS_OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 FORMATS = ("json", "ndjson")
-"""HSDS `format` values: a page of JSON (the default), or every result as one JSON object per line."""
+"""HSDS `format` values: a page of JSON (the default), or the results as one JSON object per line."""
+NDJSON_MAX_OBJECTS = 1000
+"""The most objects one `format=ndjson` response streams (HSDS says all: one request, counted once by the rate
+limit, must not pull the whole directory fully nested). `page` picks which thousand; a `Link: rel="next"` header
+names the next page while more remain, and `X-Total-Count` says how many there are in all."""
 NDJSON_CHUNK = 100
 """Objects loaded from the database at a time while streaming ndjson."""
-POSTCODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{1,11}")
+POSTCODE = re.compile(r"(?=[^0-9]*[0-9])[A-Za-z0-9][A-Za-z0-9 -]{1,11}")
+"""A postcode: 2 to 12 letters, digits, spaces and hyphens, with a digit (21201, 21201-1234, SW1A 1AA, K1A 0B6)."""
 T = TypeVar("T")
 
 Format = Annotated[
-    str, QueryParameter(description="json (default): a page; ndjson: every result, one JSON object per line.")
+    str,
+    QueryParameter(
+        description=f"json (default): a page of per_page results; ndjson: one JSON object per line, at most "
+        f"{NDJSON_MAX_OBJECTS} per response (page picks which {NDJSON_MAX_OBJECTS}; per_page is not used), with a "
+        'Link rel="next" header while more remain and X-Total-Count.'
+    ),
 ]
 SearchText = Annotated[str | None, QueryParameter(description="Words the name should contain.", max_length=200)]
 Full = Annotated[bool, QueryParameter(description="Fully nested objects instead of their one-to-one fields.")]
@@ -70,7 +83,9 @@ OrganizationId = Annotated[uuid.UUID | None, QueryParameter(description="Only se
 ModifiedAfter = Annotated[
     str | None,
     QueryParameter(
-        description="Only services changed at or after this date or date-time (ISO 8601; UTC if no offset)."
+        description="Only services changed at or after this moment: a date-time with its UTC offset "
+        "(2024-05-01T00:00:00Z, 2024-05-01T08:00:00-04:00) or a date (2024-05-01: the start of that day in UTC); "
+        "between 2000 and 2100. A date-time without an offset is ambiguous and refused."
     ),
 ]
 
@@ -113,16 +128,28 @@ def check_format(value: str) -> bool:
 
 
 def parse_modified_after(text: str | None) -> dt.datetime | None:
-    """The moment `modified_after` names, in UTC; 400 naming the parameter if it is not a date or date-time."""
+    """The moment `modified_after` names, in UTC: a date-time with its offset, or a date (its start in UTC);
+    400 naming the parameter for a bare local time (ambiguous) or a moment outside 2000-2100."""
     if text is None:
         return None
+    text = text.strip()
+    example = "such as 2024-05-01T00:00:00Z or 2024-05-01"
     try:
-        value = dt.datetime.fromisoformat(text.strip())
-        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+        if any(c in text for c in "T :"):
+            value = dt.datetime.fromisoformat(text)
+        else:
+            value = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.UTC)
+        moment = value.astimezone(dt.UTC) if value.tzinfo else None
     except (ValueError, OverflowError):
         raise ValidationException(
-            detail=f"modified_after must be an ISO 8601 date or date-time such as 2024-05-01T00:00:00Z, got {text!r}"
+            detail=f"modified_after must be an ISO 8601 date-time with its UTC offset, or a date, {example}; "
+            f"got {text!r}"
         ) from None
+    if moment is None:
+        raise ValidationException(detail=f"modified_after needs a UTC offset (Z or +hh:mm), {example}; got {text!r}")
+    if not EARLIEST <= moment < LATEST:
+        raise ValidationException(detail=f"modified_after must be between {EARLIEST:%Y} and {LATEST:%Y}, got {text!r}")
+    return moment
 
 
 async def service_filter(
@@ -145,8 +172,14 @@ async def service_filter(
     )
 
 
-def ndjson(chunks: AsyncIterator[Sequence[Any]]) -> Stream:
-    """Every result, one JSON object per line (HSDS `format=ndjson`), streamed as the chunks are loaded."""
+def page_size(streamed: bool, per_page: int) -> int:
+    """Results in one response: `per_page` for a JSON page, NDJSON_MAX_OBJECTS for an ndjson stream."""
+    return NDJSON_MAX_OBJECTS if streamed else per_page
+
+
+def ndjson(chunks: AsyncIterator[Sequence[Any]], request: Request, total: int, page: int) -> Stream:
+    """One page (of NDJSON_MAX_OBJECTS) of results, one JSON object per line (HSDS `format=ndjson`), streamed as
+    the chunks are loaded; the headers say how many there are and where the next page is."""
     encoder = msgspec.json.Encoder()
 
     async def lines() -> AsyncIterator[bytes]:
@@ -155,7 +188,11 @@ def ndjson(chunks: AsyncIterator[Sequence[Any]]) -> Stream:
                 yield b"".join(encoder.encode(item) + b"\n" for item in chunk)
 
     # The header, not media_type: the handler's own media type (JSON, for its pages) would win over the latter.
-    return Stream(lines(), headers={"content-type": "application/x-ndjson"})
+    headers = {"content-type": "application/x-ndjson", "x-total-count": str(total)}
+    if page * NDJSON_MAX_OBJECTS < total:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "page"] + [("page", str(page + 1))]
+        headers["link"] = f'<{request.url.path}?{urllib.parse.urlencode(query)}>; rel="next"'
+    return Stream(lines(), headers=headers)
 
 
 async def in_chunks(
@@ -195,6 +232,7 @@ class DirectoryApiController(Controller):
     async def list_services(
         self,
         state: State,
+        request: Request,
         search: Annotated[
             str | None,
             QueryParameter(description="Words to look for; typos and everyday words are fine.", max_length=200),
@@ -278,20 +316,20 @@ class DirectoryApiController(Controller):
                 accepting_new_patients=accepting_new_patients,
                 open_now=open_now,
                 service_ids=service_ids,
-                page=1 if streamed else page,
-                per_page=max(index.size, 1) if streamed else per_page,
+                page=page,
+                per_page=page_size(streamed, per_page),
             )
         )
         if not minimal and not full:
             # Pre-encoded results (see SearchResults.encoded): the JSON is exactly a list of ServiceSearchResult.
             contents = cast(list[ServiceSearchResult | ServiceOut | ServiceMinimalOut], results.encoded())
             if streamed:
-                return cast(Page, ndjson(listed(contents)))
+                return cast(Page, ndjson(listed(contents), request, results.total, page))
             return make_page(contents, results.total, page, per_page)
         ids = [uuid.UUID(result.id) for result in results.results]
         load = load_minimal_services if minimal else load_services
         if streamed:
-            return cast(Page, ndjson(in_chunks(ids, load)))
+            return cast(Page, ndjson(in_chunks(ids, load), request, results.total, page))
         return make_page(list(await load(ids)), results.total, page, per_page)
 
     @get(
@@ -310,6 +348,7 @@ class DirectoryApiController(Controller):
     @get("/organizations", operation_id="listOrganizations", responses=problems(400, 429), summary="List organizations")
     async def list_organizations(
         self,
+        request: Request,
         search: SearchText = None,
         full_service: Annotated[
             bool, QueryParameter(description="Fully nested organizations, each with its services fully nested.")
@@ -328,9 +367,8 @@ class DirectoryApiController(Controller):
         if search:
             query = query.where(contains(Organization.name, search))
             count = count.where(contains(Organization.name, search))
-        query = query.order_by(Organization.name).order_by(Organization.id)
-        if not streamed:
-            query = query.limit(per_page).offset(offset_of(page, per_page))
+        size = page_size(streamed, per_page)
+        query = query.order_by(Organization.name).order_by(Organization.id).limit(size).offset(offset_of(page, size))
         ids = [uuid.UUID(str(r["id"])) for r in await query]
 
         async def load(chunk: list[uuid.UUID]) -> list[OrganizationOut]:
@@ -344,7 +382,7 @@ class DirectoryApiController(Controller):
             return [found[i] for i in chunk if i in found]
 
         if streamed:
-            return cast(Page, ndjson(in_chunks(ids, load)))
+            return cast(Page, ndjson(in_chunks(ids, load), request, await count, page))
         return make_page(await load(ids), await count, page, per_page)
 
     @get(
@@ -368,7 +406,12 @@ class DirectoryApiController(Controller):
 
     @get("/taxonomies", operation_id="listTaxonomies", responses=problems(400, 429), summary="List taxonomies")
     async def list_taxonomies(
-        self, search: SearchText = None, format: Format = "json", page: PageNumber = 1, per_page: PerPage = 20
+        self,
+        request: Request,
+        search: SearchText = None,
+        format: Format = "json",
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
     ) -> Page[TaxonomyOut]:
         """The taxonomies the directory's terms belong to, by name."""
         streamed = check_format(format)
@@ -376,7 +419,8 @@ class DirectoryApiController(Controller):
         if search:
             taxonomies = [t for t in taxonomies if search.casefold() in t.name.casefold()]
         if streamed:
-            return cast(Page, ndjson(listed(taxonomies)))
+            chosen = page_of(taxonomies, page, NDJSON_MAX_OBJECTS).contents
+            return cast(Page, ndjson(listed(chosen), request, len(taxonomies), page))
         return page_of(taxonomies, page, per_page)
 
     @get(
@@ -397,6 +441,7 @@ class DirectoryApiController(Controller):
     )
     async def list_taxonomy_terms(
         self,
+        request: Request,
         search: Annotated[
             str | None, QueryParameter(description="Words the term's name or code should contain.", max_length=200)
         ] = None,
@@ -410,7 +455,7 @@ class DirectoryApiController(Controller):
     ) -> Page[TaxonomyTermOut]:
         """Taxonomy terms (categories and sub-categories) in code order."""
         streamed = check_format(format)
-        conditions = []
+        conditions: list[Combinable] = []
         if search:
             conditions.append(contains(TaxonomyTerm.name, search) | contains(TaxonomyTerm.code, search))
         if parent_id is not None:
@@ -428,10 +473,11 @@ class DirectoryApiController(Controller):
             query = query.where(condition)
             count = count.where(condition)
         query = query.order_by(TaxonomyTerm.taxonomy).order_by(TaxonomyTerm.code).order_by(TaxonomyTerm.name)
+        size = page_size(streamed, per_page)
+        terms = [taxonomy_term_out(r) for r in await query.limit(size).offset(offset_of(page, size))]
         if streamed:
-            return cast(Page, ndjson(listed([taxonomy_term_out(r) for r in await query])))
-        rows = await query.limit(per_page).offset(offset_of(page, per_page))
-        return make_page([taxonomy_term_out(r) for r in rows], await count, page, per_page)
+            return cast(Page, ndjson(listed(terms), request, await count, page))
+        return make_page(terms, await count, page, per_page)
 
     @get(
         "/taxonomy_terms/{term_id:uuid}",
@@ -454,6 +500,7 @@ class DirectoryApiController(Controller):
     )
     async def list_service_at_locations(
         self,
+        request: Request,
         search: Annotated[
             str | None,
             QueryParameter(description="Words the service, location or organization name contains.", max_length=200),
@@ -464,7 +511,10 @@ class DirectoryApiController(Controller):
         modified_after: ModifiedAfter = None,
         postcode: Annotated[
             str | None,
-            QueryParameter(description="Only at public addresses with this ZIP code; with proximity, the centre."),
+            QueryParameter(
+                description="Only at public addresses with this postcode (2-12 letters, digits, spaces and hyphens, "
+                "with a digit; 21201 also matches 21201-1234); with proximity, the US ZIP code to measure from."
+            ),
         ] = None,
         proximity: Annotated[
             str | None, QueryParameter(description="Only within this many metres of the postcode's centre.")
@@ -479,7 +529,10 @@ class DirectoryApiController(Controller):
         services = await service_filter(organization_id, taxonomy_term_id, taxonomy_id, modified_after)
         code = postcode.strip() if postcode is not None else None
         if code is not None and not POSTCODE.fullmatch(code):
-            raise ValidationException(detail=f"postcode: {postcode!r} is not a postcode")
+            raise ValidationException(
+                detail=f"postcode: {postcode!r} is not a postcode (2-12 letters, digits, spaces and hyphens, "
+                "with a digit)"
+            )
         centre = None
         metres = None
         if proximity is not None:
@@ -496,15 +549,15 @@ class DirectoryApiController(Controller):
             postcode=code,
             centre=centre,
             proximity_m=metres,
-            page=1 if streamed else page,
-            per_page=MAX_PAGE if streamed else per_page,
+            page=page,
+            per_page=page_size(streamed, per_page),
         )
 
         async def load(chunk: list[dict]) -> list[ServiceAtLocationOut]:
             return await load_service_at_locations(chunk, full=full)
 
         if streamed:
-            return cast(Page, ndjson(in_chunks(rows, load)))
+            return cast(Page, ndjson(in_chunks(rows, load), request, total, page))
         return make_page(await load(rows), total, page, per_page)
 
     @get(

@@ -81,6 +81,8 @@ class ListingLocation(Out, kw_only=True):
     latitude: float | None = None
     longitude: float | None = None
     geocode_precision: str | None = None
+    """How the coordinates were found; for a confidential location, that of the ZIP or city centre it is measured
+    from (zip or city, as the listing's location_precision), never that of its hidden point."""
     confidential: bool = False
 
 

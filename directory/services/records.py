@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from piccolo.columns import Column
-from piccolo.columns.combination import Combinable
+from piccolo.columns.combination import Combinable, Where
+from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.query.methods.select import Select
 
 from directory.schemas import (
@@ -56,12 +57,14 @@ from directory.tables import (
 __all__ = [
     "ServiceFilter",
     "contains",
+    "like_literal",
     "load_locations",
     "load_minimal_services",
     "load_organizations",
     "load_service_at_locations",
     "load_services",
     "load_taxonomies",
+    "matches_like",
     "service_at_location_page",
     "service_summary",
     "taxonomy_id",
@@ -89,12 +92,33 @@ def _extension(value: str | None) -> float | None:
         return None
 
 
-def contains(column: Column, text: str):
-    """Case-insensitive 'column contains text' (SQLite's LIKE already ignores ASCII case)."""
-    pattern = "%" + text.replace("%", "").replace("_", "") + "%"
-    if column._meta.table._meta.db.engine_type == "sqlite":
-        return column.like(pattern)
-    return column.ilike(pattern)
+LIKE_ESCAPE = "\\"
+"""The escape character of the LIKE patterns built here: SQLite has none by default, so each says ESCAPE."""
+
+
+class _EscapedLike(ComparisonOperator):
+    template = "{name} LIKE {value} ESCAPE '\\'"
+
+
+class _EscapedILike(ComparisonOperator):
+    template = "{name} ILIKE {value} ESCAPE '\\'"
+
+
+def like_literal(text: str) -> str:
+    """`text` for a LIKE pattern that matches it literally: its %, _ and escape characters escaped."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
+def matches_like(column: Column, pattern: str, *, ignore_case: bool = False) -> Where:
+    """`column LIKE pattern ESCAPE '\\'` (ILIKE on PostgreSQL when `ignore_case`; SQLite's LIKE already ignores
+    ASCII case). Piccolo's like() and ilike() take no ESCAPE clause, so user text needs this."""
+    operator = _EscapedILike if ignore_case and column._meta.engine_type in ("postgres", "cockroach") else _EscapedLike
+    return Where(column=column, value=pattern, operator=operator)
+
+
+def contains(column: Column, text: str) -> Where:
+    """Case-insensitive 'column contains text', every character of text taken literally (% and _ too)."""
+    return matches_like(column, "%" + like_literal(text) + "%", ignore_case=True)
 
 
 def taxonomy_id(name: str) -> uuid.UUID:
@@ -553,7 +577,7 @@ async def service_at_location_page(
         )
     if postcode and centre is None:
         in_postcode = Address.select(Address.location).where(
-            (Address.postal_code == postcode) | Address.postal_code.like(f"{postcode}-%")
+            (Address.postal_code == postcode) | matches_like(Address.postal_code, like_literal(postcode) + "-%")
         )
         conditions.append(ServiceAtLocation.location.is_in(in_postcode))
         conditions.append(ServiceAtLocation.location._.is_confidential.eq(False))

@@ -373,7 +373,7 @@ def _document(
             )
             for c in capacities
         ],
-        location=_listing_location(location, address, confidential),
+        location=_listing_location(location, address, confidential, precision),
         location_precision=precision,
         phones=list(dict.fromkeys(p["number"] + (f" x{p['extension']}" if p["extension"] else "") for p in phones)),
         hours=_hours_text(schedules),
@@ -432,7 +432,9 @@ def display_name(service_name: str, organization_name: str) -> str:
     return f"{organization_name} — {service_name}"
 
 
-def _listing_location(location, address, confidential: bool) -> ListingLocation | None:
+def _listing_location(location, address, confidential: bool, precision: str | None) -> ListingLocation | None:
+    """The listing's place; a confidential one without its street, coordinates or their precision (it gives the
+    precision of the ZIP or city centre its distances are measured from, as `location_precision` does)."""
     if location is None:
         return None
     out = ListingLocation(
@@ -440,7 +442,7 @@ def _listing_location(location, address, confidential: bool) -> ListingLocation 
         name=location["name"],
         city=address["city"] if address else None,
         state_province=address["state_province"] if address else None,
-        geocode_precision=location["geocode_precision"],
+        geocode_precision=precision if confidential else location["geocode_precision"],
         confidential=confidential,
     )
     if not confidential:

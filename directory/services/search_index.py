@@ -627,6 +627,10 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         near_enough = cosines >= floor
         docs = docs[near_enough]
         distances = _kilometres(cosines[near_enough])
+        if snapshot.any_approximate:
+            # A centroid is no place to measure 10 m from: whole kilometres, and never 0 ("about 1 km"). Ranked
+            # by that shown distance too, so "about 3 km" never follows 3.16 km.
+            distances = np.where(snapshot.approximate[docs], np.maximum(np.round(distances), NEAR_ENOUGH_KM), distances)
 
     relevance = words_matched = None
     concepts = snapshot.expand(query.text) if query.text.strip() else []
@@ -671,10 +675,8 @@ def run_search(snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
     if distances is not None:
         shown = np.round(distances[page_positions], 2)
         if snapshot.any_approximate:
-            approximate = snapshot.approximate[page_doc_numbers]
-            # A centroid is no place to measure 10 m from: whole kilometres, and never 0 ("about 1 km").
-            shown = np.where(approximate, np.maximum(np.round(shown), NEAR_ENOUGH_KM), shown)
-            approximate_json = [b"true" if flag else b"false" for flag in approximate.tolist()]
+            approximate = snapshot.approximate[page_doc_numbers].tolist()
+            approximate_json = [b"true" if flag else b"false" for flag in approximate]
         else:
             approximate_json = [b"false"] * count
         distance_json = _json_numbers(shown.tolist())

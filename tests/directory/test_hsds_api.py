@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -34,7 +35,8 @@ PACKAGE = [
                 "location": {
                     "id": LOCATION,
                     "location_type": "physical",
-                    "name": "Quillfeather hall",
+                    # LIKE's wildcards, literally: searching for "%" or "_" finds this hall and nothing else.
+                    "name": "Quillfeather hall, 100% peer_run",
                     "latitude": 39.2710,
                     "longitude": -76.6110,
                     "addresses": [
@@ -135,8 +137,32 @@ async def test_services_modified_after(client):
     since = await get(client, "/services", modified_after=changed)
     assert [c["id"] for c in since["contents"]] == [SERVICE] and everything > 1
     assert (await get(client, "/services", modified_after="2000-01-01"))["total_items"] == everything
-    assert (await get(client, "/services", modified_after="2999-01-01T00:00:00+02:00"))["total_items"] == 0
-    assert "modified_after" in await refused(client, "/services", modified_after="last tuesday")
+    assert (await get(client, "/services", modified_after="2099-12-31T23:59:59+02:00"))["total_items"] == 0
+    # A date is the start of that day in UTC; a date-time is the moment its offset says.
+    assert await get(client, "/services", modified_after="2024-05-01") == await get(
+        client, "/services", modified_after="2024-05-01T00:00:00Z"
+    )
+    in_new_york = dt.datetime.fromisoformat(changed).astimezone(dt.timezone(dt.timedelta(hours=-5))).isoformat()
+    assert [c["id"] for c in (await get(client, "/services", modified_after=in_new_york))["contents"]] == [SERVICE]
+
+
+@pytest.mark.parametrize("path", ["/services", "/service_at_locations"])
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("last tuesday", "ISO 8601"),
+        ("2024-13-45", "ISO 8601"),
+        ("2024-01-01T00:00:00", "UTC offset"),  # a bare local time: whose midnight?
+        ("1900-01-01", "between 2000 and 2100"),
+        ("1999-12-31T23:59:59Z", "between 2000 and 2100"),
+        ("2100-01-01T00:00:00Z", "between 2000 and 2100"),
+        ("2999-01-01T00:00:00+02:00", "between 2000 and 2100"),
+        ("9999-12-31T23:59:59-12:00", "modified_after"),
+    ],
+)
+async def test_modified_after_is_a_moment_with_an_offset_between_2000_and_2100(client, path, value, says):
+    detail = await refused(client, path, modified_after=value)
+    assert detail.startswith("modified_after") and says in detail, detail
 
 
 async def test_services_minimal_and_full(client):
@@ -224,12 +250,40 @@ async def test_service_at_locations_paging_full_and_format(client):
         ({"postcode": "21201", "proximity": "1e12"}, "proximity"),
         ({"postcode": "00000", "proximity": "1000"}, "postcode"),
         ({"postcode": "%%"}, "postcode"),
+        ({"postcode": "%"}, "postcode"),
+        ({"postcode": "abc"}, "postcode"),
+        ({"postcode": "2120_"}, "postcode"),
         ({"format": "csv"}, "format"),
         ({"modified_after": "2024-13-45"}, "modified_after"),
     ],
 )
 async def test_service_at_locations_bad_input_is_named(client, params, named):
     assert named in await refused(client, "/service_at_locations", **params)
+
+
+async def test_search_takes_like_wildcards_literally(client):
+    everything = (await get(client, "/service_at_locations", per_page=1))["total_items"]
+    for text in ("%", "_", "100%", "0% peer_"):
+        found = await get(client, "/service_at_locations", search=text, per_page=100)
+        assert [c["id"] for c in found["contents"]] == [SERVICE_AT_LOCATION], text
+    for text in ("1_0%", "100%%", "\\", "\\%", "peer\\_run"):
+        assert (await get(client, "/service_at_locations", search=text))["total_items"] == 0, text
+    assert (await get(client, "/service_at_locations", search="PEER_RUN"))["total_items"] == 1, "any case"
+    assert (await get(client, "/organizations", search="%"))["total_items"] == 0
+    terms = await get(client, "/taxonomy_terms", search="_", per_page=100)
+    every_term = (await get(client, "/taxonomy_terms", per_page=1))["total_items"]
+    assert 0 < terms["total_items"] < every_term
+    assert all("_" in t["name"] + t["code"] for t in terms["contents"])
+    assert everything > 1
+
+
+async def test_a_postcode_matches_exactly_or_as_a_zip_plus_4(client):
+    assert (await get(client, "/service_at_locations", postcode="SW1A 1AA"))["total_items"] == 0
+    in_postcode = await get(client, "/service_at_locations", postcode=POSTCODE, per_page=100)
+    assert SERVICE_AT_LOCATION in [c["id"] for c in in_postcode["contents"]]
+    assert SERVICE_AT_LOCATION not in [
+        c["id"] for c in (await get(client, "/service_at_locations", postcode=POSTCODE[:4], per_page=100))["contents"]
+    ]
 
 
 # --- /organizations -------------------------------------------------------------------------------------
@@ -253,6 +307,41 @@ async def test_organizations(client):
     assert_valid(one_full, BASE + "compiled/organization.json")
     lines = (await client.get("/api/organizations", params={"format": "ndjson"})).text.splitlines()
     assert len(lines) == everything
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/organizations", {"full_service": "true"}),
+        ("/services", {"full": "true"}),
+        ("/services", {"near": "21201"}),
+        ("/service_at_locations", {"full": "true"}),
+        ("/taxonomy_terms", {}),
+        ("/taxonomies", {}),
+    ],
+)
+async def test_ndjson_streams_at_most_a_ceiling_per_response_and_links_the_next(client, monkeypatch, path, params):
+    """One request (counted once by the rate limit) cannot pull the whole directory: `page` walks the rest."""
+    total = (await get(client, path, per_page=1, **params))["total_items"]
+    ceiling = -(-total // 3)  # three responses, the last perhaps shorter
+    monkeypatch.setattr("directory.controllers.NDJSON_MAX_OBJECTS", ceiling)
+    url, seen, responses = f"/api{path}", [], 0
+    query: dict | None = {**params, "format": "ndjson", "per_page": 1}
+    while query is not None or url:
+        response = await client.get(url, params=query)
+        responses += 1
+        assert response.status_code == 200 and response.headers["x-total-count"] == str(total)
+        lines = [json.loads(line)["id"] for line in response.text.splitlines()]
+        assert 0 < len(lines) <= ceiling and (len(lines) == ceiling or "link" not in response.headers)
+        seen += lines
+        following = response.headers.get("link")
+        if following is None:
+            break
+        url, query = following.removeprefix("<").split(">;")[0], None
+        assert following.endswith('; rel="next"') and f"page={responses + 1}" in url and "format=ndjson" in url
+    assert len(seen) == total > 2 and responses == 3, "per_page is for JSON pages; ndjson takes the ceiling"
+    if path != "/services":  # one listing per service at a location: a service may come twice
+        assert len(set(seen)) == total
 
 
 # --- /taxonomies and /taxonomy_terms ------------------------------------------------------------------

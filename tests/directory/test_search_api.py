@@ -239,6 +239,14 @@ async def test_confidential_location_distance_is_approximate(client):
     assert shelter["location_precision"] in ("zip", "city")
     assert shelter["distance_approximate"] is True
     assert shelter["distance_km"] >= 1 and shelter["distance_km"] == round(shelter["distance_km"])
+    # The location says the precision of the centre it is measured from, never that of its hidden point.
+    assert shelter["location"]["geocode_precision"] == shelter["location_precision"]
+    one = (await client.get(f"/api/services/{shelter['id']}")).json()
+    full = (await client.get("/api/services", params={"search": "Safe Haven", "full": 1, "per_page": 100})).json()
+    services = [one, *(s for s in full["contents"] if s["id"] == shelter["id"])]
+    locations = [at["location"] for service in services for at in service["service_at_locations"]]
+    assert len(services) >= 2 and locations
+    assert not any("geocode_precision" in location or "latitude" in location for location in locations)
 
 
 async def test_listings_say_where_distances_are_measured_from(client):
@@ -460,6 +468,7 @@ async def test_listings_at_a_centroid_say_so_and_never_claim_to_be_0_km_away(cli
     assert meals["distance_km"] >= 1 and meals["distance_km"] == round(meals["distance_km"])
     # Confidential: measured from its ZIP centre, however near the building is.
     assert hidden["location_precision"] == "zip" and hidden["distance_approximate"] is True
+    assert hidden["location"]["geocode_precision"] == "zip", "not the source coordinates it hides"
     assert hidden["distance_km"] == 1.0
     assert central["location_precision"] == "source" and central["distance_approximate"] is False
     assert central["distance_km"] == pytest.approx(2, abs=0.05)
@@ -487,3 +496,15 @@ async def test_a_field_naming_two_languages_counts_for_both(client):
     assert {"Treasure State Methadone Clinic", "Food Pantry", "Safe Harbor Shelter"} <= names
     # Listings that record no language are taken to be in English; those recording only Spanish are not.
     assert "Meals" in names and "CENTRAL" not in names
+
+
+@pytest.mark.parametrize("words", ["refugio", "shelter", ""])
+async def test_results_are_in_the_order_of_the_distances_shown(client, words):
+    """An approximate listing ("about 3 km", shown as 3.0) ranks by the distance it shows, never after 3.16 km."""
+    body = await search(client, search=words, near=BALTIMORE_ZIP, per_page=100)
+    assert any(c["distance_approximate"] for c in body["contents"]), "the seed has confidential listings here"
+    by_relevance: dict = {}
+    for listing in body["contents"]:
+        by_relevance.setdefault((listing["relevance"], len(listing["match"])), []).append(listing["distance_km"])
+    for distances in by_relevance.values():
+        assert distances == sorted(distances), "equally relevant results must be in the order of their distances"
