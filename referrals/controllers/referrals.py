@@ -77,7 +77,8 @@ class ReferralController(Controller):
     ) -> ReferralOut | PartnerReferralOut:
         """Append an event (status change with reason, note, or new appointment) based on `version`.
 
-        409 if the version is stale or the status change is not allowed; the message says why.
+        403 for a partner that may not see the client now (consent revoked, expired or not covering it, the
+        referral withdrawn); 409 if the version is stale, the referral closed or the change not allowed.
         """
         return await append_event(request.user, referral_id, data, now)
 

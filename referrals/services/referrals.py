@@ -22,7 +22,7 @@ from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.paging import Page, make_page, offset_of
 from kernel.principal import Principal
-from kernel.problems import Conflict, Invalid
+from kernel.problems import Conflict, Forbidden, Invalid
 from referrals.schemas import PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut
 from referrals.services.access import find_referral, partner_access, referrals_visible_to, with_names
 from referrals.services.clients import team_client
@@ -32,13 +32,14 @@ from referrals.services.disclosures import record_disclosure
 from referrals.services.fhir import referral_bundle
 from referrals.services.follow_ups import follow_ups_of, reconcile_follow_ups
 from referrals.services.ledger import GENESIS_HASH, append_sealed, referral_subject
-from referrals.services.transitions import TransitionRefused, check_transition
+from referrals.services.transitions import check_event
 from referrals.services.views import care_team_view, partner_view
 from referrals.tables import Client, Consent, Referral, ReferralEvent
 from referrals.vocabulary import Channel
 
 __all__ = [
     "NEEDS_FOR_REFERRAL",
+    "PartnerAccessEnded",
     "ReferralView",
     "StaleVersion",
     "append_event",
@@ -58,6 +59,11 @@ ReferralView = ReferralOut | PartnerReferralOut
 
 class StaleVersion(Conflict):
     """The change was based on an older version of the referral (HTTP 409)."""
+
+
+class PartnerAccessEnded(Forbidden):
+    """A partner changing a referral whose client it may not see now (HTTP 403): consent revoked, expired or
+    not covering it, or the referral withdrawn. The message names only the consent_status its views show."""
 
 
 def side_of(principal: Principal) -> str:
@@ -225,35 +231,40 @@ async def _apply(
 ) -> tuple[dict, list[dict], int | None]:
     """Apply one change to a referral found for this principal, inside the caller's transaction: (the event,
     all events, the directory revision if the listing got flagged). The event is sealed by the caller, last
-    (`_render_and_seal`). StaleVersion if another change landed first; TransitionRefused if not allowed."""
+    (`_render_and_seal`). PartnerAccessEnded if a partner may not see the client now; StaleVersion if another
+    change landed first; TransitionRefused (ReferralClosed on a closed referral) if not allowed."""
     require_plausible(change.appointment_at, "appointment_at")
+    if principal.role == "partner_staff":
+        # A partner changes only what it may read: the same decision as every partner view, made now.
+        access = await partner_access(principal, referral, now)
+        if not access.shows_client:
+            raise PartnerAccessEnded(
+                f"this organization may no longer change the referral: its consent_status is {access.consent_state}"
+            )
     if change.version != referral["version"]:
         raise StaleVersion(
             f"the referral is at version {referral['version']}, not {change.version}: reload it and try again"
         )
     status = referral["status"]
     to_status = change.status or status
-    if to_status != status:
-        check_transition(
-            status,
-            to_status,
-            side_of(principal),
-            change.reason_code,
-            change.reason_text,
-            client_self=referral["handoff_type"] == "client_self",
+    check_event(
+        status,
+        to_status,
+        side_of(principal),
+        change.reason_code,
+        change.reason_text,
+        note=change.note,
+        appointment_given=change.appointment_at is not None,
+        client_self=referral["handoff_type"] == "client_self",
+    )
+    if status == "draft" and to_status != status and referral["handoff_type"] != "client_self":
+        # Sending a draft discloses it: the consent must cover it now, not only when it was drafted.
+        listing = await listing_facts(referral["service_at_location"])
+        if listing is None:
+            raise Invalid("the referral's listing no longer exists: refer the client again")
+        await _require_covering_consent(
+            referral["client"], referral["consent"], listing, referral["need"], referral["handoff_type"], now
         )
-        if status == "draft" and referral["handoff_type"] != "client_self":
-            # Sending a draft discloses it: the consent must cover it now, not only when it was drafted.
-            listing = await listing_facts(referral["service_at_location"])
-            if listing is None:
-                raise Invalid("the referral's listing no longer exists: refer the client again")
-            await _require_covering_consent(
-                referral["client"], referral["consent"], listing, referral["need"], referral["handoff_type"], now
-            )
-    elif not (change.note.strip() or change.appointment_at):
-        raise TransitionRefused("an event without a new status needs a note or an appointment_at")
-    elif change.reason_code:
-        raise TransitionRefused("reason_code goes with a change of status")
     events = await referral_events(referral["id"])
     event = _event(
         referral["id"],
@@ -299,7 +310,9 @@ async def append_event(
 ) -> ReferralView:
     """Change a referral (status with reason, note, or new appointment) based on the version the caller saw.
 
-    NotFound if the caller may not see it; StaleVersion or TransitionRefused (HTTP 409) if it cannot be made."""
+    NotFound if the caller may not see it; PartnerAccessEnded (HTTP 403) if a partner may not see its client
+    now; StaleVersion, TransitionRefused or ReferralClosed (HTTP 409) if it cannot be made. Nothing refused
+    reaches the ledger."""
     async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
         event, events, revision = await _apply(principal, referral, change, now)
@@ -323,6 +336,9 @@ async def open_referral(principal: Principal, referral_id: uuid.UUID, now: dt.da
             except StaleVersion:
                 # Another of the partner's staff opened it at the same moment: show it as it is now.
                 referral = await find_referral(principal, referral_id)
+            except PartnerAccessEnded:
+                # Shown only that it exists, the partner has not received the referral: nothing is recorded.
+                pass
         return await _render(principal, referral, await referral_events(referral_id), now)
 
 

@@ -25,6 +25,11 @@ For a `client_self` referral nothing reaches the partner, so the care manager re
     failed        accepted       P, CM   (the client re-engaged; usually with a new appointment)
     any open      cancelled      CM      yes
     any           entered-in-error CM
+
+A closed referral (completed, rejected, cancelled, entered-in-error) takes no more events: no note, no new
+appointment, no status change, from either side. The one exception is the care team's correction: the care
+manager may still mark a completed, rejected or cancelled referral entered-in-error (with a note saying
+why, never with an appointment); entered-in-error itself is final.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ __all__ = [
     "CLOSED_STATUSES",
     "REASON_CODES",
     "STATUSES",
+    "ReferralClosed",
     "TransitionRefused",
+    "check_event",
     "check_transition",
     "next_statuses",
 ]
@@ -94,6 +101,10 @@ class TransitionRefused(Conflict):
     """A status change that is not allowed; the message says why and what is allowed."""
 
 
+class ReferralClosed(TransitionRefused):
+    """An event on a closed referral (HTTP 409); the message names its status."""
+
+
 def next_statuses(status: str, side: str, *, client_self: bool = False) -> list[str]:
     """Statuses this side may move a referral to from `status`."""
     sides = {CARE_MANAGER, PARTNER} if client_self and side == CARE_MANAGER else {side}
@@ -124,3 +135,36 @@ def check_transition(
         raise TransitionRefused(f"{to_status} needs a reason_code, one of {', '.join(codes)}")
     if not reason_text.strip():
         raise TransitionRefused(f"{to_status} needs a reason_text saying what happened")
+
+
+def check_event(
+    status: str,
+    to_status: str,
+    side: str,
+    reason_code: str | None,
+    reason_text: str,
+    *,
+    note: str,
+    appointment_given: bool,
+    client_self: bool = False,
+) -> None:
+    """Raise TransitionRefused (ReferralClosed on a closed referral) unless this side may append this event
+    to a referral that is `status`: a status change allowed by the table, or a note or new appointment
+    on an open referral."""
+    if to_status != status:
+        # The table lets a closed referral move only into entered-in-error, by the care manager.
+        check_transition(status, to_status, side, reason_code, reason_text, client_self=client_self)
+        if status in CLOSED_STATUSES and appointment_given:
+            raise ReferralClosed(
+                f"the referral is {status}, which is closed: marking it {to_status} takes no appointment"
+            )
+        return
+    if status in CLOSED_STATUSES:
+        correction = "" if status == "entered-in-error" else "; the care manager may still mark it entered-in-error"
+        raise ReferralClosed(
+            f"the referral is {status}, which is closed: it takes no more notes, appointments or changes{correction}"
+        )
+    if not (note.strip() or appointment_given):
+        raise TransitionRefused("an event without a new status needs a note or an appointment_at")
+    if reason_code:
+        raise TransitionRefused("reason_code goes with a change of status")
