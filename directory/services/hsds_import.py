@@ -26,7 +26,15 @@ from directory.services.hsds_readers import Package
 from directory.services.ids import stable_uuid
 from directory.services.import_report import ImportReport, Origin
 from directory.services.progress import Progress
-from directory.services.row_fields import RowError, read_bool, read_date, read_number, read_text, read_time
+from directory.services.row_fields import (
+    RowError,
+    read_bool,
+    read_date,
+    read_datetime,
+    read_number,
+    read_text,
+    read_time,
+)
 from directory.services.rows import as_uuid, delete_where_in, select_where_in, upsert_rows
 from directory.services.search_documents import RowSource, refresh_search_documents
 from directory.services.taxonomy import (
@@ -172,36 +180,37 @@ class _Importer:
                 continue
             converted["_origin"], converted["_raw"] = origin, self._raw_refs
             converted["_partial"] = id(row) in self.package.secondary
-            earlier = first.get(converted["id"])
-            if earlier is not None:
-                if not self._distinct_repeat(table_name, row, converted, earlier):
-                    continue
-                if converted["id"] in first:  # the same as another row that shared the id
-                    same = first[converted["id"]]["_origin"]
-                    self.report.add(origin, "changed", f"repeats {same.file} row {same.row} exactly: kept once")
-                    continue
+            if converted["id"] in first and not self._distinct_repeat(table_name, row, converted, first):
+                continue
             for cause, example in self._changes:
                 self.report.add(origin, "changed", cause, example)
             first[converted["id"]] = converted
             out.append(converted)
 
-    def _distinct_repeat(self, table: str, row: dict, converted: dict, earlier: dict) -> bool:
-        """A row whose id an earlier row already used: True when it is kept (with an id of its own)."""
-        origin, before = converted["_origin"], earlier["_origin"]
-        same = _content(converted) == _content(earlier)
-        if same and origin.file.endswith(".json"):
-            return False  # nested JSON repeats the same organization or term under every service
-        if same:
+    def _distinct_repeat(self, table: str, row: dict, converted: dict, first: dict[uuid.UUID, dict]) -> bool:
+        """A row whose id an earlier row already used: True when it is kept, with an id of its own."""
+        origin = converted["_origin"]
+        earlier = first[converted["id"]]
+        # Nested JSON repeats an organization or term under every service: that says nothing new.
+        quiet = origin.file.endswith(".json")
+        if _content(converted) != _content(earlier):
+            if table in PARENT_TABLES:
+                before = earlier["_origin"]
+                cause = f"'id' is used by an earlier row too ({before.file} row {before.row})"
+                self.report.add(origin, "skipped", cause, row.get("id"))
+                return False
+            # Child rows sharing an id are told apart by what they say.
+            converted["id"] = stable_uuid(None, self.package.name, table, str(row.get("id")), repr(_content(converted)))
+            if converted["id"] not in first:
+                self.report.add(
+                    origin, "changed", "'id' is shared with other rows: kept as a row of its own", row.get("id")
+                )
+                return True
+            earlier, quiet = first[converted["id"]], False  # the same as another row that shared the id
+        before = earlier["_origin"]
+        if not quiet:
             self.report.add(origin, "changed", f"repeats {before.file} row {before.row} exactly: kept once")
-            return False
-        if table in PARENT_TABLES:
-            self.report.add(
-                origin, "skipped", f"'id' is used by an earlier row too ({before.file} row {before.row})", row.get("id")
-            )
-            return False
-        converted["id"] = stable_uuid(None, self.package.name, table, str(row.get("id")), repr(_content(converted)))
-        self.report.add(origin, "changed", "'id' is shared with other rows: kept as a row of its own", row.get("id"))
-        return True
+        return False
 
     # One converter per HSDS table.
 
@@ -267,18 +276,8 @@ class _Importer:
             "licenses": read_text(row, "licenses"),
             "alert": read_text(row, "alert"),
             # The package's own time of change when it gives one (a mirror keeps upstream's), else this import's.
-            "last_modified": self._last_modified(row),
+            "last_modified": read_datetime(row, "last_modified") or self.started,
         }
-
-    def _last_modified(self, row: dict) -> dt.datetime:
-        text = read_text(row, "last_modified")
-        if text is None:
-            return self.started
-        try:
-            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise RowError("'last_modified' is not a date-time", text) from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
     @staticmethod
     def _payment(value: str) -> str:
@@ -435,13 +434,6 @@ class _Importer:
         }
 
     def service_capacity(self, row: dict) -> dict:
-        updated = read_text(row, "updated")
-        try:
-            updated_at = dt.datetime.fromisoformat(updated) if updated else dt.datetime.now(dt.UTC)
-        except ValueError:
-            raise RowError("'updated' is not a date-time", updated) from None
-        if updated_at.tzinfo is None:
-            updated_at = updated_at.replace(tzinfo=dt.UTC)
         return {
             "id": self.id_for("service_capacity", row.get("id"), row),
             "service": self.ref(row, "service_id", "services", required=True),
@@ -450,7 +442,7 @@ class _Importer:
             "maximum": read_number(row, "maximum", int, 0, None),
             "waitlist": read_number(row, "waitlist", int, 0, None),
             "description": read_text(row, "description"),
-            "updated": updated_at,
+            "updated": read_datetime(row, "updated") or self.started,
         }
 
     def attribute(self, row: dict) -> dict | None:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["RowError", "read_bool", "read_date", "read_number", "read_text", "read_time"]
+__all__ = ["RowError", "read_bool", "read_date", "read_datetime", "read_number", "read_text", "read_time"]
 
 
 class RowError(ValueError):
@@ -55,6 +55,18 @@ def read_date(row: dict, key: str) -> dt.date | None:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
         raise RowError(f"'{key}' is not a date (YYYY-MM-DD)", value) from None
+
+
+def read_datetime(row: dict, key: str) -> dt.datetime | None:
+    """An ISO 8601 date-time (UTC when it gives no offset), or None when empty."""
+    value = read_text(row, key)
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise RowError(f"'{key}' is not a date-time", value) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 _ISO_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2}|Z)?")
