@@ -41,7 +41,7 @@ from directory.services.records import (
     taxonomy_term_out,
 )
 from directory.services.search_index import SearchIndex, SearchQuery
-from directory.services.taxonomy import CATEGORIES, MEDICATIONS, PAYMENT_METHODS
+from directory.services.taxonomy import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
 from kernel.clock import EARLIEST, LATEST
 from kernel.guards import OPEN_DATA
@@ -51,7 +51,6 @@ from kernel.settings import get_settings
 
 __all__ = ["DirectoryApiController"]
 
-CATEGORY_CODES = {term.code for term in CATEGORIES}
 HSDS_OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 FORMATS = ("json", "ndjson")
 """HSDS `format` values: a page of JSON (the default), or the results as one JSON object per line."""

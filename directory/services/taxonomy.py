@@ -8,6 +8,7 @@ from directory.services.ids import stable_uuid
 
 __all__ = [
     "CATEGORIES",
+    "CATEGORY_CODES",
     "EVERYDAY_WORDS",
     "SPANISH_EVERYDAY_WORDS",
     "MEDICATIONS",
@@ -122,7 +123,8 @@ CATEGORIES: tuple[CategoryTerm, ...] = (
 )
 
 
-_CATEGORY_CODES = frozenset(term.code for term in CATEGORIES)
+#: Every category code, top-level and sub-category ('food', 'food.pantry').
+CATEGORY_CODES = frozenset(term.code for term in CATEGORIES)
 
 
 # Everyday words and brand names -> the terms the directory is written in. Keys are phrases
@@ -252,9 +254,9 @@ def term_category(term: dict) -> str | None:
     Search listings and consent decisions (listing_facts) both read categories through this one rule.
     """
     if term.get("taxonomy") == TAXONOMY_NAME:
-        return term.get("code") if term.get("code") in _CATEGORY_CODES else None
+        return term.get("code") if term.get("code") in CATEGORY_CODES else None
     category = term.get("category")
-    return category if category in _CATEGORY_CODES else None
+    return category if category in CATEGORY_CODES else None
 
 
 def term_id(code: str):

@@ -21,7 +21,7 @@ from typing import Any
 from directory.services.progress import Progress
 from directory.services.rows import as_uuid, select_where_in
 from directory.services.search_documents import refresh_search_documents
-from directory.services.taxonomy import ATTRIBUTE_TAXONOMY_NAME, CATEGORIES, TAXONOMY_NAME
+from directory.services.taxonomy import ATTRIBUTE_TAXONOMY_NAME, CATEGORY_CODES, TAXONOMY_NAME
 from directory.tables import Attribute, Service, TaxonomyMapping, TaxonomyTerm
 from kernel.database import write_transaction
 from kernel.settings import PROJECT_ROOT
@@ -38,8 +38,12 @@ __all__ = [
 ]
 
 MAPPING_FILE = PROJECT_ROOT / "directory" / "data" / "taxonomy_mapping.csv"
-CATEGORY_CODES = frozenset(term.code for term in CATEGORIES)
 OWN_TAXONOMIES = (TAXONOMY_NAME, ATTRIBUTE_TAXONOMY_NAME)
+
+
+def _require_category(category: str) -> None:
+    if category not in CATEGORY_CODES:
+        raise ValueError(f"{category!r} is not a category (known: {', '.join(sorted(CATEGORY_CODES))})")
 
 
 def normalised(text: str) -> str:
@@ -58,8 +62,7 @@ class MappingRules:
     keywords: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
 
     def add(self, kind: str, match: str, category: str) -> None:
-        if category not in CATEGORY_CODES:
-            raise ValueError(f"{category!r} is not a category (known: {', '.join(sorted(CATEGORY_CODES))})")
+        _require_category(category)
         if kind == "code":
             self.codes[match.strip().upper()] = category
         elif kind == "name":
@@ -241,8 +244,7 @@ async def reindex(progress: Progress | None = None) -> int:
 
 
 async def _add_mapping(match: str, category: str, taxonomy: str | None) -> None:
-    if category not in CATEGORY_CODES:
-        raise ValueError(f"{category!r} is not a category (known: {', '.join(sorted(CATEGORY_CODES))})")
+    _require_category(category)
     if not re.search(r"\w", match):
         raise ValueError(f"{match!r} is neither a code prefix nor a term name (give letters or digits)")
     condition = (TaxonomyMapping.match == match.strip()) & (
