@@ -7,7 +7,8 @@ Packages record languages every which way: codes ('es', 'es-MX', 'spa'), English
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from directory.services.folding import folded
 
 __all__ = ["language_code", "language_codes"]
 
@@ -175,9 +176,7 @@ _REGION = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]{2,8})+$")  # es-MX, zh_Hant_
 
 def _folded(text: str) -> str:
     """Lower case without accents or brackets: 'Español (México)' -> 'espanol mexico'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[()\[\].:\"']", " ", plain).split())
+    return " ".join(re.sub(r"[()\[\].:\"']", " ", folded(text)).split())
 
 
 _FOLDED_NAMES = {_folded(name): code for name, code in LANGUAGE_NAMES.items()}

@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import math
 import re
-import unicodedata
 import weakref
 import zoneinfo
 from bisect import bisect_left
@@ -29,6 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from directory.schemas import MatchExplanation, ServiceSearchResult
+from directory.services.folding import folded
 from directory.services.taxonomy import EVERYDAY_WORDS, SPANISH_EVERYDAY_WORDS
 from directory.tables import DirectoryRevision, SearchDocument
 
@@ -118,17 +118,9 @@ _MISSED_WORD_KM = 1.0e6
 NEAR_ENOUGH_KM = 1.0
 
 
-def _folded(text: str) -> str:
-    """Lower case without accents: 'Médico' -> 'medico', 'Español' -> 'espanol'."""
-    text = text.casefold()
-    if text.isascii():
-        return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens without accents or stop words."""
-    return [t for t in TOKEN.findall(_folded(text)) if t not in STOP_WORDS]
+    return [t for t in TOKEN.findall(folded(text)) if t not in STOP_WORDS]
 
 
 def _everyday_phrases() -> dict[str, tuple[str, ...]]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from directory.services.folding import folded
 from directory.services.progress import Progress
 from directory.services.rows import as_uuid, select_where_in
 from directory.services.search_documents import refresh_search_documents
@@ -48,9 +48,7 @@ def _require_category(category: str) -> None:
 
 def normalised(text: str) -> str:
     """Lower case, no accents, '&' as 'and', no punctuation: 'Addiction & Recovery' -> 'addiction and recovery'."""
-    text = unicodedata.normalize("NFKD", text.casefold().replace("&", " and "))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return " ".join(re.sub(r"[^\w]+", " ", folded(text.replace("&", " and "))).split())
 
 
 @dataclass
