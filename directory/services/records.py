@@ -36,6 +36,7 @@ from directory.schemas import (
 from directory.services.geocoding import address_centroid
 from directory.services.ids import stable_uuid
 from directory.services.rows import as_uuid, query_rows_by, query_where_in
+from directory.services.search_index import EARTH_RADIUS_KM
 from directory.services.sud_attributes import typed_attribute_id, typed_attribute_values
 from directory.services.taxonomy import ATTRIBUTE_TAXONOMY_NAME, TAXONOMY_NAME, attribute_term_id
 from directory.tables import (
@@ -542,7 +543,7 @@ class ServiceFilter:
         return query
 
 
-EARTH_RADIUS_M = 6_371_008.8
+EARTH_RADIUS_M = EARTH_RADIUS_KM * 1000  # the search index's, so proximity and distance_km agree
 
 
 def _metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
