@@ -66,7 +66,7 @@ __all__ = ["ImportFailed", "ImportReport", "import_package", "paused_garbage_col
 
 
 # Package columns read under another name than the table's column, or folded into another.
-_READ_AS = {"fees", "_payments", "_from_column", "link_id", "taxonomy_term_id", "phone_id"}
+_READ_AS = {"fees", "_payments", "link_id", "taxonomy_term_id", "phone_id"}
 
 
 @cache

@@ -264,14 +264,7 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
         with package.nested():
             for term in terms:
                 package.add(
-                    "attributes",
-                    {
-                        "link_id": row.get("id"),
-                        "link_entity": "service",
-                        "taxonomy_term_id": term,
-                        "_from_column": True,
-                    },
-                    origin,
+                    "attributes", {"link_id": row.get("id"), "link_entity": "service", "taxonomy_term_id": term}, origin
                 )
     for origin, row in rows("locations.csv"):
         row.setdefault("location_type", "physical")
