@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-ledger lint install migrate seed
+.PHONY: run test test-browser browser bench bench-ledger lint install migrate seed messages
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ seed: migrate
 run: seed
 	$(BIN)/directory-admin serve
 
-# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (no browser can be downloaded here): installed when missing.
+browser:
+	@test -x /usr/bin/chromium || apt-get install -y chromium || (apt-get update && apt-get install -y chromium) || \
+		{ echo "Chromium is missing and could not be installed: apt-get install -y chromium" >&2; exit 1; }
+
+# The whole suite (browser tests included) on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+test: $(STAMP) browser
 	$(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL"; \
@@ -32,6 +37,24 @@ test: $(STAMP)
 	else \
 		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
 	fi
+
+# Only the browser tests (screenshots and page sizes land in tests/browser/artifacts/).
+test-browser: $(STAMP) browser
+	$(BIN)/pytest -q tests/browser
+
+# Gather the pages' text into each package's Spanish catalog (<package>/locale/es/LC_MESSAGES/messages.po);
+# translate the new entries there. tests/test_translations.py fails while one is missing.
+messages: $(STAMP)
+	@for package in kernel accounts directory referrals; do \
+		mkdir -p $$package/locale/es/LC_MESSAGES; \
+		$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $$package/locale/messages.pot $$package >/dev/null; \
+		if [ -f $$package/locale/es/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $$package/locale/messages.pot -d $$package/locale -l es; \
+		else \
+			$(BIN)/pybabel init -i $$package/locale/messages.pot -d $$package/locale -l es; \
+		fi; \
+		rm $$package/locale/messages.pot; \
+	done
 
 # The search benchmark needs wrk, and PostGIS on the PostgreSQL server for its yardstick: installed when
 # missing. BENCH_POSTGRES_URL defaults to a bench database on the local server (set it empty for SQLite only).

@@ -10,7 +10,17 @@ import msgspec
 Password = Annotated[str, msgspec.Meta(max_length=1024)]
 """Long enough for any passphrase, short enough that hashing it is no denial of service."""
 
-__all__ = ["AuditEventOut", "LoginIn", "Me", "PasswordChangeIn", "TokenIn", "TokenIssued", "TokenOut"]
+__all__ = [
+    "AuditEventOut",
+    "LoginIn",
+    "Me",
+    "PasswordChangeForm",
+    "PasswordChangeIn",
+    "SignInForm",
+    "TokenIn",
+    "TokenIssued",
+    "TokenOut",
+]
 
 
 class LoginIn(msgspec.Struct, kw_only=True):
@@ -25,6 +35,22 @@ class PasswordChangeIn(msgspec.Struct, kw_only=True):
 
     current_password: Password
     new_password: Password
+
+
+class SignInForm(msgspec.Struct, kw_only=True):
+    """The sign-in page's form: e-mail, password, and the page to go back to."""
+
+    email: Annotated[str, msgspec.Meta(max_length=255)] = ""
+    password: Password = ""
+    next: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class PasswordChangeForm(msgspec.Struct, kw_only=True):
+    """The password page's form: the new password typed twice."""
+
+    current_password: Password = ""
+    new_password: Password = ""
+    repeat_password: Password = ""
 
 
 class Me(msgspec.Struct, kw_only=True):

@@ -101,6 +101,29 @@ class Settings:
     worklist_horizon_hours: float = field(default_factory=lambda: float(_env("WORKLIST_HORIZON_HOURS", "24")))
     """The worklist shows follow-ups due within this many hours, and every overdue one."""
 
+    map_tile_url: str = field(
+        default_factory=lambda: _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    )
+    """Map tiles for the public directory's map ({z}/{x}/{y} template); empty hides the map. The page and its
+    list work the same when tiles cannot load."""
+
+    map_tile_attribution: str = field(
+        default_factory=lambda: _env("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+    )
+    """The credit the tile provider asks for, shown on the map."""
+
+    distance_unit: str = field(default_factory=lambda: _env("DISTANCE_UNIT", "mi"))
+    """`mi` (the default: the directory's addresses are in the US) or `km` for distances on the pages."""
+
+    time_zone: str = field(default_factory=lambda: _env("TIME_ZONE", "America/New_York"))
+    """IANA time zone the pages show times in (the database keeps UTC)."""
+
+    @property
+    def map_tile_origin(self) -> str:
+        """scheme://host[:port] of the tile server, which the page's Content-Security-Policy lets images come from."""
+        scheme, _, rest = self.map_tile_url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
     @property
     def signing_secret(self) -> str:
         """SECRET_KEY, or in development a random key kept in var/ (production refuses to start without one)."""

@@ -13,6 +13,8 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -24,6 +26,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from accounts.authentication import PrincipalMiddleware
 from accounts.controllers import AuditController, AuthController, TokenController
 from accounts.csrf import SIGN_IN_PATH, SessionCSRFMiddleware, csrf_config
+from accounts.pages import AccountPages
+from accounts.services.accounts import demo_accounts_exist
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
 from directory.controllers import DirectoryApiController
@@ -38,8 +42,11 @@ from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
 from referrals.controllers.listings import ListingVerificationController
 from referrals.controllers.referrals import ReferralController
+from server.api_docs import DOCS_POLICIES, LocalRedoc, LocalSwagger
+from server.language import choose_page_language
 from server.request_rules import check_request
 from server.security_headers import security_headers
+from server.templates import template_config
 
 __all__ = ["create_app"]
 
@@ -81,6 +88,7 @@ async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
     index: SearchIndex = app.state.search_index
     try:
         app.state.pending_migrations = await pending_migrations()
+        app.state.demo_data = not app.state.pending_migrations and await demo_accounts_exist()
         # CPU work that would otherwise stall the first requests that need it, done before serving.
         await asyncio.to_thread(load_offline_tables)
         await index.start()
@@ -143,9 +151,12 @@ def create_app(clock: Clock | None = None) -> Litestar:
     """Build the Litestar application; tests pass a clock they can move."""
     settings = get_settings()
     settings.ledger_secret  # noqa: B018 (production refuses to start without LEDGER_KEY)
+    templates = template_config()
     return Litestar(
         route_handlers=[
             healthz,
+            choose_page_language,
+            AccountPages,
             DirectoryApiController,
             AuthController,
             TokenController,
@@ -154,12 +165,15 @@ def create_app(clock: Clock | None = None) -> Litestar:
             ReferralController,
             FollowUpController,
             ListingVerificationController,
-            create_static_files_router(path="/", directories=[PROJECT_ROOT / "static"], html_mode=True, opt=OPEN_DATA),
+            create_static_files_router(
+                path="/static", directories=[PROJECT_ROOT / "static"], opt=OPEN_DATA, include_in_schema=False
+            ),
         ],
         middleware=_middleware(settings),
         before_request=check_request,
-        before_send=[security_headers(settings.production)],
-        plugins=[ProblemDetailsPlugin(problem_details_config())],
+        before_send=[security_headers(settings.production, settings.map_tile_origin, DOCS_POLICIES)],
+        plugins=[ProblemDetailsPlugin(problem_details_config()), FlashPlugin(FlashConfig(template_config=templates))],
+        template_config=templates,
         stores={
             "sessions": DatabaseStore(),
             "login_attempts": _counter_store(settings, "login_attempts"),
@@ -173,6 +187,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
                 "geocoder": Geocoder(settings),
                 "clock": clock or Clock(),
                 "pending_migrations": [],
+                "demo_data": False,
             }
         ),
         openapi_config=OpenAPIConfig(
@@ -180,5 +195,6 @@ def create_app(clock: Clock | None = None) -> Litestar:
             version="0.1.0",
             description="HSDS 3.0 resource directory and referral ledger for SUD care management.",
             path="/schema",
+            render_plugins=[LocalSwagger(), LocalRedoc(), JsonRenderPlugin(), YamlRenderPlugin()],
         ),
     )

@@ -9,8 +9,12 @@ as a server error instead of a 400 saying what is wrong.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from litestar import Request
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, PermissionDeniedException, ValidationException
+
+from kernel.i18n import LANGUAGE_COOKIE, choose_language, use_language
 
 __all__ = ["check_request"]
 
@@ -23,9 +27,11 @@ def _is_json(content_type: str) -> bool:
 
 
 async def check_request(request: Request) -> None:
-    """before_request hook for the API: 415 for a body not declared as JSON, 400 for NUL characters in the
-    query or body, or a body nested too deeply to decode."""
+    """before_request hook. Pages: choose the language; 403 for a form another site sent; 400 for NUL characters
+    in a query or form. API: 415 for a body not declared as JSON, 400 for NUL characters in the query or body, or
+    a body nested too deeply to decode."""
     if not request.scope["path"].startswith("/api/"):
+        await _check_page_request(request)
         return
     if b"%00" in request.scope["query_string"]:
         raise ValidationException(detail="the query must not contain NUL characters")
@@ -45,3 +51,33 @@ async def check_request(request: Request) -> None:
         raise ValidationException(detail="the request body is nested too deeply") from None
     except Exception:  # noqa: BLE001 (malformed JSON: the handler's own parsing answers 400 naming the fault)
         return
+
+
+async def _check_page_request(request: Request) -> None:
+    use_language(
+        choose_language(
+            request.query_params.get("lang"),
+            request.cookies.get(LANGUAGE_COOKIE),
+            request.headers.get("accept-language", ""),
+        )
+    )
+    if b"%00" in request.scope["query_string"]:
+        raise ValidationException(detail="the address must not contain NUL characters")
+    if request.method not in _WITH_BODY:
+        return
+    if _sent_from_another_site(request):
+        # A form another site made the browser post (sign-in CSRF, fake listing reports): refused.
+        raise PermissionDeniedException(detail="this form was sent from another site")
+    body = await request.body()
+    if b"%00" in body or b"\x00" in body:
+        raise ValidationException(detail="the form must not contain NUL characters")
+
+
+def _sent_from_another_site(request: Request) -> bool:
+    # Browsers say where a request comes from in Sec-Fetch-Site; older ones only in Origin, which our
+    # no-referrer policy turns into "null" for the site's own forms, so "null" proves nothing either way.
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc != request.headers.get("host")

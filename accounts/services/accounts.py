@@ -9,7 +9,7 @@ from accounts.tables import Account, CareTeam
 from kernel.principal import ROLES
 from kernel.problems import Invalid
 
-__all__ = ["create_account", "create_care_team"]
+__all__ = ["create_account", "create_care_team", "demo_accounts_exist"]
 
 
 async def create_care_team(name: str) -> uuid.UUID:
@@ -57,3 +57,8 @@ async def create_account(
         )
     )
     return account_id
+
+
+async def demo_accounts_exist() -> bool:
+    """True when the demo accounts were seeded: the pages then say the data is made up."""
+    return await Account.exists().where(Account.is_demo.eq(True))

@@ -1,0 +1,101 @@
+"""Pages for signing in and out and changing one's password: the same services and session as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from accounts.controllers import LOGIN_ATTEMPTS, SIGNED_IN
+from accounts.schemas import PasswordChangeForm, SignInForm
+from accounts.services.audit import record_audit
+from accounts.services.passwords import change_password
+from accounts.services.sign_in import LoginRefused, sign_in
+from accounts.sessions import rotate_session_id
+from accounts.tables import AuditEvent
+from kernel.database import write_transaction
+from kernel.guards import PUBLIC, allow, client_address, principal_of
+from kernel.i18n import N_, gettext
+from kernel.pages import PAGE_ERROR_HANDLERS, local_path, render, see_other
+from kernel.principal import Principal
+from kernel.problems import Forbidden, Invalid
+
+__all__ = ["AccountPages", "home_page"]
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+SERVICE_MESSAGES = (
+    N_("wrong e-mail or password"),
+    N_("the current password is wrong"),
+    N_("passwords must have at least 12 characters"),
+)
+"""The services' refusals these pages show, in the catalog so they are shown translated."""
+
+
+def home_page(principal: Principal) -> str:
+    """Where a signed-in person starts: the caseload, the partner inbox, or the admin's report queue."""
+    return {"care_manager": "/app/", "partner_staff": "/partner/", "admin": "/app/reports"}.get(principal.role, "/")
+
+
+class AccountPages(Controller):
+    """Sign in, sign out, change password."""
+
+    path = "/app"
+    include_in_schema = False
+    exception_handlers = PAGE_ERROR_HANDLERS  # type: ignore[assignment]
+
+    @get("/sign-in", opt=PUBLIC, name="sign_in_page")
+    async def sign_in_page(self, request: Request, next: FromQuery[str | None] = None) -> Template | Redirect:
+        """The sign-in form (someone already signed in goes straight to their start page)."""
+        principal = principal_of(request)
+        if not principal.is_anonymous:
+            return see_other(local_path(next, home_page(principal)))
+        return render("accounts/sign_in.html", next=local_path(next, ""), email="", error=None)
+
+    @post("/sign-in", opt=PUBLIC, middleware=[LOGIN_ATTEMPTS.middleware], status_code=303)
+    async def sign_in(self, request: Request, data: Annotated[SignInForm, FORM]) -> Template | Redirect:
+        """Check e-mail and password (the API's lockout and audit), start a new session, go on."""
+        try:
+            principal, stamp = await sign_in(data.email, data.password, client_address(request))
+        except LoginRefused as refusal:
+            return render(
+                "accounts/sign_in.html",
+                status_code=401,
+                next=local_path(data.next, ""),
+                email=data.email,
+                error=gettext(str(refusal)),
+            )
+        request.clear_session()
+        rotate_session_id(request)
+        request.set_session({"account_id": str(principal.account_id), "stamp": stamp})
+        return see_other(local_path(data.next, home_page(principal)))
+
+    @post("/sign-out", guards=[allow(*SIGNED_IN)], status_code=303)
+    async def sign_out(self, request: Request) -> Redirect:
+        """End the session and go back to the public directory."""
+        principal: Principal = request.user
+        async with write_transaction(AuditEvent._meta.db):
+            await record_audit(principal, "logout", "account", principal.account_id)
+        request.clear_session()
+        return see_other("/app/sign-in?signed_out=1")
+
+    @get("/password", guards=[allow(*SIGNED_IN)])
+    async def password_page(self) -> Template:
+        """The password form."""
+        return render("accounts/password.html", error=None)
+
+    @post("/password", guards=[allow(*SIGNED_IN)], status_code=303)
+    async def change_password(self, request: Request, data: Annotated[PasswordChangeForm, FORM]) -> Template | Redirect:
+        """Change the password (ends the account's other sessions); a mistake shows on the form again."""
+        try:
+            if data.new_password != data.repeat_password:
+                raise Invalid(gettext("The two new passwords are not the same."))
+            stamp = await change_password(request.user, data.current_password, data.new_password)
+        except (Invalid, Forbidden) as refusal:
+            return render("accounts/password.html", status_code=400, error=gettext(str(refusal)))
+        request.set_session({**request.session, "stamp": stamp})
+        flash(request, gettext("Your password was changed. Your other sessions were signed out."), "success")
+        return see_other(home_page(request.user))

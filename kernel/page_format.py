@@ -1,0 +1,63 @@
+"""How the pages write distances, dates and times: in the visitor's language, miles by default."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, format_timedelta
+
+from kernel.i18n import current_language, gettext
+from kernel.settings import get_settings
+
+__all__ = ["KM_PER_MILE", "day", "distance", "moment", "since"]
+
+KM_PER_MILE = 1.609344
+
+
+def distance(km: float | None, approximate: bool = False) -> str:
+    """ "2.3 mi", or "about 2 mi" when the listing is placed only by its ZIP or city (its distance is a guess)."""
+    if km is None:
+        return ""
+    unit = get_settings().distance_unit
+    value = km if unit == "km" else km / KM_PER_MILE
+    if approximate:
+        shown = f"{max(round(value), 1)} {unit}"
+        return gettext("about %(distance)s") % {"distance": shown}
+    return f"{value:.1f} {unit}"
+
+
+def _local(moment_: dt.datetime) -> dt.datetime:
+    zone = ZoneInfo(get_settings().time_zone)
+    if moment_.tzinfo is None:
+        moment_ = moment_.replace(tzinfo=dt.UTC)
+    return moment_.astimezone(zone)
+
+
+def day(value: dt.date | dt.datetime | None) -> str:
+    """A date, e.g. "Dec 3, 2026" / "3 dic 2026"."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = _local(value).date()
+    return format_date(value, format="medium", locale=current_language())
+
+
+def moment(value: dt.datetime | None) -> str:
+    """A date and time in the pages' time zone, e.g. "Dec 3, 2026, 9:30 AM"."""
+    if value is None:
+        return ""
+    local = _local(value)
+    language = current_language()
+    date = format_date(local.date(), format="medium", locale=language)
+    return f"{date}, {format_time(local.time(), format='short', locale=language)}"
+
+
+def since(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """How long ago (or how far ahead), e.g. "3 days ago" / "in 5 hours"."""
+    if value is None:
+        return ""
+    now = now or dt.datetime.now(dt.UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return format_timedelta(value - now, add_direction=True, threshold=1.1, locale=current_language())

@@ -1,0 +1,80 @@
+"""What every page controller shares: rendering a template, redirecting after a form, and turning a refusal
+into a page (a sign-in redirect for 401, a readable error page for the rest) instead of problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from kernel.guards import principal_of
+from kernel.i18n import gettext
+from kernel.principal import Principal
+from kernel.problems import DomainError
+
+__all__ = [
+    "PAGE_ERROR_HANDLERS",
+    "SIGN_IN_PAGE",
+    "local_path",
+    "principal_in_context",
+    "render",
+    "see_other",
+]
+
+SIGN_IN_PAGE = "/app/sign-in"
+
+
+def render(template_name: str, *, status_code: int = 200, **context: Any) -> Template:
+    """A page from a template (the layout reads the principal, language and CSRF token itself)."""
+    return Template(template_name=template_name, context=context, status_code=status_code)
+
+
+def see_other(path: str) -> Redirect:
+    """After a form post: go to the page showing the result (303, so a reload does not post again)."""
+    return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
+
+
+def local_path(candidate: str | None, default: str) -> str:
+    """A path on this site to return to, never another site (`//host` and `/\\host` are other sites)."""
+    if candidate and candidate.startswith("/") and not candidate.startswith(("//", "/\\")):
+        return candidate
+    return default
+
+
+def principal_in_context(context: Mapping[str, Any]) -> Principal:
+    """Template callable `principal()`: who is looking at the page (anonymous on the open directory)."""
+    return principal_of(context["request"])
+
+
+def _page_error(request: Request, error: Exception) -> Response:
+    if isinstance(error, DomainError):
+        status, message = error.status_code, str(error)
+    elif isinstance(error, HTTPException):
+        status, message = error.status_code, error.detail
+    else:  # pragma: no cover (only the two kinds above are registered)
+        raise error
+    if status == 401:
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return see_other(f"{SIGN_IN_PAGE}?next={quote(wanted)}")
+    titles = {
+        400: gettext("Please check what you entered"),
+        403: gettext("You may not see this page"),
+        404: gettext("Not found"),
+        409: gettext("Someone else changed this first"),
+        429: gettext("Too many tries: please wait a minute"),
+    }
+    return render(
+        "layout/error.html",
+        status_code=status,
+        title=titles.get(status, gettext("Something went wrong")),
+        message=message,
+    )
+
+
+PAGE_ERROR_HANDLERS = {DomainError: _page_error, HTTPException: _page_error}
+"""Exception handlers for page controllers: the same refusals the API gives, as pages people can act on."""

@@ -1,0 +1,46 @@
+"""The pages' template engine: Jinja with every domain's templates, gettext and the page filters."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from kernel import page_format
+from kernel.i18n import LANGUAGES, current_language, gettext, ngettext
+from kernel.pages import principal_in_context
+from kernel.settings import PROJECT_ROOT, get_settings
+
+__all__ = ["TEMPLATE_PACKAGES", "template_config"]
+
+TEMPLATE_PACKAGES = ("kernel", "accounts", "directory", "referrals")
+"""Each keeps its templates in <package>/templates/<area>/ (kernel: the layout and shared partials)."""
+
+
+def template_config() -> TemplateConfig:
+    """Jinja over kernel/, accounts/, directory/ and referrals/ templates; escaping on; a missing variable is an
+    error, not a blank (the browser tests would otherwise miss it)."""
+    environment = Environment(
+        loader=FileSystemLoader([PROJECT_ROOT / package / "templates" for package in TEMPLATE_PACKAGES]),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    settings = get_settings()
+    environment.globals.update(
+        languages=LANGUAGES,
+        current_language=current_language,
+        settings=settings,
+    )
+    environment.filters.update(
+        distance=page_format.distance,
+        day=page_format.day,
+        moment=page_format.moment,
+        since=page_format.since,
+    )
+    engine = JinjaTemplateEngine.from_environment(environment)
+    engine.register_template_callable("principal", principal_in_context)
+    return TemplateConfig(instance=engine)
