@@ -1,0 +1,1 @@
+"""The referral pages: the care manager workspace (/app/) and the partner inbox (/partner/)."""
