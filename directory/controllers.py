@@ -27,8 +27,8 @@ from directory.schemas import (
     TaxonomyOut,
     TaxonomyTermOut,
 )
-from directory.services.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
-from directory.services.languages import language_code
+from directory.services.geocoding import zip_centroid
+from directory.services.listing_search import ListingSearch, search_query
 from directory.services.records import (
     ServiceFilter,
     contains,
@@ -40,8 +40,8 @@ from directory.services.records import (
     service_at_location_page,
     taxonomy_term_out,
 )
-from directory.services.search_index import SearchIndex, SearchQuery
-from directory.services.taxonomy import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
+from directory.services.search_index import SearchIndex
+from directory.services.taxonomy import MEDICATIONS, PAYMENT_METHODS
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
 from kernel.clock import EARLIEST, LATEST
 from kernel.guards import OPEN_DATA
@@ -87,36 +87,6 @@ ModifiedAfter = Annotated[
         "between 2000 and 2100. A date-time without an offset is ambiguous and refused."
     ),
 ]
-
-
-async def locate(
-    near: str | None, lat: float | None, lng: float | None, geocoder: Geocoder
-) -> tuple[float, float] | None:
-    """The point a search is centred on, from lat/lng or a free-text place; 400 if not understood."""
-    if (lat is None) != (lng is None):
-        raise ValidationException(detail="lat and lng must be given together")
-    if lat is not None and lng is not None:
-        if not -90 <= lat <= 90:
-            raise ValidationException(detail="lat must be between -90 and 90")
-        if not -180 <= lng <= 180:
-            raise ValidationException(detail="lng must be between -180 and 180")
-        return lat, lng
-    if near is None:
-        return None
-    text = near.strip()
-    if not text:
-        raise ValidationException(detail="near must not be empty")
-    if len(text) > 300:
-        raise ValidationException(detail="near must be at most 300 characters")
-    # ZIP codes and 'City, ST' are answered offline; street addresses go to the geocoder.
-    point = zip_centroid(text) if text.isdigit() or text[:5].isdigit() and len(text) <= 10 else None
-    if point is None and parse_city_state(text):
-        point = offline_point(text)
-    if point is None:
-        point = await geocoder.geocode(text)
-    if point is None:
-        raise ValidationException(detail=f"near: could not find a place called {text!r}; try a ZIP code or 'City, ST'")
-    return point.latitude, point.longitude
 
 
 def check_format(value: str) -> bool:
@@ -273,52 +243,35 @@ class DirectoryApiController(Controller):
     ) -> Page[ServiceSearchResult | ServiceOut | ServiceMinimalOut]:
         """Listings (a service at a location) matching words, place, category and filters; nearest first among
         equals. `full` nests each listing's whole service, `minimal` gives only its id and last change."""
-        settings = get_settings()
         streamed = check_format(format)
         if minimal and full:
             raise ValidationException(detail="minimal and full cannot both be true")
-        point = await locate(near, lat, lng, state.geocoder)
-        if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
-            raise ValidationException(detail=f"radius_km must be more than 0 and at most {settings.max_radius_km:g}")
-        if radius_km is not None and point is None:
-            raise ValidationException(detail="radius_km needs a location: give near, or lat and lng")
-        unknown = [c for c in category or [] if c not in CATEGORY_CODES]
-        if unknown:
-            raise ValidationException(
-                detail=f"category: unknown {', '.join(map(repr, unknown))}; "
-                f"known: {', '.join(sorted(c for c in CATEGORY_CODES if '.' not in c))}"
-            )
-        if payment is not None and payment not in PAYMENT_METHODS:
-            raise ValidationException(detail=f"payment must be one of {', '.join(PAYMENT_METHODS)}")
-        medication_key = medication.casefold() if medication else None
-        if medication_key is not None and medication_key not in MEDICATIONS:
-            raise ValidationException(detail=f"medication must be one of {', '.join(MEDICATIONS)}")
-        language_key = language_code(language) if language else None
-        if language and language_key is None:
-            raise ValidationException(detail=f"language: {language!r} is not a language code or name")
         # The HSDS filters other than the term are answered by the database, then applied in the index.
         services = await service_filter(organization_id, None, taxonomy_id, modified_after)
         service_ids = frozenset(str(r["id"]) for r in await services.service_ids()) if services.active else None
-        index: SearchIndex = state.search_index
-        results = await index.search(
-            SearchQuery(
-                text=search or "",
-                latitude=point[0] if point else None,
-                longitude=point[1] if point else None,
-                radius_km=(radius_km or 40.0) if point else None,
+        query = await search_query(
+            ListingSearch(
+                search=search,
+                near=near,
+                lat=lat,
+                lng=lng,
+                radius_km=radius_km,
                 categories=tuple(category or ()),
-                taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
-                medication=medication_key,
+                medication=medication,
                 payment=payment,
-                language=language_key,
+                language=language,
                 walk_in=walk_in,
                 accepting_new_patients=accepting_new_patients,
                 open_now=open_now,
+                taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
                 service_ids=service_ids,
                 page=page,
                 per_page=page_size(streamed, per_page),
-            )
+            ),
+            state.geocoder,
         )
+        index: SearchIndex = state.search_index
+        results = await index.search(query)
         if not minimal and not full:
             # Pre-encoded results (see SearchResults.encoded): the JSON is exactly a list of ServiceSearchResult.
             contents = cast(list[ServiceSearchResult | ServiceOut | ServiceMinimalOut], results.encoded())

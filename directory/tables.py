@@ -176,6 +176,8 @@ class ListingReport(Table):
     """The organization that runs the listing said so itself."""
     referral = UUID(null=True, default=None)
     """The referral whose outcome this was (an id only: the directory knows nothing else of referrals)."""
+    note = Varchar(length=500, default="")
+    """What the reporter added in their own words (the public report form's optional note)."""
     at = Timestamptz()
     resolved_at = Timestamptz(null=True, default=None)
     """When the listing was re-verified; resolved reports no longer count."""

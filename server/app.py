@@ -31,6 +31,7 @@ from accounts.services.accounts import demo_accounts_exist
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
 from directory.controllers import DirectoryApiController
+from directory.pages import PublicDirectoryPages
 from directory.services.geocoding import Geocoder, load_offline_tables
 from directory.services.search_index import SearchIndex
 from kernel.clock import Clock, provide_now
@@ -157,6 +158,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
             healthz,
             choose_page_language,
             AccountPages,
+            PublicDirectoryPages,
             DirectoryApiController,
             AuthController,
             TokenController,
@@ -177,6 +179,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
         stores={
             "sessions": DatabaseStore(),
             "login_attempts": _counter_store(settings, "login_attempts"),
+            "public_reports": _counter_store(settings, "public_reports"),
             "public_requests": _counter_store(settings, "rate_limits"),
         },
         lifespan=[app_lifespan],

@@ -5,6 +5,10 @@ on a bad day). A listing is flagged when the organization that runs it says so i
 different care teams or organizations have reported it. A flagged listing keeps its place in results,
 less a stated, bounded penalty (`REVERIFICATION_PENALTY_KM`, `REVERIFICATION_PENALTY_POINTS` in the
 search index), and says `needs_reverification` until the partner or an admin re-verifies it.
+
+Reports from the public directory (anyone, no sign-in) all count as ONE reporter, `PUBLIC_REPORTER`: an
+anonymous person can send reports from many addresses, so public reports alone only queue the listing for an
+admin's review (the open reports are the queue); they flag it only together with a care team or organization.
 """
 
 from __future__ import annotations
@@ -13,12 +17,29 @@ import datetime as dt
 import uuid
 
 from directory.services.search_documents import refresh_search_documents
+from directory.services.search_index import note_directory_change
 from directory.tables import ListingReport, ServiceAtLocation
+from kernel.database import write_transaction
+from kernel.i18n import N_
+from kernel.problems import Invalid, NotFound
 
-__all__ = ["INDEPENDENT_REPORTERS", "mark_verified", "report_listing_problem"]
+__all__ = [
+    "INDEPENDENT_REPORTERS",
+    "PUBLIC_REPORTER",
+    "PUBLIC_REPORT_NOTE_LENGTH",
+    "PUBLIC_REPORT_REASONS",
+    "mark_verified",
+    "report_from_public",
+    "report_listing_problem",
+]
 
 INDEPENDENT_REPORTERS = 2
 """Distinct care teams or organizations whose reports flag a listing (the listing's own operator: one)."""
+PUBLIC_REPORTER = "public"
+"""The one reporter every report from the public directory counts as."""
+PUBLIC_REPORT_REASONS = ("closed", "wrong_phone", "wrong_address", "wrong_hours", "service_not_offered", "other")
+"""What a member of the public may say is wrong with a listing."""
+PUBLIC_REPORT_NOTE_LENGTH = 500
 
 
 async def report_listing_problem(
@@ -29,6 +50,7 @@ async def report_listing_problem(
     reporter_runs_listing: bool,
     referral_id: uuid.UUID | None,
     now: dt.datetime,
+    note: str = "",
 ) -> int | None:
     """Record a report; flag the listing if the evidence is now independent.
 
@@ -42,6 +64,7 @@ async def report_listing_problem(
             reporter=reporter,
             reporter_runs_listing=reporter_runs_listing,
             referral=referral_id,
+            note=note,
             at=now,
         )
     )
@@ -82,3 +105,27 @@ async def mark_verified(service_at_location_id: uuid.UUID, now: dt.datetime) -> 
         (ListingReport.service_at_location == service_at_location_id) & ListingReport.resolved_at.is_null()
     )
     return await refresh_search_documents([rows[0]["service"]])
+
+
+async def report_from_public(service_at_location_id: uuid.UUID, reason: str, note: str, now: dt.datetime) -> None:
+    """A member of the public says a listing is wrong: stored for the admins' queue as PUBLIC_REPORTER's report
+    (so public reports alone never flag it); 400 for an unknown reason or a long note, 404 for no such listing."""
+    if reason not in PUBLIC_REPORT_REASONS:
+        raise Invalid(N_("Please choose what is wrong from the list."))
+    note = note.strip()
+    if len(note) > PUBLIC_REPORT_NOTE_LENGTH:
+        raise Invalid(N_("Please keep the note to 500 characters."))
+    async with write_transaction(ListingReport._meta.db):
+        if not await ServiceAtLocation.exists().where(ServiceAtLocation.id == service_at_location_id):
+            raise NotFound(N_("This listing is not in the directory."))
+        revision = await report_listing_problem(
+            service_at_location_id,
+            reason,
+            PUBLIC_REPORTER,
+            reporter_runs_listing=False,
+            referral_id=None,
+            now=now,
+            note=note,
+        )
+    if revision is not None:
+        note_directory_change(revision)

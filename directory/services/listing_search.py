@@ -1,0 +1,151 @@
+"""One search of the public listings, as the API and the public pages ask it: parameters checked, place found."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import msgspec
+from litestar.exceptions import ValidationException
+
+from directory.schemas import ServiceListing, ServiceOut
+from directory.services.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
+from directory.services.languages import language_code
+from directory.services.records import load_services
+from directory.services.search_index import SearchQuery
+from directory.services.taxonomy import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
+from directory.tables import SearchDocument
+from kernel.settings import get_settings
+
+__all__ = ["DEFAULT_RADIUS_KM", "ListingSearch", "PublicListing", "locate", "public_listings", "search_query"]
+
+DEFAULT_RADIUS_KM = 40.0
+"""How far a search around a place looks when no radius is asked for."""
+
+
+async def locate(
+    near: str | None, lat: float | None, lng: float | None, geocoder: Geocoder
+) -> tuple[float, float] | None:
+    """The point a search is centred on, from lat/lng or a free-text place; 400 if not understood."""
+    if (lat is None) != (lng is None):
+        raise ValidationException(detail="lat and lng must be given together")
+    if lat is not None and lng is not None:
+        if not -90 <= lat <= 90:
+            raise ValidationException(detail="lat must be between -90 and 90")
+        if not -180 <= lng <= 180:
+            raise ValidationException(detail="lng must be between -180 and 180")
+        return lat, lng
+    if near is None:
+        return None
+    text = near.strip()
+    if not text:
+        raise ValidationException(detail="near must not be empty")
+    if len(text) > 300:
+        raise ValidationException(detail="near must be at most 300 characters")
+    # ZIP codes and 'City, ST' are answered offline; street addresses go to the geocoder.
+    point = zip_centroid(text) if text.isdigit() or text[:5].isdigit() and len(text) <= 10 else None
+    if point is None and parse_city_state(text):
+        point = offline_point(text)
+    if point is None:
+        point = await geocoder.geocode(text)
+    if point is None:
+        raise ValidationException(detail=f"near: could not find a place called {text!r}; try a ZIP code or 'City, ST'")
+    return point.latitude, point.longitude
+
+
+@dataclass(frozen=True)
+class ListingSearch:
+    """What someone asked for, as received (the API's query parameters, the search page's form)."""
+
+    search: str | None = None
+    near: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    categories: tuple[str, ...] = ()
+    medication: str | None = None
+    payment: str | None = None
+    language: str | None = None
+    walk_in: bool | None = None
+    accepting_new_patients: bool | None = None
+    open_now: bool | None = None
+    taxonomy_term_id: str | None = None
+    service_ids: frozenset[str] | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+async def search_query(asked: ListingSearch, geocoder: Geocoder) -> SearchQuery:
+    """The index query for a search; 400 naming the parameter that is not understood."""
+    settings = get_settings()
+    point = await locate(asked.near, asked.lat, asked.lng, geocoder)
+    radius_km = asked.radius_km
+    if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
+        raise ValidationException(detail=f"radius_km must be more than 0 and at most {settings.max_radius_km:g}")
+    if radius_km is not None and point is None:
+        raise ValidationException(detail="radius_km needs a location: give near, or lat and lng")
+    unknown = [c for c in asked.categories if c not in CATEGORY_CODES]
+    if unknown:
+        raise ValidationException(
+            detail=f"category: unknown {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(c for c in CATEGORY_CODES if '.' not in c))}"
+        )
+    if asked.payment is not None and asked.payment not in PAYMENT_METHODS:
+        raise ValidationException(detail=f"payment must be one of {', '.join(PAYMENT_METHODS)}")
+    medication_key = asked.medication.casefold() if asked.medication else None
+    if medication_key is not None and medication_key not in MEDICATIONS:
+        raise ValidationException(detail=f"medication must be one of {', '.join(MEDICATIONS)}")
+    language_key = language_code(asked.language) if asked.language else None
+    if asked.language and language_key is None:
+        raise ValidationException(detail=f"language: {asked.language!r} is not a language code or name")
+    return SearchQuery(
+        text=asked.search or "",
+        latitude=point[0] if point else None,
+        longitude=point[1] if point else None,
+        radius_km=(radius_km or DEFAULT_RADIUS_KM) if point else None,
+        categories=asked.categories,
+        taxonomy_term_id=asked.taxonomy_term_id,
+        medication=medication_key,
+        payment=asked.payment,
+        language=language_key,
+        walk_in=asked.walk_in,
+        accepting_new_patients=asked.accepting_new_patients,
+        open_now=asked.open_now,
+        service_ids=asked.service_ids,
+        page=asked.page,
+        per_page=asked.per_page,
+    )
+
+
+@dataclass(frozen=True)
+class PublicListing:
+    """Everything public about one listing: its search entry (names, place, hours, phones, source, last
+    verified; no confidential address) and its service (description, eligibility, fees, ...)."""
+
+    listing: ServiceListing
+    service: ServiceOut
+
+
+_LISTING = msgspec.json.Decoder(ServiceListing)
+
+
+async def public_listings(service_at_location_ids: Sequence[uuid.UUID]) -> list[PublicListing]:
+    """The public listings of these service_at_location ids that are in the directory, in the order asked."""
+    if not service_at_location_ids:
+        return []
+    rows = await SearchDocument.select(SearchDocument.id, SearchDocument.service_id, SearchDocument.listing).where(
+        SearchDocument.id.is_in(list(service_at_location_ids)) & (SearchDocument.is_active == True)  # noqa: E712
+    )
+    services = {
+        s.id: s
+        for s in await load_services(list({uuid.UUID(str(r["service_id"])) for r in rows}), show_confidential=False)
+    }
+    found = {}
+    for row in rows:
+        stored = row["listing"]
+        listing = _LISTING.decode(stored if isinstance(stored, (str, bytes)) else msgspec.json.encode(stored))
+        service = services.get(str(row["service_id"]))
+        if service is not None:
+            found[uuid.UUID(str(row["id"]))] = PublicListing(listing=listing, service=service)
+    return [found[i] for i in service_at_location_ids if i in found]
