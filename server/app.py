@@ -43,6 +43,7 @@ from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
 from referrals.controllers.listings import ListingVerificationController
 from referrals.controllers.referrals import ReferralController
+from referrals.pages.workspace import WorkspacePages
 from server.api_docs import DOCS_POLICIES, LocalRedoc, LocalSwagger
 from server.language import choose_page_language
 from server.request_rules import check_request
@@ -159,6 +160,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
             choose_page_language,
             AccountPages,
             PublicDirectoryPages,
+            WorkspacePages,
             DirectoryApiController,
             AuthController,
             TokenController,

@@ -21,6 +21,7 @@ from referrals.tables import FollowUp, FollowUpAttempt, Referral, ReferralEvent
 __all__ = [
     "RULE_DESCRIPTIONS",
     "clients_at_risk",
+    "disengagement_risks",
     "follow_up_out",
     "follow_ups_of",
     "owed_checks",
@@ -131,12 +132,12 @@ async def follow_ups_of(referral_id: uuid.UUID) -> list[FollowUpOut]:
     return [follow_up_out(r) for r in rows]
 
 
-async def clients_at_risk(client_ids: list) -> set[str]:
-    """Clients at risk of disengagement: a missed appointment not yet re-engaged, or their last two
-    outreach attempts unanswered."""
+async def disengagement_risks(client_ids: list) -> dict[str, list[str]]:
+    """Why each client is at risk of disengagement: `missed_appointment` (a no-show not yet re-engaged) and
+    `unanswered_outreach` (their last two outreach attempts unanswered). Clients not at risk are left out."""
     if not client_ids:
-        return set()
-    at_risk: set[str] = set()
+        return {}
+    risks: dict[str, list[str]] = {}
     failed = await Referral.select(Referral.id, Referral.client).where(
         Referral.client.is_in(client_ids) & (Referral.status == "failed")
     )
@@ -145,7 +146,8 @@ async def clients_at_risk(client_ids: list) -> set[str]:
             ReferralEvent.referral.is_in([r["id"] for r in failed]) & (ReferralEvent.reason_code == "no_show")
         )
         no_show_referrals = {str(e["referral"]) for e in no_shows}
-        at_risk = {str(r["client"]) for r in failed if str(r["id"]) in no_show_referrals}
+        for client in sorted({str(r["client"]) for r in failed if str(r["id"]) in no_show_referrals}):
+            risks[client] = ["missed_appointment"]
     attempts = (
         await FollowUpAttempt.select(FollowUpAttempt.client, FollowUpAttempt.result)
         .where(FollowUpAttempt.client.is_in(client_ids))
@@ -156,8 +158,16 @@ async def clients_at_risk(client_ids: list) -> set[str]:
         results = last_two.setdefault(str(attempt["client"]), [])
         if len(results) < 2:
             results.append(attempt["result"])
-    at_risk |= {client for client, results in last_two.items() if results == ["no_answer", "no_answer"]}
-    return at_risk
+    for client, results in last_two.items():
+        if results == ["no_answer", "no_answer"]:
+            risks.setdefault(client, []).append("unanswered_outreach")
+    return risks
+
+
+async def clients_at_risk(client_ids: list) -> set[str]:
+    """Clients at risk of disengagement: a missed appointment not yet re-engaged, or their last two
+    outreach attempts unanswered."""
+    return set(await disengagement_risks(client_ids))
 
 
 async def worklist(principal: Principal, now: dt.datetime, *, assigned_to_me: bool = False) -> list[WorklistItemOut]:

@@ -10,23 +10,26 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from piccolo.columns import Column
 
 from accounts.services.audit import record_audit
 from directory.services.listing_facts import ListingFacts, listing_facts
 from directory.services.search_index import note_directory_change
 from directory.services.taxonomy import CATEGORIES
+from directory.tables import ServiceAtLocation
 from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.paging import Page, make_page, offset_of
 from kernel.principal import Principal
 from kernel.problems import Conflict, Forbidden, Invalid
-from referrals.schemas import PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut
+from referrals.schemas import ConsentIn, PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut
 from referrals.services.access import find_referral, partner_access, referrals_visible_to, with_names
 from referrals.services.clients import team_client
-from referrals.services.consents import check_consent
+from referrals.services.consents import ConsentCheck, check_consent, create_consent, list_consents
 from referrals.services.directory_feedback import report_if_listing_wrong
 from referrals.services.disclosures import record_disclosure
 from referrals.services.fhir import referral_bundle
@@ -40,6 +43,7 @@ from referrals.vocabulary import Channel
 __all__ = [
     "NEEDS_FOR_REFERRAL",
     "PartnerAccessEnded",
+    "ReferralOffer",
     "ReferralView",
     "StaleVersion",
     "append_event",
@@ -47,7 +51,9 @@ __all__ = [
     "export_fhir",
     "list_referrals",
     "open_referral",
+    "refer_with_consent",
     "referral_events",
+    "referral_offer",
     "side_of",
 ]
 
@@ -224,6 +230,69 @@ async def create_referral(principal: Principal, data: ReferralIn, now: dt.dateti
     if not isinstance(view, ReferralOut):
         raise RuntimeError("a care manager's own new referral rendered as a partner's view")
     return view
+
+
+@dataclass(frozen=True)
+class ReferralOffer:
+    """What a care manager needs to refer a client to one listing: whose it is, and whether a consent of the
+    client covers telling that partner about the referral now (and if not, why)."""
+
+    listing: ListingFacts
+    service_name: str
+    organization_name: str
+    location_name: str | None
+    consent: dict | None
+    """The client's consent that covers this referral now (the newest), or None."""
+    check: ConsentCheck
+    """The newest consent's check when none covers it ('none' when the client has no live consent)."""
+
+
+async def referral_offer(
+    principal: Principal, client: dict, service_at_location_id: uuid.UUID, need: str, now: dt.datetime
+) -> ReferralOffer:
+    """The listing and the consent check for referring one of the team's clients to it (the consent list
+    read is audited); Invalid if there is no such listing."""
+    listing = await listing_facts(service_at_location_id)
+    names = (
+        await ServiceAtLocation.select(
+            ServiceAtLocation.service.name.as_alias("service_name"),
+            ServiceAtLocation.service.organization.name.as_alias("organization_name"),
+            ServiceAtLocation.location.name.as_alias("location_name"),
+        )
+        .where(ServiceAtLocation.id == service_at_location_id)
+        .first()
+    )
+    if listing is None or names is None:
+        raise Invalid(f"service_at_location_id: no service at a location with id {service_at_location_id}")
+    consents = await list_consents(principal, client)
+    checks = [(consent, check_consent(consent, listing.organization_id, listing, need, now)) for consent in consents]
+    covering = next(((consent, check) for consent, check in checks if check.allows), None)
+    if covering is None:
+        live = [(consent, check) for consent, check in checks if check.state not in ("revoked", "expired")]
+        check = live[0][1] if live else ConsentCheck("none", "the client has no consent covering this partner")
+        covering = (None, check)
+    return ReferralOffer(
+        listing=listing,
+        service_name=names["service_name"],
+        organization_name=names["organization_name"],
+        location_name=names["location_name"],
+        consent=covering[0],
+        check=covering[1],
+    )
+
+
+async def refer_with_consent(
+    principal: Principal, data: ReferralIn, consent: ConsentIn | None, now: dt.datetime
+) -> ReferralOut:
+    """Refer a client, first recording the consent the client just signed (when given) and relying on it:
+    one transaction, so a refused referral leaves no consent behind and no referral goes without its consent."""
+    if consent is None:
+        return await create_referral(principal, data, now)
+    async with write_transaction(Referral._meta.db):
+        client = await team_client(principal, data.client_id)
+        recorded = await create_consent(principal, client, consent, now)
+        data = msgspec.structs.replace(data, consent_id=recorded["id"])
+        return await create_referral(principal, data, now)
 
 
 async def _apply(

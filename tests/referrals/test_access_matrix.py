@@ -52,6 +52,11 @@ def only(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
     return signed_in(others) | allowed
 
 
+def page(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
+    # A page sends whoever is not signed in (a revoked token too) to the sign-in page (303), not a 401.
+    return only(allowed, others) | {"anonymous": 303, "revoked_token": 303}
+
+
 @dataclass
 class Call:
     """One route, how to call it in the scenario, and the status each caller gets."""
@@ -61,6 +66,8 @@ class Call:
     url: str
     expected: dict[str, int]
     body: dict | None = field(default=None)
+    form: dict | None = field(default=None)
+    """A page's form fields (sent URL-encoded, as a browser posts them)."""
 
 
 @dataclass
@@ -75,6 +82,8 @@ class Scenario:
     follow_up_id: str
     term_id: str
     taxonomy_id: str
+    spare_consent_id: str = ""
+    """A second consent of the client, for the page that revokes one."""
 
 
 def calls(world, s: Scenario) -> list[Call]:
@@ -221,6 +230,90 @@ def calls(world, s: Scenario) -> list[Call]:
             x_tokens,
             only({"admin": 200, "partner_x": 200, "partner_y": 404}),
         ),
+        # --- the care manager workspace pages ---
+        Call("GET", "/app", "/app/", page({"care_manager_a": 200, "care_manager_b": 200})),
+        Call(
+            "POST",
+            "/app/clients",
+            "/app/clients",
+            page({"care_manager_a": 303, "care_manager_b": 303}),
+            form={"preferred_name": "Page Person"},
+        ),
+        Call("GET", "/app/clients/{client_id:uuid}", f"/app{client[4:]}", page(team_a | {"care_manager_b": 404})),
+        Call(
+            "POST",
+            "/app/clients/{client_id:uuid}/profile",
+            f"/app{client[4:]}/profile",
+            page({"care_manager_a": 303, "care_manager_b": 404}),
+            form={"goals": "Stay on buprenorphine and get my own place", "strengths": "Loves cooking"},
+        ),
+        Call(
+            "POST",
+            "/app/clients/{client_id:uuid}/screenings",
+            f"/app{client[4:]}/screenings",
+            page({"care_manager_a": 303, "care_manager_b": 404}),
+            form={"food": "yes"},
+        ),
+        Call(
+            "POST",
+            "/app/clients/{client_id:uuid}/consents",
+            f"/app{client[4:]}/consents",
+            page({"care_manager_a": 303, "care_manager_b": 404}),
+            form={
+                "recipient": world.partner_y,
+                "purpose": "Shelter referral",
+                "information_scope": "contact_and_need",
+                "expiry_event": "End of episode",
+                "signed_name": "Jordan Quill",
+            },
+        ),
+        Call(
+            "POST",
+            "/app/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke",
+            f"/app{client[4:]}/consents/{s.spare_consent_id}/revoke",
+            page({"care_manager_a": 303, "care_manager_b": 404}),
+            form={},
+        ),
+        Call(
+            "GET",
+            "/app/clients/{client_id:uuid}/resources",
+            f"/app{client[4:]}/resources",
+            page(team_a | {"care_manager_b": 404}),
+        ),
+        Call(
+            "GET",
+            "/app/clients/{client_id:uuid}/refer",
+            f"/app{client[4:]}/refer?service_at_location_id={world.food_x}&need=food",
+            page(team_a | {"care_manager_b": 404}),
+        ),
+        Call(
+            "POST",
+            "/app/clients/{client_id:uuid}/refer",
+            f"/app{client[4:]}/refer",
+            page({"care_manager_a": 303, "care_manager_b": 404}),
+            form={"service_at_location_id": world.food_x, "need": "food", "handoff_type": "client_self"},
+        ),
+        Call(
+            "GET",
+            "/app/referrals/{referral_id:uuid}",
+            f"/app{referral[4:]}",
+            page(team_a | {"care_manager_b": 404}),
+        ),
+        Call(
+            "POST",
+            "/app/referrals/{referral_id:uuid}/events",
+            f"/app{referral[4:]}/events",
+            page({"care_manager_a": 303, "care_manager_b": 404}),
+            form={"version": -1, "note": "Left a message"},
+        ),
+        Call("GET", "/app/follow-ups", "/app/follow-ups", page({"care_manager_a": 200, "care_manager_b": 200})),
+        Call(
+            "POST",
+            "/app/follow-ups/{follow_up_id:uuid}/attempts",
+            f"/app/follow-ups/{s.follow_up_id}/attempts",
+            page({"care_manager_a": 303, "care_manager_b": 404}),
+            form={"method": "phone", "result": "no_answer"},
+        ),
         Call(
             "POST",
             "/api/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke",
@@ -242,6 +335,7 @@ async def _scenario(client, world) -> Scenario:
     consent_id = await consent(client, client_id, world.partner_x)
     appointment = (START + dt.timedelta(hours=2)).isoformat()
     made = await refer(client, client_id, world.food_x, consent_id, appointment_at=appointment, note=CM_NOTE)
+    spare_consent_id = await consent(client, client_id, world.partner_y)
     term = (await client.get("/api/taxonomy_terms")).json()["contents"][0]["id"]
     taxonomy = (await client.get("/api/taxonomies")).json()["contents"][0]["id"]
     await client.post("/api/auth/logout")
@@ -254,6 +348,7 @@ async def _scenario(client, world) -> Scenario:
         follow_up_id=made["follow_ups"][0]["id"],
         term_id=term,
         taxonomy_id=taxonomy,
+        spare_consent_id=spare_consent_id,
     )
 
 
@@ -274,10 +369,15 @@ async def test_each_caller_gets_exactly_what_the_matrix_says(world, client, call
         await sign_in(client, SIGN_INS[caller])
     mismatches, leaks = [], []
     for call in calls(world, scenario):
-        body = call.body
+        body, form = call.body, call.form
         if body is not None and body.get("version") == -1:
             body = {**body, "version": scenario.version}
-        response = await client.request(call.method, call.url, json=body, headers=headers)
+        if form is not None and form.get("version") == -1:
+            form = {**form, "version": scenario.version}
+        if form is not None:
+            response = await client.request(call.method, call.url, data=form, headers=headers, follow_redirects=False)
+        else:
+            response = await client.request(call.method, call.url, json=body, headers=headers, follow_redirects=False)
         expected = call.expected[caller]
         if response.status_code != expected:
             mismatches.append(

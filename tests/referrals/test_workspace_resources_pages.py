@@ -1,0 +1,46 @@
+"""'Find resources near this client' and the Refer button, over the demo directory (read-only seed data)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from accounts.cli import DEMO_PASSWORD
+
+
+async def _client_with_need(client, need: str) -> str:
+    """A new client of the demo care team, living in 21201, screened with one open need."""
+    response = await client.post(
+        "/api/auth/login", json={"email": "care.manager@demo.example", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    client_id = (
+        await client.post("/api/clients", json={"preferred_name": "Sam Rivera", "home_postal_code": "21201"})
+    ).json()["id"]
+    screened = await client.post(f"/app/clients/{client_id}/screenings", data={need: "yes"}, follow_redirects=False)
+    assert screened.status_code == 303
+    return client_id
+
+
+async def test_resources_near_the_client_with_distance_and_a_refer_button(seeded, client):
+    client_id = await _client_with_need(client, "moud")
+    page = await client.get(f"/app/clients/{client_id}/resources?radius=10")
+    assert page.status_code == 200
+    assert "Near home ZIP code 21201" in page.text and "MOUD / treatment" in page.text
+    distances = re.findall(r'<li class="distance">(?:about )?([\d.]+) mi</li>', page.text)
+    assert distances and all(float(d) <= 10.5 for d in distances)
+    refer_links = re.findall(r'href="(/app/clients/[^"]+/refer\?[^"]+)"', page.text)
+    assert len(refer_links) == len(distances)
+    assert all("need=moud" in link for link in refer_links)
+    form = await client.get(html.unescape(refer_links[0]))
+    assert form.status_code == 200 and "No current consent covers" in form.text
+    # MOUD listings tell that the client uses drugs: the inline consent is offered with SUD information.
+    assert 'value="including_sud_treatment" selected' in form.text
+    assert (await client.get(f"/app/clients/{client_id}/resources?radius=7")).status_code == 400
+
+
+async def test_without_open_needs_the_page_says_to_screen_first(seeded, client):
+    client_id = await _client_with_need(client, "food")
+    await client.post(f"/app/clients/{client_id}/screenings", data={"food": "no"})
+    page = await client.get(f"/app/clients/{client_id}/resources")
+    assert page.status_code == 200 and "no open needs" in page.text and "/refer?" not in page.text
