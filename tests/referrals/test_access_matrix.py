@@ -47,6 +47,11 @@ def only(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
     return signed_in(others) | allowed
 
 
+def page(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
+    # Pages send the anonymous to the sign-in page (303) instead of a 401 problem.
+    return only(allowed, others) | {"anonymous": 303, "revoked_token": 303}
+
+
 @dataclass
 class Call:
     """One route, how to call it in the scenario, and the status each caller gets."""
@@ -56,6 +61,8 @@ class Call:
     url: str
     expected: dict[str, int]
     body: dict | None = field(default=None)
+    form: dict | None = field(default=None)
+    """A page's form fields (sent URL-encoded with the CSRF field, as the page's form sends them)."""
 
 
 @dataclass
@@ -203,6 +210,7 @@ def calls(world, s: Scenario) -> list[Call]:
             x_tokens,
             only({"admin": 200, "partner_x": 200, "partner_y": 404}),
         ),
+        *partner_page_calls(world, s),
         Call(
             "POST",
             "/api/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke",
@@ -216,6 +224,64 @@ def calls(world, s: Scenario) -> list[Call]:
             only({"admin": 204, "partner_x": 204, "partner_y": 404}),
         ),
         Call("POST", "/api/auth/logout", "/api/auth/logout", signed_in(200)),
+    ]
+
+
+def partner_page_calls(world, s: Scenario) -> list[Call]:
+    """The partner inbox, our listings, API tokens and the admins' listing-report queue (pages)."""
+    referral = f"/partner/referrals/{s.referral_id}"
+    x_listing = f"/partner/listings/{world.food_x}"
+    partners = {"partner_x": 200, "partner_y": 200}
+    return [
+        Call("GET", "/partner", "/partner/", page(partners)),
+        Call("GET", "/partner/referrals/{referral_id:uuid}", referral, page({"partner_x": 200, "partner_y": 404})),
+        Call(
+            "POST",
+            "/partner/referrals/{referral_id:uuid}/events",
+            f"{referral}/events",
+            page({"partner_x": 303, "partner_y": 404}),
+            form={"version": -1, "status": "accepted"},
+        ),
+        Call("GET", "/partner/listings", "/partner/listings", page(partners)),
+        Call("GET", "/partner/listings/{sal_id:uuid}", x_listing, page({"partner_x": 200, "partner_y": 404})),
+        Call(
+            "POST",
+            "/partner/listings/{sal_id:uuid}",
+            x_listing,
+            page({"partner_x": 303, "partner_y": 404}),
+            form={"available": "3", "maximum": "10"},
+        ),
+        Call(
+            "POST",
+            "/partner/listings/{sal_id:uuid}/verify",
+            f"{x_listing}/verify",
+            page({"partner_x": 303, "partner_y": 404}),
+            form={},
+        ),
+        # Staff Y is not a partner admin: the tokens service does not show them their organization's tokens.
+        Call("GET", "/partner/tokens", "/partner/tokens", page({"partner_x": 200, "partner_y": 404})),
+        Call(
+            "POST",
+            "/partner/tokens",
+            "/partner/tokens",
+            page({"partner_x": 200, "partner_y": 404}),
+            form={"name": "Page system"},
+        ),
+        Call(
+            "POST",
+            "/partner/tokens/{token_id:uuid}/revoke",
+            f"/partner/tokens/{world.page_spare_token_id}/revoke",
+            page({"partner_x": 303, "partner_y": 404}),
+            form={},
+        ),
+        Call("GET", "/app/reports", "/app/reports", page({"admin": 200})),
+        Call(
+            "POST",
+            "/app/reports/{sal_id:uuid}/verify",
+            f"/app/reports/{world.food_x}/verify",
+            page({"admin": 303}),
+            form={},
+        ),
     ]
 
 
@@ -259,7 +325,15 @@ async def test_each_caller_gets_exactly_what_the_matrix_says(world, client, call
         body = call.body
         if body is not None and body.get("version") == -1:
             body = {**body, "version": scenario.version}
-        response = await client.request(call.method, call.url, json=body, headers=headers)
+        if call.form is None:
+            # Pages answer the anonymous with a redirect to sign in: the redirect is what is checked.
+            response = await client.request(call.method, call.url, json=body, headers=headers, follow_redirects=False)
+        else:
+            form = {k: (scenario.version if v == -1 else v) for k, v in call.form.items()}
+            form["_csrf_token"] = client.cookies.get("csrftoken") or ""
+            response = await client.request(
+                call.method, call.url, data=form, headers=headers, follow_redirects=False
+            )
         expected = call.expected[caller]
         if response.status_code != expected:
             mismatches.append(
