@@ -11,6 +11,9 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
+
+from piccolo.columns import Column
 
 from directory.services.reverification import mark_verified
 from directory.services.search_documents import DAY_CODES
@@ -137,16 +140,18 @@ async def update_listing_availability(
     at this location (they take precedence over the service's and location's own). Returns the new directory
     revision (None if there is no such listing). Call it inside a transaction."""
     change.check()
-    row = await ServiceAtLocation.select(ServiceAtLocation.service).where(
-        ServiceAtLocation.id == service_at_location_id
-    ).first()
+    row = (
+        await ServiceAtLocation.select(ServiceAtLocation.service)
+        .where(ServiceAtLocation.id == service_at_location_id)
+        .first()
+    )
     if row is None:
         return None
     service_id = row["service"]
-    await Service.update({Service.accepting_new_patients: change.accepting_new_patients, Service.last_modified: now}).where(
-        Service.id == service_id
-    )
-    capacity = {
+    await Service.update(
+        {Service.accepting_new_patients: change.accepting_new_patients, Service.last_modified: now}
+    ).where(Service.id == service_id)
+    capacity: dict[Column | str, Any] = {
         ServiceCapacity.unit: change.unit.strip(),
         ServiceCapacity.available: change.available,
         ServiceCapacity.maximum: change.maximum,
@@ -187,29 +192,27 @@ async def update_listing_availability(
 async def open_listing_reports() -> list[dict]:
     """Open problem reports, one entry per listing (newest report first), each with its reports."""
     reports = (
-        await ListingReport.select(
-            *ListingReport.all_columns(),
-            ListingReport.service_at_location.service.as_alias("service_id"),
-            ListingReport.service_at_location.service.name.as_alias("service_name"),
-            ListingReport.service_at_location.service.organization.name.as_alias("organization_name"),
-            ListingReport.service_at_location.location.name.as_alias("location_name"),
-            ListingReport.service_at_location.needs_reverification_since.as_alias("needs_reverification_since"),
-        )
+        await ListingReport.select()
         .where(ListingReport.resolved_at.is_null())
         .order_by(ListingReport.at, ascending=False)
     )
+    ids = list({r["service_at_location"] for r in reports})
+    names = {str(r["id"]): r for r in await _listing_query().where(ServiceAtLocation.id.is_in(ids))} if ids else {}
     listings: dict[str, dict] = {}
     for report in reports:
-        report["reporter_kind"] = reporter_kind(report)
         key = str(report["service_at_location"])
+        if key not in names:
+            continue
+        report["reporter_kind"] = reporter_kind(report)
         if key not in listings:
+            listing = names[key]
             listings[key] = {
                 "service_at_location_id": key,
-                "service_id": str(report["service_id"]),
-                "service_name": report["service_name"],
-                "organization_name": report["organization_name"],
-                "location_name": report["location_name"],
-                "needs_reverification_since": report["needs_reverification_since"],
+                "service_id": str(listing["service"]),
+                "service_name": listing["service_name"],
+                "organization_name": listing["organization_name"],
+                "location_name": listing["location_name"],
+                "needs_reverification_since": listing["needs_reverification_since"],
                 "reports": [],
             }
         listings[key]["reports"].append(report)

@@ -84,7 +84,9 @@ def _number(value: str) -> int | None:
     return int(value.strip())
 
 
-def _edit_page(listing: dict, *, status_code: int = 200, error: str | None = None, form: dict | None = None) -> Template:
+def _edit_page(
+    listing: dict, *, status_code: int = 200, error: str | None = None, form: dict | None = None
+) -> Template:
     capacity = listing["capacity"] or {}
     values = {
         "available": capacity.get("available"),
@@ -99,7 +101,12 @@ def _edit_page(listing: dict, *, status_code: int = 200, error: str | None = Non
     if form is not None:
         values.update(form)
     return render(
-        "partner/listing_edit.html", status_code=status_code, listing=listing, values=values, days=DAY_CODES, error=error
+        "partner/listing_edit.html",
+        status_code=status_code,
+        listing=listing,
+        values=values,
+        days=DAY_CODES,
+        error=error,
     )
 
 

@@ -417,7 +417,9 @@ async def partner_inbox(
         keys.sort(key=lambda r: INBOX_ORDER.index(r["status"]) if r["status"] in INBOX_ORDER else len(INBOX_ORDER))
         unacknowledged = sum(1 for r in keys if r["status"] == "requested")
         wanted = [r["id"] for r in keys[offset_of(page, per_page) : offset_of(page, per_page) + per_page]]
-        found = {str(r["id"]): r for r in await with_names().where(condition & Referral.id.is_in(wanted))} if wanted else {}
+        found = (
+            {str(r["id"]): r for r in await with_names().where(condition & Referral.id.is_in(wanted))} if wanted else {}
+        )
         rows = [found[str(i)] for i in wanted if str(i) in found]
         views = await _render_list(principal, rows, now)
     return make_page(views, len(keys), page, per_page), unacknowledged

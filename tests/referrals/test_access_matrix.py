@@ -331,9 +331,7 @@ async def test_each_caller_gets_exactly_what_the_matrix_says(world, client, call
         else:
             form = {k: (scenario.version if v == -1 else v) for k, v in call.form.items()}
             form["_csrf_token"] = client.cookies.get("csrftoken") or ""
-            response = await client.request(
-                call.method, call.url, data=form, headers=headers, follow_redirects=False
-            )
+            response = await client.request(call.method, call.url, data=form, headers=headers, follow_redirects=False)
         expected = call.expected[caller]
         if response.status_code != expected:
             mismatches.append(

@@ -45,7 +45,9 @@ async def test_partner_y_cannot_open_or_act_on_partner_x_referral(client, world)
     referral = await _referral_to_x(client, world)
     await sign_in(client, "y@example.org")
     assert (await client.get(f"/partner/referrals/{referral['id']}")).status_code == 404
-    response = await _post(client, f"/partner/referrals/{referral['id']}/events", {"version": "1", "status": "accepted"})
+    response = await _post(
+        client, f"/partner/referrals/{referral['id']}/events", {"version": "1", "status": "accepted"}
+    )
     assert response.status_code == 404
     assert "Jordan Quill" not in response.text
 
@@ -142,7 +144,9 @@ async def test_a_stale_version_shows_the_current_state_not_an_error(client, worl
     url = f"/partner/referrals/{referral['id']}"
     await client.get(url)
     await _post(client, f"{url}/events", {"version": "2", "status": "accepted"})
-    stale = await _post(client, f"{url}/events", {"version": "2", "status": "rejected", "reason_code": "other", "reason_text": "x"})
+    stale = await _post(
+        client, f"{url}/events", {"version": "2", "status": "rejected", "reason_code": "other", "reason_text": "x"}
+    )
     assert stale.status_code == 409
     assert "Someone else updated this referral" in stale.text
     assert "Accepted" in stale.text and 'value="3"' in stale.text
@@ -213,7 +217,9 @@ async def test_a_problem_report_is_answered_from_our_listings(client, world):
     url = f"/partner/referrals/{referral['id']}"
     await client.get(url)
     await _post(
-        client, f"{url}/events", {"version": "2", "status": "rejected", "reason_code": "no_capacity", "reason_text": "Full"}
+        client,
+        f"{url}/events",
+        {"version": "2", "status": "rejected", "reason_code": "no_capacity", "reason_text": "Full"},
     )
     listings = await client.get("/partner/listings")
     assert "1 open problem report" in listings.text and "Needs checking" in listings.text
@@ -240,7 +246,7 @@ async def test_the_report_queue_is_for_admins_and_resolves_reports(client, world
     assert (await client.get("/app/reports")).status_code == 403
     await sign_in(client, "admin@example.org")
     queue = await client.get("/app/reports")
-    assert f'href="/services/' in queue.text and "Service not offered" in queue.text
+    assert 'href="/services/' in queue.text and "Service not offered" in queue.text
     done = await _post(client, f"/app/reports/{world.food_x}/verify", {}, follow_redirects=False)
     assert done.status_code == 303
     assert "No open reports" in (await client.get("/app/reports")).text
