@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
@@ -15,6 +17,7 @@ from accounts.schemas import PasswordChangeForm, SignInForm
 from accounts.services.audit import record_audit
 from accounts.services.passwords import change_password
 from accounts.services.sign_in import LoginRefused, sign_in
+from accounts.services.tokens import issue_token, list_tokens, revoke_token
 from accounts.sessions import rotate_session_id
 from accounts.tables import AuditEvent
 from kernel.database import write_transaction
@@ -24,13 +27,15 @@ from kernel.pages import PAGE_ERROR_HANDLERS, local_path, render, see_other
 from kernel.principal import Principal
 from kernel.problems import Forbidden, Invalid
 
-__all__ = ["AccountPages", "home_page"]
+__all__ = ["AccountPages", "PartnerTokenPages", "TokenForm", "home_page"]
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 SERVICE_MESSAGES = (
     N_("wrong e-mail or password"),
     N_("the current password is wrong"),
     N_("passwords must have at least 12 characters"),
+    N_("name must have 1 to 255 characters"),
+    N_("only a partner organization's staff have API tokens"),
 )
 """The services' refusals these pages show, in the catalog so they are shown translated."""
 
@@ -99,3 +104,53 @@ class AccountPages(Controller):
         request.set_session({**request.session, "stamp": stamp})
         flash(request, gettext("Your password was changed. Your other sessions were signed out."), "success")
         return see_other(home_page(request.user))
+
+
+class TokenForm(msgspec.Struct, kw_only=True):
+    """The new-token form: a name saying which system will use it."""
+
+    name: Annotated[str, msgspec.Meta(max_length=300)] = ""
+
+
+def _organization_of(principal: Principal) -> uuid.UUID:
+    """The partner's own organization (the tokens service decides whether this person may manage it)."""
+    if principal.organization_id is None:
+        raise Forbidden("only a partner organization's staff have API tokens")
+    return principal.organization_id
+
+
+class PartnerTokenPages(Controller):
+    """A partner admin's API tokens: list, issue (the secret shown once, on the answer page only), revoke."""
+
+    path = "/partner/tokens"
+    include_in_schema = False
+    exception_handlers = PAGE_ERROR_HANDLERS  # type: ignore[assignment]
+    guards = [allow("partner_staff")]
+
+    @get("/")
+    async def tokens(self, request: Request) -> Template:
+        """The organization's tokens, without their secrets."""
+        rows = await list_tokens(request.user, _organization_of(request.user))
+        return render("accounts/tokens.html", tokens=rows, error=None, name="")
+
+    @post("/", status_code=200)
+    async def issue(self, request: Request, data: Annotated[TokenForm, FORM]) -> Template:
+        """Issue a token and show its secret on this answer only (never stored, never put in the session)."""
+        organization_id = _organization_of(request.user)
+        try:
+            token_id, token = await issue_token(request.user, organization_id, data.name)
+        except Invalid as refusal:
+            rows = await list_tokens(request.user, organization_id)
+            return render(
+                "accounts/tokens.html", status_code=400, tokens=rows, error=gettext(str(refusal)), name=data.name
+            )
+        page = render("accounts/tokens_issued.html", name=data.name.strip(), token=token, token_id=str(token_id))
+        page.headers["Cache-Control"] = "no-store"
+        return page
+
+    @post("/{token_id:uuid}/revoke", status_code=303)
+    async def revoke(self, request: Request, token_id: FromPath[uuid.UUID]) -> Redirect:
+        """Revoke a token: it stops working at once."""
+        await revoke_token(request.user, token_id)
+        flash(request, gettext("The token is revoked: it no longer works."), "success")
+        return see_other("/partner/tokens")

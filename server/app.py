@@ -26,7 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from accounts.authentication import PrincipalMiddleware
 from accounts.controllers import AuditController, AuthController, TokenController
 from accounts.csrf import SIGN_IN_PATH, SessionCSRFMiddleware, csrf_config
-from accounts.pages import AccountPages
+from accounts.pages import AccountPages, PartnerTokenPages
 from accounts.services.accounts import demo_accounts_exist
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
@@ -43,6 +43,9 @@ from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
 from referrals.controllers.listings import ListingVerificationController
 from referrals.controllers.referrals import ReferralController
+from referrals.pages.listing_reports import ListingReportPages
+from referrals.pages.partner import PartnerInboxPages
+from referrals.pages.partner_listings import PartnerListingPages
 from referrals.pages.workspace import WorkspacePages
 from server.api_docs import DOCS_POLICIES, LocalRedoc, LocalSwagger
 from server.language import choose_page_language
@@ -161,6 +164,10 @@ def create_app(clock: Clock | None = None) -> Litestar:
             AccountPages,
             PublicDirectoryPages,
             WorkspacePages,
+            PartnerTokenPages,
+            PartnerInboxPages,
+            PartnerListingPages,
+            ListingReportPages,
             DirectoryApiController,
             AuthController,
             TokenController,

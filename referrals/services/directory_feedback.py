@@ -9,15 +9,30 @@ import uuid
 from accounts.services.audit import record_audit
 from directory.schemas import ServiceAtLocationOut
 from directory.services.listing_facts import listing_facts
+from directory.services.listing_updates import (
+    ListingAvailability,
+    listing_details,
+    listings_of_organization,
+    open_listing_reports,
+    update_listing_availability,
+)
 from directory.services.records import load_service_at_locations
 from directory.services.reverification import mark_verified, report_listing_problem
 from directory.services.search_index import note_directory_change
 from directory.tables import ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.principal import Principal
-from kernel.problems import NotFound
+from kernel.problems import Forbidden, NotFound
 
-__all__ = ["LISTING_WRONG_REASONS", "report_if_listing_wrong", "verify_listing"]
+__all__ = [
+    "LISTING_WRONG_REASONS",
+    "listing_for_upkeep",
+    "listing_report_queue",
+    "own_listings",
+    "report_if_listing_wrong",
+    "update_listing",
+    "verify_listing",
+]
 
 LISTING_WRONG_REASONS = ("no_capacity", "could_not_contact_agency", "service_not_offered")
 """Reasons a referral was rejected or failed that say the listing, not the client, was the problem."""
@@ -47,6 +62,12 @@ async def report_if_listing_wrong(principal: Principal, referral: dict, event: d
     )
 
 
+def _may_keep(principal: Principal, organization_id) -> bool:
+    """Admins, and staff of the organization that runs the listing, keep a listing up to date."""
+    operator = str(organization_id) == str(principal.organization_id)
+    return principal.role == "admin" or (principal.role == "partner_staff" and operator)
+
+
 async def verify_listing(
     principal: Principal, service_at_location_id: uuid.UUID, now: dt.datetime
 ) -> ServiceAtLocationOut:
@@ -60,8 +81,7 @@ async def verify_listing(
             .where(ServiceAtLocation.id == service_at_location_id)
             .first()
         )
-        operator = row is not None and str(row["organization"]) == str(principal.organization_id)
-        if row is None or not (principal.role == "admin" or (principal.role == "partner_staff" and operator)):
+        if row is None or not _may_keep(principal, row["organization"]):
             raise NotFound(f"no service at location with id {service_at_location_id}")
         revision = await mark_verified(service_at_location_id, now)
         await record_audit(principal, "verify", "service_at_location", service_at_location_id)
@@ -69,3 +89,40 @@ async def verify_listing(
     if revision is not None:
         note_directory_change(revision)
     return (await load_service_at_locations(fresh))[0]
+
+
+async def own_listings(principal: Principal) -> list[dict]:
+    """The listings of the partner's own organization, with capacity, hours and open reports."""
+    if principal.role != "partner_staff" or principal.organization_id is None:
+        raise Forbidden("only a partner organization's staff have listings of their own")
+    return await listings_of_organization(principal.organization_id)
+
+
+async def listing_for_upkeep(principal: Principal, service_at_location_id: uuid.UUID) -> dict:
+    """One listing the principal may keep up to date (NotFound for another organization's)."""
+    listing = await listing_details(service_at_location_id)
+    if listing is None or not _may_keep(principal, listing["organization"]):
+        raise NotFound(f"no service at location with id {service_at_location_id}")
+    return listing
+
+
+async def update_listing(
+    principal: Principal, service_at_location_id: uuid.UUID, change: ListingAvailability, now: dt.datetime
+) -> None:
+    """Save a listing's capacity, accepting flag and hours, re-verifying it, with its audit row, in one
+    transaction (admins, and staff of the organization that runs it; NotFound for anyone else)."""
+    change.check()
+    async with write_transaction(ServiceAtLocation._meta.db):
+        await listing_for_upkeep(principal, service_at_location_id)
+        revision = await update_listing_availability(service_at_location_id, change, now)
+        detail = f"capacity {change.available}/{change.maximum}, waitlist {change.waitlist}, {len(change.hours)} days"
+        await record_audit(principal, "update", "service_at_location", service_at_location_id, detail)
+    if revision is not None:
+        note_directory_change(revision)
+
+
+async def listing_report_queue(principal: Principal) -> list[dict]:
+    """Open listing reports grouped by listing, newest first (admins)."""
+    if principal.role != "admin":
+        raise Forbidden("the listing report queue is for admins")
+    return await open_listing_reports()

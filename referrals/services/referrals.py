@@ -35,7 +35,7 @@ from referrals.services.disclosures import record_disclosure
 from referrals.services.fhir import referral_bundle
 from referrals.services.follow_ups import follow_ups_of, reconcile_follow_ups
 from referrals.services.ledger import GENESIS_HASH, append_sealed, referral_subject
-from referrals.services.transitions import check_event
+from referrals.services.transitions import CLOSED_STATUSES, check_event
 from referrals.services.views import care_team_view, partner_view
 from referrals.tables import Client, Consent, Referral, ReferralEvent
 from referrals.vocabulary import Channel
@@ -52,6 +52,7 @@ __all__ = [
     "list_referrals",
     "open_referral",
     "refer_with_consent",
+    "partner_inbox",
     "referral_events",
     "referral_offer",
     "side_of",
@@ -444,18 +445,53 @@ async def list_referrals(
                 .offset(offset_of(page, per_page))
             )
             total = await Referral.count().where(condition)
-        events_by_referral: dict[str, list[dict]] = defaultdict(list)
-        if rows:
-            for event in (
-                await ReferralEvent.select()
-                .where(ReferralEvent.referral.is_in([r["id"] for r in rows]))
-                .order_by(ReferralEvent.sequence)
-            ):
-                events_by_referral[str(event["referral"])].append(event)
-        views = [await _render(principal, row, events_by_referral[str(row["id"])], now, "api_list") for row in rows]
-        shown = ", ".join(str(row["id"]) for row in rows)
-        await record_audit(principal, "view", "referral_list", client_id, f"{len(rows)} referrals: {shown}")
+        views = await _render_list(principal, rows, now, client_id)
     return make_page(views, total, page, per_page)
+
+
+async def _render_list(
+    principal: Principal, rows: list[dict], now: dt.datetime, client_id: uuid.UUID | None = None
+) -> list[ReferralView]:
+    """The caller's views of a page of referrals, audited as a list (each partner view a disclosure)."""
+    events_by_referral: dict[str, list[dict]] = defaultdict(list)
+    if rows:
+        for event in (
+            await ReferralEvent.select()
+            .where(ReferralEvent.referral.is_in([r["id"] for r in rows]))
+            .order_by(ReferralEvent.sequence)
+        ):
+            events_by_referral[str(event["referral"])].append(event)
+    views = [await _render(principal, row, events_by_referral[str(row["id"])], now, "api_list") for row in rows]
+    shown = ", ".join(str(row["id"]) for row in rows)
+    await record_audit(principal, "view", "referral_list", client_id, f"{len(rows)} referrals: {shown}")
+    return views
+
+
+INBOX_ORDER = ("requested", "received", "on-hold", "accepted", "in-progress", "failed", *sorted(CLOSED_STATUSES))
+"""A partner's inbox: not yet acknowledged first, then what needs the partner's work, then the closed ones."""
+
+
+async def partner_inbox(
+    principal: Principal, now: dt.datetime, *, page: int, per_page: int
+) -> tuple[Page[ReferralView], int]:
+    """One page of the organization's inbox in INBOX_ORDER (newest first within a status), and how many
+    referrals are not yet acknowledged; audited and disclosed as the API's list is."""
+    condition = referrals_visible_to(principal)
+    if principal.role != "partner_staff" or condition is None:
+        raise Forbidden("the inbox is a partner organization's")
+    async with write_transaction(Referral._meta.db):
+        # Ordering by a status rank is not expressible portably in Piccolo: rank the (id, status) pairs here.
+        keys = await Referral.select(Referral.id, Referral.status, Referral.created_at).where(condition)
+        keys.sort(key=lambda r: r["created_at"], reverse=True)
+        keys.sort(key=lambda r: INBOX_ORDER.index(r["status"]) if r["status"] in INBOX_ORDER else len(INBOX_ORDER))
+        unacknowledged = sum(1 for r in keys if r["status"] == "requested")
+        wanted = [r["id"] for r in keys[offset_of(page, per_page) : offset_of(page, per_page) + per_page]]
+        found = (
+            {str(r["id"]): r for r in await with_names().where(condition & Referral.id.is_in(wanted))} if wanted else {}
+        )
+        rows = [found[str(i)] for i in wanted if str(i) in found]
+        views = await _render_list(principal, rows, now)
+    return make_page(views, len(keys), page, per_page), unacknowledged
 
 
 async def export_fhir(principal: Principal, referral_id: uuid.UUID, now: dt.datetime, base_url: str) -> dict:

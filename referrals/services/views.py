@@ -159,7 +159,8 @@ def partner_view(
         appointment_at=referral["appointment_at"] if shown else None,
         client=client_summary(client) if shown and client is not None else None,
         goal=referral["goal"] if shown and access.shows_goal else None,
-        next_statuses=next_statuses(referral["status"], "partner"),
+        # A partner changes a referral only while it may see the client (referrals._apply): offer nothing else.
+        next_statuses=next_statuses(referral["status"], "partner") if access.shows_client else [],
         timeline=[_partner_event(e, principal.scope) for e in events],
         redisclosure_notice=REDISCLOSURE_NOTICE,
     )

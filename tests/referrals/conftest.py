@@ -57,6 +57,8 @@ class World:
     revoked_token: str
     spare_token_id: str
     """A live token of partner X that a test may revoke."""
+    page_spare_token_id: str
+    """Another live token of partner X, for revoking through the tokens page."""
 
 
 async def _place(organization_id, name: str, categories: tuple[str, ...] = ()) -> str:
@@ -105,6 +107,7 @@ async def _world() -> World:
     revoked_id, revoked = await issue_token(x_admin, x, "Old system")
     await revoke_token(x_admin, revoked_id)
     spare_id, _ = await issue_token(x_admin, x, "Spare")
+    page_spare_id, _ = await issue_token(x_admin, x, "Spare for the page")
     return World(
         partner_x=str(x),
         partner_y=str(y),
@@ -117,6 +120,7 @@ async def _world() -> World:
         token_x=token_x,
         revoked_token=revoked,
         spare_token_id=str(spare_id),
+        page_spare_token_id=str(page_spare_id),
     )
 
 

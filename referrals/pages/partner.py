@@ -1,0 +1,122 @@
+"""The partner inbox (/partner/): referrals sent to the organization, each opened and acted on through
+the same services as the JSON API (so the access, consent, audit and ledger rules are the API's own)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from kernel.clock import Now
+from kernel.guards import allow
+from kernel.i18n import N_, gettext
+from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
+from kernel.paging import PageNumber
+from kernel.problems import Invalid
+from referrals.schemas import ReferralEventIn
+from referrals.services.referrals import StaleVersion, append_event, open_referral, partner_inbox
+from referrals.services.transitions import CLOSED_STATUSES, REASON_CODES, TransitionRefused
+
+__all__ = ["PartnerInboxPages", "PartnerReferralEventForm"]
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+INBOX_PAGE_SIZE = 20
+SERVICE_MESSAGES = (
+    N_("the inbox is a partner organization's"),
+    N_("a reason must be one of the listed reasons"),
+    N_("Check the form: a field has a value this page does not accept."),
+)
+"""Refusals these pages show, in the catalog so they are shown translated (the transition messages are
+the rule module's own, shown as it words them)."""
+KNOWN_REASONS = frozenset(code for codes in REASON_CODES.values() for code in codes)
+
+
+class PartnerReferralEventForm(msgspec.Struct, kw_only=True):
+    """An action form on a referral: the version the partner saw, the new status, and why."""
+
+    version: Annotated[str, msgspec.Meta(max_length=12)] = ""
+    status: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    reason_code: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    reason_text: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    back: Annotated[str, msgspec.Meta(max_length=20)] = ""
+
+    def as_event(self) -> ReferralEventIn:
+        """The API's event body (validated as the API validates it); Invalid for what no form would send."""
+        if self.reason_code and self.reason_code not in KNOWN_REASONS:
+            raise Invalid("a reason must be one of the listed reasons")
+        try:
+            return msgspec.convert(
+                {
+                    "version": int(self.version),
+                    "status": self.status or None,
+                    "reason_code": self.reason_code or None,
+                    "reason_text": self.reason_text,
+                    "note": self.note,
+                },
+                ReferralEventIn,
+            )
+        except (ValueError, msgspec.ValidationError) as error:
+            raise Invalid("Check the form: a field has a value this page does not accept.") from error
+
+
+def _referral_page(view, *, status_code: int = 200, notice: str | None = None) -> Template:
+    return render(
+        "partner/referral.html",
+        status_code=status_code,
+        referral=view,
+        closed=view.status in CLOSED_STATUSES,
+        reason_codes=REASON_CODES,
+        notice=notice,
+    )
+
+
+class PartnerInboxPages(Controller):
+    """The inbox, one referral, and the actions on it."""
+
+    path = "/partner"
+    include_in_schema = False
+    exception_handlers = PAGE_ERROR_HANDLERS  # type: ignore[assignment]
+    guards = [allow("partner_staff")]
+
+    @get("/", name="partner_inbox")
+    async def inbox(self, request: Request, now: Now, page: PageNumber = 1) -> Template:
+        """Referrals sent to the organization: not yet acknowledged first (with their count), then by status."""
+        referrals, unacknowledged = await partner_inbox(request.user, now, page=page, per_page=INBOX_PAGE_SIZE)
+        return render("partner/inbox.html", referrals=referrals, unacknowledged=unacknowledged)
+
+    @get("/referrals/{referral_id:uuid}")
+    async def referral(self, request: Request, referral_id: FromPath[uuid.UUID], now: Now) -> Template:
+        """One referral as the consent lets the partner see it (opening a new one acknowledges receipt)."""
+        return _referral_page(await open_referral(request.user, referral_id, now))
+
+    @post("/referrals/{referral_id:uuid}/events", status_code=303)
+    async def add_event(
+        self,
+        request: Request,
+        referral_id: FromPath[uuid.UUID],
+        data: Annotated[PartnerReferralEventForm, FORM],
+        now: Now,
+    ) -> Template | Redirect:
+        """Post an action as `POST /api/referrals/{id}/events` does; a stale version or a refused change shows
+        the referral as it is now with the reason."""
+        change = data.as_event()
+        try:
+            await append_event(request.user, referral_id, change, now)
+        except StaleVersion:
+            current = await open_referral(request.user, referral_id, now)
+            message = gettext("Someone else updated this referral: here is the current state; check and try again.")
+            return _referral_page(current, status_code=409, notice=message)
+        except TransitionRefused as refusal:
+            current = await open_referral(request.user, referral_id, now)
+            return _referral_page(current, status_code=409, notice=gettext(str(refusal)))
+        flash(request, gettext("Saved: the referral is updated."), "success")
+        if data.back == "inbox":
+            return see_other("/partner/")
+        return see_other(f"/partner/referrals/{referral_id}")

@@ -1,0 +1,149 @@
+"""Our listings (/partner/listings): a partner keeps its own listings' capacity, intake and hours current,
+and answers the problem reports on them; saving re-verifies the listing (one service call each)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from directory.services.listing_updates import DAY_CODES, ListingAvailability, WeeklyHours
+from kernel.clock import Now
+from kernel.guards import allow
+from kernel.i18n import N_, gettext
+from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
+from kernel.problems import Invalid
+from referrals.services.directory_feedback import listing_for_upkeep, own_listings, update_listing, verify_listing
+
+__all__ = ["ListingForm", "PartnerListingPages"]
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+SERVICE_MESSAGES = (
+    N_("available cannot be more than maximum"),
+    N_("a number of places must be a whole number from 0 to 1000000"),
+    N_("give both an opening and a closing time for a day, or neither"),
+)
+"""Refusals this page shows, in the catalog (the directory's own checks name the field in English)."""
+Number = Annotated[str, msgspec.Meta(max_length=12)]
+Clock = Annotated[str, msgspec.Meta(max_length=8)]
+
+
+class ListingForm(msgspec.Struct, kw_only=True):
+    """The listing edit form: capacity and waitlist, accepting new clients, opening hours per weekday."""
+
+    available: Number = ""
+    maximum: Number = ""
+    waitlist: Number = ""
+    unit: Annotated[str, msgspec.Meta(max_length=100)] = "places"
+    accepting_new_patients: Annotated[str, msgspec.Meta(max_length=10)] = ""
+    opens_MO: Clock = ""
+    closes_MO: Clock = ""
+    opens_TU: Clock = ""
+    closes_TU: Clock = ""
+    opens_WE: Clock = ""
+    closes_WE: Clock = ""
+    opens_TH: Clock = ""
+    closes_TH: Clock = ""
+    opens_FR: Clock = ""
+    closes_FR: Clock = ""
+    opens_SA: Clock = ""
+    closes_SA: Clock = ""
+    opens_SU: Clock = ""
+    closes_SU: Clock = ""
+
+    def availability(self) -> ListingAvailability:
+        """What the form says, as the directory service takes it; Invalid for what cannot be read."""
+        hours = []
+        for day in DAY_CODES:
+            opens, closes = getattr(self, f"opens_{day}").strip(), getattr(self, f"closes_{day}").strip()
+            if bool(opens) != bool(closes):
+                raise Invalid("give both an opening and a closing time for a day, or neither")
+            if opens:
+                hours.append(WeeklyHours(day=day, opens_at=opens[:5], closes_at=closes[:5]))
+        return ListingAvailability(
+            available=_number(self.available),
+            maximum=_number(self.maximum),
+            waitlist=_number(self.waitlist),
+            unit=self.unit.strip() or "places",
+            accepting_new_patients={"yes": True, "no": False}.get(self.accepting_new_patients),
+            hours=hours,
+        )
+
+
+def _number(value: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise Invalid("a number of places must be a whole number from 0 to 1000000")
+    return int(value.strip())
+
+
+def _edit_page(
+    listing: dict, *, status_code: int = 200, error: str | None = None, form: dict | None = None
+) -> Template:
+    capacity = listing["capacity"] or {}
+    values = {
+        "available": capacity.get("available"),
+        "maximum": capacity.get("maximum"),
+        "waitlist": capacity.get("waitlist"),
+        "unit": capacity.get("unit") or "places",
+        "accepting_new_patients": {True: "yes", False: "no"}.get(listing["accepting_new_patients"], ""),
+    }
+    for day in DAY_CODES:
+        opens, closes = listing["hours"].get(day, ("", ""))
+        values[f"opens_{day}"], values[f"closes_{day}"] = opens, closes
+    if form is not None:
+        values.update(form)
+    return render(
+        "partner/listing_edit.html",
+        status_code=status_code,
+        listing=listing,
+        values=values,
+        days=DAY_CODES,
+        error=error,
+    )
+
+
+class PartnerListingPages(Controller):
+    """The organization's own listings, their edit form, and re-verification."""
+
+    path = "/partner/listings"
+    include_in_schema = False
+    exception_handlers = PAGE_ERROR_HANDLERS  # type: ignore[assignment]
+    guards = [allow("partner_staff")]
+
+    @get("/")
+    async def listings(self, request: Request) -> Template:
+        """The listings the organization runs, each with its capacity, hours and open problem reports."""
+        return render("partner/listings.html", listings=await own_listings(request.user), days=DAY_CODES)
+
+    @get("/{sal_id:uuid}")
+    async def edit_page(self, request: Request, sal_id: FromPath[uuid.UUID]) -> Template:
+        """The edit form for one of the organization's listings (another's: not found)."""
+        return _edit_page(await listing_for_upkeep(request.user, sal_id))
+
+    @post("/{sal_id:uuid}", status_code=303)
+    async def save(
+        self, request: Request, sal_id: FromPath[uuid.UUID], data: Annotated[ListingForm, FORM], now: Now
+    ) -> Template | Redirect:
+        """Save capacity, intake and hours; the listing counts as re-verified. A mistake shows on the form."""
+        try:
+            await update_listing(request.user, sal_id, data.availability(), now)
+        except Invalid as refusal:
+            listing = await listing_for_upkeep(request.user, sal_id)
+            return _edit_page(listing, status_code=400, error=gettext(str(refusal)), form=msgspec.structs.asdict(data))
+        flash(request, gettext("Saved. The listing is marked as checked today."), "success")
+        return see_other("/partner/listings")
+
+    @post("/{sal_id:uuid}/verify", status_code=303)
+    async def verify(self, request: Request, sal_id: FromPath[uuid.UUID], now: Now) -> Redirect:
+        """The listing was checked and is right (or was fixed): its open reports are resolved."""
+        await verify_listing(request.user, sal_id, now)
+        flash(request, gettext("Thank you: the listing is marked as checked and its reports are closed."), "success")
+        return see_other("/partner/listings")
