@@ -108,6 +108,29 @@ def calls(world, s: Scenario) -> list[Call]:
             {"reason": "closed"},
         ),
         Call("GET", "/healthz", "/healthz", public()),
+        Call("GET", "/language/{code:str}", "/language/es?next=/app/", {caller: 303 for caller in CALLERS}),
+        # The sign-in page sends whoever is signed in on to their start page.
+        Call("GET", "/app/sign-in", "/app/sign-in", page({}, others=303) | {"anonymous": 200}),
+        Call(
+            "POST",
+            "/app/sign-in",
+            "/app/sign-in",
+            # A bad API token is refused before the form is read, and a page answers that with the sign-in page.
+            everyone(401) | {"revoked_token": 303},
+            form={"email": "nobody@example.org", "password": "wrong password 123"},
+        ),
+        Call("GET", "/app/password", "/app/password", page({c: 200 for c in SIGN_INS})),
+        Call(
+            "POST",
+            "/app/password",
+            "/app/password",
+            page({c: 400 for c in SIGN_INS}),
+            form={
+                "current_password": "not my password",
+                "new_password": "a new password 2026",
+                "repeat_password": "a new password 2026",
+            },
+        ),
         Call("GET", "/static/{file_path:path}", "/static/style.css", public()),
         Call("GET", "/api", "/api", public()),
         Call("GET", "/api/services", "/api/services?search=pantry", public()),
@@ -327,7 +350,8 @@ def calls(world, s: Scenario) -> list[Call]:
             f"/api/tokens/{world.spare_token_id}",
             only({"admin": 204, "partner_x": 204, "partner_y": 404}),
         ),
-        Call("POST", "/api/auth/logout", "/api/auth/logout", signed_in(200)),
+        Call("POST", "/app/sign-out", "/app/sign-out", page({c: 303 for c in SIGN_INS})),
+        Call("POST", "/api/auth/logout", "/api/auth/logout", signed_in(401)),
     ]
 
 

@@ -246,7 +246,7 @@ async def test_the_report_queue_is_for_admins_and_resolves_reports(client, world
     assert (await client.get("/app/reports")).status_code == 403
     await sign_in(client, "admin@example.org")
     queue = await client.get("/app/reports")
-    assert 'href="/services/' in queue.text and "Service not offered" in queue.text
+    assert 'href="/listings/' in queue.text and "Service not offered" in queue.text
     done = await _post(client, f"/app/reports/{world.food_x}/verify", {}, follow_redirects=False)
     assert done.status_code == 303
     assert "No open reports" in (await client.get("/app/reports")).text
