@@ -14,7 +14,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
@@ -286,7 +286,7 @@ class WorkspacePages(Controller):
         consents = await list_consents(principal, client)
         disclosures, disclosure_total = await list_disclosures(principal, client, 1, 50)
         referrals = await list_referrals(principal, now, status=None, client_id=client_id, page=1, per_page=50)
-        partners = {r.partner_organization_id: r.partner_organization_name for r in referrals.contents}  # type: ignore[union-attr]
+        partners = {r.partner_organization_id: r.partner_organization_name for r in referrals.contents}
         return render(
             "workspace/client.html",
             client=profile,
@@ -397,6 +397,7 @@ class WorkspacePages(Controller):
         client_id: FromPath[uuid.UUID],
         client: TeamClient,
         radius: FromQuery[int] = 25,
+        words: Annotated[str, QueryParameter(max_length=200)] = "",
         page: PageNumber = 1,
     ) -> Template:
         """Listings for the client's open needs, nearest their home ZIP first, each with a Refer button."""
@@ -415,6 +416,7 @@ class WorkspacePages(Controller):
             wanted=wanted,
             radius=radius,
             radii=RADIUS_MILES,
+            search_words=words,
             page=page,
             pages=max(1, -(-found.total // PER_PAGE)),
         )

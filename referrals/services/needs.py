@@ -91,9 +91,16 @@ async def _needs(client_id: uuid.UUID) -> NeedsOut:
 
 
 async def resources_for_client(
-    principal: Principal, client: dict, index: SearchIndex, radius_km: float, page: int, per_page: int
+    principal: Principal,
+    client: dict,
+    index: SearchIndex,
+    radius_km: float,
+    page: int,
+    per_page: int,
+    text: str = "",
 ) -> SearchResults:
-    """Directory services for the client's open needs, nearest the client's home ZIP first (audited)."""
+    """Directory services for the client's open needs, nearest the client's home ZIP first, narrowed by the
+    words given (a name, a medication); audited."""
     async with write_transaction(NeedAnswer._meta.db):
         await record_audit(principal, "view", "client_resources", client["id"])
         needs = await open_needs(client["id"])
@@ -106,6 +113,7 @@ async def resources_for_client(
             longitude=point.longitude if point else None,
             radius_km=radius_km if point else None,
             categories=tuple(c for need in needs for c in NEED_CATEGORIES[need]),
+            text=text.strip(),
             page=page,
             per_page=per_page,
         )

@@ -257,7 +257,7 @@ async def referral_offer(
     names = (
         await ServiceAtLocation.select(
             ServiceAtLocation.service.name.as_alias("service_name"),
-            ServiceAtLocation.service.organization.name.as_alias("organization_name"),
+            ServiceAtLocation.service.organization.name.as_alias("organization_name"),  # type: ignore[union-attr]
             ServiceAtLocation.location.name.as_alias("location_name"),
         )
         .where(ServiceAtLocation.id == service_at_location_id)
@@ -268,17 +268,19 @@ async def referral_offer(
     consents = await list_consents(principal, client)
     checks = [(consent, check_consent(consent, listing.organization_id, listing, need, now)) for consent in consents]
     covering = next(((consent, check) for consent, check in checks if check.allows), None)
-    if covering is None:
-        live = [(consent, check) for consent, check in checks if check.state not in ("revoked", "expired")]
-        check = live[0][1] if live else ConsentCheck("none", "the client has no consent covering this partner")
-        covering = (None, check)
+    consent: dict | None = None
+    if covering is not None:
+        consent, check = covering
+    else:
+        live = [check for _, check in checks if check.state not in ("revoked", "expired")]
+        check = live[0] if live else ConsentCheck("none", "the client has no consent covering this partner")
     return ReferralOffer(
         listing=listing,
         service_name=names["service_name"],
         organization_name=names["organization_name"],
         location_name=names["location_name"],
-        consent=covering[0],
-        check=covering[1],
+        consent=consent,
+        check=check,
     )
 
 
