@@ -18,12 +18,6 @@ FOOD_PARTNER = "Neighbors Food Pantry"
 """partner1@demo.example's organization (its name carries "(sample)")."""
 MOUD_PARTNER = "Addiction Treatment Services"
 """partner2@demo.example's organization."""
-NO_JAVASCRIPT_HANGS = pytest.mark.skip(
-    reason="the harness hangs for javascript=False visitors (test_sign_in's no-JavaScript test too): "
-    "unskip once conftest's checks work without JavaScript; the HTTP tests post every form as a browser without it"
-)
-
-
 def sign_in_as_care_manager(visitor) -> None:
     """Sign in as the demo care manager and land on the caseload."""
     visitor.sign_in(CARE_MANAGER)
@@ -103,7 +97,7 @@ def record_follow_up(visitor, client_name: str, result: str = "Reached", method:
     [
         ("phone", True, "Food", FOOD_PARTNER),
         ("desktop", True, "MOUD / treatment", MOUD_PARTNER),
-        pytest.param("phone", False, "Food", FOOD_PARTNER, marks=NO_JAVASCRIPT_HANGS),
+        ("phone", False, "Food", FOOD_PARTNER),
     ],
 )
 def test_a_care_manager_refers_a_client_and_records_the_follow_up(

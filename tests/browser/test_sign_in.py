@@ -40,7 +40,7 @@ def test_password_page_refuses_two_different_new_passwords(visitor_factory, java
     visitor.sign_in("admin@demo.example")
     page = visitor.visit("/app/password", "password")
     page.get_by_label("Current password").fill("demo-password-2026")
-    page.get_by_label("New password", exact=True).fill("a-long-new-password-1")
+    page.locator("#new_password").fill("a-long-new-password-1")
     page.get_by_label("New password again").fill("a-long-new-password-2")
     page.get_by_role("button", name="Change password").click()
     page.get_by_role("alert").wait_for()
