@@ -144,9 +144,10 @@ async def test_confidential_locations_show_no_address_and_no_marker(client):
     listing_id, stored = await confidential_listing(client)
     row = await in_app_loop(
         client,
-        ServiceAtLocation.select(
-            ServiceAtLocation.location.id.as_alias("location_id")
-        ).where(ServiceAtLocation.id == listing_id).first().run,
+        ServiceAtLocation.select(ServiceAtLocation.location.id.as_alias("location_id"))
+        .where(ServiceAtLocation.id == listing_id)
+        .first()
+        .run,
     )
     from directory.tables import Address
 
