@@ -99,16 +99,12 @@ def test_report_a_problem_with_a_listing(visitor_factory, width):
 def test_the_same_search_without_javascript(visitor_factory):
     visitor = visitor_factory("phone", javascript=False)
     page = visitor.visit("/", "public-search")
-    print("A", flush=True)
     assert not page.locator("#use-location").is_visible()
     search(page, BALTIMORE_ZIP, "comdia")
-    print("B", flush=True)
     assert page.locator("li.card").count() > 0
     visitor.check("public-results")
-    print("C", flush=True)
     page.locator("a[rel=next]").click()
     page.wait_for_url(re.compile("page=2"))
-    print("D", flush=True)
     page.locator("li.card h3 a").first.click()
     page.wait_for_url(re.compile(r"/listings/"))
     page.get_by_label("It has closed").check()
