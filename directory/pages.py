@@ -102,6 +102,7 @@ SERVICE_MESSAGES = (
 assert set(MEDICATION_LABELS) == set(MEDICATIONS) and set(PAYMENT_LABELS) == set(PAYMENT_METHODS)
 assert set(REPORT_REASON_LABELS) == set(PUBLIC_REPORT_REASONS)
 
+PLACE_NOT_FOUND = N_("We could not find that place. Try a ZIP code, or a city and state such as “Baltimore, MD”.")
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
@@ -247,7 +248,7 @@ class PublicDirectoryPages(Controller):
                 query = await search_query(form.listing_search(), state.geocoder)
             except ValidationException as refusal:
                 error = (
-                    gettext("We could not find that place. Try a ZIP code, or a city and state such as “Baltimore, MD”.")
+                    gettext(PLACE_NOT_FOUND)
                     if "near" in str(refusal.detail)
                     else gettext("Please check the search: %(detail)s") % {"detail": refusal.detail}
                 )
