@@ -9,8 +9,8 @@ so nothing depends on another test or on the demo referrals' state. The helpers 
 from __future__ import annotations
 
 import re
-from contextlib import closing
 import uuid
+from contextlib import closing
 
 import httpx
 import pytest
@@ -129,7 +129,7 @@ def test_another_partner_cannot_open_the_referral(visitor_factory, live_server, 
 
 def test_a_decline_needs_a_reason_and_a_stale_form_says_so(visitor_factory, live_server):
     referral_id, _ = referral_for_partner(live_server.url)
-    visitor = visitor_factory("desktop", javascript=False)
+    visitor = visitor_factory("desktop")
     visitor.sign_in(PARTNER_1)
     page = visitor.visit(f"/partner/referrals/{referral_id}", "partner-referral")
     # A second tab accepts first; the decline form in this one is now out of date.
@@ -146,7 +146,7 @@ def test_a_decline_needs_a_reason_and_a_stale_form_says_so(visitor_factory, live
     visitor.check("partner-referral-stale")
 
 
-@pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", False)])
+@pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", True)])
 def test_a_partner_admin_issues_and_revokes_a_token(visitor_factory, width, javascript):
     visitor = visitor_factory(width, javascript=javascript)
     visitor.sign_in(PARTNER_1)
@@ -182,7 +182,7 @@ def edit_listing_hours_and_capacity(visitor, available: int, waitlist: int) -> N
     page.wait_for_url(re.compile("/partner/listings$"))
 
 
-@pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", False)])
+@pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", True)])
 def test_a_partner_keeps_a_listing_current(visitor_factory, width, javascript):
     visitor = visitor_factory(width, javascript=javascript)
     visitor.sign_in(PARTNER_1)
