@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextlib import closing
 
 import httpx
 import pytest
@@ -25,57 +24,67 @@ SHORT = 5_000
 """Milliseconds to wait for something that may not come."""
 
 
+_SESSIONS: dict[tuple[str, str], httpx.Client] = {}
+_LISTINGS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
 def api_session(server_url: str, email: str) -> httpx.Client:
-    """An API client signed in as this demo account, echoing the CSRF cookie as the pages do."""
+    """An API client signed in as this demo account, echoing the CSRF cookie as the pages do. Kept for the
+    session: sign-in is rate-limited per address, and every browser test signs in from the same one."""
+    if (server_url, email) in _SESSIONS:
+        return _SESSIONS[server_url, email]
     session = httpx.Client(base_url=server_url, timeout=20)
     answer = session.post("/api/auth/login", json={"email": email, "password": DEMO_PASSWORD})
     assert answer.status_code == 200, answer.text
     session.headers["X-CSRFToken"] = session.cookies.get("csrftoken") or ""
+    _SESSIONS[server_url, email] = session
     return session
 
 
 def partner_listing(server_url: str, partner_email: str = PARTNER_1) -> tuple[str, str]:
     """(organization id, one service at location id) of a demo partner."""
-    with closing(api_session(server_url, partner_email)) as partner:
-        organization_id = partner.get("/api/auth/me").json()["organization_id"]
+    if (server_url, partner_email) in _LISTINGS:
+        return _LISTINGS[server_url, partner_email]
+    organization_id = api_session(server_url, partner_email).get("/api/auth/me").json()["organization_id"]
     answer = httpx.get(f"{server_url}/api/services", params={"organization_id": organization_id, "per_page": 5})
     listing = next(item for item in answer.json()["contents"] if item.get("service_at_location_id"))
-    return organization_id, listing["service_at_location_id"]
+    _LISTINGS[server_url, partner_email] = (organization_id, listing["service_at_location_id"])
+    return _LISTINGS[server_url, partner_email]
 
 
 def referral_for_partner(server_url: str, partner_email: str = PARTNER_1, need: str = "food") -> tuple[str, str]:
     """A new referral, sent with consent from the demo care team to the partner: (its id, the client's name)."""
     organization_id, service_at_location_id = partner_listing(server_url, partner_email)
     name = f"Browser Client {uuid.uuid4().hex[:6]}"
-    with closing(api_session(server_url, CARE_MANAGER)) as care_manager:
-        client = care_manager.post(
-            "/api/clients",
-            json={"preferred_name": name, "contact_methods": [{"method": "text", "value": "555-0100"}]},
-        )
-        assert client.status_code == 201, client.text
-        client_id = client.json()["id"]
-        consent = care_manager.post(
-            f"/api/clients/{client_id}/consents",
-            json={
-                "recipient_organization_id": organization_id,
-                "purpose": "Referral and care coordination",
-                "information_scope": "contact_and_need",
-                "expiry_event": "End of the care coordination episode",
-                "signed_name": name,
-            },
-        )
-        assert consent.status_code == 201, consent.text
-        referral = care_manager.post(
-            "/api/referrals",
-            json={
-                "client_id": client_id,
-                "service_at_location_id": service_at_location_id,
-                "need": need,
-                "handoff_type": "warm_handoff",
-                "consent_id": consent.json()["id"],
-            },
-        )
-        assert referral.status_code == 201, referral.text
+    care_manager = api_session(server_url, CARE_MANAGER)
+    client = care_manager.post(
+        "/api/clients",
+        json={"preferred_name": name, "contact_methods": [{"method": "text", "value": "555-0100"}]},
+    )
+    assert client.status_code == 201, client.text
+    client_id = client.json()["id"]
+    consent = care_manager.post(
+        f"/api/clients/{client_id}/consents",
+        json={
+            "recipient_organization_id": organization_id,
+            "purpose": "Referral and care coordination",
+            "information_scope": "contact_and_need",
+            "expiry_event": "End of the care coordination episode",
+            "signed_name": name,
+        },
+    )
+    assert consent.status_code == 201, consent.text
+    referral = care_manager.post(
+        "/api/referrals",
+        json={
+            "client_id": client_id,
+            "service_at_location_id": service_at_location_id,
+            "need": need,
+            "handoff_type": "warm_handoff",
+            "consent_id": consent.json()["id"],
+        },
+    )
+    assert referral.status_code == 201, referral.text
     return referral.json()["id"], name
 
 
@@ -137,8 +146,8 @@ def test_a_decline_needs_a_reason_and_a_stale_form_says_so(visitor_factory, live
     other.goto(f"{live_server.url}/partner/referrals/{referral_id}")
     other.get_by_role("button", name="Accept", exact=True).click()
     other.close()
-    page.get_by_label("Reason").first.select_option("no_capacity")
-    page.get_by_label("What happened").first.fill("Full until next month")
+    page.locator("#reason-rejected").select_option("no_capacity")
+    page.locator("#reason-text-rejected").fill("Full until next month")
     page.get_by_role("button", name="Decline").click()
     page.get_by_role("alert").wait_for(timeout=SHORT)
     assert "Someone else updated this referral" in page.get_by_role("alert").inner_text()
@@ -196,18 +205,18 @@ def report_listing_through_a_decline(server_url: str) -> str:
     """A referral the partner declines for lack of capacity: its listing gets an operator's report. Returns
     the service at location id."""
     referral_id, _ = referral_for_partner(server_url)
-    with closing(api_session(server_url, PARTNER_1)) as partner:
-        opened = partner.get(f"/api/referrals/{referral_id}").json()
-        declined = partner.post(
-            f"/api/referrals/{referral_id}/events",
-            json={
-                "version": opened["version"],
-                "status": "rejected",
-                "reason_code": "no_capacity",
-                "reason_text": "Full",
-            },
-        )
-        assert declined.status_code == 201, declined.text
+    partner = api_session(server_url, PARTNER_1)
+    opened = partner.get(f"/api/referrals/{referral_id}").json()
+    declined = partner.post(
+        f"/api/referrals/{referral_id}/events",
+        json={
+            "version": opened["version"],
+            "status": "rejected",
+            "reason_code": "no_capacity",
+            "reason_text": "Full",
+        },
+    )
+    assert declined.status_code == 201, declined.text
     return opened["service_at_location_id"]
 
 
