@@ -27,7 +27,7 @@ async def _referral_to_x(client, world, scope="contact_and_need", **extra) -> di
     return await refer(client, client_id, world.food_x, consent_id, **extra)
 
 
-async def test_the_inbox_shows_new_referrals_first_with_their_count(client, world):
+async def test_the_inbox_shows_new_referrals_first_with_their_count(world, client):
     first = await _referral_to_x(client, world)
     await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
@@ -41,7 +41,7 @@ async def test_the_inbox_shows_new_referrals_first_with_their_count(client, worl
     assert other.status_code == 200 and "Jordan Quill" not in other.text
 
 
-async def test_partner_y_cannot_open_or_act_on_partner_x_referral(client, world):
+async def test_partner_y_cannot_open_or_act_on_partner_x_referral(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "y@example.org")
     assert (await client.get(f"/partner/referrals/{referral['id']}")).status_code == 404
@@ -52,7 +52,7 @@ async def test_partner_y_cannot_open_or_act_on_partner_x_referral(client, world)
     assert "Jordan Quill" not in response.text
 
 
-async def test_care_managers_and_the_anonymous_are_refused(client, world):
+async def test_care_managers_and_the_anonymous_are_refused(world, client):
     referral = await _referral_to_x(client, world)
     response = await client.get(f"/partner/referrals/{referral['id']}")
     assert response.status_code == 403
@@ -61,7 +61,7 @@ async def test_care_managers_and_the_anonymous_are_refused(client, world):
     assert response.status_code == 303 and "/app/sign-in" in response.headers["location"]
 
 
-async def test_the_referral_shows_only_what_the_consent_allows_and_the_notice(client, world):
+async def test_the_referral_shows_only_what_the_consent_allows_and_the_notice(world, client):
     referral = await _referral_to_x(client, world, note="Client was anxious")
     await sign_in(client, "x@example.org")
     page = await client.get(f"/partner/referrals/{referral['id']}")
@@ -78,7 +78,7 @@ async def test_the_referral_shows_only_what_the_consent_allows_and_the_notice(cl
     assert any(d["referral_id"] == referral["id"] for d in disclosures)
 
 
-async def test_a_consent_that_does_not_cover_the_partner_shows_no_client(client, world):
+async def test_a_consent_that_does_not_cover_the_partner_shows_no_client(world, client):
     client_id = await new_client(client)
     consent_id = await consent(client, client_id, world.partner_x)
     referral = await refer(client, client_id, world.food_x, consent_id)
@@ -91,7 +91,7 @@ async def test_a_consent_that_does_not_cover_the_partner_shows_no_client(client,
     assert 'name="status"' not in page.text  # no action on a client the partner may not see
 
 
-async def test_each_action_moves_the_status_into_the_ledger(client, world):
+async def test_each_action_moves_the_status_into_the_ledger(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
@@ -117,7 +117,7 @@ async def test_each_action_moves_the_status_into_the_ledger(client, world):
     ]  # fmt: skip
 
 
-async def test_decline_and_no_show_need_a_listed_reason(client, world):
+async def test_decline_and_no_show_need_a_listed_reason(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
@@ -138,7 +138,7 @@ async def test_decline_and_no_show_need_a_listed_reason(client, world):
     assert declined.status_code == 200 and "Declined" in declined.text
 
 
-async def test_a_stale_version_shows_the_current_state_not_an_error(client, world):
+async def test_a_stale_version_shows_the_current_state_not_an_error(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
@@ -152,7 +152,7 @@ async def test_a_stale_version_shows_the_current_state_not_an_error(client, worl
     assert "Accepted" in stale.text and 'value="3"' in stale.text
 
 
-async def test_a_form_post_without_the_csrf_token_is_refused(client, world):
+async def test_a_form_post_without_the_csrf_token_is_refused(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     response = await client.post(
@@ -163,7 +163,7 @@ async def test_a_form_post_without_the_csrf_token_is_refused(client, world):
     assert response.status_code == 403
 
 
-async def test_our_listings_edit_reverifies_and_search_sees_it(client, world):
+async def test_our_listings_edit_reverifies_and_search_sees_it(world, client):
     await sign_in(client, "x@example.org")
     listings = await client.get("/partner/listings")
     assert listings.status_code == 200 and "Harbor Food Pantry" in listings.text
@@ -199,7 +199,7 @@ async def test_our_listings_edit_reverifies_and_search_sees_it(client, world):
     assert "Saturday 10:00–13:00" in page.text
 
 
-async def test_listing_edit_refuses_bad_input_and_other_organizations(client, world):
+async def test_listing_edit_refuses_bad_input_and_other_organizations(world, client):
     await sign_in(client, "x@example.org")
     bad = await _post(client, f"/partner/listings/{world.food_x}", {"available": "9", "maximum": "3"})
     assert bad.status_code == 400 and "available cannot be more than maximum" in bad.text
@@ -211,7 +211,7 @@ async def test_listing_edit_refuses_bad_input_and_other_organizations(client, wo
     assert (await _post(client, f"/partner/listings/{world.shelter_y}/verify", {})).status_code == 404
 
 
-async def test_a_problem_report_is_answered_from_our_listings(client, world):
+async def test_a_problem_report_is_answered_from_our_listings(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
@@ -233,7 +233,7 @@ async def test_a_problem_report_is_answered_from_our_listings(client, world):
     assert "open problem report" not in (await client.get("/partner/listings")).text
 
 
-async def test_the_report_queue_is_for_admins_and_resolves_reports(client, world):
+async def test_the_report_queue_is_for_admins_and_resolves_reports(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     await client.get(f"/api/referrals/{referral['id']}")
@@ -252,7 +252,7 @@ async def test_the_report_queue_is_for_admins_and_resolves_reports(client, world
     assert "No open reports" in (await client.get("/app/reports")).text
 
 
-async def test_tokens_issue_once_and_revoke(client, world):
+async def test_tokens_issue_once_and_revoke(world, client):
     await sign_in(client, "y@example.org")  # partner staff, not a partner admin
     assert (await client.get("/partner/tokens")).status_code in (403, 404)
     assert (await _post(client, "/partner/tokens/", {"name": "Sneaky"})).status_code in (403, 404)
