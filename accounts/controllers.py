@@ -22,13 +22,14 @@ from kernel.guards import PUBLIC, allow, client_address
 from kernel.paging import Page, PageNumber, PerPage, make_page
 from kernel.principal import Principal
 from kernel.problems import problems
+from kernel.settings import get_settings
 
 __all__ = ["AuditController", "AuthController", "TokenController"]
 
 SIGNED_IN = ("admin", "care_manager", "partner_staff")
-# Ten sign-in attempts a minute per client address (the app's "login_attempts" store: memory or Redis).
-# On the route itself, so no other request pays for the check.
-LOGIN_ATTEMPTS = RateLimitConfig(rate_limit=("minute", 10), store="login_attempts")
+# Sign-in attempts a minute per client address (LOGIN_RATE_LIMIT, 10; the app's "login_attempts" store: memory
+# or Redis). On the route itself, so no other request pays for the check.
+LOGIN_ATTEMPTS = RateLimitConfig(rate_limit=("minute", get_settings().login_rate_limit), store="login_attempts")
 
 
 def _me(principal: Principal) -> Me:

@@ -85,7 +85,10 @@ class AccountPages(Controller):
         async with write_transaction(AuditEvent._meta.db):
             await record_audit(principal, "logout", "account", principal.account_id)
         request.clear_session()
-        return see_other("/app/sign-in?signed_out=1")
+        signed_out = see_other("/app/sign-in?signed_out=1")
+        # Browsers that know it also drop their copies of the pages this person saw.
+        signed_out.headers["Clear-Site-Data"] = '"cache"'
+        return signed_out
 
     @get("/password", guards=[allow(*SIGNED_IN)])
     async def password_page(self) -> Template:

@@ -66,6 +66,9 @@ class Settings:
     public_rate_limit: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "120")))
     """Requests per minute one address may make to the public directory API; 0 turns the limit off."""
 
+    login_rate_limit: int = field(default_factory=lambda: int(_env("LOGIN_RATE_LIMIT", "10")))
+    """Sign-in attempts a minute one address may make (page and API together); the per-account lockout is apart."""
+
     secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
     """Signs CSRF tokens; every app server needs the same one. Required when APP_ENV=production."""
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
+from kernel.guards import SESSIONLESS
+
 __all__ = ["HSTS", "content_security_policy", "security_headers"]
 
 HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
@@ -53,5 +55,16 @@ def security_headers(
                 response_headers[name] = value
             if scope["path"] in special:
                 response_headers["Content-Security-Policy"] = special[scope["path"]]
+            if not _open_data(scope):
+                # Someone's answer (a client page, a referral, a token): no browser or proxy keeps a copy, so the
+                # Back button on a shared computer shows nothing after sign-out.
+                response_headers["Cache-Control"] = "no-store"
+            if not scope["path"].startswith("/api/"):
+                response_headers["Vary"] = "Accept-Language, Cookie"
 
     return add_headers
+
+
+def _open_data(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get(SESSIONLESS))

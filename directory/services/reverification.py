@@ -6,9 +6,10 @@ different care teams or organizations have reported it. A flagged listing keeps 
 less a stated, bounded penalty (`REVERIFICATION_PENALTY_KM`, `REVERIFICATION_PENALTY_POINTS` in the
 search index), and says `needs_reverification` until the partner or an admin re-verifies it.
 
-Reports from the public directory (anyone, no sign-in) all count as ONE reporter, `PUBLIC_REPORTER`: an
-anonymous person can send reports from many addresses, so public reports alone only queue the listing for an
-admin's review (the open reports are the queue); they flag it only together with a care team or organization.
+Reports from the public directory (anyone, no sign-in) are stored as `PUBLIC_REPORTER`'s and never count
+towards the independent reporters: anyone can send them from many addresses, and the one care team a listing
+annoyed could send one too, to make its own report look independent. They queue the listing for an admin's
+review (the open reports are the queue) and nothing more.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ async def report_listing_problem(
         (ListingReport.service_at_location == service_at_location_id) & ListingReport.resolved_at.is_null()
     )
     by_operator = any(r["reporter_runs_listing"] for r in open_reports)
-    if not by_operator and len({r["reporter"] for r in open_reports}) < INDEPENDENT_REPORTERS:
+    independent = {r["reporter"] for r in open_reports if r["reporter"] != PUBLIC_REPORTER}
+    if not by_operator and len(independent) < INDEPENDENT_REPORTERS:
         return None
     rows = (
         await ServiceAtLocation.update(

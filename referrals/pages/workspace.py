@@ -441,7 +441,8 @@ class WorkspacePages(Controller):
             consent_purpose=gettext("Referral and follow-up of care"),
             consent_information_scope="including_sud_treatment" if offer.listing.sud_related else "contact_and_need",
             consent_expiry_event=gettext(DEFAULT_EXPIRY_EVENT),
-            consent_signed_name=client["preferred_name"],
+            # Typed as the client signs, never filled in for them: the name is the client's own attestation.
+            consent_signed_name="",
         )
         return render(
             "workspace/refer.html",

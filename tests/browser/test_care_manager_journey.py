@@ -18,6 +18,8 @@ FOOD_PARTNER = "Neighbors Food Pantry"
 """partner1@demo.example's organization (its name carries "(sample)")."""
 MOUD_PARTNER = "Addiction Treatment Services"
 """partner2@demo.example's organization."""
+
+
 def sign_in_as_care_manager(visitor) -> None:
     """Sign in as the demo care manager and land on the caseload."""
     visitor.sign_in(CARE_MANAGER)
@@ -48,9 +50,12 @@ def record_screening(visitor, need_label: str, answer: str = "Yes") -> None:
     assert "Screening recorded." in page.content()
 
 
-def refer_with_warm_handoff(visitor, client_path: str, organization: str, *, name: str = "workspace") -> str:
-    """From the client's resources page, refer to the first listing of `organization` with a warm handoff,
-    recording the client's consent inline when none covers the partner; returns the referral page's path.
+def refer_with_warm_handoff(
+    visitor, client_path: str, organization: str, *, name: str = "workspace", listing_id: str | None = None
+) -> str:
+    """From the client's resources page, refer to the first listing of `organization` (or, since the demo data
+    has several organizations of one name, the listing `listing_id`) with a warm handoff, recording the client's
+    consent inline when none covers the partner; returns the referral page's path.
 
     The clicks a care manager makes: Refer, (tick the signed consent), Send."""
     page = visitor.visit(f"{client_path}/resources", f"{name}-resources")
@@ -59,6 +64,8 @@ def refer_with_warm_handoff(visitor, client_path: str, organization: str, *, nam
     page.get_by_role("button", name="Search again").click()
     page.wait_for_url(re.compile(r"words="))
     card = page.locator("li.resource", has=page.locator(".org", has_text=organization)).first
+    if listing_id:
+        card = page.locator("li.resource", has=page.locator(f"a[href*='service_at_location_id={listing_id}']"))
     for _ in range(20):
         next_page = page.get_by_role("link", name="Next page")
         if card.count() or not next_page.count():
@@ -73,6 +80,7 @@ def refer_with_warm_handoff(visitor, client_path: str, organization: str, *, nam
     consent_box = page.get_by_label(re.compile("The client signed a consent naming"))
     if consent_box.count():
         consent_box.check()
+        page.locator("input[name='consent_signed_name']").fill("Signed on paper by the client")
     page.get_by_role("button", name="Send referral").click()
     page.wait_for_url(re.compile(r"/app/referrals/[0-9a-f-]{36}$"))
     visitor.check(f"{name}-referral")

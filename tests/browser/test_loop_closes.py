@@ -15,16 +15,24 @@ from tests.browser.test_care_manager_journey import (
     refer_with_warm_handoff,
     sign_in_as_care_manager,
 )
-from tests.browser.test_partner_journey import PARTNER_1, PARTNER_2, acknowledge_accept_and_report_attended
+from tests.browser.test_partner_journey import (
+    PARTNER_1,
+    PARTNER_2,
+    acknowledge_accept_and_report_attended,
+    partner_listing,
+)
 
 
 @pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", True), ("phone", False)])
-def test_a_referral_goes_from_warm_handoff_to_a_closed_loop(visitor_factory, width, javascript):
+def test_a_referral_goes_from_warm_handoff_to_a_closed_loop(visitor_factory, live_server, width, javascript):
+    _, listing_id = partner_listing(live_server.url, PARTNER_1)
     care_manager = visitor_factory(width, javascript=javascript)
     sign_in_as_care_manager(care_manager)
     client_path, name = add_client(care_manager)
     record_screening(care_manager, "Food")
-    referral_path = refer_with_warm_handoff(care_manager, client_path, FOOD_PARTNER, name=f"loop-{width}")
+    referral_path = refer_with_warm_handoff(
+        care_manager, client_path, FOOD_PARTNER, name=f"loop-{width}", listing_id=listing_id
+    )
     referral_id = referral_path.rsplit("/", 1)[1]
     partner_path = f"/partner/referrals/{referral_id}"
 
@@ -36,7 +44,9 @@ def test_a_referral_goes_from_warm_handoff_to_a_closed_loop(visitor_factory, wid
     partner.page.get_by_role("button", name="Completed").click()
     partner.page.wait_for_load_state("load")
     assert "Completed" in partner.page.locator("main").inner_text()
-    assert partner.page.get_by_role("button", name="Accept", exact=True).count() == 0, "a closed referral offers no action"
+    assert partner.page.get_by_role("button", name="Accept", exact=True).count() == 0, (
+        "a closed referral offers no action"
+    )
     partner.check("loop-partner-completed")
 
     other_partner = visitor_factory(width, javascript=javascript)
@@ -50,7 +60,7 @@ def test_a_referral_goes_from_warm_handoff_to_a_closed_loop(visitor_factory, wid
     page = care_manager.visit(referral_path, "loop-closed-referral")
     assert page.locator(".referral-status").inner_text() == "Completed"
     timeline = page.locator("main").inner_text()
-    for step in ("Acknowledged", "Accepted", "Completed"):
+    for step in ("Received", "Accepted", "In progress", "Completed"):
         assert step in timeline, f"the timeline shows {step!r}"
     worklist = care_manager.visit("/app/follow-ups", "loop-worklist")
     open_for_client = worklist.locator("li.follow-up", has=worklist.get_by_role("link", name=name, exact=True))

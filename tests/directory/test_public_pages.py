@@ -215,14 +215,17 @@ async def test_a_bad_reason_or_long_note_is_a_400_page(client):
     assert await reports_of(client, listing_id) == []
 
 
-async def test_public_reports_alone_never_flag_a_listing(client):
-    """Public reports all count as one reporter: they queue the listing for review but never demote it alone."""
+async def test_public_reports_never_count_towards_flagging_a_listing(client):
+    """Public reports queue the listing for review but never demote it: not alone, and not with one care team's
+    report (that team could have sent the public one too)."""
     listing_id = await first_listing(client, 0, category="housing")
     for reason in ("closed", "wrong_hours", "other", "closed"):
         assert (await report(client, listing_id, reason=reason)).status_code == 303
     assert len(await reports_of(client, listing_id)) == 4
     assert not await flagged(client, listing_id)
-    # With a care team's report the evidence is independent: two reporters.
+    await in_app_loop(client, lambda: care_team_report(listing_id))
+    assert not await flagged(client, listing_id)
+    # A second care team (each call is another team) is independent evidence: now it is flagged.
     await in_app_loop(client, lambda: care_team_report(listing_id))
     assert await flagged(client, listing_id)
     assert INDEPENDENT_REPORTERS == 2
