@@ -10,6 +10,7 @@ import datetime as dt
 
 import msgspec
 
+from kernel.i18n import N_
 from kernel.principal import Principal
 from referrals.schemas import (
     ClientSummary,
@@ -34,7 +35,7 @@ __all__ = [
     "usable_contact_methods",
 ]
 
-REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+REDISCLOSURE_NOTICE = N_("42 CFR part 2 prohibits unauthorized use or disclosure of these records.")
 """The statement §2.32(a) requires on each disclosure made with the patient's consent."""
 
 
