@@ -24,6 +24,8 @@ def distance(km: float | None, approximate: bool = False) -> str:
     if approximate:
         shown = f"{max(round(value), 1)} {unit}"
         return gettext("about %(distance)s") % {"distance": shown}
+    if value < 0.1:
+        return gettext("under %(distance)s") % {"distance": f"0.1 {unit}"}
     return f"{value:.1f} {unit}"
 
 
@@ -34,10 +36,15 @@ def _local(moment_: dt.datetime) -> dt.datetime:
     return moment_.astimezone(zone)
 
 
-def day(value: dt.date | dt.datetime | None) -> str:
-    """A date, e.g. "Dec 3, 2026" / "3 dic 2026"."""
-    if value is None:
+def day(value: dt.date | dt.datetime | str | None) -> str:
+    """A date, e.g. "Dec 3, 2026" / "3 dic 2026" (an ISO date string, as the listings store it, too)."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return str(value)
     if isinstance(value, dt.datetime):
         value = _local(value).date()
     return format_date(value, format="medium", locale=current_language())

@@ -75,7 +75,10 @@ def _server_database() -> tuple[str, str | None]:
 
 
 def _psql(base_url: str, statement: str) -> None:
+    """Run one statement on the server's `postgres` database, in a thread of its own: Playwright's event loop
+    may already be running in this one."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     import asyncpg
 
@@ -86,7 +89,8 @@ def _psql(base_url: str, statement: str) -> None:
         finally:
             await connection.close()
 
-    asyncio.run(run())
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, run()).result()
 
 
 @dataclass
@@ -218,8 +222,8 @@ class Visitor:
     def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> None:
         """Sign in through the sign-in page."""
         self.visit("/app/sign-in", "sign-in")
-        self.page.get_by_label("E-mail").fill(email)
-        self.page.get_by_label("Password").fill(password)
+        self.page.locator("#email").fill(email)
+        self.page.locator("#password").fill(password)
         self.page.get_by_role("button", name=re.compile("Sign in|Iniciar sesión")).click()
         self.page.wait_for_load_state("load")
         assert "/sign-in" not in self.page.url, f"sign-in as {email} failed"

@@ -19,6 +19,7 @@ from tests.browser.test_partner_journey import (
     PARTNER_1,
     PARTNER_2,
     acknowledge_accept_and_report_attended,
+    close_api_sessions,  # noqa: F401 (closes the API sessions partner_listing keeps)
     partner_listing,
 )
 

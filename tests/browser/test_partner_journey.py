@@ -28,6 +28,15 @@ _SESSIONS: dict[tuple[str, str], httpx.Client] = {}
 _LISTINGS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def close_api_sessions():
+    """Close the kept API sessions when the test session ends (import it where `api_session` is used)."""
+    yield
+    for session in _SESSIONS.values():
+        session.close()
+    _SESSIONS.clear()
+
+
 def api_session(server_url: str, email: str) -> httpx.Client:
     """An API client signed in as this demo account, echoing the CSRF cookie as the pages do. Kept for the
     session: sign-in is rate-limited per address, and every browser test signs in from the same one."""
@@ -234,3 +243,20 @@ def test_an_admin_resolves_a_listing_report(visitor_factory, live_server, width)
     page.locator(".flash").first.wait_for(timeout=SHORT)
     assert "marked as verified" in page.locator(".flash").first.inner_text()
     visitor.check("admin-reports-resolved")
+
+
+def test_a_partner_works_a_referral_in_spanish(visitor_factory, live_server):
+    referral_id, name = referral_for_partner(live_server.url)
+    visitor = visitor_factory("phone", language="es")
+    visitor.sign_in(PARTNER_1)
+    page = visitor.visit("/partner/", "partner-inbox-es")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("heading", level=1).inner_text() == "Bandeja de referidos"
+    page = visitor.visit(f"/partner/referrals/{referral_id}", "partner-referral-es")
+    assert "prohíbe el uso o la divulgación no autorizados" in page.locator("main").inner_text()
+    if page.get_by_role("button", name="Confirmar recibido").count():
+        page.get_by_role("button", name="Confirmar recibido").click()
+        page.wait_for_load_state("load")
+    page.get_by_role("button", name="Aceptar", exact=True).click()
+    page.get_by_role("button", name="El cliente asistió").wait_for()
+    visitor.check("partner-referral-accepted-es")
