@@ -153,9 +153,10 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"the server did not start within a minute:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, headless, started once."""
+    """Debian's Chromium, headless, started once a module: Playwright's event loop runs while it is open, and
+    the other tests' fixtures need none running (asyncio.run), so it must not outlive the browser tests."""
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), "browser tests need Debian's Chromium: apt-get install -y chromium"
