@@ -34,6 +34,7 @@ from kernel.clock import Now
 from kernel.guards import OPEN_DATA
 from kernel.i18n import N_, gettext
 from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
+from kernel.paging import PageNumber
 from kernel.problems import Invalid
 from kernel.settings import get_settings
 
@@ -223,7 +224,7 @@ class PublicDirectoryPages(Controller):
         payment: FromQuery[str | None] = None,
         language: FromQuery[str | None] = None,
         medication: FromQuery[str | None] = None,
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         """The search form and, once something is asked, a page of results (the API's search) with a map."""
         form = SearchForm(
@@ -238,7 +239,7 @@ class PublicDirectoryPages(Controller):
             payment=_text(payment, 40),
             language=_text(language, 40),
             medication=_text(medication, 40),
-            page=max(page, 1),
+            page=page,
         )
         results: list[ServiceSearchResult] = []
         total = 0
