@@ -389,7 +389,8 @@ def serve_command(workers: int, log_level: str) -> None:
     settings = get_settings()
     click.echo(
         f"Serving the resource directory on http://{settings.host}:{settings.port}/ "
-        f"(API: /api/services, OpenAPI: /schema, database: {'PostgreSQL' if settings.is_postgres else 'SQLite'})"
+        f"(staff sign in: /app/sign-in, API: /api/services, docs: /schema/swagger, "
+        f"database: {'PostgreSQL' if settings.is_postgres else 'SQLite'})"
     )
     # No access log: query strings can hold a client's address (near=...). X-Forwarded-For is believed
     # only from TRUSTED_PROXIES, by the app itself (uvicorn's own handling would trust 127.0.0.1).
