@@ -15,7 +15,7 @@ from accounts.services.audit import list_audit_events, record_audit
 from accounts.services.passwords import change_password
 from accounts.services.sign_in import LoginRefused, sign_in
 from accounts.services.tokens import issue_token, list_tokens, revoke_token
-from accounts.sessions import rotate_session_id
+from accounts.sessions import start_session
 from accounts.tables import AuditEvent
 from kernel.database import write_transaction
 from kernel.guards import PUBLIC, allow, client_address
@@ -65,9 +65,7 @@ class AuthController(Controller):
             principal, stamp = await sign_in(data.email, data.password, client_address(request))
         except LoginRefused as refusal:
             raise NotAuthorizedException(detail=str(refusal)) from None
-        request.clear_session()
-        rotate_session_id(request)
-        request.set_session({"account_id": str(principal.account_id), "stamp": stamp})
+        start_session(request, principal.account_id, stamp)
         return _me(principal)
 
     @post(

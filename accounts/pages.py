@@ -18,7 +18,7 @@ from accounts.services.audit import record_audit
 from accounts.services.passwords import change_password
 from accounts.services.sign_in import LoginRefused, sign_in
 from accounts.services.tokens import issue_token, list_tokens, revoke_token
-from accounts.sessions import rotate_session_id
+from accounts.sessions import start_session
 from accounts.tables import AuditEvent
 from kernel.database import write_transaction
 from kernel.guards import PUBLIC, allow, client_address, principal_of
@@ -73,9 +73,7 @@ class AccountPages(Controller):
                 email=data.email,
                 error=gettext(str(refusal)),
             )
-        request.clear_session()
-        rotate_session_id(request)
-        request.set_session({"account_id": str(principal.account_id), "stamp": stamp})
+        start_session(request, principal.account_id, stamp)
         return see_other(local_path(data.next, home_page(principal)))
 
     @post("/sign-out", guards=[allow(*SIGNED_IN)], status_code=303)

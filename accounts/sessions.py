@@ -15,7 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 
-__all__ = ["SignedInSessionConfig", "rotate_session_id"]
+__all__ = ["SignedInSessionConfig", "rotate_session_id", "start_session"]
 
 # Our own keys in the ASGI scope (hence the type: ignores below: Litestar's scope TypedDicts do not know
 # them). Final, so mypy sees the literal key.
@@ -26,6 +26,13 @@ _NEW_ID: Final = "new_session_id"
 def rotate_session_id(connection: ASGIConnection) -> None:
     """Store this request's session under a fresh id and drop the old one (call on sign-in)."""
     connection.scope[_ROTATE] = True  # type: ignore[typeddict-unknown-key]
+
+
+def start_session(connection: ASGIConnection, account_id: object, stamp: str) -> None:
+    """After a successful sign-in (page or API): a fresh session id holding only the account and its stamp."""
+    connection.clear_session()
+    rotate_session_id(connection)
+    connection.set_session({"account_id": str(account_id), "stamp": stamp})
 
 
 class SignedInSessionBackend(ServerSideSessionBackend):
