@@ -373,6 +373,9 @@ class SyncSource(Table):
     """The unfinished pass reads every service (asked so, or upstream ignored modified_after)."""
     pages_done = Integer(default=0)
     """Pages of the unfinished pass already written: a resumed pass starts at the next one."""
+    pass_number = Integer(default=0)
+    """Counts the passes begun (a resumed pass keeps its number): what a pass did not see is what carries an
+    older number. Not a time: two passes may start within one tick of upstream's whole-second Date header."""
 
 
 class SyncedService(Table):
@@ -387,5 +390,7 @@ class SyncedService(Table):
     """The service's id here (the upstream id when it is a UUID)."""
     seen_at = Timestamptz(null=True, default=None)
     """pass_started_at of the last pass that listed it."""
+    seen_in_pass = Integer(null=True, default=None)
+    """pass_number of the last pass that listed it (a full pass inactivates what it did not see)."""
     content_hash = Varchar(length=64, default="")
     """SHA-256 of its upstream JSON when last written; empty to write it again next time."""

@@ -382,6 +382,7 @@ class _Pass:
                 upstream_id=s.upstream_id,
                 service_id=s.service_id,
                 seen_at=seen_at,
+                seen_in_pass=self.state.pass_number,
                 # A service with a problem is written again next time, and its problem reported again.
                 content_hash="" if s.service_id in failed else s.content_hash,
             )
@@ -390,7 +391,12 @@ class _Pass:
         await SyncedService.insert(*rows).on_conflict(
             target=SyncedService.id,
             action="DO UPDATE",
-            values=[SyncedService.service_id, SyncedService.seen_at, SyncedService.content_hash],
+            values=[
+                SyncedService.service_id,
+                SyncedService.seen_at,
+                SyncedService.seen_in_pass,
+                SyncedService.content_hash,
+            ],
         )
 
     async def read_pages(self, page: int, modified_after: dt.datetime | None) -> None:
@@ -442,6 +448,7 @@ class _Pass:
                 SyncSource.pass_modified_after: state.pass_modified_after,
                 SyncSource.pass_is_full: state.pass_is_full,
                 SyncSource.pages_done: state.pages_done,
+                SyncSource.pass_number: state.pass_number,
                 SyncSource.last_synced_at: state.last_synced_at,
                 SyncSource.last_full_pass_at: state.last_full_pass_at,
             }
@@ -450,9 +457,10 @@ class _Pass:
     async def inactivate_disappeared(self) -> None:
         """Services this source supplied that a full pass did not list, and `/services/{id}` no longer has."""
         started = self.state.pass_started_at
+        # By pass number, not by time: upstream's clock has whole seconds and may not move between two passes.
         unseen = await SyncedService.select(SyncedService.upstream_id, SyncedService.service_id).where(
             (SyncedService.source == self.state.id)
-            & ((SyncedService.seen_at < started) | SyncedService.seen_at.is_null())
+            & ((SyncedService.seen_in_pass < self.state.pass_number) | SyncedService.seen_in_pass.is_null())
         )
         by_service = {str(row["service_id"]): row for row in unseen}
         if not by_service:
@@ -532,6 +540,7 @@ async def sync_source(
         )
         state.pass_started_at = None
         state.pages_done = 0
+        state.pass_number += 1
         page = 1
     report.full_pass = state.pass_is_full
     try:

@@ -99,6 +99,8 @@ class FakeHsds:
         """(path, page) -> answers to give before the real one; a list of one answer repeated forever."""
         self.always_failing: set[tuple[str, int | None]] = set()
         self.requests: list[httpx.Request] = []
+        self.date: str | None = None
+        """The Date header every answer carries (none by default)."""
         self.transport = httpx.MockTransport(self.handle)
 
     def fail(self, path: str, page: int | None, *answers: httpx.Response | type[Exception]) -> None:
@@ -108,6 +110,12 @@ class FakeHsds:
         return [r for r in self.requests if r.url.path == "/api/services"]
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        response = self.answer(request)
+        if self.date:
+            response.headers["Date"] = self.date
+        return response
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         page = int(request.url.params["page"]) if "page" in request.url.params else None
         key = (request.url.path, page)
@@ -348,6 +356,23 @@ async def test_a_service_gone_upstream_becomes_inactive_only_after_a_full_pass()
     report = await run_sync(upstream, clock=clock, full=True)
     assert (report.changed, report.inactivated) == (1, 0)
     assert (await statuses())[gone] == "active"
+
+
+@pytest.mark.parametrize("upstream_date", [None, "Fri, 04 Dec 2026 10:00:00 GMT"])
+async def test_a_service_removed_between_two_full_passes_in_the_same_clock_tick_is_still_found(upstream_date):
+    """Neither our clock nor upstream's whole-second Date header need move between two passes."""
+    upstream = FakeHsds([service_document(n) for n in range(3)])
+    upstream.date = upstream_date
+    clock = FixedClock(dt.datetime(2026, 12, 4, 10, tzinfo=dt.UTC))  # never advanced
+    assert (await run_sync(upstream, clock=clock, full=True)).new == 3
+    gone = sorted(upstream.services)[0]
+    del upstream.services[gone]
+
+    report = await run_sync(upstream, clock=clock, full=True)
+    assert (report.unchanged, report.inactivated) == (2, 1)
+    assert (await statuses())[gone] == "inactive"
+    report = await run_sync(upstream, clock=clock, full=True)  # and once is enough
+    assert (report.unchanged, report.inactivated) == (2, 0)
 
 
 async def test_a_list_without_nested_services_is_completed_service_by_service():
