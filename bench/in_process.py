@@ -6,7 +6,7 @@ import time
 
 import server  # noqa: F401  (sets PICCOLO_CONF)
 from bench.search_queries import percentile, radius_searches
-from directory.services.search_index import SearchIndex, SearchQuery, run_search
+from directory.search.index import SearchIndex, SearchQuery, run_search
 
 
 def queries(count: int) -> list[SearchQuery]:

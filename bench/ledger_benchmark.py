@@ -61,7 +61,6 @@ async def _run(referral_count: int) -> dict:
     from accounts.services.principal import principal_for_account
     from accounts.services.tokens import issue_token, principal_for_token
     from accounts.tables import Account
-    from directory.services.progress import Progress
     from directory.tables import Location, Organization, Service, ServiceAtLocation
     from kernel.database import run_migrations
     from referrals.schemas import ClientIn, ConsentIn, ReferralEventIn, ReferralIn
@@ -69,6 +68,7 @@ async def _run(referral_count: int) -> dict:
     from referrals.services.consents import create_consent
     from referrals.services.ledger import verify_ledger
     from referrals.services.referrals import StaleVersion, append_event, create_referral
+    from server.progress_bars import ProgressBars
 
     await run_migrations()
     from server.piccolo_conf import DB
@@ -128,7 +128,7 @@ async def _run(referral_count: int) -> dict:
 
     created, transitions = [], []
     ids = []
-    with Progress() as progress:
+    with ProgressBars() as progress:
         task = progress.task("Referrals and their events", total=referral_count)
         started = time.perf_counter()
         for _ in range(referral_count):

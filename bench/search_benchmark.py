@@ -84,7 +84,7 @@ YARDSTICK_ROUTE = "yardstick (asyncpg)"
 
 def write_package(directory: Path, size: int, seed: int = 7, first: int = 0) -> None:
     """An HSDS 3.0 CSV package of `size` services (numbered from `first`) at random real ZIP centroids."""
-    from directory.services.taxonomy import term_id
+    from directory.taxonomy.categories import term_id
 
     rng = random.Random(seed + first)
     zips = standard_zip_codes()

@@ -17,19 +17,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 from piccolo.columns.combination import Combinable
 
-from directory.schemas import (
-    HsdsBase,
-    OrganizationOut,
-    ServiceAtLocationOut,
-    ServiceMinimalOut,
-    ServiceOut,
-    ServiceSearchResult,
-    TaxonomyOut,
-    TaxonomyTermOut,
-)
-from directory.services.geocoding import zip_centroid
-from directory.services.listing_search import ListingSearch, search_query
-from directory.services.records import (
+from directory.geo.geocoding import zip_centroid
+from directory.hsds.objects import (
     ServiceFilter,
     contains,
     load_minimal_services,
@@ -40,9 +29,20 @@ from directory.services.records import (
     service_at_location_page,
     taxonomy_term_out,
 )
-from directory.services.search_index import SearchIndex
-from directory.services.taxonomy import MEDICATIONS, PAYMENT_METHODS
+from directory.schemas import (
+    HsdsBase,
+    OrganizationOut,
+    ServiceAtLocationOut,
+    ServiceMinimalOut,
+    ServiceOut,
+    ServiceSearchResult,
+    TaxonomyOut,
+    TaxonomyTermOut,
+)
+from directory.search.index import SearchIndex
+from directory.search.listing_search import ListingSearch, search_query
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
+from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
 from kernel.clock import EARLIEST, LATEST
 from kernel.guards import OPEN_DATA
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of

@@ -20,16 +20,16 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from directory.schemas import ServiceSearchResult
-from directory.services.listing_search import (
+from directory.search.index import SearchIndex
+from directory.search.listing_search import (
     DEFAULT_RADIUS_KM,
     ListingSearch,
     PublicListing,
     public_listings,
     search_query,
 )
-from directory.services.reverification import PUBLIC_REPORT_REASONS, report_from_public
-from directory.services.search_index import SearchIndex
-from directory.services.taxonomy import MEDICATIONS, PAYMENT_METHODS
+from directory.search.reverification import PUBLIC_REPORT_REASONS, report_from_public
+from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
 from kernel.clock import Now
 from kernel.guards import OPEN_DATA
 from kernel.i18n import N_, gettext

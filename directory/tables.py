@@ -164,7 +164,7 @@ class ListingReport(Table):
     """Evidence that a listing is wrong (no capacity, unreachable, service not offered), from a referral.
 
     One care team's report alone does not demote a listing; the partner's own report, or reports from
-    two different organizations or care teams, do (see directory.services.reverification).
+    two different organizations or care teams, do (see directory.search.reverification).
     """
 
     id = UUID(primary_key=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import random
 import sys
 import uuid
@@ -17,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from directory.services.hsds_export import CSV_COLUMNS  # noqa: E402
-from directory.services.taxonomy import attribute_term_id, term_id  # noqa: E402
+from directory.geo.earth import km_between  # noqa: E402
+from directory.hsds.export import CSV_COLUMNS  # noqa: E402
+from directory.taxonomy.categories import attribute_term_id, term_id  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "samhsa-moud"
 NAMESPACE = uuid.UUID("0b9f4a53-5d0e-4d55-8a0e-7f1c1f0e2a11")
@@ -35,10 +35,7 @@ def uid(*parts: str) -> str:
 
 
 def distance_km(a_lat, a_lng, b_lat, b_lng) -> float:
-    p1, p2 = math.radians(a_lat), math.radians(b_lat)
-    dp, dl = p2 - p1, math.radians(b_lng - a_lng)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    return km_between((a_lat, a_lng), (b_lat, b_lng))
 
 
 def read_csv(name: str) -> list[dict[str, str]]:

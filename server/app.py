@@ -31,9 +31,9 @@ from accounts.services.accounts import demo_accounts_exist
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
 from directory.controllers import DirectoryApiController
+from directory.geo.geocoding import Geocoder, load_offline_tables
 from directory.pages import PublicDirectoryPages
-from directory.services.geocoding import Geocoder, load_offline_tables
-from directory.services.search_index import SearchIndex
+from directory.search.index import SearchIndex
 from kernel.clock import Clock, provide_now
 from kernel.database import pending_migrations
 from kernel.guards import OPEN_DATA, SESSIONLESS

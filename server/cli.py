@@ -43,7 +43,7 @@ async def _refuse_unmigrated() -> None:
 
 
 async def _migrate() -> None:
-    from directory.services.reference_data import install_reference_data
+    from directory.taxonomy.reference_data import install_reference_data
     from kernel.database import run_migrations
 
     await run_migrations()
@@ -74,10 +74,10 @@ def _print_report(report) -> None:
 
 
 async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool) -> int:
-    from directory.services.geocoding import Geocoder
-    from directory.services.hsds_import import ImportFailed, import_package, paused_garbage_collection
-    from directory.services.hsds_readers import PackageError, read_package
-    from directory.services.progress import Progress
+    from directory.geo.geocoding import Geocoder
+    from directory.hsds.importer import ImportFailed, import_package, paused_garbage_collection
+    from directory.hsds.readers import PackageError, read_package
+    from server.progress_bars import progress_for
 
     await _refuse_unmigrated()
     with paused_garbage_collection():
@@ -87,7 +87,7 @@ async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str
             click.echo(f"Cannot read {path}: {error}", err=True)
             return 2
         failure = None
-        with Progress(silent=quiet) as progress:
+        with progress_for(quiet) as progress:
             try:
                 report = await import_package(
                     package,
@@ -127,11 +127,11 @@ def import_command(path: Path, skip_invalid: bool, sample_data: bool, source: st
 
 
 async def _export(target: Path, export_format: str, include_confidential: bool) -> None:
-    from directory.services.hsds_export import export_csv_package, export_json
-    from directory.services.progress import Progress
+    from directory.hsds.export import export_csv_package, export_json
+    from server.progress_bars import ProgressBars
 
     await _refuse_unmigrated()
-    with Progress() as progress:
+    with ProgressBars() as progress:
         if export_format == "json":
             count = await export_json(target, include_confidential=include_confidential, progress=progress)
         else:
@@ -154,13 +154,13 @@ def export_command(target: Path, export_format: str, include_confidential: bool)
 @click.option("--retry-centroids", is_flag=True, help="Also retry locations that only have ZIP or city centroids.")
 def geocode_command(retry_centroids: bool) -> None:
     """Geocode locations without coordinates."""
-    from directory.services.geocoding import Geocoder
-    from directory.services.location_geocoding import geocode_locations
-    from directory.services.progress import Progress
+    from directory.geo.geocoding import Geocoder
+    from directory.geo.location_geocoding import geocode_locations
+    from server.progress_bars import ProgressBars
 
     async def run() -> None:
         await _refuse_unmigrated()
-        with Progress() as progress:
+        with ProgressBars() as progress:
             counts = await geocode_locations(
                 Geocoder(get_settings()), retry_centroids=retry_centroids, progress=progress
             )
@@ -180,7 +180,7 @@ def taxonomy_group() -> None:
 @click.option("--limit", default=50, show_default=True, help="How many terms to list.")
 def taxonomy_unmapped_command(limit: int) -> None:
     """List unmapped terms."""
-    from directory.services.taxonomy_mapping import unmapped_terms
+    from directory.taxonomy.mapping import unmapped_terms
 
     async def run() -> None:
         await _refuse_unmigrated()
@@ -205,7 +205,7 @@ def taxonomy_unmapped_command(limit: int) -> None:
 @click.option("--taxonomy", default=None, help="Only terms of this taxonomy (e.g. AIRS).")
 def taxonomy_map_command(match: str, category: str, taxonomy: str | None) -> None:
     """Add a mapping and rebuild the listings it changes."""
-    from directory.services.taxonomy_mapping import map_terms
+    from directory.taxonomy.mapping import map_terms
 
     async def run() -> None:
         await _refuse_unmigrated()
@@ -224,12 +224,12 @@ def taxonomy_map_command(match: str, category: str, taxonomy: str | None) -> Non
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def reindex_command(quiet: bool) -> None:
     """Rebuild the search documents."""
-    from directory.services.progress import Progress
-    from directory.services.taxonomy_mapping import reindex
+    from directory.taxonomy.mapping import reindex
+    from server.progress_bars import progress_for
 
     async def run() -> None:
         await _refuse_unmigrated()
-        with Progress(silent=quiet) as progress:
+        with progress_for(quiet) as progress:
             count = await reindex(progress)
         click.echo(f"Re-indexed {count:,} services.")
 
@@ -237,9 +237,9 @@ def reindex_command(quiet: bool) -> None:
 
 
 async def _sync(url: str, options: dict, quiet: bool) -> int:
-    from directory.services.geocoding import Geocoder
-    from directory.services.hsds_sync import HsdsClient, SyncFailed, sync_source
-    from directory.services.progress import Progress
+    from directory.geo.geocoding import Geocoder
+    from directory.hsds.sync import HsdsClient, SyncFailed, sync_source
+    from server.progress_bars import progress_for
 
     await _refuse_unmigrated()
     try:
@@ -249,7 +249,7 @@ async def _sync(url: str, options: dict, quiet: bool) -> int:
             timeout=options["timeout"],
             max_attempts=options["retries"] + 1,
         ) as client:
-            with Progress(silent=quiet) as progress:
+            with progress_for(quiet) as progress:
                 report = await sync_source(
                     client,
                     per_page=options["per_page"],
@@ -282,7 +282,7 @@ async def _sync(url: str, options: dict, quiet: bool) -> int:
 
 
 def _http_url(context: click.Context, parameter: click.Parameter, value: str) -> str:
-    from directory.services.hsds_sync import SyncFailed, source_url
+    from directory.hsds.sync import SyncFailed, source_url
 
     try:
         return source_url(value)

@@ -62,7 +62,7 @@ async def bypassing_guards():
 async def _reset_database() -> None:
     async with bypassing_guards():
         await _delete_everything()
-    from directory.services.reference_data import install_reference_data
+    from directory.taxonomy.reference_data import install_reference_data
 
     await install_reference_data()
 

@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from directory.services.listing_updates import DAY_CODES, ListingAvailability, WeeklyHours
+from directory.listings.updates import DAY_CODES, ListingAvailability, WeeklyHours
 from kernel.clock import Now
 from kernel.guards import allow
 from kernel.i18n import N_, gettext

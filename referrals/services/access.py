@@ -14,7 +14,7 @@ import hmac
 import uuid
 from dataclasses import dataclass
 
-from directory.services.listing_facts import listing_facts
+from directory.listings.facts import listing_facts
 from kernel.principal import Principal
 from kernel.problems import NotFound
 from kernel.settings import get_settings

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from accounts.services.audit import record_audit
-from directory.services.listing_facts import SUD_CATEGORIES, ListingFacts
+from directory.listings.facts import SUD_CATEGORIES, ListingFacts
 from directory.tables import Organization
 from kernel.clock import require_plausible
 from kernel.database import write_transaction

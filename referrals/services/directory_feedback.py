@@ -7,18 +7,18 @@ import datetime as dt
 import uuid
 
 from accounts.services.audit import record_audit
-from directory.schemas import ServiceAtLocationOut
-from directory.services.listing_facts import listing_facts
-from directory.services.listing_updates import (
+from directory.hsds.objects import load_service_at_locations
+from directory.listings.facts import listing_facts
+from directory.listings.updates import (
     ListingAvailability,
     listing_details,
     listings_of_organization,
     open_listing_reports,
     update_listing_availability,
 )
-from directory.services.records import load_service_at_locations
-from directory.services.reverification import mark_verified, report_listing_problem
-from directory.services.search_index import note_directory_change
+from directory.schemas import ServiceAtLocationOut
+from directory.search.index import note_directory_change
+from directory.search.reverification import mark_verified, report_listing_problem
 from directory.tables import ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.principal import Principal

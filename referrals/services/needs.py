@@ -6,8 +6,8 @@ import datetime as dt
 import uuid
 
 from accounts.services.audit import record_audit
-from directory.services.geocoding import zip_centroid
-from directory.services.search_index import SearchIndex, SearchQuery, SearchResults
+from directory.geo.geocoding import zip_centroid
+from directory.search.index import SearchIndex, SearchQuery, SearchResults
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Invalid

@@ -17,10 +17,10 @@ import msgspec
 from piccolo.columns import Column
 
 from accounts.services.audit import record_audit
-from directory.services.listing_facts import ListingFacts, listing_facts
-from directory.services.search_index import note_directory_change
-from directory.services.taxonomy import CATEGORIES
+from directory.listings.facts import ListingFacts, listing_facts
+from directory.search.index import note_directory_change
 from directory.tables import ServiceAtLocation
+from directory.taxonomy.categories import CATEGORIES
 from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.paging import Page, make_page, offset_of

@@ -135,7 +135,7 @@ def test_unmapped_terms_are_listed_and_mapping_one_reindexes_without_a_reimport(
 
 
 def test_reindex_applies_a_changed_mapping_file(package, monkeypatch, tmp_path):
-    from directory.services import taxonomy_mapping
+    from directory.taxonomy import mapping as taxonomy_mapping
 
     assert cli("import", "--quiet", "--skip-invalid", str(package)).exit_code == 0
     edited = tmp_path / "mapping.csv"

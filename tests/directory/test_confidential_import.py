@@ -8,8 +8,8 @@ import shutil
 from click.testing import CliRunner
 from litestar.testing import TestClient
 
-from directory.services.taxonomy import attribute_term_id
 from directory.tables import Address, Location
+from directory.taxonomy.categories import attribute_term_id
 from server.app import create_app
 from server.cli import directory_group
 from tests.conftest import SEED_DATA

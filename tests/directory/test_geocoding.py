@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from litestar.testing import AsyncTestClient
 
-from directory.services.geocoding import Geocoder
+from directory.geo.geocoding import Geocoder
 from kernel.settings import Settings
 from server.app import create_app
 

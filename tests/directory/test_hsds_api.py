@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from directory.services.taxonomy import TAXONOMY_NAME, term_id
+from directory.taxonomy.categories import TAXONOMY_NAME, term_id
 from server.cli import directory_group
 from tests.directory.test_hsds_openapi import BASE, assert_page, assert_valid
 

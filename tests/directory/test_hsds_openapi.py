@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from directory.services.taxonomy import TAXONOMY_NAME, term_id
+from directory.taxonomy.categories import TAXONOMY_NAME, term_id
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.usefixtures("seeded")

@@ -85,8 +85,8 @@ def test_bad_rows_are_reported_with_file_row_and_reason_and_nothing_is_written(t
 
 
 def test_a_failure_half_way_leaves_the_database_as_it_was(monkeypatch):
-    from directory.services import hsds_import
-    from directory.services.hsds_readers import read_package
+    from directory.hsds import importer as hsds_import
+    from directory.hsds.readers import read_package
 
     assert cli("import", "--quiet", str(SEED_DATA / "sample_community_resources")).exit_code == 0
     before = counts()
@@ -210,7 +210,7 @@ def test_csv_export_matches_the_hsds_datapackage_and_reimports(tmp_path):
 
 def test_listings_written_by_an_import_match_listings_rebuilt_from_the_database():
     """The import builds listings from the rows it just wrote; the database must agree with them."""
-    from directory.services.search_documents import refresh_search_documents
+    from directory.search.documents import refresh_search_documents
 
     assert cli("seed", "--quiet").exit_code == 0
     columns = [

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from directory.services.reverification import INDEPENDENT_REPORTERS, PUBLIC_REPORTER
+from directory.search.reverification import INDEPENDENT_REPORTERS, PUBLIC_REPORTER
 from directory.tables import ListingReport, SearchDocument, ServiceAtLocation
 from tests.conftest import in_app_loop
 
@@ -234,7 +234,7 @@ async def test_public_reports_never_count_towards_flagging_a_listing(client):
 async def care_team_report(listing_id):
     import datetime as dt
 
-    from directory.services.reverification import report_listing_problem
+    from directory.search.reverification import report_listing_problem
     from kernel.database import write_transaction
 
     async with write_transaction(ListingReport._meta.db):

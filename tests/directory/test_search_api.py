@@ -267,7 +267,7 @@ HELENA = (46.6131, -112.0213)  # the offline ZIP table's centre of 59601
 
 def _east_of_helena(km: float) -> tuple[float, float]:
     """A point `km` due east of HELENA (great-circle distance to within a few metres at these ranges)."""
-    from directory.services.search_index import EARTH_RADIUS_KM
+    from directory.geo.earth import EARTH_RADIUS_KM
 
     latitude, longitude = map(math.radians, HELENA)
     angle = km / EARTH_RADIUS_KM
@@ -292,7 +292,7 @@ def _helena_service(
     postal_code: str = HELENA_ZIP,
     confidential: bool = False,
 ) -> dict:
-    from directory.services.taxonomy import attribute_term_id, term_id
+    from directory.taxonomy.categories import attribute_term_id, term_id
 
     location: dict = {
         "id": f"loc-{key}",

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from litestar.testing import AsyncTestClient
 
-from directory.services import search_index
-from directory.services.search_index import SearchIndex, SearchQuery, run_search
+from directory.search import index as search_index
+from directory.search.index import SearchIndex, SearchQuery, run_search
 from server.app import create_app
 
 pytestmark = pytest.mark.usefixtures("seeded")

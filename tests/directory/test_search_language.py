@@ -2,9 +2,9 @@
 
 import pytest
 
-from directory.services.languages import language_code, language_codes
-from directory.services.search_index import EVERYDAY_PHRASES, tokenize
-from directory.services.taxonomy import EVERYDAY_WORDS, SPANISH_EVERYDAY_WORDS
+from directory.search.index import EVERYDAY_PHRASES, tokenize
+from directory.search.languages import language_code, language_codes
+from directory.taxonomy.categories import EVERYDAY_WORDS, SPANISH_EVERYDAY_WORDS
 
 
 @pytest.mark.parametrize(

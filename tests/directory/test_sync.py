@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
 
-from directory.services.hsds_sync import USER_AGENT, HsdsClient, SyncFailed, sync_source
+from directory.hsds.sync import USER_AGENT, HsdsClient, SyncFailed, sync_source
 from directory.tables import SearchDocument, Service, SyncedService, SyncSource
 from kernel.clock import FixedClock
 from server.app import create_app
@@ -447,7 +447,7 @@ REMOVE_SERVICE = """
 import asyncio, sys, uuid
 import server
 from directory.tables import Service
-from directory.services.search_documents import refresh_search_documents
+from directory.search.documents import refresh_search_documents
 from kernel.database import write_transaction
 
 async def remove(service_id):

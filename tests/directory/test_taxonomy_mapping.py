@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from directory.services.taxonomy_mapping import assign_categories, load_rules
+from directory.taxonomy.mapping import assign_categories, load_rules
 
 
 def categories(*terms: dict) -> list[str | None]:

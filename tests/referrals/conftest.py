@@ -13,9 +13,9 @@ from accounts.services.accounts import create_account, create_care_team
 from accounts.services.principal import principal_for_account
 from accounts.services.tokens import issue_token, revoke_token
 from accounts.tables import Account
-from directory.services.taxonomy import term_id
-from directory.services.taxonomy_mapping import remap_terms
 from directory.tables import Attribute, Location, Organization, Service, ServiceAtLocation, TaxonomyTerm
+from directory.taxonomy.categories import term_id
+from directory.taxonomy.mapping import remap_terms
 from kernel.clock import FixedClock
 from server.app import create_app
 from tests.conftest import send_csrf_header

@@ -9,10 +9,10 @@ import math
 
 import pytest
 
-from directory.services.search_documents import refresh_search_documents
-from directory.services.search_index import REVERIFICATION_PENALTY_KM
-from directory.services.taxonomy import term_id
+from directory.search.documents import refresh_search_documents
+from directory.search.index import REVERIFICATION_PENALTY_KM
 from directory.tables import Attribute, Location, Organization, Service, ServiceAtLocation
+from directory.taxonomy.categories import term_id
 from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
 
 BALTIMORE = (39.2904, -76.6122)
@@ -127,8 +127,8 @@ async def test_a_client_declining_does_not_flag_the_listing(searchable, client):
 
 
 def test_a_re_import_keeps_a_flagged_listing_flagged(world):
-    from directory.services.reverification import report_listing_problem
-    from directory.services.search_documents import RowSource
+    from directory.search.documents import RowSource
+    from directory.search.reverification import report_listing_problem
     from directory.tables import SearchDocument
 
     async def flag_then_reimport() -> dict:

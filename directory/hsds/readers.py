@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from directory.services.import_report import Finding, Kind, Origin, finding
+from directory.hsds.import_report import Finding, Kind, Origin, finding
 
 __all__ = ["Origin", "Package", "PackageError", "flatten_service", "read_package"]
 

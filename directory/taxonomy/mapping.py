@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from directory.services.folding import folded
-from directory.services.progress import Progress
-from directory.services.rows import as_uuid, select_where_in
-from directory.services.search_documents import refresh_search_documents
-from directory.services.taxonomy import ATTRIBUTE_TAXONOMY_NAME, CATEGORY_CODES, TAXONOMY_NAME
+from directory.search.documents import refresh_search_documents
+from directory.search.folding import folded
 from directory.tables import Attribute, Service, TaxonomyMapping, TaxonomyTerm
+from directory.taxonomy.categories import ATTRIBUTE_TAXONOMY_NAME, CATEGORY_CODES, TAXONOMY_NAME
+from kernel.bulk_rows import as_uuid, select_where_in
 from kernel.database import write_transaction
+from kernel.progress import Progress
 from kernel.settings import PROJECT_ROOT
 
 __all__ = [

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import msgspec
 from litestar.exceptions import ValidationException
 
+from directory.geo.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
+from directory.hsds.objects import load_services
 from directory.schemas import ServiceListing, ServiceOut
-from directory.services.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
-from directory.services.languages import language_code
-from directory.services.records import load_services
-from directory.services.search_index import SearchQuery
-from directory.services.taxonomy import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
+from directory.search.index import SearchQuery
+from directory.search.languages import language_code
 from directory.tables import SearchDocument
+from directory.taxonomy.categories import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
 from kernel.settings import get_settings
 
 __all__ = ["DEFAULT_RADIUS_KM", "ListingSearch", "PublicListing", "locate", "public_listings", "search_query"]

@@ -15,11 +15,7 @@ from typing import Any
 
 import msgspec
 
-from directory.services.hsds_import import attribute_taxonomy_rows
-from directory.services.progress import Progress
-from directory.services.records import load_services
-from directory.services.sud_attributes import typed_attribute_id, typed_attribute_values
-from directory.services.taxonomy import attribute_term_id
+from directory.hsds.objects import load_services
 from directory.tables import (
     Accessibility,
     Address,
@@ -35,6 +31,9 @@ from directory.tables import (
     ServiceCapacity,
     TaxonomyTerm,
 )
+from directory.taxonomy.categories import attribute_term_id
+from directory.taxonomy.sud_attributes import attribute_taxonomy_rows, typed_attribute_id, typed_attribute_values
+from kernel.progress import Progress
 
 __all__ = ["CSV_COLUMNS", "export_csv_package", "export_json"]
 
@@ -202,7 +201,7 @@ async def export_csv_package(
     target: Path, *, include_confidential: bool = False, progress: Progress | None = None
 ) -> int:
     """Write an HSDS 3.0 CSV datapackage into `target`; returns the number of services."""
-    progress = progress or Progress.silent()
+    progress = progress or Progress()
     target.mkdir(parents=True, exist_ok=True)
     services = await Service.select()
     organizations = await Organization.select()
@@ -283,7 +282,7 @@ def _descriptor() -> dict:
 
 async def export_json(target: Path, *, include_confidential: bool = False, progress: Progress | None = None) -> int:
     """Write every service as nested HSDS 3.0 JSON (a list of service objects) to `target`."""
-    progress = progress or Progress.silent()
+    progress = progress or Progress()
     ids = [uuid.UUID(str(r["id"])) for r in await Service.select(Service.id).order_by(Service.id)]
     task = progress.task("Exporting services", total=len(ids))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from piccolo.table import Table
 
+from directory.geo.geocoding import address_centroid
 from directory.schemas import (
     CapacityOut,
     CategoryRef,
@@ -22,12 +23,8 @@ from directory.schemas import (
     OrganizationRef,
     ServiceListing,
 )
-from directory.services.geocoding import address_centroid
-from directory.services.languages import language_codes
-from directory.services.progress import Progress
-from directory.services.rows import as_uuid, json_list, rows_by, select_where_in, upsert_rows
-from directory.services.search_index import tokenize
-from directory.services.taxonomy import CATEGORIES, MEDICATIONS, term_category
+from directory.search.index import tokenize
+from directory.search.languages import language_codes
 from directory.tables import (
     Address,
     Attribute,
@@ -43,6 +40,9 @@ from directory.tables import (
     ServiceCapacity,
     TaxonomyTerm,
 )
+from directory.taxonomy.categories import CATEGORIES, MEDICATIONS, term_category
+from kernel.bulk_rows import as_uuid, json_list, rows_by, select_where_in, upsert_rows
+from kernel.progress import Progress
 
 __all__ = ["RowSource", "bump_revision", "display_name", "refresh_search_documents", "weekly_minutes"]
 
@@ -175,7 +175,7 @@ async def refresh_search_documents(
     """Rebuild the search documents of these services; returns the new directory revision."""
     ids = list(service_ids)
     source = source or RowSource()
-    progress = progress or Progress.silent()
+    progress = progress or Progress()
     revision = await bump_revision()
     terms = {as_uuid(t["id"]): t for t in await TaxonomyTerm.select()}
     task = progress.task("Indexing listings", total=len(ids))

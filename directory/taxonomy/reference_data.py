@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from directory.services.taxonomy import (
+from directory.tables import DirectoryRevision, TaxonomyTerm
+from directory.taxonomy.categories import (
     ATTRIBUTE_TAXONOMY_NAME,
     ATTRIBUTE_TERMS,
     CATEGORIES,
@@ -10,7 +11,6 @@ from directory.services.taxonomy import (
     attribute_term_id,
     term_id,
 )
-from directory.tables import DirectoryRevision, TaxonomyTerm
 
 __all__ = ["install_reference_data"]
 

@@ -21,12 +21,11 @@ from typing import Any, Literal, overload
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
-from directory.services.geocoding import Geocoder, address_centroid, address_text, zip_timezone
-from directory.services.hsds_readers import Package
-from directory.services.ids import stable_uuid
-from directory.services.import_report import ImportReport, Origin
-from directory.services.progress import Progress
-from directory.services.row_fields import (
+from directory.geo.geocoding import Geocoder, address_centroid, address_text, zip_timezone
+from directory.hsds.ids import stable_uuid
+from directory.hsds.import_report import ImportReport, Origin
+from directory.hsds.readers import Package
+from directory.hsds.row_fields import (
     RowError,
     read_bool,
     read_date,
@@ -35,16 +34,7 @@ from directory.services.row_fields import (
     read_text,
     read_time,
 )
-from directory.services.rows import as_uuid, delete_where_in, select_where_in, upsert_rows
-from directory.services.search_documents import RowSource, refresh_search_documents
-from directory.services.taxonomy import (
-    ATTRIBUTE_TAXONOMY_NAME,
-    ATTRIBUTE_TERMS,
-    MEDICATIONS,
-    PAYMENT_METHODS,
-    attribute_term_id,
-)
-from directory.services.taxonomy_mapping import OWN_TAXONOMIES, assign_categories, load_rules
+from directory.search.documents import RowSource, refresh_search_documents
 from directory.tables import (
     Accessibility,
     Address,
@@ -60,7 +50,17 @@ from directory.tables import (
     ServiceCapacity,
     TaxonomyTerm,
 )
+from directory.taxonomy.categories import (
+    ATTRIBUTE_TAXONOMY_NAME,
+    ATTRIBUTE_TERMS,
+    MEDICATIONS,
+    PAYMENT_METHODS,
+    attribute_term_id,
+)
+from directory.taxonomy.mapping import OWN_TAXONOMIES, assign_categories, load_rules
+from kernel.bulk_rows import as_uuid, delete_where_in, select_where_in, upsert_rows
 from kernel.database import fetch_all, write_transaction
+from kernel.progress import Progress
 
 __all__ = ["ImportFailed", "ImportReport", "import_package", "paused_garbage_collection"]
 
@@ -831,7 +831,7 @@ async def import_package(
     organization as made-up demo data; `data_source` overrides the credited publisher.
     """
     started = time.perf_counter()
-    progress = progress or Progress.silent()
+    progress = progress or Progress()
     report = ImportReport(
         package=package.name,
         hsds_version=package.hsds_version,
@@ -895,17 +895,3 @@ async def _services_sharing(location_ids: list[uuid.UUID], organization_ids: lis
     touched = [as_uuid(r["service"]) for r in rows]
     rows = await select_where_in(Service, "organization", organization_ids, columns=["id"])
     return touched + [as_uuid(r["id"]) for r in rows]
-
-
-def attribute_taxonomy_rows() -> list[dict[str, Any]]:
-    """HSDS taxonomy_term rows describing the SUD-care attributes (for export)."""
-    return [
-        {
-            "id": str(attribute_term_id(code)),
-            "code": code,
-            "name": code.replace("_", " "),
-            "description": description,
-            "taxonomy": ATTRIBUTE_TAXONOMY_NAME,
-        }
-        for code, (_entity, description) in ATTRIBUTE_TERMS.items()
-    ]

@@ -23,15 +23,15 @@ from typing import Any
 import httpx
 import msgspec
 
-from directory.services.geocoding import Geocoder
-from directory.services.hsds_import import import_package
-from directory.services.hsds_readers import Origin, Package, flatten_service
-from directory.services.ids import stable_uuid
-from directory.services.progress import Progress, ProgressTask
-from directory.services.search_documents import refresh_search_documents
+from directory.geo.geocoding import Geocoder
+from directory.hsds.ids import stable_uuid
+from directory.hsds.importer import import_package
+from directory.hsds.readers import Origin, Package, flatten_service
+from directory.search.documents import refresh_search_documents
 from directory.tables import Service, SyncedService, SyncSource
 from kernel.clock import Clock
 from kernel.database import write_transaction
+from kernel.progress import Progress, ProgressTask
 
 __all__ = ["USER_AGENT", "HsdsClient", "SyncFailed", "SyncReport", "source_url", "sync_source"]
 
@@ -524,7 +524,7 @@ async def sync_source(
         data_source=data_source,
         geocoder=geocoder,
         clock=clock,
-        progress=progress or Progress.silent(),
+        progress=progress or Progress(),
     )
     if state.pass_started_at is not None and (state.pass_is_full or not full):
         page = state.pages_done + 1

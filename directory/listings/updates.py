@@ -15,8 +15,8 @@ from typing import Any
 
 from piccolo.columns import Column
 
-from directory.services.reverification import mark_verified
-from directory.services.search_documents import DAY_CODES
+from directory.search.documents import DAY_CODES
+from directory.search.reverification import mark_verified
 from directory.tables import ListingReport, Schedule, Service, ServiceAtLocation, ServiceCapacity
 from kernel.problems import Invalid
 

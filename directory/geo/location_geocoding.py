@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from directory.services.geocoding import Geocoder, address_centroid, address_text
-from directory.services.progress import Progress
-from directory.services.search_documents import refresh_search_documents
+from directory.geo.geocoding import Geocoder, address_centroid, address_text
+from directory.search.documents import refresh_search_documents
 from directory.tables import Address, Location, ServiceAtLocation
+from kernel.progress import Progress
 
 __all__ = ["geocode_locations"]
 
@@ -16,7 +16,7 @@ async def geocode_locations(
     geocoder: Geocoder, *, retry_centroids: bool = False, progress: Progress | None = None
 ) -> dict[str, int]:
     """Geocode locations lacking coordinates (or with only centroids); returns counts by precision."""
-    progress = progress or Progress.silent()
+    progress = progress or Progress()
     query = Location.select(Location.id, Location.geocode_precision)
     if retry_centroids:
         query = query.where(Location.latitude.is_null() | Location.geocode_precision.is_in(["zip", "city"]))

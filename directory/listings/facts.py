@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from directory.services.rows import as_uuid, json_list
-from directory.services.taxonomy import MEDICATIONS, term_category
 from directory.tables import Attribute, ServiceAtLocation
+from directory.taxonomy.categories import MEDICATIONS, term_category
+from kernel.bulk_rows import as_uuid, json_list
 
 __all__ = [
     "MOUD_CODES",

@@ -27,16 +27,16 @@ import msgspec
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from directory.geo.earth import EARTH_RADIUS_KM
 from directory.schemas import MatchExplanation, ServiceSearchResult
-from directory.services.folding import folded
-from directory.services.taxonomy import EVERYDAY_WORDS, SPANISH_EVERYDAY_WORDS
+from directory.search.folding import folded
 from directory.tables import DirectoryRevision, SearchDocument
+from directory.taxonomy.categories import EVERYDAY_WORDS, SPANISH_EVERYDAY_WORDS
 
 __all__ = ["SearchIndex", "SearchQuery", "SearchResults", "note_directory_change", "tokenize"]
 
 logger = logging.getLogger(__name__)
 
-EARTH_RADIUS_KM = 6371.0088
 GRID_DEGREES = 0.5
 #: Listing fields and how much a match in each counts.
 FIELD_WEIGHTS = {"name": 1.0, "category": 1.0, "medication": 1.0, "organization": 0.9, "description": 0.6}

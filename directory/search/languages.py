@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from directory.services.folding import folded
+from directory.search.folding import folded
 
 __all__ = ["language_code", "language_codes"]
 

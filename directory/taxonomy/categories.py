@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from directory.services.ids import stable_uuid
+from directory.hsds.ids import stable_uuid
 
 __all__ = [
     "CATEGORIES",

@@ -16,6 +16,9 @@ from piccolo.columns.combination import Combinable, Where
 from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.query.methods.select import Select
 
+from directory.geo.earth import km_between
+from directory.geo.geocoding import address_centroid
+from directory.hsds.ids import stable_uuid
 from directory.schemas import (
     AccessibilityOut,
     AddressOut,
@@ -33,12 +36,6 @@ from directory.schemas import (
     TaxonomyOut,
     TaxonomyTermOut,
 )
-from directory.services.geocoding import address_centroid
-from directory.services.ids import stable_uuid
-from directory.services.rows import as_uuid, query_rows_by, query_where_in
-from directory.services.search_index import EARTH_RADIUS_KM
-from directory.services.sud_attributes import typed_attribute_id, typed_attribute_values
-from directory.services.taxonomy import ATTRIBUTE_TAXONOMY_NAME, TAXONOMY_NAME, attribute_term_id
 from directory.tables import (
     Accessibility,
     Address,
@@ -54,6 +51,9 @@ from directory.tables import (
     ServiceCapacity,
     TaxonomyTerm,
 )
+from directory.taxonomy.categories import ATTRIBUTE_TAXONOMY_NAME, TAXONOMY_NAME, attribute_term_id
+from directory.taxonomy.sud_attributes import typed_attribute_id, typed_attribute_values
+from kernel.bulk_rows import as_uuid, query_rows_by, query_where_in
 
 __all__ = [
     "ServiceFilter",
@@ -543,15 +543,6 @@ class ServiceFilter:
         return query
 
 
-EARTH_RADIUS_M = EARTH_RADIUS_KM * 1000  # the search index's, so proximity and distance_km agree
-
-
-def _metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
 async def service_at_location_page(
     services: ServiceFilter,
     *,
@@ -625,7 +616,7 @@ async def service_at_location_page(
             point = next(((p.latitude, p.longitude) for p in centroids if p is not None), None)
         elif candidate["latitude"] is not None and candidate["longitude"] is not None:
             point = (candidate["latitude"], candidate["longitude"])
-        if point is not None and (metres := _metres_between(centre, point)) <= proximity_m:
+        if point is not None and (metres := 1000 * km_between(centre, point)) <= proximity_m:
             distances.append((metres, str(candidate["id"])))
     distances.sort()
     chosen = [as_uuid(i) for _, i in distances[(page - 1) * per_page : page * per_page]]

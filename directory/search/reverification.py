@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from directory.services.search_documents import refresh_search_documents
-from directory.services.search_index import note_directory_change
+from directory.search.documents import refresh_search_documents
+from directory.search.index import note_directory_change
 from directory.tables import ListingReport, ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.i18n import N_

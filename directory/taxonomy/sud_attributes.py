@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from directory.services.rows import as_uuid, json_list
+from directory.taxonomy.categories import ATTRIBUTE_TAXONOMY_NAME, ATTRIBUTE_TERMS, attribute_term_id
+from kernel.bulk_rows import as_uuid, json_list
 
-__all__ = ["typed_attribute_id", "typed_attribute_values"]
+__all__ = ["attribute_taxonomy_rows", "typed_attribute_id", "typed_attribute_values"]
 
 #: Flags where "unknown" (null) differs from "no", so a known false is worth saying.
 TRI_STATE_FLAGS = ("accepting_new_patients", "accepts_moud_residents", "no_sobriety_requirement")
@@ -40,3 +41,17 @@ def typed_attribute_values(row: dict[str, Any], entity: str) -> list[tuple[str, 
 def typed_attribute_id(link_id: Any, code: str, value: str) -> uuid.UUID:
     """A stable attribute id, so exports of the same directory agree."""
     return uuid.uuid5(as_uuid(link_id), f"{code}:{value}")
+
+
+def attribute_taxonomy_rows() -> list[dict[str, Any]]:
+    """HSDS taxonomy_term rows describing the SUD-care attributes (for export)."""
+    return [
+        {
+            "id": str(attribute_term_id(code)),
+            "code": code,
+            "name": code.replace("_", " "),
+            "description": description,
+            "taxonomy": ATTRIBUTE_TAXONOMY_NAME,
+        }
+        for code, (_entity, description) in ATTRIBUTE_TERMS.items()
+    ]

@@ -1,0 +1,1 @@
+"""Places: geocoding addresses, ZIP and city centroids, distances on the earth."""
