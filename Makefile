@@ -45,7 +45,7 @@ test-browser: $(STAMP) browser
 # Gather the pages' text into each package's Spanish catalog (<package>/locale/es/LC_MESSAGES/messages.po);
 # translate the new entries there. tests/test_translations.py fails while one is missing.
 messages: $(STAMP)
-	@for package in kernel accounts directory referrals; do \
+	@for package in kernel server accounts directory referrals; do \
 		mkdir -p $$package/locale/es/LC_MESSAGES; \
 		$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $$package/locale/messages.pot $$package >/dev/null; \
 		if [ -f $$package/locale/es/LC_MESSAGES/messages.po ]; then \

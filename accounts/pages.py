@@ -27,7 +27,7 @@ from kernel.pages import PAGE_ERROR_HANDLERS, local_path, render, see_other
 from kernel.principal import Principal
 from kernel.problems import Forbidden, Invalid
 
-__all__ = ["AccountPages", "PartnerTokenPages", "TokenForm", "home_page"]
+__all__ = ["SIGN_IN_PAGE", "AccountPages", "PartnerTokenPages", "TokenForm", "home_page"]
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 SERVICE_MESSAGES = (
@@ -43,6 +43,10 @@ SERVICE_MESSAGES = (
 def home_page(principal: Principal) -> str:
     """Where a signed-in person starts: the caseload, the partner inbox, or the admin's report queue."""
     return {"care_manager": "/app/", "partner_staff": "/partner/", "admin": "/app/reports"}.get(principal.role, "/")
+
+
+SIGN_IN_PAGE = "/app/sign-in"
+"""The sign-in form (AccountPages below); a page refused for want of a session sends people here and back."""
 
 
 class AccountPages(Controller):
@@ -83,7 +87,7 @@ class AccountPages(Controller):
         async with write_transaction(AuditEvent._meta.db):
             await record_audit(principal, "logout", "account", principal.account_id)
         request.clear_session()
-        signed_out = see_other("/app/sign-in?signed_out=1")
+        signed_out = see_other(f"{SIGN_IN_PAGE}?signed_out=1")
         # Browsers that know it also drop their copies of the pages this person saw.
         signed_out.headers["Clear-Site-Data"] = '"cache"'
         return signed_out

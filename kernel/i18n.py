@@ -8,14 +8,14 @@ The language is a context variable, so a template and a flash message made durin
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from contextvars import ContextVar
 from functools import lru_cache
+from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-
-from kernel.settings import PROJECT_ROOT
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -26,6 +26,7 @@ __all__ = [
     "choose_language",
     "current_language",
     "gettext",
+    "install_catalogs",
     "ngettext",
     "use_language",
 ]
@@ -35,18 +36,22 @@ LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "lang"
 """Remembers a visitor's choice; it identifies nobody, so anonymous visitors get it too."""
-CATALOG_PACKAGES = ("kernel", "accounts", "directory", "referrals")
+_catalog_folders: tuple[Path, ...] = ()
+"""The `locale/` folders gettext reads, given by whoever assembles the app (`install_catalogs`)."""
 
 _language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
-def catalog_files(language: str) -> list:
-    """Every `.po` file for the language, across the domains."""
-    return sorted(
-        path
-        for package in CATALOG_PACKAGES
-        for path in (PROJECT_ROOT / package / "locale" / language / "LC_MESSAGES").glob("*.po")
-    )
+def install_catalogs(folders: Iterable[Path]) -> None:
+    """Read messages from these `locale/` folders (one per package that has page text), from now on."""
+    global _catalog_folders
+    _catalog_folders = tuple(folders)
+    _translations.cache_clear()
+
+
+def catalog_files(language: str) -> list[Path]:
+    """Every installed `.po` file for the language."""
+    return sorted(path for folder in _catalog_folders for path in (folder / language / "LC_MESSAGES").glob("*.po"))
 
 
 @lru_cache(maxsize=len(LANGUAGES))

@@ -19,14 +19,11 @@ from kernel.problems import DomainError
 
 __all__ = [
     "PAGE_ERROR_HANDLERS",
-    "SIGN_IN_PAGE",
     "local_path",
     "principal_in_context",
     "render",
     "see_other",
 ]
-
-SIGN_IN_PAGE = "/app/sign-in"
 
 
 def render(template_name: str, *, status_code: int = 200, **context: Any) -> Template:
@@ -60,7 +57,8 @@ def _page_error(request: Request, error: Exception) -> Response:
         raise error
     if status == 401:
         wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return see_other(f"{SIGN_IN_PAGE}?next={quote(wanted)}")
+        # Where people sign in is the app's to say (server/app.py), not the kernel's.
+        return see_other(f"{request.app.state.sign_in_page}?next={quote(wanted)}")
     titles = {
         400: gettext("Please check what you entered"),
         403: gettext("You may not see this page"),

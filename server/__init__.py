@@ -1,4 +1,5 @@
-"""Application shell: settings, database engine, app factory and CLI shared by the domain apps."""
+"""Above the domains: the app factory, the CLI, the Piccolo app registry, the layout and everything that names
+every domain. The domains import nothing from here."""
 
 import os
 

@@ -26,7 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from accounts.authentication import PrincipalMiddleware
 from accounts.controllers import AuditController, AuthController, TokenController
 from accounts.csrf import SIGN_IN_PATH, SessionCSRFMiddleware, csrf_config
-from accounts.pages import AccountPages, PartnerTokenPages
+from accounts.pages import SIGN_IN_PAGE, AccountPages, PartnerTokenPages
 from accounts.services.accounts import demo_accounts_exist
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
@@ -200,6 +200,7 @@ def create_app(clock: Clock | None = None) -> Litestar:
                 "clock": clock or Clock(),
                 "pending_migrations": [],
                 "demo_data": False,
+                "sign_in_page": SIGN_IN_PAGE,
             }
         ),
         openapi_config=OpenAPIConfig(

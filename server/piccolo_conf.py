@@ -1,4 +1,5 @@
-"""Piccolo configuration: the engine comes from DATABASE_URL, the apps are the two domains."""
+"""Piccolo configuration: the engine comes from DATABASE_URL; the apps are the three domains (directory,
+accounts, referrals)."""
 
 from piccolo.conf.apps import AppRegistry
 

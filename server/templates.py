@@ -7,19 +7,22 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from kernel import page_format
-from kernel.i18n import LANGUAGES, current_language, gettext, ngettext
+from kernel.i18n import LANGUAGES, current_language, gettext, install_catalogs, ngettext
 from kernel.pages import principal_in_context
 from kernel.settings import PROJECT_ROOT, get_settings
 
-__all__ = ["TEMPLATE_PACKAGES", "template_config"]
+__all__ = ["CATALOG_PACKAGES", "TEMPLATE_PACKAGES", "template_config"]
 
-TEMPLATE_PACKAGES = ("kernel", "accounts", "directory", "referrals")
-"""Each keeps its templates in <package>/templates/<area>/ (kernel: the layout and shared partials)."""
+TEMPLATE_PACKAGES = ("server", "accounts", "directory", "referrals")
+"""Each keeps its templates in <package>/templates/<area>/ (server: the layout, which links every domain)."""
+CATALOG_PACKAGES = ("kernel", "server", "accounts", "directory", "referrals")
+"""Each keeps the Spanish for its page text in <package>/locale/es/LC_MESSAGES/messages.po."""
 
 
 def template_config() -> TemplateConfig:
-    """Jinja over kernel/, accounts/, directory/ and referrals/ templates; escaping on; a missing variable is an
-    error, not a blank (the browser tests would otherwise miss it)."""
+    """Jinja over server/, accounts/, directory/ and referrals/ templates; escaping on; a missing variable is an
+    error, not a blank (the browser tests would otherwise miss it). Installs the message catalogs too."""
+    install_catalogs(PROJECT_ROOT / package / "locale" for package in CATALOG_PACKAGES)
     environment = Environment(
         loader=FileSystemLoader([PROJECT_ROOT / package / "templates" for package in TEMPLATE_PACKAGES]),
         autoescape=select_autoescape(default=True),

@@ -7,8 +7,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from kernel.i18n import CATALOG_PACKAGES
 from kernel.settings import PROJECT_ROOT
+from server.templates import CATALOG_PACKAGES
 
 
 def _extracted(package: str) -> set[str]:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.params import Body, FromPath, QueryParameter
 
 from directory.schemas import ServiceSearchResult
@@ -20,6 +20,7 @@ from kernel.clock import Now
 from kernel.guards import allow
 from kernel.paging import Page, PageNumber, PerPage, make_page
 from kernel.problems import problems
+from referrals.dependencies import TeamClient, provide_client
 from referrals.schemas import (
     ClientIn,
     ClientOut,
@@ -30,21 +31,12 @@ from referrals.schemas import (
     NeedsOut,
     ScreeningIn,
 )
-from referrals.services.clients import create_client, list_clients, team_client, update_client, view_client
+from referrals.services.clients import create_client, list_clients, update_client, view_client
 from referrals.services.consents import consent_status, create_consent, list_consents, revoke_consent
 from referrals.services.disclosures import list_disclosures
 from referrals.services.needs import client_needs, record_screening, resources_for_client
 
 __all__ = ["ClientController"]
-
-
-TeamClient = NamedDependency[dict]
-"""A handler parameter `client: TeamClient` receives the path's client row, already checked to be the team's."""
-
-
-async def provide_client(request: Request, client_id: FromPath[uuid.UUID]) -> dict:
-    """Dependency `client`: the path's client, if it is the caller's care team's (404 otherwise)."""
-    return await team_client(request.user, client_id)
 
 
 def _consent_out(row: dict, now: dt.datetime) -> ConsentOut:

@@ -25,7 +25,7 @@ from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
 from kernel.paging import PageNumber
 from kernel.problems import Conflict, Forbidden, Invalid
 from kernel.settings import get_settings
-from referrals.controllers.clients import TeamClient, provide_client
+from referrals.dependencies import TeamClient, provide_client
 from referrals.schemas import (
     ClientIn,
     ClientUpdate,
