@@ -6,7 +6,9 @@ import time
 
 import server  # noqa: F401  (sets PICCOLO_CONF)
 from bench.search_queries import percentile, radius_searches
-from directory.search.index import SearchIndex, SearchQuery, run_search
+from directory.search.index import SearchIndex
+from directory.search.query import ListingFilters, SearchQuery
+from directory.search.ranking import run_search
 
 
 def queries(count: int) -> list[SearchQuery]:
@@ -17,7 +19,7 @@ def queries(count: int) -> list[SearchQuery]:
             latitude=search.latitude,
             longitude=search.longitude,
             radius_km=search.radius_km,
-            categories=(search.category,),
+            filters=ListingFilters(categories=(search.category,)),
         )
         for search in radius_searches(count, seed=3)
     ]

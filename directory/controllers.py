@@ -41,6 +41,7 @@ from directory.schemas import (
 )
 from directory.search.index import SearchIndex
 from directory.search.listing_search import ListingSearch, search_query
+from directory.search.query import ListingFilters
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
 from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
 from kernel.clock import EARLIEST, LATEST
@@ -256,15 +257,17 @@ class DirectoryApiController(Controller):
                 lat=lat,
                 lng=lng,
                 radius_km=radius_km,
-                categories=tuple(category or ()),
-                medication=medication,
-                payment=payment,
-                language=language,
-                walk_in=walk_in,
-                accepting_new_patients=accepting_new_patients,
-                open_now=open_now,
-                taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
-                service_ids=service_ids,
+                filters=ListingFilters(
+                    categories=tuple(category or ()),
+                    medication=medication,
+                    payment=payment,
+                    language=language,
+                    walk_in=walk_in,
+                    accepting_new_patients=accepting_new_patients,
+                    open_now=open_now,
+                    taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
+                    service_ids=service_ids,
+                ),
                 page=page,
                 per_page=page_size(streamed, per_page),
             ),

@@ -28,6 +28,7 @@ from directory.search.listing_search import (
     public_listings,
     search_query,
 )
+from directory.search.query import ListingFilters
 from directory.search.reverification import PUBLIC_REPORT_REASONS, report_from_public
 from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
 from kernel.clock import Now
@@ -170,19 +171,21 @@ class SearchForm:
             lat = float(self.lat) if self.lat else None
             lng = float(self.lng) if self.lng else None
         except ValueError:
-            raise ValidationException(detail="lat and lng must be numbers") from None
+            raise Invalid("lat and lng must be numbers") from None
         return ListingSearch(
             search=self.search or None,
             near=None if lat is not None else self.near or None,
             lat=lat,
             lng=lng,
             radius_km=self.radius_km,
-            categories=self.category,
-            medication=self.medication or None,
-            payment=self.payment or None,
-            language=self.language or None,
-            walk_in=self.walk_in or None,
-            open_now=self.open_now or None,
+            filters=ListingFilters(
+                categories=self.category,
+                medication=self.medication or None,
+                payment=self.payment or None,
+                language=self.language or None,
+                walk_in=self.walk_in or None,
+                open_now=self.open_now or None,
+            ),
             page=self.page,
             per_page=PER_PAGE,
         )
@@ -247,11 +250,11 @@ class PublicDirectoryPages(Controller):
         if form.asked:
             try:
                 query = await search_query(form.listing_search(), state.geocoder)
-            except ValidationException as refusal:
+            except Invalid as refusal:
                 error = (
                     gettext(PLACE_NOT_FOUND)
-                    if "near" in str(refusal.detail)
-                    else gettext("Please check the search: %(detail)s") % {"detail": refusal.detail}
+                    if "near" in str(refusal)
+                    else gettext("Please check the search: %(detail)s") % {"detail": str(refusal)}
                 )
             else:
                 index: SearchIndex = state.search_index

@@ -23,8 +23,8 @@ from directory.schemas import (
     OrganizationRef,
     ServiceListing,
 )
-from directory.search.index import tokenize
 from directory.search.languages import language_codes
+from directory.search.words import tokenize
 from directory.tables import (
     Address,
     Attribute,

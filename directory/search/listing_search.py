@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import msgspec
-from litestar.exceptions import ValidationException
 
 from directory.geo.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
 from directory.hsds.objects import load_services
 from directory.schemas import ServiceListing, ServiceOut
-from directory.search.index import SearchQuery
 from directory.search.languages import language_code
+from directory.search.query import ListingFilters, SearchQuery
 from directory.tables import SearchDocument
 from directory.taxonomy.categories import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
+from kernel.problems import Invalid
 from kernel.settings import get_settings
 
-__all__ = ["DEFAULT_RADIUS_KM", "ListingSearch", "PublicListing", "locate", "public_listings", "search_query"]
+__all__ = [
+    "DEFAULT_RADIUS_KM",
+    "ListingSearch",
+    "PublicListing",
+    "checked_filters",
+    "locate",
+    "public_listings",
+    "search_query",
+]
 
 DEFAULT_RADIUS_KM = 40.0
 """How far a search around a place looks when no radius is asked for."""
@@ -29,20 +37,20 @@ async def locate(
 ) -> tuple[float, float] | None:
     """The point a search is centred on, from lat/lng or a free-text place; 400 if not understood."""
     if (lat is None) != (lng is None):
-        raise ValidationException(detail="lat and lng must be given together")
+        raise Invalid("lat and lng must be given together")
     if lat is not None and lng is not None:
         if not -90 <= lat <= 90:
-            raise ValidationException(detail="lat must be between -90 and 90")
+            raise Invalid("lat must be between -90 and 90")
         if not -180 <= lng <= 180:
-            raise ValidationException(detail="lng must be between -180 and 180")
+            raise Invalid("lng must be between -180 and 180")
         return lat, lng
     if near is None:
         return None
     text = near.strip()
     if not text:
-        raise ValidationException(detail="near must not be empty")
+        raise Invalid("near must not be empty")
     if len(text) > 300:
-        raise ValidationException(detail="near must be at most 300 characters")
+        raise Invalid("near must be at most 300 characters")
     # ZIP codes and 'City, ST' are answered offline; street addresses go to the geocoder.
     point = zip_centroid(text) if text.isdigit() or text[:5].isdigit() and len(text) <= 10 else None
     if point is None and parse_city_state(text):
@@ -50,11 +58,11 @@ async def locate(
     if point is None:
         point = await geocoder.geocode(text)
     if point is None:
-        raise ValidationException(detail=f"near: could not find a place called {text!r}; try a ZIP code or 'City, ST'")
+        raise Invalid(f"near: could not find a place called {text!r}; try a ZIP code or 'City, ST'")
     return point.latitude, point.longitude
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ListingSearch:
     """What someone asked for, as received (the API's query parameters, the search page's form)."""
 
@@ -63,15 +71,7 @@ class ListingSearch:
     lat: float | None = None
     lng: float | None = None
     radius_km: float | None = None
-    categories: tuple[str, ...] = ()
-    medication: str | None = None
-    payment: str | None = None
-    language: str | None = None
-    walk_in: bool | None = None
-    accepting_new_patients: bool | None = None
-    open_now: bool | None = None
-    taxonomy_term_id: str | None = None
-    service_ids: frozenset[str] | None = None
+    filters: ListingFilters = field(default_factory=ListingFilters)
     page: int = 1
     per_page: int = 20
 
@@ -82,40 +82,38 @@ async def search_query(asked: ListingSearch, geocoder: Geocoder) -> SearchQuery:
     point = await locate(asked.near, asked.lat, asked.lng, geocoder)
     radius_km = asked.radius_km
     if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
-        raise ValidationException(detail=f"radius_km must be more than 0 and at most {settings.max_radius_km:g}")
+        raise Invalid(f"radius_km must be more than 0 and at most {settings.max_radius_km:g}")
     if radius_km is not None and point is None:
-        raise ValidationException(detail="radius_km needs a location: give near, or lat and lng")
-    unknown = [c for c in asked.categories if c not in CATEGORY_CODES]
-    if unknown:
-        raise ValidationException(
-            detail=f"category: unknown {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(sorted(c for c in CATEGORY_CODES if '.' not in c))}"
-        )
-    if asked.payment is not None and asked.payment not in PAYMENT_METHODS:
-        raise ValidationException(detail=f"payment must be one of {', '.join(PAYMENT_METHODS)}")
-    medication_key = asked.medication.casefold() if asked.medication else None
-    if medication_key is not None and medication_key not in MEDICATIONS:
-        raise ValidationException(detail=f"medication must be one of {', '.join(MEDICATIONS)}")
-    language_key = language_code(asked.language) if asked.language else None
-    if asked.language and language_key is None:
-        raise ValidationException(detail=f"language: {asked.language!r} is not a language code or name")
+        raise Invalid("radius_km needs a location: give near, or lat and lng")
     return SearchQuery(
         text=asked.search or "",
         latitude=point[0] if point else None,
         longitude=point[1] if point else None,
         radius_km=(radius_km or DEFAULT_RADIUS_KM) if point else None,
-        categories=asked.categories,
-        taxonomy_term_id=asked.taxonomy_term_id,
-        medication=medication_key,
-        payment=asked.payment,
-        language=language_key,
-        walk_in=asked.walk_in,
-        accepting_new_patients=asked.accepting_new_patients,
-        open_now=asked.open_now,
-        service_ids=asked.service_ids,
+        filters=checked_filters(asked.filters),
         page=asked.page,
         per_page=asked.per_page,
     )
+
+
+def checked_filters(asked: ListingFilters) -> ListingFilters:
+    """The filters as the index compares them (medication folded, language as its code); 400 naming the one
+    that is not understood."""
+    unknown = [c for c in asked.categories if c not in CATEGORY_CODES]
+    if unknown:
+        raise Invalid(
+            f"category: unknown {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(c for c in CATEGORY_CODES if '.' not in c))}"
+        )
+    if asked.payment is not None and asked.payment not in PAYMENT_METHODS:
+        raise Invalid(f"payment must be one of {', '.join(PAYMENT_METHODS)}")
+    medication = asked.medication.casefold() if asked.medication else None
+    if medication is not None and medication not in MEDICATIONS:
+        raise Invalid(f"medication must be one of {', '.join(MEDICATIONS)}")
+    language = language_code(asked.language) if asked.language else None
+    if asked.language and language is None:
+        raise Invalid(f"language: {asked.language!r} is not a language code or name")
+    return replace(asked, medication=medication, language=language)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ import uuid
 
 from accounts.services.audit import record_audit
 from directory.geo.geocoding import zip_centroid
-from directory.search.index import SearchIndex, SearchQuery, SearchResults
+from directory.search.index import SearchIndex
+from directory.search.query import ListingFilters, SearchQuery
+from directory.search.ranking import SearchResults
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Invalid
@@ -112,7 +114,7 @@ async def resources_for_client(
             latitude=point.latitude if point else None,
             longitude=point.longitude if point else None,
             radius_km=radius_km if point else None,
-            categories=tuple(c for need in needs for c in NEED_CATEGORIES[need]),
+            filters=ListingFilters(categories=tuple(c for need in needs for c in NEED_CATEGORIES[need])),
             text=text.strip(),
             page=page,
             per_page=per_page,

@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 from litestar.testing import AsyncTestClient
 
-from directory.search import index as search_index
-from directory.search.index import SearchIndex, SearchQuery, run_search
+from directory.search import ranking
+from directory.search.index import SearchIndex
+from directory.search.query import ListingFilters, SearchQuery
+from directory.search.ranking import run_search
+from directory.search.snapshot import Snapshot
 from server.app import create_app
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -26,8 +29,8 @@ async def test_scoring_by_documents_and_by_postings_agree(words):
     some = np.sort(np.random.default_rng(1).choice(snapshot.size, size=50, replace=False)).astype(np.int32)
     for docs in (everything, some):
         lengths = snapshot.doc_ptr[docs + 1] - snapshot.doc_ptr[docs]
-        by_documents, matched_by_documents = search_index._score_by_documents(snapshot, docs, lengths, concepts)
-        by_postings, matched_by_postings = search_index._score_by_postings(snapshot, docs, concepts)
+        by_documents, matched_by_documents = ranking._score_by_documents(snapshot, docs, lengths, concepts)
+        by_postings, matched_by_postings = ranking._score_by_postings(snapshot, docs, concepts)
         assert np.allclose(by_documents, by_postings)
         assert np.array_equal(matched_by_documents, matched_by_postings)
         if docs is everything:
@@ -40,13 +43,20 @@ async def test_open_now_follows_posted_hours_in_local_time():
     # Neighbors Food Pantry (sample) posts Tue/Thu/Sat 10:00-14:00, Baltimore time (UTC-5 in November).
     tuesday_noon = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
     tuesday_night = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
-    open_at_noon = run_search(snapshot, SearchQuery(text="pantry", open_now=True, now=tuesday_noon, **baltimore))
-    open_at_night = run_search(snapshot, SearchQuery(text="pantry", open_now=True, now=tuesday_night, **baltimore))
+    open_at_noon = run_search(
+        snapshot, SearchQuery(text="pantry", filters=ListingFilters(open_now=True), now=tuesday_noon, **baltimore)
+    )
+    open_at_night = run_search(
+        snapshot, SearchQuery(text="pantry", filters=ListingFilters(open_now=True), now=tuesday_night, **baltimore)
+    )
     assert any(r.name.startswith("Neighbors Food Pantry") for r in open_at_noon.results)
     assert not any(r.name.startswith("Neighbors Food Pantry") for r in open_at_night.results)
     # The 24/7 crisis centre is open at night; listings without hours never count as open.
     crisis = run_search(
-        snapshot, SearchQuery(categories=("mental_health",), open_now=True, now=tuesday_night, **baltimore)
+        snapshot,
+        SearchQuery(
+            filters=ListingFilters(categories=("mental_health",), open_now=True), now=tuesday_night, **baltimore
+        ),
     )
     assert crisis.total > 0 and all(r.hours for r in crisis.results)
 
@@ -69,7 +79,7 @@ def _synthetic_snapshot(points):
                 "listing": msgspec.json.encode(listing),
             }
         )
-    return search_index._Snapshot(rows, revision=1)
+    return Snapshot(rows, revision=1)
 
 
 @pytest.mark.parametrize("centre", [(39.29, -76.61), (64.8, -147.7), (-17.7, 179.9), (51.5, -179.95), (0.0, 0.0)])
@@ -152,13 +162,13 @@ def test_a_farther_listing_ranks_first_only_within_the_distance_factor():
     rng = np.random.default_rng(5)
     distances = rng.uniform(0, 40, 5000)
     relevance = rng.choice(np.array([100, 95, 90, 85, 76.5, 60, 54, 30, -5], dtype=np.float32), 5000)
-    order = np.argsort(search_index._ranking_distances(distances, relevance), kind="stable")
-    shown = np.maximum(distances[order], search_index.NEAR_ENOUGH_KM)
+    order = np.argsort(ranking._ranking_distances(distances, relevance), kind="stable")
+    shown = np.maximum(distances[order], ranking.NEAR_ENOUGH_KM)
     nearest_after = np.minimum.accumulate(shown[::-1])[::-1][1:]
-    assert np.all(shown[:-1] <= search_index.FIELD_MATCH_DISTANCE_FACTOR * nearest_after + 1e-9)
+    assert np.all(shown[:-1] <= ranking.FIELD_MATCH_DISTANCE_FACTOR * nearest_after + 1e-9)
     # Equally strong matches are nearest first; a full-strength match keeps its own distance.
     for strength in (100, 60):
         same = distances[order][relevance[order] == strength]
         assert np.all(np.diff(np.maximum(same, 1)) >= 0)
-    assert search_index._ranking_distances(np.array([7.0]), np.array([100.0]))[0] == pytest.approx(7.0)
-    assert search_index._ranking_distances(np.array([7.0]), np.array([60.0]))[0] == pytest.approx(14.0)
+    assert ranking._ranking_distances(np.array([7.0]), np.array([100.0]))[0] == pytest.approx(7.0)
+    assert ranking._ranking_distances(np.array([7.0]), np.array([60.0]))[0] == pytest.approx(14.0)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from directory.search.index import EVERYDAY_PHRASES, tokenize
 from directory.search.languages import language_code, language_codes
+from directory.search.words import EVERYDAY_PHRASES, tokenize
 from directory.taxonomy.categories import EVERYDAY_WORDS, SPANISH_EVERYDAY_WORDS
 
 

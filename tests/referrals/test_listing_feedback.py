@@ -10,7 +10,7 @@ import math
 import pytest
 
 from directory.search.documents import refresh_search_documents
-from directory.search.index import REVERIFICATION_PENALTY_KM
+from directory.search.ranking import REVERIFICATION_PENALTY_KM
 from directory.tables import Attribute, Location, Organization, Service, ServiceAtLocation
 from directory.taxonomy.categories import term_id
 from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
