@@ -89,6 +89,29 @@ ModifiedAfter = Annotated[
     ),
 ]
 
+# The search's query parameters (GET /api/services), as the OpenAPI schema describes them.
+SearchWords = Annotated[
+    str | None, QueryParameter(description="Words to look for; typos and everyday words are fine.", max_length=200)
+]
+Latitude = Annotated[float | None, QueryParameter(description="Latitude of the place to search around.")]
+Longitude = Annotated[float | None, QueryParameter(description="Longitude of the place to search around.")]
+Near = Annotated[str | None, QueryParameter(description="A ZIP code, 'City, ST' or street address to search around.")]
+RadiusKm = Annotated[
+    float | None, QueryParameter(description="Only results within this many km (default 40 with a location).")
+]
+Category = Annotated[
+    list[str] | None, QueryParameter(description="Category slug, e.g. food, housing, moud; repeat for several.")
+]
+OpenNow = Annotated[bool | None, QueryParameter(description="Only services open right now (by their posted hours).")]
+WalkIn = Annotated[bool | None, QueryParameter(description="Only services that take walk-ins.")]
+LanguageFilter = Annotated[str | None, QueryParameter(description="Language code or name, e.g. es or Spanish.")]
+Payment = Annotated[str | None, QueryParameter(description=f"One of {', '.join(PAYMENT_METHODS)}.")]
+Medication = Annotated[str | None, QueryParameter(description=f"One of {', '.join(MEDICATIONS)}.")]
+AcceptingNewPatients = Annotated[bool | None, QueryParameter(description="Only services accepting new patients.")]
+Minimal = Annotated[
+    bool, QueryParameter(description="Each result as just its id and last change (with name and status).")
+]
+
 
 def check_format(value: str) -> bool:
     """True for ndjson, False for json; 400 for anything else."""
@@ -203,40 +226,23 @@ class DirectoryApiController(Controller):
         self,
         state: State,
         request: Request,
-        search: Annotated[
-            str | None,
-            QueryParameter(description="Words to look for; typos and everyday words are fine.", max_length=200),
-        ] = None,
-        lat: Annotated[float | None, QueryParameter(description="Latitude of the place to search around.")] = None,
-        lng: Annotated[float | None, QueryParameter(description="Longitude of the place to search around.")] = None,
-        near: Annotated[
-            str | None, QueryParameter(description="A ZIP code, 'City, ST' or street address to search around.")
-        ] = None,
-        radius_km: Annotated[
-            float | None, QueryParameter(description="Only results within this many km (default 40 with a location).")
-        ] = None,
-        category: Annotated[
-            list[str] | None, QueryParameter(description="Category slug, e.g. food, housing, moud; repeat for several.")
-        ] = None,
+        search: SearchWords = None,
+        lat: Latitude = None,
+        lng: Longitude = None,
+        near: Near = None,
+        radius_km: RadiusKm = None,
+        category: Category = None,
         taxonomy_term_id: TaxonomyTermId = None,
         taxonomy_id: TaxonomyId = None,
         organization_id: OrganizationId = None,
         modified_after: ModifiedAfter = None,
-        open_now: Annotated[
-            bool | None, QueryParameter(description="Only services open right now (by their posted hours).")
-        ] = None,
-        walk_in: Annotated[bool | None, QueryParameter(description="Only services that take walk-ins.")] = None,
-        language: Annotated[
-            str | None, QueryParameter(description="Language code or name, e.g. es or Spanish.")
-        ] = None,
-        payment: Annotated[str | None, QueryParameter(description=f"One of {', '.join(PAYMENT_METHODS)}.")] = None,
-        medication: Annotated[str | None, QueryParameter(description=f"One of {', '.join(MEDICATIONS)}.")] = None,
-        accepting_new_patients: Annotated[
-            bool | None, QueryParameter(description="Only services accepting new patients.")
-        ] = None,
-        minimal: Annotated[
-            bool, QueryParameter(description="Each result as just its id and last change (with name and status).")
-        ] = False,
+        open_now: OpenNow = None,
+        walk_in: WalkIn = None,
+        language: LanguageFilter = None,
+        payment: Payment = None,
+        medication: Medication = None,
+        accepting_new_patients: AcceptingNewPatients = None,
+        minimal: Minimal = False,
         full: Full = False,
         format: Format = "json",
         page: PageNumber = 1,

@@ -250,14 +250,24 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
     """HSDS 1.x/2.x tables, renamed and reshaped to 3.0 (the shape 211 systems still export)."""
     files.require_services()
     package = Package(name=files.name, hsds_version="1.x")
+    for reshape in (
+        _legacy_organizations_and_services,
+        _legacy_places,
+        _legacy_phones_and_hours,
+        _legacy_languages_and_accessibility,
+        _legacy_taxonomy,
+        _legacy_eligibility_and_payments,
+    ):
+        reshape(files, package)
+    files.note_unstored(package)
+    return package
 
-    def rows(file_name: str) -> Iterator[tuple[Origin, dict[str, str]]]:
-        return files.rows(package, file_name)
 
-    for origin, row in rows("organizations.csv"):
+def _legacy_organizations_and_services(files: PackageFiles, package: Package) -> None:
+    for origin, row in files.rows(package, "organizations.csv"):
         row["website"] = row.pop("url", "")
         package.add("organizations", row, origin)
-    for origin, row in rows("services.csv"):
+    for origin, row in files.rows(package, "services.csv"):
         # 1.x services may list their terms in a column of their own; services_taxonomy.csv repeats them.
         terms = [t.strip() for t in row.pop("taxonomy_ids", "").split(",") if t.strip()]
         package.add("services", row, origin)
@@ -266,18 +276,27 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
                 package.add(
                     "attributes", {"link_id": row.get("id"), "link_entity": "service", "taxonomy_term_id": term}, origin
                 )
-    for origin, row in rows("locations.csv"):
+
+
+def _legacy_places(files: PackageFiles, package: Package) -> None:
+    """Locations, their physical and postal addresses (four address lines become two), and the services at them."""
+    for origin, row in files.rows(package, "locations.csv"):
         row.setdefault("location_type", "physical")
         package.add("locations", row, origin)
     for file_name, address_type in (("physical_addresses.csv", "physical"), ("postal_addresses.csv", "postal")):
-        for origin, row in rows(file_name):
+        for origin, row in files.rows(package, file_name):
             extra = [row.pop(k, "") for k in ("address_3", "address_4")]
             row["address_2"] = ", ".join(p for p in [row.get("address_2", ""), *extra] if p)
             row["address_type"] = address_type
             package.add("addresses", row, origin)
-    for origin, row in rows("services_at_location.csv"):
+    for origin, row in files.rows(package, "services_at_location.csv"):
         package.add("service_at_location", row, origin)
-    for origin, row in rows("phones.csv"):
+
+
+def _legacy_phones_and_hours(files: PackageFiles, package: Package) -> None:
+    """Phones (a phone's language becomes a language row of its own) and regular schedules (weekday numbers or
+    names become RRULE days)."""
+    for origin, row in files.rows(package, "phones.csv"):
         language = row.pop("language", "")
         phone = package.add("phones", row, origin)
         if language:
@@ -287,7 +306,7 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
                     {"id": f"phone-{phone.get('id')}", "phone_id": phone.get("id"), "name": language},
                     origin,
                 )
-    for origin, row in rows("regular_schedules.csv"):
+    for origin, row in files.rows(package, "regular_schedules.csv"):
         weekday = row.pop("weekday", "")
         row["freq"] = "WEEKLY"
         if weekday.isdigit() and 1 <= int(weekday) <= 7:
@@ -295,13 +314,21 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
         else:
             row["byday"] = weekday[:2].upper()
         package.add("schedules", row, origin)
-    for origin, row in rows("languages.csv"):
+
+
+def _legacy_languages_and_accessibility(files: PackageFiles, package: Package) -> None:
+    for origin, row in files.rows(package, "languages.csv"):
         row["name"] = row.pop("language", "")
         package.add("languages", row, origin)
-    for origin, row in rows("accessibility_for_disabilities.csv"):
+    for origin, row in files.rows(package, "accessibility_for_disabilities.csv"):
         row["description"] = row.pop("accessibility", "")
         package.add("accessibility", row, origin)
-    for origin, row in rows("taxonomy.csv"):
+
+
+def _legacy_taxonomy(files: PackageFiles, package: Package) -> None:
+    """Terms (an AIRS-looking id is its code too) and the services' terms, each link once: a link that
+    services_taxonomy.csv lists wins over the same one from a service's own taxonomy_ids column."""
+    for origin, row in files.rows(package, "taxonomy.csv"):
         term_id = row.get("id") or ""
         code = row.get("code") or (term_id if AIRS_CODE.fullmatch(term_id) else "")
         package.add(
@@ -316,7 +343,7 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
             },
             origin,
         )
-    for origin, row in rows("services_taxonomy.csv"):
+    for origin, row in files.rows(package, "services_taxonomy.csv"):
         package.add(
             "attributes",
             {
@@ -334,10 +361,13 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
         for a in package.tables["attributes"]
         if "id" in a or (a.get("link_id"), a.get("taxonomy_term_id")) not in listed
     ]
-    # Eligibility and payments were tables of their own before 3.0: they become text and facts of the service.
+
+
+def _legacy_eligibility_and_payments(files: PackageFiles, package: Package) -> None:
+    """Eligibility and payments were tables of their own before 3.0: they become text and facts of the service."""
     services_by_id = {s.get("id"): s for s in package.tables["services"] if s.get("id")}
     for file_name, column in (("eligibility.csv", "eligibility"), ("payments_accepted.csv", "payment")):
-        for origin, row in rows(file_name):
+        for origin, row in files.rows(package, file_name):
             service = _parent_service(package, services_by_id, origin, row)
             value = row.get(column, "")
             if service is None:
@@ -350,8 +380,6 @@ def _read_legacy_csv(files: PackageFiles) -> Package:
                 )
             else:
                 service.setdefault("_payments", []).append(value)
-    files.note_unstored(package)
-    return package
 
 
 def _parent_service(

@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -195,89 +196,156 @@ async def refresh_search_documents(
     return revision
 
 
-async def _build_documents(
-    service_ids: list[uuid.UUID], terms: dict, revision: int, source: RowSource
-) -> list[dict[str, Any]]:
+Row = dict[str, Any]
+Grouped = dict[uuid.UUID, list[Row]]
+
+
+@dataclass
+class _Related:
+    """Everything the listings of some services are made from, read in bulk (one query per table)."""
+
+    services: list[Row]
+    organizations: dict[uuid.UUID, Row]
+    service_at_locations: Grouped
+    locations: dict[uuid.UUID, Row]
+    addresses: Grouped
+    phones: dict[str, Grouped]
+    """By the column the phone hangs on: service, service_at_location, location, organization."""
+    schedules: dict[str, Grouped]
+    languages: dict[str, Grouped]
+    attributes: Grouped
+    capacities: Grouped
+    flagged: set[uuid.UUID]
+    """Service at locations awaiting re-verification."""
+
+
+async def _read_related(service_ids: list[uuid.UUID], source: RowSource) -> _Related:
     services = list((await source.by_id(Service, service_ids)).values())
     organization_ids = list({as_uuid(s["organization"]) for s in services})
-    organizations = await source.by_id(Organization, organization_ids)
     sals = await source.rows_by(ServiceAtLocation, "service", service_ids)
     location_ids = list({as_uuid(sal["location"]) for rows in sals.values() for sal in rows})
-    locations = await source.by_id(Location, location_ids)
-    addresses = await source.rows_by(Address, "location", location_ids)
     sal_ids = [as_uuid(sal["id"]) for rows in sals.values() for sal in rows]
-    phones_by_service = await source.rows_by(Phone, "service", service_ids)
-    phones_by_sal = await source.rows_by(Phone, "service_at_location", sal_ids)
-    phones_by_location = await source.rows_by(Phone, "location", location_ids)
-    phones_by_org = await source.rows_by(Phone, "organization", organization_ids)
-    schedules_by_service = await source.rows_by(Schedule, "service", service_ids)
-    schedules_by_sal = await source.rows_by(Schedule, "service_at_location", sal_ids)
-    schedules_by_location = await source.rows_by(Schedule, "location", location_ids)
-    languages_by_service = await source.rows_by(Language, "service", service_ids)
-    languages_by_location = await source.rows_by(Language, "location", location_ids)
-    attributes = await source.rows_by(Attribute, "link_id", service_ids)
-    capacities = await source.rows_by(ServiceCapacity, "service", service_ids)
+    parents = {
+        "service": service_ids,
+        "service_at_location": sal_ids,
+        "location": location_ids,
+        "organization": organization_ids,
+    }
     # Read from the database even during an import: an import never writes this flag.
     flagged = {
         as_uuid(r["id"])
         for r in await select_where_in(ServiceAtLocation, "id", sal_ids, columns=["id", "needs_reverification_since"])
         if r["needs_reverification_since"] is not None
     }
-    today = dt.date.today()
+    return _Related(
+        services=services,
+        organizations=await source.by_id(Organization, organization_ids),
+        service_at_locations=sals,
+        locations=await source.by_id(Location, location_ids),
+        addresses=await source.rows_by(Address, "location", location_ids),
+        phones={column: await source.rows_by(Phone, column, ids) for column, ids in parents.items()},
+        schedules={
+            column: await source.rows_by(Schedule, column, parents[column])
+            for column in ("service", "service_at_location", "location")
+        },
+        languages={
+            column: await source.rows_by(Language, column, parents[column]) for column in ("service", "location")
+        },
+        attributes=await source.rows_by(Attribute, "link_id", service_ids),
+        capacities=await source.rows_by(ServiceCapacity, "service", service_ids),
+        flagged=flagged,
+    )
 
+
+@dataclass
+class _ServiceFacts:
+    """What every listing of one service shares."""
+
+    service: Row
+    organization: Row
+    categories: list[str]
+    term_ids: list[str]
+    term_names: list[str]
+    medications: list[str]
+    capacities: list[Row]
+
+
+@dataclass
+class _Place:
+    """One service at one location (or a service at no location), with what hangs on either."""
+
+    doc_id: uuid.UUID
+    location: Row | None
+    address: Row | None
+    phones: list[Row]
+    schedules: list[Row]
+    languages: list[Row]
+    needs_reverification: bool
+
+
+async def _build_documents(
+    service_ids: list[uuid.UUID], terms: dict[uuid.UUID, Row], revision: int, source: RowSource
+) -> list[Row]:
+    related = await _read_related(service_ids, source)
+    today = dt.date.today()
     documents = []
-    for service in services:
-        service_id = as_uuid(service["id"])
-        organization = organizations[as_uuid(service["organization"])]
-        categories, term_ids, term_names = _categories(attributes.get(service_id, []), terms)
-        medications = [m for m in json_list(service["medications"]) if m in MEDICATIONS]
-        for medication in medications:
-            for code in ("moud", f"moud.{medication}"):
-                if code not in categories:
-                    categories.append(code)
-        common = {
-            "service": service,
-            "organization": organization,
-            "categories": categories,
-            "term_ids": term_ids,
-            "term_names": term_names,
-            "medications": medications,
-            "capacities": capacities.get(service_id, []),
-        }
-        # A service at no location still gets one listing.
-        service_sals: Sequence[dict[str, Any] | None] = sals.get(service_id) or (None,)
-        for sal in service_sals:
-            location = locations.get(as_uuid(sal["location"])) if sal else None
-            location_id = as_uuid(location["id"]) if location else None
-            sal_id = as_uuid(sal["id"]) if sal else None
-            phones = (
-                _rows_under(phones_by_sal, sal_id)
-                + phones_by_service.get(service_id, [])
-                + _rows_under(phones_by_location, location_id)
-                + phones_by_org.get(as_uuid(organization["id"]), [])
-            )
-            schedules = (
-                _rows_under(schedules_by_sal, sal_id)
-                or schedules_by_service.get(service_id, [])
-                or _rows_under(schedules_by_location, location_id)
-            )
-            languages = languages_by_service.get(service_id, []) + _rows_under(languages_by_location, location_id)
-            address = _main_address(_rows_under(addresses, location_id))
-            documents.append(
-                _document(
-                    sal_id or service_id,
-                    location,
-                    address,
-                    phones,
-                    schedules,
-                    languages,
-                    today,
-                    revision,
-                    needs_reverification=sal_id in flagged,
-                    **common,
-                )
-            )
+    for service in related.services:
+        facts = _service_facts(service, related, terms)
+        documents += [_document(facts, place, today, revision) for place in _places(facts, related)]
     return documents
+
+
+def _service_facts(service: Row, related: _Related, terms: dict[uuid.UUID, Row]) -> _ServiceFacts:
+    service_id = as_uuid(service["id"])
+    categories, term_ids, term_names = _categories(related.attributes.get(service_id, []), terms)
+    medications = [m for m in json_list(service["medications"]) if m in MEDICATIONS]
+    for medication in medications:
+        for code in ("moud", f"moud.{medication}"):
+            if code not in categories:
+                categories.append(code)
+    return _ServiceFacts(
+        service=service,
+        organization=related.organizations[as_uuid(service["organization"])],
+        categories=categories,
+        term_ids=term_ids,
+        term_names=term_names,
+        medications=medications,
+        capacities=related.capacities.get(service_id, []),
+    )
+
+
+def _places(facts: _ServiceFacts, related: _Related) -> list[_Place]:
+    """Each place the service is offered at; a service at no location still gets one listing."""
+    service_id = as_uuid(facts.service["id"])
+    organization_id = as_uuid(facts.organization["id"])
+    phones, schedules, languages = related.phones, related.schedules, related.languages
+    service_sals: Sequence[Row | None] = related.service_at_locations.get(service_id) or (None,)
+    places = []
+    for sal in service_sals:
+        location = related.locations.get(as_uuid(sal["location"])) if sal else None
+        location_id = as_uuid(location["id"]) if location else None
+        sal_id = as_uuid(sal["id"]) if sal else None
+        places.append(
+            _Place(
+                doc_id=sal_id or service_id,
+                location=location,
+                address=_main_address(_rows_under(related.addresses, location_id)),
+                phones=(
+                    _rows_under(phones["service_at_location"], sal_id)
+                    + phones["service"].get(service_id, [])
+                    + _rows_under(phones["location"], location_id)
+                    + phones["organization"].get(organization_id, [])
+                ),
+                schedules=(
+                    _rows_under(schedules["service_at_location"], sal_id)
+                    or schedules["service"].get(service_id, [])
+                    or _rows_under(schedules["location"], location_id)
+                ),
+                languages=languages["service"].get(service_id, []) + _rows_under(languages["location"], location_id),
+                needs_reverification=sal_id in related.flagged,
+            )
+        )
+    return places
 
 
 def _categories(attributes: list[dict], terms: dict) -> tuple[list[str], list[str], list[str]]:
@@ -309,42 +377,78 @@ def _main_address(addresses: list[dict]) -> dict | None:
     return chosen[0] if chosen else None
 
 
-def _document(
-    doc_id,
-    location,
-    address,
-    phones,
-    schedules,
-    languages,
-    today,
-    revision,
-    *,
-    service,
-    organization,
-    categories,
-    term_ids,
-    term_names,
-    medications,
-    capacities,
-    needs_reverification,
-) -> dict[str, Any]:
-    confidential = bool(location and location["is_confidential"])
-    latitude = location["latitude"] if location else None
-    longitude = location["longitude"] if location else None
-    precision = location["geocode_precision"] if location and latitude is not None else None
-    if confidential and address is not None:
-        # Distances to a confidential place use its ZIP or city centre, never the building.
-        point = address_centroid(address)
-        latitude, longitude = (point.latitude, point.longitude) if point else (None, None)
-        precision = point.precision if point else None
-    elif confidential:
-        latitude = longitude = precision = None
-    walk_in_schedules = [s for s in schedules if s.get("attending_type") == "walk_in"]
+@dataclass
+class _SearchPoint:
+    """Where distances to a listing are measured from: its own point, or for a confidential one its ZIP or
+    city centre (never the building); None without one."""
+
+    latitude: float | None
+    longitude: float | None
+    precision: str | None
+    confidential: bool
+
+    @property
+    def approximate(self) -> bool:
+        """Distances from a centre are shown rounded ("about 3 km")."""
+        return self.latitude is not None and (self.confidential or self.precision in CENTROID_PRECISIONS)
+
+
+def _search_point(place: _Place) -> _SearchPoint:
+    location = place.location
+    if location is None:
+        return _SearchPoint(None, None, None, False)
+    if not location["is_confidential"]:
+        latitude = location["latitude"]
+        precision = location["geocode_precision"] if latitude is not None else None
+        return _SearchPoint(latitude, location["longitude"], precision, False)
+    point = address_centroid(place.address) if place.address is not None else None
+    if point is None:
+        return _SearchPoint(None, None, None, True)
+    return _SearchPoint(point.latitude, point.longitude, point.precision, True)
+
+
+def _document(facts: _ServiceFacts, place: _Place, today: dt.date, revision: int) -> Row:
+    """The search_document row of one listing: its public JSON, facets, weighted text and place."""
+    service = facts.service
+    point = _search_point(place)
     # A language row may name several languages, by code or by name ('es', 'Español', 'Spanish; English').
-    codes = sorted({c for lang in languages for c in (*language_codes(lang["code"]), *language_codes(lang["name"]))})
-    listing = ServiceListing(
+    languages = sorted(
+        {c for lang in place.languages for c in (*language_codes(lang["code"]), *language_codes(lang["name"]))}
+    )
+    listing = _listing(facts, place, point, languages)
+    facets = {
+        "terms": facts.term_ids,
+        "medications": facts.medications,
+        "payment": listing.payment_accepted,
+        "languages": languages,
+        "walk_in": listing.walk_in,
+        "accepting_new_patients": service["accepting_new_patients"],
+        "open": [r for s in place.schedules for r in weekly_minutes(s, today)],
+        "timezone": place.location["timezone"] if place.location else None,
+        "needs_reverification": place.needs_reverification,
+        "distance_approximate": point.approximate,
+    }
+    return {
+        "id": place.doc_id,
+        "service_id": as_uuid(service["id"]),
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "categories": msgspec.json.encode(facts.categories).decode(),
+        "facets": msgspec.json.encode(facets).decode(),
+        "text_fields": msgspec.json.encode(_text_fields(facts, place)).decode(),
+        "listing": msgspec.json.encode(listing).decode(),
+        "is_active": service["status"] == "active",
+        "revision": revision,
+    }
+
+
+def _listing(facts: _ServiceFacts, place: _Place, point: _SearchPoint, languages: list[str]) -> ServiceListing:
+    """What the public sees of a listing (no confidential address)."""
+    service, organization = facts.service, facts.organization
+    walk_in_schedules = [s for s in place.schedules if s.get("attending_type") == "walk_in"]
+    return ServiceListing(
         id=str(service["id"]),
-        service_at_location_id=str(doc_id) if location else None,
+        service_at_location_id=str(place.doc_id) if place.location else None,
         name=service["name"],
         display_name=display_name(service["name"], organization["name"]),
         organization=OrganizationRef(
@@ -354,8 +458,8 @@ def _document(
         ),
         description=(service["description"] or "")[:400],
         status=service["status"],
-        categories=[CategoryRef(code=c, name=CATEGORY_NAMES[c]) for c in categories],
-        medications=medications,
+        categories=[CategoryRef(code=c, name=CATEGORY_NAMES[c]) for c in facts.categories],
+        medications=facts.medications,
         payment_accepted=json_list(service["payment_accepted"]),
         accepting_new_patients=service["accepting_new_patients"],
         same_day_induction=service["same_day_induction"],
@@ -371,53 +475,37 @@ def _document(
                 waitlist=c["waitlist"],
                 updated=c["updated"].isoformat() if c["updated"] else None,
             )
-            for c in capacities
+            for c in facts.capacities
         ],
-        location=_listing_location(location, address, confidential, precision),
-        location_precision=precision,
-        phones=list(dict.fromkeys(p["number"] + (f" x{p['extension']}" if p["extension"] else "") for p in phones)),
-        hours=_hours_text(schedules),
-        languages=codes,
+        location=_listing_location(place.location, place.address, point.confidential, point.precision),
+        location_precision=point.precision,
+        phones=list(
+            dict.fromkeys(p["number"] + (f" x{p['extension']}" if p["extension"] else "") for p in place.phones)
+        ),
+        hours=_hours_text(place.schedules),
+        languages=languages,
         url=service["url"] or msgspec.UNSET,
         assured_date=service["assured_date"].isoformat() if service["assured_date"] else msgspec.UNSET,
         is_sample_data=organization["is_sample_data"],
         data_source=organization["data_source"],
-        needs_reverification=needs_reverification,
+        needs_reverification=place.needs_reverification,
     )
-    facets = {
-        "terms": term_ids,
-        "medications": medications,
-        "payment": listing.payment_accepted,
-        "languages": codes,
-        "walk_in": listing.walk_in,
-        "accepting_new_patients": service["accepting_new_patients"],
-        "open": [r for s in schedules for r in weekly_minutes(s, today)],
-        "timezone": location["timezone"] if location else None,
-        "needs_reverification": needs_reverification,
-        "distance_approximate": latitude is not None and (confidential or precision in CENTROID_PRECISIONS),
-    }
-    text_fields = {
-        "name": " ".join(filter(None, [service["name"], service["alternate_name"], location and location["name"]])),
+
+
+def _text_fields(facts: _ServiceFacts, place: _Place) -> dict[str, str]:
+    """The words a search matches, by field (each field weighs differently: words.FIELD_WEIGHTS)."""
+    service, organization, location = facts.service, facts.organization, place.location
+    location_name = location["name"] if location else None
+    return {
+        "name": " ".join(filter(None, [service["name"], service["alternate_name"], location_name])),
         "organization": " ".join(filter(None, [organization["name"], organization["alternate_name"]])),
         "category": " ".join(
-            [CATEGORY_NAMES[c] for c in categories]
-            + [c.replace(".", " ").replace("_", " ") for c in categories]
-            + term_names
+            [CATEGORY_NAMES[c] for c in facts.categories]
+            + [c.replace(".", " ").replace("_", " ") for c in facts.categories]
+            + facts.term_names
         ),
-        "medication": " ".join(medications),
+        "medication": " ".join(facts.medications),
         "description": " ".join(filter(None, [service["description"], service["eligibility_description"]]))[:2000],
-    }
-    return {
-        "id": doc_id,
-        "service_id": as_uuid(service["id"]),
-        "latitude": latitude,
-        "longitude": longitude,
-        "categories": msgspec.json.encode(categories).decode(),
-        "facets": msgspec.json.encode(facets).decode(),
-        "text_fields": msgspec.json.encode(text_fields).decode(),
-        "listing": msgspec.json.encode(listing).decode(),
-        "is_active": service["status"] == "active",
-        "revision": revision,
     }
 
 
