@@ -51,6 +51,10 @@ DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
 CHUNK = 2_000
+Row = dict[str, Any]
+"""A table row as the bulk readers return it."""
+Grouped = dict[uuid.UUID, list[Row]]
+"""Rows grouped by the parent they hang on."""
 #: Geocode precisions that put a listing at a centroid rather than at its building: its distance is approximate.
 CENTROID_PRECISIONS = ("zip", "city")
 
@@ -155,7 +159,7 @@ class RowSource:
             self._groups[(table, column)] = grouped
         return self._groups[(table, column)]
 
-    async def rows_by(self, table: type[Table], column: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:
+    async def rows_by(self, table: type[Table], column: str, ids: list[uuid.UUID]) -> Grouped:
         """Rows of `table` whose `column` is one of `ids`, grouped by it."""
         owned = self._owned_ids(table, column)
         grouped = await rows_by(table, column, [i for i in ids if i not in owned])
@@ -194,10 +198,6 @@ async def refresh_search_documents(
         await upsert_rows(SearchDocument, documents)
         task.advance(len(chunk))
     return revision
-
-
-Row = dict[str, Any]
-Grouped = dict[uuid.UUID, list[Row]]
 
 
 @dataclass
@@ -348,7 +348,7 @@ def _places(facts: _ServiceFacts, related: _Related) -> list[_Place]:
     return places
 
 
-def _categories(attributes: list[dict], terms: dict) -> tuple[list[str], list[str], list[str]]:
+def _categories(attributes: list[Row], terms: dict[uuid.UUID, Row]) -> tuple[list[str], list[str], list[str]]:
     codes: list[str] = []
     term_ids: list[str] = []
     names: list[str] = []
@@ -366,12 +366,12 @@ def _categories(attributes: list[dict], terms: dict) -> tuple[list[str], list[st
     return codes, term_ids, names
 
 
-def _rows_under(grouped: dict[uuid.UUID, list[dict]], parent_id: uuid.UUID | None) -> list[dict]:
+def _rows_under(grouped: Grouped, parent_id: uuid.UUID | None) -> list[Row]:
     """The rows grouped under `parent_id`; none when there is no parent (a service at no location)."""
     return grouped.get(parent_id, []) if parent_id is not None else []
 
 
-def _main_address(addresses: list[dict]) -> dict | None:
+def _main_address(addresses: list[Row]) -> Row | None:
     physical = [a for a in addresses if a["address_type"] == "physical"]
     chosen = physical or addresses
     return chosen[0] if chosen else None
@@ -520,7 +520,9 @@ def display_name(service_name: str, organization_name: str) -> str:
     return f"{organization_name} — {service_name}"
 
 
-def _listing_location(location, address, confidential: bool, precision: str | None) -> ListingLocation | None:
+def _listing_location(
+    location: Row | None, address: Row | None, confidential: bool, precision: str | None
+) -> ListingLocation | None:
     """The listing's place; a confidential one without its street, coordinates or their precision (it gives the
     precision of the ZIP or city centre its distances are measured from, as `location_precision` does)."""
     if location is None:

@@ -38,7 +38,7 @@ class SearchIndex:
         self._snapshot: Snapshot | None = None
         self._wanted_revision = 0
         self._lock = asyncio.Lock()
-        self._poller: asyncio.Task | None = None
+        self._poller: asyncio.Task[None] | None = None
         _LIVE_INDEXES.add(self)
 
     @property

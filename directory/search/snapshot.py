@@ -295,7 +295,8 @@ class Snapshot:
         return matches
 
 
-def _decode(value):
+def _decode(value: Any) -> Any:
+    """A JSON column as Python (SQLite hands back text, PostgreSQL the decoded value)."""
     if isinstance(value, str):
         return msgspec.json.decode(value)
     return value
