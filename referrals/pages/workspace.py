@@ -26,6 +26,7 @@ from kernel.paging import PageNumber
 from kernel.problems import Conflict, Forbidden, Invalid
 from kernel.settings import get_settings
 from referrals.dependencies import TeamClient, provide_client
+from referrals.rows import ClientRow
 from referrals.schemas import (
     ClientIn,
     ClientUpdate,
@@ -424,7 +425,7 @@ class WorkspacePages(Controller):
     async def _refer_form(
         self,
         request: Request,
-        client: dict,
+        client: ClientRow,
         service_at_location_id: uuid.UUID,
         need: str,
         now: dt.datetime,
