@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
 import msgspec
@@ -384,6 +384,39 @@ def _missing(positions: bytearray, head_position: int) -> list[int]:
     return [p for p in range(1, head_position + 1) if not positions[p]]
 
 
+@dataclass
+class _Walk:
+    """What the walk through every referral's chain has met so far: how many referrals and events, which
+    ledger positions, and the seals at the positions the head and the checkpoints name."""
+
+    head_position: int
+    wanted: set[int]
+    """Positions whose seal the head or a checkpoint names."""
+    seen: bytearray
+    hashes_at: dict[int, str] = field(default_factory=dict)
+    referrals_checked: int = 0
+    events_checked: int = 0
+
+    def take_positions(self, referral_id: str, events: list[ReferralEventRow]) -> LedgerProblem | None:
+        """Mark the ledger positions of one referral's events; a problem if one lies beyond the head or is
+        taken twice."""
+        for event in events:
+            position = event["position"]
+            problem = None
+            if not 1 <= position <= self.head_position:
+                problem = (
+                    f"ledger position {position} lies beyond the head ({self.head_position}): the head was rolled back"
+                )
+            elif self.seen[position]:
+                problem = f"ledger position {position} is used twice"
+            if problem is not None:
+                return LedgerProblem(referral_id, event["sequence"], str(event["id"]), problem)
+            self.seen[position] = 1
+            if position in self.wanted:
+                self.hashes_at[position] = event["hash"]
+        return None
+
+
 async def verify_ledger(
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
@@ -391,7 +424,9 @@ async def verify_ledger(
 ) -> tuple[int, int, LedgerProblem | None]:
     """Check the whole ledger: (referrals checked, events checked, the first problem or None).
 
-    `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it."""
+    `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it.
+    Three phases: ids and the head's own seal; every referral's chain and the positions its events take;
+    then what only the whole ledger shows (missing positions, consents' seals, head, checkpoints)."""
     keys = _keys()
     # First: a re-spelt id would otherwise surface later as a confusing fault elsewhere, or as no id at all.
     re_keyed = await _re_keyed_row()
@@ -404,64 +439,61 @@ async def verify_ledger(
         hmac.compare_digest(_head_seal(head_position, head_hash, key), head_seal) for key in keys.values()
     ):
         return 0, 0, LedgerProblem(None, None, None, "the ledger head's seal does not match: the head was changed")
-    seen = bytearray(head_position + 1)
-    hashes_at: dict[int, str] = {}
-    wanted = {head_position} | {p for p, _ in checkpoints}
     stored = cast(
         "list[LedgerCheckpointRow]",
         await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position).order_by(LedgerCheckpoint.at),
     )
-    wanted |= {c["position"] for c in stored}
-    referrals_checked = events_checked = 0
+    wanted = {head_position} | {p for p, _ in checkpoints} | {c["position"] for c in stored}
+    walk = _Walk(head_position, wanted, bytearray(head_position + 1))
+    problem = await _walk_chains(walk, keys, batch_size, progress)
+    if problem is None:
+        whole = await _whole_ledger_problem(walk, head_hash, stored, checkpoints, keys, batch_size)
+        problem = None if whole is None else LedgerProblem(None, None, None, whole)
+    return walk.referrals_checked, walk.events_checked, problem
+
+
+async def _walk_chains(
+    walk: _Walk, keys: dict[str, str], batch_size: int, progress: Callable[[int, int], None] | None
+) -> LedgerProblem | None:
+    """Check every referral's chain, a batch at a time, taking the positions of its events; the first problem."""
     async for referrals in _referral_batches(batch_size):
         events_by_referral = await _events_by_referral(referrals)
         for referral in referrals:
             events = events_by_referral[str(referral["id"])]
             chain_problem = _check_chain(referral, events, keys)
-            referrals_checked += 1
-            events_checked += len(events)
+            walk.referrals_checked += 1
+            walk.events_checked += len(events)
             if chain_problem is not None:
-                return referrals_checked, events_checked, chain_problem
-            for event in events:
-                position = event["position"]
-                if not 1 <= position <= head_position:
-                    problem = (
-                        f"ledger position {position} lies beyond the head ({head_position}): the head was rolled back"
-                    )
-                    return (
-                        referrals_checked,
-                        events_checked,
-                        LedgerProblem(str(referral["id"]), event["sequence"], str(event["id"]), problem),
-                    )
-                if seen[position]:
-                    problem = f"ledger position {position} is used twice"
-                    return (
-                        referrals_checked,
-                        events_checked,
-                        LedgerProblem(str(referral["id"]), event["sequence"], str(event["id"]), problem),
-                    )
-                seen[position] = 1
-                if position in wanted:
-                    hashes_at[position] = event["hash"]
+                return chain_problem
+            position_problem = walk.take_positions(str(referral["id"]), events)
+            if position_problem is not None:
+                return position_problem
         if progress is not None:
-            progress(referrals_checked, events_checked)
-    missing = _missing(seen, head_position)
+            progress(walk.referrals_checked, walk.events_checked)
+    return None
+
+
+async def _whole_ledger_problem(
+    walk: _Walk,
+    head_hash: str,
+    stored: list[LedgerCheckpointRow],
+    checkpoints: tuple[tuple[int, str], ...],
+    keys: dict[str, str],
+    batch_size: int,
+) -> str | None:
+    """After every chain held: no position is missing, every consent holds its seal, and the head and the
+    checkpoints (stored and external) name seals the ledger still holds."""
+    missing = _missing(walk.seen, walk.head_position)
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        problem = f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
+        return f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
     async for consent in _consents_failing_their_seal(batch_size):
-        problem = f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
-    if head_position and hashes_at.get(head_position) != head_hash:
-        problem = "the ledger head does not match the last event"
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
-    checkpoint_problem = _check_checkpoints(stored, hashes_at, keys, head_position) or _check_external(
-        checkpoints, hashes_at, head_position
+        return f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
+    if walk.head_position and walk.hashes_at.get(walk.head_position) != head_hash:
+        return "the ledger head does not match the last event"
+    return _check_checkpoints(stored, walk.hashes_at, keys, walk.head_position) or _check_external(
+        checkpoints, walk.hashes_at, walk.head_position
     )
-    if checkpoint_problem:
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, checkpoint_problem)
-    return referrals_checked, events_checked, None
 
 
 def _check_checkpoints(
