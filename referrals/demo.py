@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import msgspec
 
@@ -55,7 +55,7 @@ class Story:
     place: str
     """food, moud or housing: which demo partner's listing."""
     handoff: HandoffType
-    steps: tuple[tuple[float, str, dict], ...]
+    steps: tuple[tuple[float, str, dict[str, Any]], ...]
     start_hours_ago: float
     appointment_in_hours: float | None = None
     first_status: NewStatus = "requested"
@@ -163,7 +163,7 @@ STORIES = (
 )
 
 
-async def _service_at_location(organization_id, category: str) -> uuid.UUID | None:
+async def _service_at_location(organization_id: uuid.UUID | None, category: str) -> uuid.UUID | None:
     """A listing of the organization (or, without one, any listing) in the category."""
     query = SearchDocument.select(SearchDocument.id, SearchDocument.categories).where(SearchDocument.is_active.eq(True))
     if organization_id is not None:
@@ -172,7 +172,8 @@ async def _service_at_location(organization_id, category: str) -> uuid.UUID | No
     for row in await query.order_by(SearchDocument.id):
         categories = msgspec.json.decode(row["categories"]) if isinstance(row["categories"], str) else row["categories"]
         if category in categories and await ServiceAtLocation.exists().where(ServiceAtLocation.id == row["id"]):
-            return row["id"]
+            listing_id: uuid.UUID = row["id"]
+            return listing_id
     return None
 
 
@@ -207,7 +208,9 @@ async def seed_demo_referrals(now: dt.datetime | None = None) -> int:
     return made
 
 
-async def _tell(story: Story, manager: Principal, partner: Principal | None, place: uuid.UUID, now: dt.datetime):
+async def _tell(
+    story: Story, manager: Principal, partner: Principal | None, place: uuid.UUID, now: dt.datetime
+) -> None:
     def hours_ago(hours: float) -> dt.datetime:
         return now - dt.timedelta(hours=hours)
 
