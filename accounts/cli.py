@@ -5,21 +5,26 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from typing import Any, NoReturn, TypedDict
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar, cast
 
 import click
 
 from kernel.problems import DomainError, NotFound
 from kernel.settings import get_settings
 
+if TYPE_CHECKING:
+    from accounts.rows import AccountRow
+
 __all__ = ["DEMO_PASSWORD", "accounts_group", "seed_demo_accounts"]
 
 DEMO_PASSWORD = "demo-password-2026"
 COMMAND_LINE = "command line"
 """The address recorded in the audit log for what the CLI does."""
+T = TypeVar("T")
 
 
-def _run(coroutine):
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
@@ -88,7 +93,15 @@ def create_organization_command(name: str, description: str) -> None:
 @click.option("--organization", "organization_id", type=click.UUID, default=None, help="For partner staff.")
 @click.option("--partner-admin", is_flag=True, help="Partner staff who may manage their organization's tokens.")
 @click.option("--password", default=None, help="Prompted for when left out.")
-def create_user(email, display_name, role, care_team_id, organization_id, partner_admin, password) -> None:
+def create_user(
+    email: str,
+    display_name: str,
+    role: str,
+    care_team_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
+    partner_admin: bool,
+    password: str | None,
+) -> None:
     """Create a user."""
     from accounts.services.accounts import create_account
 
@@ -126,9 +139,10 @@ def issue_token_command(organization_id: uuid.UUID, name: str, issuer_email: str
 
     async def run() -> tuple[uuid.UUID, str]:
         row = await Account.select().where(Account.email == issuer_email.strip().casefold()).first()
-        if row is None:
+        account = cast("AccountRow | None", row)
+        if account is None:
             raise NotFound(f"no account {issuer_email}")
-        return await issue_token(principal_for_account(row, COMMAND_LINE), organization_id, name)
+        return await issue_token(principal_for_account(account, COMMAND_LINE), organization_id, name)
 
     try:
         token_id, token = _run(run())

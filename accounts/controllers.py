@@ -10,6 +10,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromPath
 
+from accounts.rows import NamedApiTokenRow
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
 from accounts.services.audit import list_audit_events, record_audit
 from accounts.services.passwords import change_password
@@ -102,7 +103,7 @@ class AuthController(Controller):
         request.set_session({**request.session, "stamp": stamp})
 
 
-def _token_out(row: dict) -> TokenOut:
+def _token_out(row: NamedApiTokenRow) -> TokenOut:
     return TokenOut(
         id=str(row["id"]),
         name=row["name"],

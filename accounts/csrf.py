@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Receive, Scope, Send
 
@@ -36,7 +37,7 @@ class SessionCSRFMiddleware(CSRFMiddleware):
             return
         # Sign-in checks no token: it takes JSON only (no cross-site form can send it), and a stale or planted
         # session cookie must not stop anyone signing in; the new session gets a new id and a new token.
-        if scope["type"] == "http" and (scope["path"] == SIGN_IN_PATH or not _has_session_cookie(scope)):
+        if scope["type"] == ScopeType.HTTP and (scope["path"] == SIGN_IN_PATH or not _has_session_cookie(scope)):
             if scope["path"] == SIGN_IN_PATH:
                 token = generate_csrf_token(secret=self.config.secret)
                 send = self.create_send_wrapper(send=send, token=token, csrf_cookie=None)

@@ -19,9 +19,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, cast
 
 if TYPE_CHECKING:
+    from accounts.rows import AccountRow
     from kernel.principal import Principal
     from referrals.vocabulary import Status
 
@@ -84,7 +85,7 @@ async def _run(referral_count: int) -> dict:
     async def signed_in(role: str, **options) -> Principal:
         email = f"{role}.{run_id}@bench.example"
         account_id = await create_account(email, f"Bench {role}", "bench-password-0000", role, **options)
-        row = await Account.select().where(Account.id == account_id).first()
+        row = cast("AccountRow | None", await Account.select().where(Account.id == account_id).first())
         if row is None:
             raise RuntimeError(f"account {account_id} vanished right after it was made")
         return principal_for_account(row, BENCH_ADDRESS)

@@ -15,7 +15,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
-from piccolo.columns.combination import Combinable
+from piccolo.custom_types import Combinable
 
 from directory.geo.geocoding import zip_centroid
 from directory.hsds.objects import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -40,7 +40,7 @@ def json_list(value: Any) -> list[str]:
     return list(value or [])
 
 
-def _in_chunks(ids: Sequence[Any]):
+def _in_chunks(ids: Sequence[Any]) -> Iterator[tuple[list[Any], str]]:
     for start in range(0, len(ids), IN_CHUNK):
         chunk = list(ids[start : start + IN_CHUNK])
         yield chunk, ",".join("?" * len(chunk))

@@ -44,7 +44,8 @@ Now = NamedDependency[dt.datetime]
 
 async def provide_now(state: State) -> dt.datetime:
     """Dependency `now`: the app's clock reading for this request."""
-    return state.clock.now()
+    clock: Clock = state.clock
+    return clock.now()
 
 
 Instant = Annotated[dt.datetime, msgspec.Meta(tz=True)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -33,7 +33,7 @@ def sqlite_path(database_url: str) -> Path:
     return Path(database_url.removeprefix("sqlite:///"))
 
 
-def create_engine(database_url: str) -> Engine:
+def create_engine(database_url: str) -> Engine[Any]:
     """A Piccolo engine for the URL: PostgreSQL for postgresql://, otherwise a SQLite file."""
     if database_url.startswith(("postgresql://", "postgres://")):
         return PostgresEngine(config={"dsn": database_url})
@@ -43,12 +43,16 @@ def create_engine(database_url: str) -> Engine:
     return SQLiteEngine(path=str(path), timeout=30)
 
 
-def write_transaction(engine: Engine):
+def write_transaction(engine: Engine[Any]) -> AbstractAsyncContextManager[object, None]:
     """A transaction that reads then writes: on SQLite it takes the write lock at once, so two
     of them cannot both read the same state and then collide (PostgreSQL locks rows instead)."""
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        transaction = engine.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = engine.transaction()
+    # Piccolo declares `__aexit__ -> bool` but returns False whenever an exception came through: no
+    # exception is swallowed, and saying so lets mypy see that a `return` inside the block always ends it.
+    return cast("AbstractAsyncContextManager[object, None]", transaction)
 
 
 async def run_migrations() -> None:
@@ -82,7 +86,7 @@ async def pending_migrations() -> list[str]:
 
 
 @asynccontextmanager
-async def raw_connection(engine: Engine) -> AsyncIterator[Any]:
+async def raw_connection(engine: Engine[Any]) -> AsyncIterator[Any]:
     """The current transaction's driver connection, else a pooled or new one."""
     transaction = engine.current_transaction.get()
     if transaction is not None:
@@ -103,7 +107,7 @@ async def raw_connection(engine: Engine) -> AsyncIterator[Any]:
             await connection.close()
 
 
-def _dialect(engine: Engine, sql: str) -> str:
+def _dialect(engine: Engine[Any], sql: str) -> str:
     """`?` placeholders as the engine wants them ($1, $2, ... for PostgreSQL)."""
     if not isinstance(engine, PostgresEngine):
         return sql
@@ -111,7 +115,7 @@ def _dialect(engine: Engine, sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
-async def fetch_all(engine: Engine, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+async def fetch_all(engine: Engine[Any], sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """Rows of a query with `?` placeholders, as dicts."""
     async with raw_connection(engine) as connection:
         if isinstance(engine, PostgresEngine):
@@ -120,7 +124,7 @@ async def fetch_all(engine: Engine, sql: str, args: Sequence[Any] = ()) -> list[
             return list(await cursor.fetchall())
 
 
-async def execute_many(engine: Engine, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+async def execute_many(engine: Engine[Any], sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """One statement with `?` placeholders, run for every row of arguments."""
     if not rows:
         return

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
 
 from kernel.principal import ANONYMOUS, Principal
 
@@ -18,24 +21,24 @@ OPEN_DATA = PUBLIC | {SESSIONLESS: True}
 """The open directory, the health check and static files: public, and nobody's session is even read."""
 
 
-def client_address(connection: ASGIConnection) -> str | None:
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The caller's address: the socket peer, or what a trusted proxy forwarded (see TRUSTED_PROXIES)."""
     return connection.client.host if connection.client else None
 
 
-def principal_of(connection: ASGIConnection) -> Principal:
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The request's principal; anonymous where authentication did not run (OPTIONS, static files)."""
     user = connection.scope.get("user")
     return user if isinstance(user, Principal) else ANONYMOUS.at(client_address(connection))
 
 
-def allow(*roles: str):
+def allow(*roles: str) -> Guard:
     """A guard letting only these roles in: 401 for the anonymous, 403 for other roles.
 
     OPTIONS requests pass: they only list the route's methods, and authentication does not run for them.
     """
 
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         # WebSocket scopes have no method; they are never OPTIONS requests.
         if connection.scope.get("method") == "OPTIONS":
             return

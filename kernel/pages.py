@@ -48,7 +48,7 @@ def principal_in_context(context: Mapping[str, Any]) -> Principal:
     return principal_of(context["request"])
 
 
-def _page_error(request: Request, error: Exception) -> Response:
+def _page_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     if isinstance(error, DomainError):
         status, message = error.status_code, str(error)
     elif isinstance(error, HTTPException):

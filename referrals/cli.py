@@ -63,10 +63,11 @@ def verify_ledger_command(quiet: bool, checkpoints: tuple[str, ...]) -> None:
 def checkpoint_command() -> None:
     """Record a checkpoint."""
     from kernel.database import write_transaction
+    from referrals.rows import LedgerCheckpointRow
     from referrals.services.ledger import record_checkpoint
     from referrals.tables import LedgerCheckpoint
 
-    async def run() -> dict:
+    async def run() -> LedgerCheckpointRow:
         async with write_transaction(LedgerCheckpoint._meta.db):
             return await record_checkpoint(dt.datetime.now(dt.UTC))
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any, cast
 
 import msgspec
 
+from accounts.rows import AccountRow
 from accounts.services.principal import principal_for_account
 from accounts.tables import Account
 from directory.tables import SearchDocument, Service, ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.principal import Principal
+from referrals.rows import ReferralRow
 from referrals.schemas import (
     ClientIn,
     ConsentIn,
@@ -52,7 +55,7 @@ class Story:
     place: str
     """food, moud or housing: which demo partner's listing."""
     handoff: HandoffType
-    steps: tuple[tuple[float, str, dict], ...]
+    steps: tuple[tuple[float, str, dict[str, Any]], ...]
     start_hours_ago: float
     appointment_in_hours: float | None = None
     first_status: NewStatus = "requested"
@@ -160,7 +163,7 @@ STORIES = (
 )
 
 
-async def _service_at_location(organization_id, category: str) -> uuid.UUID | None:
+async def _service_at_location(organization_id: uuid.UUID | None, category: str) -> uuid.UUID | None:
     """A listing of the organization (or, without one, any listing) in the category."""
     query = SearchDocument.select(SearchDocument.id, SearchDocument.categories).where(SearchDocument.is_active.eq(True))
     if organization_id is not None:
@@ -169,16 +172,16 @@ async def _service_at_location(organization_id, category: str) -> uuid.UUID | No
     for row in await query.order_by(SearchDocument.id):
         categories = msgspec.json.decode(row["categories"]) if isinstance(row["categories"], str) else row["categories"]
         if category in categories and await ServiceAtLocation.exists().where(ServiceAtLocation.id == row["id"]):
-            return row["id"]
+            listing_id: uuid.UUID = row["id"]
+            return listing_id
     return None
 
 
 async def seed_demo_referrals(now: dt.datetime | None = None) -> int:
     """Demo clients and referrals for the demo care team; 0 if there are already some, or no demo accounts."""
     now = now or dt.datetime.now(dt.UTC)
-    accounts = {
-        row["email"]: row for row in await Account.select().where(Account.is_demo.eq(True)).order_by(Account.email)
-    }
+    demo_accounts = await Account.select().where(Account.is_demo.eq(True)).order_by(Account.email)
+    accounts = {row["email"]: row for row in cast("list[AccountRow]", demo_accounts)}
     manager_row = accounts.get("care.manager@demo.example")
     partner_rows = [row for email, row in accounts.items() if email.startswith("partner")]
     if manager_row is None or len(partner_rows) < 2:
@@ -205,7 +208,9 @@ async def seed_demo_referrals(now: dt.datetime | None = None) -> int:
     return made
 
 
-async def _tell(story: Story, manager: Principal, partner: Principal | None, place: uuid.UUID, now: dt.datetime):
+async def _tell(
+    story: Story, manager: Principal, partner: Principal | None, place: uuid.UUID, now: dt.datetime
+) -> None:
     def hours_ago(hours: float) -> dt.datetime:
         return now - dt.timedelta(hours=hours)
 
@@ -264,7 +269,7 @@ async def _tell(story: Story, manager: Principal, partner: Principal | None, pla
             await append_event(actor, referral_id, ReferralEventIn(version=version, **change), hours_ago(hours))
         ).version
     async with write_transaction(Referral._meta.db):
-        row = await Referral.select().where(Referral.id == referral_id).first()
+        row = cast("ReferralRow | None", await Referral.select().where(Referral.id == referral_id).first())
         if row is None:
             raise RuntimeError(f"referral {referral_id} vanished right after it was made")
         await reconcile_follow_ups(row, await referral_events(referral_id), now)

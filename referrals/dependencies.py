@@ -8,15 +8,16 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from referrals.rows import ClientRow
 from referrals.services.clients import team_client
 
 __all__ = ["TeamClient", "provide_client"]
 
 
-TeamClient = NamedDependency[dict]
+TeamClient = NamedDependency[ClientRow]
 """A handler parameter `client: TeamClient` receives the path's client row, already checked to be the team's."""
 
 
-async def provide_client(request: Request, client_id: FromPath[uuid.UUID]) -> dict:
+async def provide_client(request: Request, client_id: FromPath[uuid.UUID]) -> ClientRow:
     """Dependency `client`: the path's client, if it is the caller's care team's (404 otherwise)."""
     return await team_client(request.user, client_id)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -19,9 +21,10 @@ from referrals.cli import referrals_group
 __all__ = ["directory_group", "main"]
 
 SEED_DIRECTORY = PROJECT_ROOT / "seed_data"
+T = TypeVar("T")
 
 
-def _run(coroutine):
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 

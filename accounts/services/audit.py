@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
+from accounts.rows import AuditEventRow
 from accounts.tables import AuditEvent
 from kernel.database import write_transaction
 from kernel.paging import offset_of
@@ -35,7 +37,7 @@ async def record_audit(
     )
 
 
-async def list_audit_events(principal: Principal, page: int, per_page: int) -> tuple[list[dict], int]:
+async def list_audit_events(principal: Principal, page: int, per_page: int) -> tuple[list[AuditEventRow], int]:
     """One page of the audit log, newest first, and how many events there are; reading it is audited too."""
     async with write_transaction(AuditEvent._meta.db):
         rows = (
@@ -47,4 +49,4 @@ async def list_audit_events(principal: Principal, page: int, per_page: int) -> t
         )
         total = await AuditEvent.count()
         await record_audit(principal, "view", "audit_log", None, f"page {page} of {per_page}")
-    return rows, total
+    return cast("list[AuditEventRow]", rows), total

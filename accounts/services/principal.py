@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+from accounts.rows import AccountRow
 from kernel.principal import Principal
 
 __all__ = ["principal_for_account"]
 
 
-def principal_for_account(row: dict, address: str | None = None) -> Principal:
+def principal_for_account(row: AccountRow, address: str | None = None) -> Principal:
     """The principal of an account row."""
     return Principal(
         role=row["role"],

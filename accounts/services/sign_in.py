@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 
+from accounts.rows import AccountRow
 from accounts.services.audit import record_audit
 from accounts.services.passwords import (
     LOCKOUT,
@@ -46,7 +49,7 @@ async def sign_in(email: str, password: str, address: str | None) -> tuple[Princ
 
     The slow hash check runs outside any transaction; the failure count is then raised atomically, so
     simultaneous wrong guesses all count. The reason for a refusal goes to the audit log only."""
-    row = await Account.select().where(Account.email == email.strip().casefold()).first()
+    row = cast("AccountRow | None", await Account.select().where(Account.email == email.strip().casefold()).first())
     if row is None:
         verify_password(_DUMMY_HASH, password)
         async with write_transaction(Account._meta.db):
@@ -80,7 +83,7 @@ async def sign_in(email: str, password: str, address: str | None) -> tuple[Princ
     return principal, credential_stamp(row["password_hash"])
 
 
-async def principal_for_session(session: dict, address: str | None) -> Principal | None:
+async def principal_for_session(session: Mapping[str, Any], address: str | None) -> Principal | None:
     """The account a session stands for, if it is active and its password has not changed since sign-in."""
     account_id = session.get("account_id")
     if not account_id:
@@ -89,7 +92,7 @@ async def principal_for_session(session: dict, address: str | None) -> Principal
         key = uuid.UUID(str(account_id))
     except ValueError:
         return None
-    row = await Account.select().where(Account.id == key).first()
+    row = cast("AccountRow | None", await Account.select().where(Account.id == key).first())
     if row is None or not row["is_active"] or session.get("stamp") != credential_stamp(row["password_hash"]):
         return None
     return principal_for_account(row, address)

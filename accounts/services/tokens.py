@@ -11,7 +11,9 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from typing import cast
 
+from accounts.rows import NamedApiTokenRow
 from accounts.services.audit import record_audit
 from accounts.tables import ApiToken
 from directory.tables import Organization
@@ -77,15 +79,16 @@ async def issue_token(principal: Principal, organization_id: uuid.UUID, name: st
     return token_id, token
 
 
-async def list_tokens(principal: Principal, organization_id: uuid.UUID) -> list[dict]:
+async def list_tokens(principal: Principal, organization_id: uuid.UUID) -> list[NamedApiTokenRow]:
     """The organization's tokens without their secrets, with who issued each (admins and its partner admins)."""
     if not _may_manage(principal, organization_id):
         raise NotFound(f"no partner organization with id {organization_id}")
-    return (
+    rows = (
         await ApiToken.select(*ApiToken.all_columns(), ApiToken.created_by.display_name.as_alias("created_by_name"))
         .where(ApiToken.partner_organization == organization_id)
         .order_by(ApiToken.created_at)
     )
+    return cast("list[NamedApiTokenRow]", rows)
 
 
 async def revoke_token(principal: Principal, token_id: uuid.UUID) -> None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from piccolo.columns import Column
-from piccolo.columns.combination import Combinable, Where
+from piccolo.columns.combination import Where
 from piccolo.columns.operators.comparison import ComparisonOperator
+from piccolo.custom_types import Combinable
 from piccolo.query.methods.select import Select
 
 from directory.geo.earth import km_between

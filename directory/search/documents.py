@@ -119,7 +119,7 @@ async def bump_revision() -> int:
     if not rows:
         await DirectoryRevision.insert(DirectoryRevision(id=1, revision=1)).on_conflict(action="DO NOTHING")
         return await bump_revision()
-    return rows[0]["revision"]
+    return int(rows[0]["revision"])
 
 
 class RowSource:

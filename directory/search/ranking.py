@@ -228,7 +228,8 @@ def _ranking_distances(distances: np.ndarray, relevance: np.ndarray) -> np.ndarr
     factor as far; distances under NEAR_ENOUGH_KM count as NEAR_ENOUGH_KM.
     """
     stretch = np.minimum(_STRETCH_AT_ZERO - _STRETCH_PER_POINT * relevance, FIELD_MATCH_DISTANCE_FACTOR)
-    return np.maximum(distances, NEAR_ENOUGH_KM) * stretch
+    stretched: np.ndarray = np.maximum(distances, NEAR_ENOUGH_KM) * stretch
+    return stretched
 
 
 def _facet_keys(filters: ListingFilters) -> list[tuple[str, str]]:

@@ -212,7 +212,8 @@ class Snapshot:
         """Cosine of the great-circle angle between a point and each of these docs (NaN without a point)."""
         lat0, lng0 = math.radians(latitude), math.radians(longitude)
         here = np.array((math.cos(lat0) * math.cos(lng0), math.cos(lat0) * math.sin(lng0), math.sin(lat0)))
-        return np.take(self.unit, docs, axis=0) @ here
+        cosines: np.ndarray = np.take(self.unit, docs, axis=0) @ here
+        return cosines
 
     def distances_km(self, docs: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
         """Great-circle distances from a point to these docs."""
@@ -315,4 +316,5 @@ def _minute_of_week(now: dt.datetime, timezone: str | None) -> int:
 def kilometres(cosines: np.ndarray) -> np.ndarray:
     """Great-circle kilometres from the cosines of the angles."""
     # Rounding can put a cosine a hair outside [-1, 1]; np.clip costs more than the two bounds.
-    return EARTH_RADIUS_KM * np.arccos(np.maximum(np.minimum(cosines, 1.0), -1.0))
+    distances: np.ndarray = EARTH_RADIUS_KM * np.arccos(np.maximum(np.minimum(cosines, 1.0), -1.0))
+    return distances

@@ -21,6 +21,7 @@ from kernel.guards import allow
 from kernel.paging import Page, PageNumber, PerPage, make_page
 from kernel.problems import problems
 from referrals.dependencies import TeamClient, provide_client
+from referrals.rows import ListedDisclosureRow, NamedConsentRow
 from referrals.schemas import (
     ClientIn,
     ClientOut,
@@ -39,7 +40,7 @@ from referrals.services.needs import client_needs, record_screening, resources_f
 __all__ = ["ClientController"]
 
 
-def _consent_out(row: dict, now: dt.datetime) -> ConsentOut:
+def _consent_out(row: NamedConsentRow, now: dt.datetime) -> ConsentOut:
     return ConsentOut(
         id=str(row["id"]),
         client_id=str(row["client"]),
@@ -54,12 +55,12 @@ def _consent_out(row: dict, now: dt.datetime) -> ConsentOut:
         signed_at=row["signed_at"],
         signature_method=row["signature_method"],
         signed_name=row["signed_name"],
-        status=consent_status(row, now),  # type: ignore[arg-type]
+        status=consent_status(row, now),
         revoked_at=row["revoked_at"],
     )
 
 
-def _disclosure_out(row: dict) -> DisclosureOut:
+def _disclosure_out(row: ListedDisclosureRow) -> DisclosureOut:
     return DisclosureOut(
         at=row["at"],
         recipient_organization_id=str(row["recipient_organization"]),

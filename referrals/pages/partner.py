@@ -20,7 +20,7 @@ from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
 from kernel.paging import PageNumber
 from kernel.problems import Invalid
 from referrals.schemas import ReferralEventIn
-from referrals.services.referrals import StaleVersion, append_event, open_referral, partner_inbox
+from referrals.services.referrals import ReferralView, StaleVersion, append_event, open_referral, partner_inbox
 from referrals.services.transitions import CLOSED_STATUSES, REASON_CODES, TransitionRefused
 
 __all__ = ["PartnerInboxPages", "PartnerReferralEventForm"]
@@ -66,7 +66,7 @@ class PartnerReferralEventForm(msgspec.Struct, kw_only=True):
             raise Invalid("Check the form: a field has a value this page does not accept.") from error
 
 
-def _referral_page(view, *, status_code: int = 200, notice: str | None = None) -> Template:
+def _referral_page(view: ReferralView, *, status_code: int = 200, notice: str | None = None) -> Template:
     return render(
         "partner/referral.html",
         status_code=status_code,

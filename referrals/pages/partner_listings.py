@@ -4,7 +4,7 @@ and answers the problem reports on them; saving re-verifies the listing (one ser
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -85,7 +85,7 @@ def _number(value: str) -> int | None:
 
 
 def _edit_page(
-    listing: dict, *, status_code: int = 200, error: str | None = None, form: dict | None = None
+    listing: dict[str, Any], *, status_code: int = 200, error: str | None = None, form: dict[str, Any] | None = None
 ) -> Template:
     capacity = listing["capacity"] or {}
     values = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -26,6 +26,7 @@ from kernel.paging import PageNumber
 from kernel.problems import Conflict, Forbidden, Invalid
 from kernel.settings import get_settings
 from referrals.dependencies import TeamClient, provide_client
+from referrals.rows import ClientRow
 from referrals.schemas import (
     ClientIn,
     ClientUpdate,
@@ -66,6 +67,7 @@ from referrals.vocabulary import (
 __all__ = ["WorkspacePages"]
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+T = TypeVar("T")
 PER_PAGE = 20
 RADIUS_MILES = (5, 10, 25, 50)
 KM_PER_MILE = 1.609344
@@ -164,7 +166,7 @@ class EventForm(msgspec.Struct, kw_only=True):
     note: str = ""
 
 
-def _struct(kind: type, fields: dict[str, Any]) -> Any:
+def _struct(kind: type[T], fields: dict[str, Any]) -> T:
     """The API's Struct from form fields; Invalid (a 400 with msgspec's message) if they do not fit."""
     try:
         return msgspec.convert(fields, kind)
@@ -424,7 +426,7 @@ class WorkspacePages(Controller):
     async def _refer_form(
         self,
         request: Request,
-        client: dict,
+        client: ClientRow,
         service_at_location_id: uuid.UUID,
         need: str,
         now: dt.datetime,

@@ -13,11 +13,16 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
+from typing import cast
+
+from piccolo.custom_types import Combinable
+from piccolo.query import Select
 
 from directory.listings.facts import listing_facts
 from kernel.principal import Principal
 from kernel.problems import NotFound
 from kernel.settings import get_settings
+from referrals.rows import ConsentRow, NamedReferralRow
 from referrals.services.consents import check_consent
 from referrals.tables import Consent, Referral
 from referrals.vocabulary import ConsentState
@@ -41,7 +46,7 @@ WITHDRAWN = frozenset({"cancelled", "entered-in-error"})
 """A referral the care team withdrew: the partner no longer needs the client's details (minimum necessary)."""
 
 
-def referrals_visible_to(principal: Principal):
+def referrals_visible_to(principal: Principal) -> Combinable | None:
     """The condition on referrals the principal may see; None for anyone who sees none.
 
     Partners never see drafts (not sent yet) or client_self referrals (nothing was disclosed to them)."""
@@ -56,24 +61,24 @@ def referrals_visible_to(principal: Principal):
     return None
 
 
-def with_names():
+def with_names() -> Select[Referral]:
     """A referral query with the names its views show."""
     return Referral.select(
         *Referral.all_columns(),
         Referral.service.name.as_alias("service_name"),
-        Referral.service_at_location.location.name.as_alias("location_name"),
+        Referral.service_at_location._.location._.name.as_alias("location_name"),
         Referral.partner_organization.name.as_alias("partner_name"),
         Referral.care_team.name.as_alias("care_team_name"),
     )
 
 
-async def find_referral(principal: Principal, referral_id: uuid.UUID) -> dict:
+async def find_referral(principal: Principal, referral_id: uuid.UUID) -> NamedReferralRow:
     """The referral if the principal may see it; NotFound otherwise (others' referrals are 'not found')."""
     visible = referrals_visible_to(principal)
     row = None if visible is None else await with_names().where(visible & (Referral.id == referral_id)).first()
     if row is None:
         raise NotFound(f"no referral with id {referral_id}")
-    return row
+    return cast(NamedReferralRow, row)
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ class PartnerAccess:
     """What a partner may see of one referral's client right now."""
 
     consent_state: ConsentState
-    consent: dict | None
+    consent: ConsentRow | None
     information: tuple[str, ...]
     """The client information that may be shown (and is recorded as disclosed); empty: none."""
     client_reference: str
@@ -106,7 +111,7 @@ def client_reference(organization_id: uuid.UUID | str, client_id: uuid.UUID | st
     return f"cr-{digest[:20]}"
 
 
-async def partner_access(principal: Principal, referral: dict, now: dt.datetime) -> PartnerAccess:
+async def partner_access(principal: Principal, referral: NamedReferralRow, now: dt.datetime) -> PartnerAccess:
     """Decide, from facts read now, what the partner principal may see of the referral's client.
 
     The referral must not be withdrawn; the organization reading must be the one the directory says runs
@@ -114,10 +119,11 @@ async def partner_access(principal: Principal, referral: dict, now: dt.datetime)
     cover that organization (`check_consent`). Anything else shows the referral's existence and status only."""
     consent = None
     if referral["consent"] is not None:
-        consent = (
+        consent = cast(
+            "ConsentRow | None",
             await Consent.select()
             .where((Consent.id == referral["consent"]) & (Consent.client == referral["client"]))
-            .first()
+            .first(),
         )
     organization = principal.organization_id or ""
     # Without a client to show, the reference names this referral only: one shared with the client's

@@ -8,47 +8,42 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any, cast
 
 import msgspec
+from piccolo.columns import Column
 
 from accounts.services.audit import record_audit
 from kernel.database import write_transaction
 from kernel.paging import offset_of
 from kernel.principal import Principal
 from kernel.problems import NotFound
+from referrals.rows import ClientRow
 from referrals.schemas import ClientIn, ClientOut, ClientUpdate, ContactMethod, InformalSupport
 from referrals.tables import Client
 
 __all__ = ["client_out", "create_client", "list_clients", "team_client", "update_client", "view_client"]
 
 
-def client_out(row: dict) -> ClientOut:
+def client_out(row: ClientRow) -> ClientOut:
     """The care team's view of a client row."""
-
-    def decoded(value, kind):
-        return (
-            msgspec.json.decode(value, type=list[kind])
-            if isinstance(value, str)
-            else msgspec.convert(value, list[kind])
-        )
-
     return ClientOut(
         id=str(row["id"]),
         care_team_id=str(row["care_team"]),
         assigned_care_manager_id=str(row["assigned_care_manager"]) if row["assigned_care_manager"] else None,
         preferred_name=row["preferred_name"],
-        contact_methods=decoded(row["contact_methods"], ContactMethod),
+        contact_methods=msgspec.json.decode(row["contact_methods"], type=list[ContactMethod]),
         preferred_language=row["preferred_language"],
         home_postal_code=row["home_postal_code"],
         goals=row["goals"],
         strengths=row["strengths"],
-        informal_supports=decoded(row["informal_supports"], InformalSupport),
+        informal_supports=msgspec.json.decode(row["informal_supports"], type=list[InformalSupport]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
 
 
-async def team_client(principal: Principal, client_id: uuid.UUID) -> dict:
+async def team_client(principal: Principal, client_id: uuid.UUID) -> ClientRow:
     """The client row if it belongs to the principal's care team; NotFound otherwise (another team's
     client is 'not found', so ids of other teams' clients cannot be probed)."""
     row = None
@@ -58,7 +53,7 @@ async def team_client(principal: Principal, client_id: uuid.UUID) -> dict:
         )
     if row is None:
         raise NotFound(f"no client with id {client_id}")
-    return row
+    return cast(ClientRow, row)
 
 
 async def create_client(principal: Principal, data: ClientIn, now: dt.datetime) -> ClientOut:
@@ -85,7 +80,7 @@ async def create_client(principal: Principal, data: ClientIn, now: dt.datetime) 
         return client_out(await team_client(principal, client_id))
 
 
-async def view_client(principal: Principal, client: dict) -> ClientOut:
+async def view_client(principal: Principal, client: ClientRow) -> ClientOut:
     """One of the team's clients, the view audited."""
     async with write_transaction(Client._meta.db):
         await record_audit(principal, "view", "client", client["id"])
@@ -107,12 +102,12 @@ async def list_clients(principal: Principal, page: int, per_page: int) -> tuple[
         total = await Client.count().where(condition)
         shown = ", ".join(str(row["id"]) for row in rows)
         await record_audit(principal, "view", "client_list", None, f"{len(rows)} clients: {shown}")
-    return [client_out(r) for r in rows], total
+    return [client_out(r) for r in cast("list[ClientRow]", rows)], total
 
 
-async def update_client(principal: Principal, client: dict, data: ClientUpdate, now: dt.datetime) -> ClientOut:
+async def update_client(principal: Principal, client: ClientRow, data: ClientUpdate, now: dt.datetime) -> ClientOut:
     """Change the given fields of one of the team's clients."""
-    changes: dict = {}
+    changes: dict[Column | str, Any] = {}
     for field in data.__struct_fields__:
         value = getattr(data, field)
         if value is None:
@@ -125,6 +120,6 @@ async def update_client(principal: Principal, client: dict, data: ClientUpdate, 
     changes[Client.updated_at] = now
     async with write_transaction(Client._meta.db):
         await Client.update(changes).where(Client.id == client["id"])
-        fields = ", ".join(sorted(c._meta.name for c in changes))
+        fields = ", ".join(sorted(column._meta.name for column in changes if isinstance(column, Column)))
         await record_audit(principal, "update", "client", client["id"], f"fields: {fields}")
         return client_out(await team_client(principal, client["id"]))

@@ -8,6 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import cast
+
+from piccolo.query import Select
 
 from accounts.services.audit import record_audit
 from directory.listings.facts import SUD_CATEGORIES, ListingFacts
@@ -16,10 +19,11 @@ from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Invalid, NotFound
+from referrals.rows import ClientRow, ConsentRow, NamedConsentRow
 from referrals.schemas import ConsentIn
 from referrals.services.ledger import consent_seal, consent_seal_holds
 from referrals.tables import Consent
-from referrals.vocabulary import ConsentState
+from referrals.vocabulary import ConsentState, ConsentStatus
 
 __all__ = [
     "ConsentCheck",
@@ -32,7 +36,7 @@ __all__ = [
 ]
 
 
-def consent_status(consent: dict, now: dt.datetime) -> str:
+def consent_status(consent: ConsentRow, now: dt.datetime) -> ConsentStatus:
     """active, revoked or expired."""
     if consent["revoked_at"] is not None:
         return "revoked"
@@ -41,7 +45,7 @@ def consent_status(consent: dict, now: dt.datetime) -> str:
     return "active"
 
 
-def consent_covers(consent: dict, organization_id: uuid.UUID | None, listing: ListingFacts) -> bool:
+def consent_covers(consent: ConsentRow, organization_id: uuid.UUID | None, listing: ListingFacts) -> bool:
     """True when the consent lets `organization_id` be told about a referral to this listing.
 
     A named recipient covers only itself, and only for listings it runs. The class `treating_providers`
@@ -55,7 +59,7 @@ def consent_covers(consent: dict, organization_id: uuid.UUID | None, listing: Li
     return consent["recipient_class"] == "treating_providers" and listing.provides_sud_treatment
 
 
-async def create_consent(principal: Principal, client: dict, data: ConsentIn, now: dt.datetime) -> dict:
+async def create_consent(principal: Principal, client: ClientRow, data: ConsentIn, now: dt.datetime) -> NamedConsentRow:
     """Record a signed consent of one of the team's clients; Invalid if it is incomplete. Returns the row."""
     require_plausible(data.expires_at, "expires_at")
     require_plausible(data.signed_at, "signed_at")
@@ -68,7 +72,7 @@ async def create_consent(principal: Principal, client: dict, data: ConsentIn, no
         raise Invalid("expires_at must be in the future")
     if signed_at > now + dt.timedelta(minutes=5):
         raise Invalid("signed_at cannot be in the future")
-    row = {
+    row: ConsentRow = {
         "id": uuid.uuid4(),
         "client": client["id"],
         "care_team": client["care_team"],
@@ -86,37 +90,42 @@ async def create_consent(principal: Principal, client: dict, data: ConsentIn, no
         "created_at": now,
         "revoked_at": None,
         "revoked_by": None,
+        "seal": "",
     }
+    row["seal"] = consent_seal(row)
     consent_id = row["id"]
     async with write_transaction(Consent._meta.db):
         if data.recipient_organization_id is not None and not await Organization.exists().where(
             Organization.id == data.recipient_organization_id
         ):
             raise Invalid(f"recipient_organization_id: no organization with id {data.recipient_organization_id}")
-        await Consent.insert(Consent(**row, seal=consent_seal(row)))
+        await Consent.insert(Consent(**row))
         await record_audit(principal, "create", "consent", consent_id, f"client {client['id']}")
         return await _consent_with_names(consent_id)
 
 
-async def list_consents(principal: Principal, client: dict) -> list[dict]:
+async def list_consents(principal: Principal, client: ClientRow) -> list[NamedConsentRow]:
     """A client's consents, newest first, with the recipient organization's name (the view is audited)."""
     async with write_transaction(Consent._meta.db):
         rows = await _with_names().where(Consent.client == client["id"]).order_by(Consent.signed_at, ascending=False)
         await record_audit(principal, "view", "consent_list", client["id"])
-        return rows
+        return cast("list[NamedConsentRow]", rows)
 
 
-async def revoke_consent(principal: Principal, client: dict, consent_id: uuid.UUID, now: dt.datetime) -> dict:
+async def revoke_consent(
+    principal: Principal, client: ClientRow, consent_id: uuid.UUID, now: dt.datetime
+) -> NamedConsentRow:
     """Revoke a live consent of this client at once; NotFound if there is none (unknown or already revoked)."""
     async with write_transaction(Consent._meta.db):
-        current = (
+        current = cast(
+            "ConsentRow | None",
             await Consent.select()
             .where((Consent.id == consent_id) & (Consent.client == client["id"]) & Consent.revoked_at.is_null())
-            .first()
+            .first(),
         )
         if current is None:
             raise NotFound(f"the client has no unrevoked consent with id {consent_id}")
-        revoked = {**current, "revoked_at": now, "revoked_by": principal.account_id}
+        revoked: ConsentRow = {**current, "revoked_at": now, "revoked_by": principal.account_id}
         await Consent.update(
             {Consent.revoked_at: now, Consent.revoked_by: principal.account_id, Consent.seal: consent_seal(revoked)}
         ).where((Consent.id == consent_id) & Consent.revoked_at.is_null())
@@ -124,15 +133,15 @@ async def revoke_consent(principal: Principal, client: dict, consent_id: uuid.UU
         return await _consent_with_names(consent_id)
 
 
-def _with_names():
+def _with_names() -> Select[Consent]:
     return Consent.select(*Consent.all_columns(), Consent.recipient_organization.name.as_alias("recipient_name"))
 
 
-async def _consent_with_names(consent_id: uuid.UUID) -> dict:
+async def _consent_with_names(consent_id: uuid.UUID) -> NamedConsentRow:
     row = await _with_names().where(Consent.id == consent_id).first()
     if row is None:
         raise RuntimeError(f"consent {consent_id} vanished inside its own transaction")
-    return row
+    return cast(NamedConsentRow, row)
 
 
 @dataclass(frozen=True)
@@ -149,7 +158,7 @@ class ConsentCheck:
 
 
 def check_consent(
-    consent: dict | None, organization_id: uuid.UUID | None, listing: ListingFacts, need: str, now: dt.datetime
+    consent: ConsentRow | None, organization_id: uuid.UUID | None, listing: ListingFacts, need: str, now: dt.datetime
 ) -> ConsentCheck:
     """The consent rule, for making a referral and for every partner read: the consent is active, covers
     the organization (as `consent_covers` says, from the directory's facts), and allows SUD treatment
@@ -162,7 +171,7 @@ def check_consent(
         )
     status = consent_status(consent, now)
     if status != "active":
-        return ConsentCheck(status, f"that consent is {status}")  # type: ignore[arg-type]
+        return ConsentCheck(status, f"that consent is {status}")
     if not consent_covers(consent, organization_id, listing):
         if consent["recipient_class"] == "treating_providers" and not listing.provides_sud_treatment:
             reason = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from accounts.services.audit import record_audit
 from directory.hsds.objects import load_service_at_locations
@@ -23,6 +24,7 @@ from directory.tables import ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Forbidden, NotFound
+from referrals.rows import ReferralEventRow, ReferralRow
 
 __all__ = [
     "LISTING_WRONG_REASONS",
@@ -38,7 +40,9 @@ LISTING_WRONG_REASONS = ("no_capacity", "could_not_contact_agency", "service_not
 """Reasons a referral was rejected or failed that say the listing, not the client, was the problem."""
 
 
-async def report_if_listing_wrong(principal: Principal, referral: dict, event: dict, now: dt.datetime) -> int | None:
+async def report_if_listing_wrong(
+    principal: Principal, referral: ReferralRow, event: ReferralEventRow, now: dt.datetime
+) -> int | None:
     """Report the referral's listing when the event rejects or fails it for a listing reason.
 
     The report counts as the listing operator's own when the partner that runs the listing (by the
@@ -62,7 +66,7 @@ async def report_if_listing_wrong(principal: Principal, referral: dict, event: d
     )
 
 
-def _may_keep(principal: Principal, organization_id) -> bool:
+def _may_keep(principal: Principal, organization_id: uuid.UUID | str | None) -> bool:
     """Admins, and staff of the organization that runs the listing, keep a listing up to date."""
     operator = str(organization_id) == str(principal.organization_id)
     return principal.role == "admin" or (principal.role == "partner_staff" and operator)
@@ -91,14 +95,14 @@ async def verify_listing(
     return (await load_service_at_locations(fresh))[0]
 
 
-async def own_listings(principal: Principal) -> list[dict]:
+async def own_listings(principal: Principal) -> list[dict[str, Any]]:
     """The listings of the partner's own organization, with capacity, hours and open reports."""
     if principal.role != "partner_staff" or principal.organization_id is None:
         raise Forbidden("only a partner organization's staff have listings of their own")
     return await listings_of_organization(principal.organization_id)
 
 
-async def listing_for_upkeep(principal: Principal, service_at_location_id: uuid.UUID) -> dict:
+async def listing_for_upkeep(principal: Principal, service_at_location_id: uuid.UUID) -> dict[str, Any]:
     """One listing the principal may keep up to date (NotFound for another organization's)."""
     listing = await listing_details(service_at_location_id)
     if listing is None or not _may_keep(principal, listing["organization"]):
@@ -121,7 +125,7 @@ async def update_listing(
         note_directory_change(revision)
 
 
-async def listing_report_queue(principal: Principal) -> list[dict]:
+async def listing_report_queue(principal: Principal) -> list[dict[str, Any]]:
     """Open listing reports grouped by listing, newest first (admins)."""
     if principal.role != "admin":
         raise Forbidden("the listing report queue is for admins")

@@ -9,12 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import cast
+
+from piccolo.columns import Column
 
 from accounts.services.audit import record_audit
 from accounts.tables import Account, ApiToken
 from kernel.database import write_transaction
 from kernel.paging import offset_of
 from kernel.principal import Principal
+from referrals.rows import ClientRow, ListedDisclosureRow, NamedDisclosureRow, NamedReferralRow
 from referrals.tables import Disclosure
 from referrals.vocabulary import Channel
 
@@ -23,7 +27,7 @@ __all__ = ["list_disclosures", "record_disclosure"]
 
 async def record_disclosure(
     principal: Principal,
-    referral: dict,
+    referral: NamedReferralRow,
     consent_id: uuid.UUID | None,
     channel: Channel,
     information: Sequence[str],
@@ -48,7 +52,9 @@ async def record_disclosure(
     )
 
 
-async def list_disclosures(principal: Principal, client: dict, page: int, per_page: int) -> tuple[list[dict], int]:
+async def list_disclosures(
+    principal: Principal, client: ClientRow, page: int, per_page: int
+) -> tuple[list[ListedDisclosureRow], int]:
     """One page of a client's disclosures, newest first, naming the recipient and the person (audited)."""
     condition = Disclosure.client == client["id"]
     async with write_transaction(Disclosure._meta.db):
@@ -64,18 +70,20 @@ async def list_disclosures(principal: Principal, client: dict, page: int, per_pa
         )
         total = await Disclosure.count().where(condition)
         await record_audit(principal, "view", "disclosure_list", client["id"])
-    people = await _names(Account, Account.display_name, {r["account"] for r in rows if r["account"]})
-    tokens = await _names(ApiToken, ApiToken.name, {r["api_token"] for r in rows if r["api_token"]})
-    for row in rows:
+    named = cast("list[NamedDisclosureRow]", rows)
+    people = await _names(Account, Account.display_name, {r["account"] for r in named if r["account"]})
+    tokens = await _names(ApiToken, ApiToken.name, {r["api_token"] for r in named if r["api_token"]})
+    listed: list[ListedDisclosureRow] = []
+    for row in named:
         person = people.get(str(row["account"]), "")
         if row["api_token"]:
             token = tokens.get(str(row["api_token"]), "")
             person = f"API token {token}, issued by {person}" if person else f"API token {token}"
-        row["recipient_person"] = person
-    return rows, total
+        listed.append({**row, "recipient_person": person})
+    return listed, total
 
 
-async def _names(table, column, ids: set) -> dict[str, str]:
+async def _names(table: type[Account] | type[ApiToken], column: Column, ids: set[uuid.UUID]) -> dict[str, str]:
     if not ids:
         return {}
     rows = await table.select(table.id, column.as_alias("name")).where(table.id.is_in(list(ids)))

@@ -11,11 +11,12 @@ while the consent covers them, and the care team's reason texts stay with the ca
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from referrals.schemas import ClientSummary, ConsentSummary, PartnerReferralOut, ReferralOut
 from referrals.services.views import REDISCLOSURE_NOTICE
 
-__all__ = ["referral_bundle"]
+__all__ = ["FhirJson", "referral_bundle"]
 
 SDOH_CATEGORY = {
     "system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-category",
@@ -34,17 +35,20 @@ SERVICE_REQUEST_STATUS = {
 TELECOM_SYSTEM = {"phone": "phone", "text": "sms", "email": "email"}
 REASON_SYSTEM = "urn:resource-directory:referral-status-reason"
 
+FhirJson = dict[str, Any]
+"""A FHIR resource or element as JSON, built here and only encoded after (never read back)."""
+
 
 def _instant(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if value else None
 
 
-def _organization(resource_id: str, name: str) -> dict:
+def _organization(resource_id: str, name: str) -> FhirJson:
     return {"resourceType": "Organization", "id": resource_id, "active": True, "name": name}
 
 
-def _patient(patient_id: str, client: ClientSummary | None) -> dict:
-    patient: dict = {"resourceType": "Patient", "id": patient_id}
+def _patient(patient_id: str, client: ClientSummary | None) -> FhirJson:
+    patient: FhirJson = {"resourceType": "Patient", "id": patient_id}
     if client is None:
         return patient
     patient["name"] = [{"text": client.preferred_name}]
@@ -62,8 +66,8 @@ def _patient(patient_id: str, client: ClientSummary | None) -> dict:
     return patient
 
 
-def _consent(consent: ConsentSummary, patient_ref: str, partner_ref: str) -> dict:
-    provision: dict = {
+def _consent(consent: ConsentSummary, patient_ref: str, partner_ref: str) -> FhirJson:
+    provision: FhirJson = {
         "type": "permit",
         "actor": [
             {
@@ -102,7 +106,7 @@ def _consent(consent: ConsentSummary, patient_ref: str, partner_ref: str) -> dic
     }
 
 
-def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, base_url: str) -> dict:
+def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, base_url: str) -> FhirJson:
     """The FHIR R4 collection Bundle of one referral, holding exactly what `view` holds."""
     if isinstance(view, ReferralOut):
         patient_id, care_team_id, care_team_name = view.client_id, view.care_team_id, view.care_team_name
@@ -115,7 +119,7 @@ def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, ba
     changes = [e for e in view.timeline if e.from_status != e.to_status]
     last_change = changes[-1] if changes else None
 
-    service_request: dict = {
+    service_request: FhirJson = {
         "resourceType": "ServiceRequest",
         "id": view.id,
         "status": SERVICE_REQUEST_STATUS.get(view.status, "active"),
@@ -135,7 +139,7 @@ def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, ba
     if goal:
         service_request["patientInstruction"] = goal
 
-    task: dict = {
+    task: FhirJson = {
         "resourceType": "Task",
         "id": view.id,
         "status": view.status,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import cast
 
 from accounts.services.audit import record_audit
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import NotFound
 from kernel.settings import Settings, get_settings
+from referrals.rows import FollowUpRow, ReferralEventRow, ReferralRow, WorklistRow
 from referrals.schemas import FollowUpAttemptIn, FollowUpOut, WorklistItemOut
 from referrals.tables import FollowUp, FollowUpAttempt, Referral, ReferralEvent
 
@@ -43,7 +45,7 @@ _ATTENDANCE_OUTCOMES = {"in-progress", "completed", "failed", "cancelled", "reje
 _CONFIRMED = {"accepted", "in-progress", "completed"}
 
 
-def _status_since(events: list[dict], statuses: set[str]) -> dt.datetime | None:
+def _status_since(events: list[ReferralEventRow], statuses: set[str]) -> dt.datetime | None:
     """When the referral last entered one of these statuses (None if it is not in one now)."""
     if not events or events[-1]["to_status"] not in statuses:
         return None
@@ -56,7 +58,7 @@ def _status_since(events: list[dict], statuses: set[str]) -> dt.datetime | None:
     return since
 
 
-def owed_checks(referral: dict, events: list[dict], settings: Settings) -> dict[str, dt.datetime]:
+def owed_checks(referral: ReferralRow, events: list[ReferralEventRow], settings: Settings) -> dict[str, dt.datetime]:
     """The checks this referral calls for now, by rule, with their due times."""
     status = referral["status"]
     owed: dict[str, dt.datetime] = {}
@@ -80,12 +82,12 @@ def owed_checks(referral: dict, events: list[dict], settings: Settings) -> dict[
     return owed
 
 
-async def reconcile_follow_ups(referral: dict, events: list[dict], now: dt.datetime) -> None:
+async def reconcile_follow_ups(referral: ReferralRow, events: list[ReferralEventRow], now: dt.datetime) -> None:
     """Open the checks the referral now calls for and close those whose reason has gone.
 
     Call it inside the transaction of the event that changed the referral."""
     owed = owed_checks(referral, events, get_settings())
-    existing = await FollowUp.select().where(FollowUp.referral == referral["id"])
+    existing = cast("list[FollowUpRow]", await FollowUp.select().where(FollowUp.referral == referral["id"]))
     for item in existing:
         if item["closed_at"] is None and owed.get(item["rule"]) != item["due_at"]:
             reason = "rescheduled" if item["rule"] in owed else f"no longer needed: referral {referral['status']}"
@@ -111,7 +113,7 @@ async def reconcile_follow_ups(referral: dict, events: list[dict], now: dt.datet
         await FollowUp.insert(*new).on_conflict(action="DO NOTHING")
 
 
-def follow_up_out(row: dict) -> FollowUpOut:
+def follow_up_out(row: FollowUpRow) -> FollowUpOut:
     """The API view of a follow-up row."""
     return FollowUpOut(
         id=str(row["id"]),
@@ -129,10 +131,10 @@ def follow_up_out(row: dict) -> FollowUpOut:
 async def follow_ups_of(referral_id: uuid.UUID) -> list[FollowUpOut]:
     """A referral's follow-ups, open and closed, by due time."""
     rows = await FollowUp.select().where(FollowUp.referral == referral_id).order_by(FollowUp.due_at)
-    return [follow_up_out(r) for r in rows]
+    return [follow_up_out(r) for r in cast("list[FollowUpRow]", rows)]
 
 
-async def disengagement_risks(client_ids: list) -> dict[str, list[str]]:
+async def disengagement_risks(client_ids: list[uuid.UUID] | list[str]) -> dict[str, list[str]]:
     """Why each client is at risk of disengagement: `missed_appointment` (a no-show not yet re-engaged) and
     `unanswered_outreach` (their last two outreach attempts unanswered). Clients not at risk are left out."""
     if not client_ids:
@@ -164,7 +166,7 @@ async def disengagement_risks(client_ids: list) -> dict[str, list[str]]:
     return risks
 
 
-async def clients_at_risk(client_ids: list) -> set[str]:
+async def clients_at_risk(client_ids: list[uuid.UUID] | list[str]) -> set[str]:
     """Clients at risk of disengagement: a missed appointment not yet re-engaged, or their last two
     outreach attempts unanswered."""
     return set(await disengagement_risks(client_ids))
@@ -184,7 +186,7 @@ async def worklist(principal: Principal, now: dt.datetime, *, assigned_to_me: bo
 async def _worklist_entries(
     principal: Principal, now: dt.datetime, horizon: dt.datetime, assigned_to_me: bool
 ) -> list[WorklistItemOut]:
-    rows = await FollowUp.select(
+    selected = await FollowUp.select(
         *FollowUp.all_columns(),
         FollowUp.referral.priority.as_alias("priority"),
         FollowUp.referral.need.as_alias("need"),
@@ -194,6 +196,7 @@ async def _worklist_entries(
     ).where(
         (FollowUp.care_team == principal.care_team_id) & FollowUp.closed_at.is_null() & (FollowUp.due_at <= horizon)
     )
+    rows = cast("list[WorklistRow]", selected)
     if assigned_to_me:
         rows = [r for r in rows if r["assigned_care_manager"] == principal.account_id]
     at_risk = await clients_at_risk(list({r["client"] for r in rows}))
@@ -220,10 +223,11 @@ async def record_attempt(
 
     NotFound unless the check is the principal's care team's."""
     async with write_transaction(FollowUp._meta.db):
-        item = (
+        item = cast(
+            "FollowUpRow | None",
             await FollowUp.select()
             .where((FollowUp.id == follow_up_id) & (FollowUp.care_team == principal.care_team_id))
-            .first()
+            .first(),
         )
         if item is None or principal.role != "care_manager":
             raise NotFound(f"no follow-up with id {follow_up_id}")
@@ -245,7 +249,7 @@ async def record_attempt(
                 FollowUp.id == follow_up_id
             )
         await record_audit(principal, "create", "follow_up_attempt", follow_up_id, f"{data.method}: {data.result}")
-        row = await FollowUp.select().where(FollowUp.id == follow_up_id).first()
+        row = cast("FollowUpRow | None", await FollowUp.select().where(FollowUp.id == follow_up_id).first())
         if row is None:
             raise RuntimeError(f"follow-up {follow_up_id} vanished inside its own transaction")
     return follow_up_out(row)

@@ -24,12 +24,13 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
 
 import msgspec
 
 from kernel.settings import get_settings
+from referrals.rows import ConsentRow, LedgerCheckpointRow, LedgerHeadRow, ReferralEventRow, ReferralRow
 from referrals.tables import Consent, LedgerCheckpoint, LedgerHead, Referral, ReferralEvent
 
 __all__ = [
@@ -50,7 +51,7 @@ __all__ = [
 GENESIS_HASH = "0" * 64
 """The previous_hash of a referral's first event."""
 
-SUBJECT_FIELDS = (
+SubjectField = Literal[
     "client",
     "care_team",
     "service_at_location",
@@ -63,10 +64,11 @@ SUBJECT_FIELDS = (
     "priority",
     "created_by",
     "created_at",
-)
+]
+SUBJECT_FIELDS: tuple[SubjectField, ...] = get_args(SubjectField)
 """What a referral is: fixed at creation, committed to by its first event, checked by verify."""
 
-HASHED_FIELDS = (
+HashedField = Literal[
     "referral",
     "sequence",
     "position",
@@ -84,11 +86,12 @@ HASHED_FIELDS = (
     "subject",
     "previous_hash",
     "key_id",
-)
+]
+HASHED_FIELDS: tuple[HashedField, ...] = get_args(HashedField)
 """Every field of an event its seal covers."""
 
 
-def _canonical(value):
+def _canonical(value: object) -> object:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
     if isinstance(value, uuid.UUID):
@@ -98,7 +101,7 @@ def _canonical(value):
     return value
 
 
-def _decoded(value):
+def _decoded(value: str | bytes | None) -> Any:
     """A JSON column's value as Python (SQLite returns text, asyncpg may too)."""
     if isinstance(value, str | bytes):
         return msgspec.json.decode(value) if value else {}
@@ -120,15 +123,16 @@ def _mac(key: str, message: bytes) -> str:
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def event_seal(event: dict, key: str) -> str:
+def event_seal(event: ReferralEventRow, key: str) -> str:
     """HMAC-SHA256 of the event's hashed fields (canonical JSON) under `key`."""
     content = {
-        name: _canonical(_decoded(event.get(name)) if name == "subject" else event.get(name)) for name in HASHED_FIELDS
+        name: _canonical(_decoded(event.get("subject")) if name == "subject" else event.get(name))
+        for name in HASHED_FIELDS
     }
     return _mac(key, msgspec.json.encode(content, order="sorted"))
 
 
-CONSENT_SEALED_FIELDS = (
+ConsentSealedField = Literal[
     "id",
     "client",
     "care_team",
@@ -146,17 +150,18 @@ CONSENT_SEALED_FIELDS = (
     "created_at",
     "revoked_at",
     "revoked_by",
-)
+]
+CONSENT_SEALED_FIELDS: tuple[ConsentSealedField, ...] = get_args(ConsentSealedField)
 """Every field of a consent its seal covers: what it allows, to whom, until when, and its revocation."""
 
 
-def consent_seal(consent: dict, key: str | None = None) -> str:
+def consent_seal(consent: ConsentRow, key: str | None = None) -> str:
     """HMAC-SHA256 under LEDGER_KEY of a consent's sealed fields (made at signing, again at revocation)."""
     content = {name: _canonical(consent.get(name)) for name in CONSENT_SEALED_FIELDS}
     return _mac(key or get_settings().ledger_secret, msgspec.json.encode(content, order="sorted"))
 
 
-def consent_seal_holds(consent: dict) -> bool:
+def consent_seal_holds(consent: ConsentRow) -> bool:
     """True when the consent row is as the app sealed it, under the current or an earlier key."""
     return any(hmac.compare_digest(consent_seal(consent, key), consent["seal"] or "") for key in _keys().values())
 
@@ -169,7 +174,7 @@ def _checkpoint_seal(position: int, last_hash: str, previous_seal: str, key: str
     return _mac(key, f"checkpoint|{position}|{last_hash}|{previous_seal}".encode())
 
 
-def referral_subject(referral: dict) -> dict:
+def referral_subject(referral: ReferralRow) -> dict[str, object]:
     """The fields of a referral its first event commits to, canonical (ids as text, times in UTC)."""
     return {name: _canonical(referral[name]) for name in SUBJECT_FIELDS}
 
@@ -187,10 +192,11 @@ async def _claim_position() -> int:
             .where(LedgerHead.id == 1)
             .returning(LedgerHead.position)
         )
-    return rows[0]["position"]
+    position: int = rows[0]["position"]
+    return position
 
 
-async def append_sealed(event: dict) -> dict:
+async def append_sealed(event: ReferralEventRow) -> ReferralEventRow:
     """Seal an event and insert it at the next ledger position; moves the ledger head. Returns the event.
 
     Call it last in the change's transaction: it holds the head row's lock until the commit."""
@@ -209,15 +215,15 @@ async def append_sealed(event: dict) -> dict:
     return event
 
 
-async def record_checkpoint(now: dt.datetime) -> dict:
+async def record_checkpoint(now: dt.datetime) -> LedgerCheckpointRow:
     """Seal the current head as a checkpoint (chained to the previous one); returns it. Keep a copy of
     `position` and `last_hash` outside the database: verify-ledger --checkpoint checks the ledger still holds it."""
     key = get_settings().ledger_secret
-    head = await LedgerHead.select().where(LedgerHead.id == 1).first()
+    head = await _head()
     position, last_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
     previous = await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position, ascending=False).first()
     previous_seal = previous["seal"] if previous else ""
-    checkpoint: dict[str, Any] = {
+    checkpoint: LedgerCheckpointRow = {
         "id": uuid.uuid4(),
         "at": now,
         "position": position,
@@ -228,6 +234,11 @@ async def record_checkpoint(now: dt.datetime) -> dict:
     }
     await LedgerCheckpoint.insert(LedgerCheckpoint(**checkpoint))
     return checkpoint
+
+
+async def _head() -> LedgerHeadRow | None:
+    """The ledger head row; None before the first event."""
+    return cast("LedgerHeadRow | None", await LedgerHead.select().where(LedgerHead.id == 1).first())
 
 
 # --- verification ------------------------------------------------------------------------------------
@@ -249,7 +260,7 @@ class LedgerProblem:
         return f"referral {self.referral_id}, {where}: {self.problem}"
 
 
-def _check_seal(event: dict, keys: dict[str, str]) -> str | None:
+def _check_seal(event: ReferralEventRow, keys: dict[str, str]) -> str | None:
     key = keys.get(event["key_id"] or "")
     if key is None:
         return f"sealed with a key this server does not have (key id {event['key_id']!r})"
@@ -258,7 +269,7 @@ def _check_seal(event: dict, keys: dict[str, str]) -> str | None:
     return None
 
 
-def _check_chain(referral: dict, events: list[dict], keys: dict[str, str]) -> LedgerProblem | None:
+def _check_chain(referral: ReferralRow, events: list[ReferralEventRow], keys: dict[str, str]) -> LedgerProblem | None:
     referral_id = str(referral["id"])
     previous_hash, previous_status = GENESIS_HASH, None
     for expected_sequence, event in enumerate(events, start=1):
@@ -293,24 +304,32 @@ def _check_chain(referral: dict, events: list[dict], keys: dict[str, str]) -> Le
     return None
 
 
-async def _referral_batches(batch_size: int) -> AsyncIterator[list[dict]]:
+async def _referral_batches(batch_size: int) -> AsyncIterator[list[ReferralRow]]:
     last_id = None
     while True:
-        query = Referral.select(
-            Referral.id,
-            Referral.status,
-            Referral.version,
-            Referral.last_event_hash,
-            Referral.appointment_at,
-            *(getattr(Referral, name) for name in SUBJECT_FIELDS),
-        )
+        query = Referral.select()
         if last_id is not None:
             query = query.where(Referral.id > last_id)
-        rows = await query.order_by(Referral.id).limit(batch_size)
+        rows = cast("list[ReferralRow]", await query.order_by(Referral.id).limit(batch_size))
         if not rows:
             return
         yield rows
         last_id = rows[-1]["id"]
+
+
+async def _events_by_referral(referrals: list[ReferralRow]) -> dict[str, list[ReferralEventRow]]:
+    """The events of these referrals, each referral's in sequence order."""
+    ids = [r["id"] for r in referrals]
+    events_by_referral: dict[str, list[ReferralEventRow]] = {str(i): [] for i in ids}
+    events = (
+        await ReferralEvent.select()
+        .where(ReferralEvent.referral.is_in(ids))
+        .order_by(ReferralEvent.referral)
+        .order_by(ReferralEvent.sequence)
+    )
+    for event in cast("list[ReferralEventRow]", events):
+        events_by_referral[str(event["referral"])].append(event)
+    return events_by_referral
 
 
 _KEY_COLUMNS = {
@@ -352,7 +371,7 @@ async def _consents_failing_their_seal(batch_size: int) -> AsyncIterator[str]:
         query = Consent.select()
         if last_id is not None:
             query = query.where(Consent.id > last_id)
-        rows = await query.order_by(Consent.id).limit(batch_size)
+        rows = cast("list[ConsentRow]", await query.order_by(Consent.id).limit(batch_size))
         if not rows:
             return
         for row in rows:
@@ -365,6 +384,39 @@ def _missing(positions: bytearray, head_position: int) -> list[int]:
     return [p for p in range(1, head_position + 1) if not positions[p]]
 
 
+@dataclass
+class _Walk:
+    """What the walk through every referral's chain has met so far: how many referrals and events, which
+    ledger positions, and the seals at the positions the head and the checkpoints name."""
+
+    head_position: int
+    wanted: set[int]
+    """Positions whose seal the head or a checkpoint names."""
+    seen: bytearray
+    hashes_at: dict[int, str] = field(default_factory=dict)
+    referrals_checked: int = 0
+    events_checked: int = 0
+
+    def take_positions(self, referral_id: str, events: list[ReferralEventRow]) -> LedgerProblem | None:
+        """Mark the ledger positions of one referral's events; a problem if one lies beyond the head or is
+        taken twice."""
+        for event in events:
+            position = event["position"]
+            problem = None
+            if not 1 <= position <= self.head_position:
+                problem = (
+                    f"ledger position {position} lies beyond the head ({self.head_position}): the head was rolled back"
+                )
+            elif self.seen[position]:
+                problem = f"ledger position {position} is used twice"
+            if problem is not None:
+                return LedgerProblem(referral_id, event["sequence"], str(event["id"]), problem)
+            self.seen[position] = 1
+            if position in self.wanted:
+                self.hashes_at[position] = event["hash"]
+        return None
+
+
 async def verify_ledger(
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
@@ -372,85 +424,81 @@ async def verify_ledger(
 ) -> tuple[int, int, LedgerProblem | None]:
     """Check the whole ledger: (referrals checked, events checked, the first problem or None).
 
-    `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it."""
+    `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it.
+    Three phases: ids and the head's own seal; every referral's chain and the positions its events take;
+    then what only the whole ledger shows (missing positions, consents' seals, head, checkpoints)."""
     keys = _keys()
     # First: a re-spelt id would otherwise surface later as a confusing fault elsewhere, or as no id at all.
     re_keyed = await _re_keyed_row()
     if re_keyed is not None:
         return 0, 0, LedgerProblem(None, None, None, re_keyed)
-    head = await LedgerHead.select().where(LedgerHead.id == 1).first()
+    head = await _head()
     head_position, head_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
     head_seal = (head["seal"] if head else None) or ""
     if head_position and not any(
         hmac.compare_digest(_head_seal(head_position, head_hash, key), head_seal) for key in keys.values()
     ):
         return 0, 0, LedgerProblem(None, None, None, "the ledger head's seal does not match: the head was changed")
-    seen = bytearray(head_position + 1)
-    hashes_at: dict[int, str] = {}
-    wanted = {head_position} | {p for p, _ in checkpoints}
-    stored = await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position).order_by(LedgerCheckpoint.at)
-    wanted |= {c["position"] for c in stored}
-    referrals_checked = events_checked = 0
+    stored = cast(
+        "list[LedgerCheckpointRow]",
+        await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position).order_by(LedgerCheckpoint.at),
+    )
+    wanted = {head_position} | {p for p, _ in checkpoints} | {c["position"] for c in stored}
+    walk = _Walk(head_position, wanted, bytearray(head_position + 1))
+    problem = await _walk_chains(walk, keys, batch_size, progress)
+    if problem is None:
+        whole = await _whole_ledger_problem(walk, head_hash, stored, checkpoints, keys, batch_size)
+        problem = None if whole is None else LedgerProblem(None, None, None, whole)
+    return walk.referrals_checked, walk.events_checked, problem
+
+
+async def _walk_chains(
+    walk: _Walk, keys: dict[str, str], batch_size: int, progress: Callable[[int, int], None] | None
+) -> LedgerProblem | None:
+    """Check every referral's chain, a batch at a time, taking the positions of its events; the first problem."""
     async for referrals in _referral_batches(batch_size):
-        ids = [r["id"] for r in referrals]
-        events_by_referral: dict[str, list[dict]] = {str(i): [] for i in ids}
-        for event in (
-            await ReferralEvent.select()
-            .where(ReferralEvent.referral.is_in(ids))
-            .order_by(ReferralEvent.referral)
-            .order_by(ReferralEvent.sequence)
-        ):
-            events_by_referral[str(event["referral"])].append(event)
+        events_by_referral = await _events_by_referral(referrals)
         for referral in referrals:
             events = events_by_referral[str(referral["id"])]
             chain_problem = _check_chain(referral, events, keys)
-            referrals_checked += 1
-            events_checked += len(events)
+            walk.referrals_checked += 1
+            walk.events_checked += len(events)
             if chain_problem is not None:
-                return referrals_checked, events_checked, chain_problem
-            for event in events:
-                position = event["position"]
-                if not 1 <= position <= head_position:
-                    problem = (
-                        f"ledger position {position} lies beyond the head ({head_position}): the head was rolled back"
-                    )
-                    return (
-                        referrals_checked,
-                        events_checked,
-                        LedgerProblem(str(referral["id"]), event["sequence"], str(event["id"]), problem),
-                    )
-                if seen[position]:
-                    problem = f"ledger position {position} is used twice"
-                    return (
-                        referrals_checked,
-                        events_checked,
-                        LedgerProblem(str(referral["id"]), event["sequence"], str(event["id"]), problem),
-                    )
-                seen[position] = 1
-                if position in wanted:
-                    hashes_at[position] = event["hash"]
+                return chain_problem
+            position_problem = walk.take_positions(str(referral["id"]), events)
+            if position_problem is not None:
+                return position_problem
         if progress is not None:
-            progress(referrals_checked, events_checked)
-    missing = _missing(seen, head_position)
+            progress(walk.referrals_checked, walk.events_checked)
+    return None
+
+
+async def _whole_ledger_problem(
+    walk: _Walk,
+    head_hash: str,
+    stored: list[LedgerCheckpointRow],
+    checkpoints: tuple[tuple[int, str], ...],
+    keys: dict[str, str],
+    batch_size: int,
+) -> str | None:
+    """After every chain held: no position is missing, every consent holds its seal, and the head and the
+    checkpoints (stored and external) name seals the ledger still holds."""
+    missing = _missing(walk.seen, walk.head_position)
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        problem = f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
+        return f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
     async for consent in _consents_failing_their_seal(batch_size):
-        problem = f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
-    if head_position and hashes_at.get(head_position) != head_hash:
-        problem = "the ledger head does not match the last event"
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
-    checkpoint_problem = _check_checkpoints(stored, hashes_at, keys, head_position) or _check_external(
-        checkpoints, hashes_at, head_position
+        return f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
+    if walk.head_position and walk.hashes_at.get(walk.head_position) != head_hash:
+        return "the ledger head does not match the last event"
+    return _check_checkpoints(stored, walk.hashes_at, keys, walk.head_position) or _check_external(
+        checkpoints, walk.hashes_at, walk.head_position
     )
-    if checkpoint_problem:
-        return referrals_checked, events_checked, LedgerProblem(None, None, None, checkpoint_problem)
-    return referrals_checked, events_checked, None
 
 
-def _check_checkpoints(stored: list[dict], hashes_at: dict[int, str], keys: dict[str, str], head: int) -> str | None:
+def _check_checkpoints(
+    stored: list[LedgerCheckpointRow], hashes_at: dict[int, str], keys: dict[str, str], head: int
+) -> str | None:
     previous_seal = ""
     for checkpoint in stored:
         key = keys.get(checkpoint["key_id"] or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import cast
 
 from accounts.services.audit import record_audit
 from directory.geo.geocoding import zip_centroid
@@ -13,9 +14,10 @@ from directory.search.ranking import SearchResults
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Invalid
+from referrals.rows import ClientRow, NeedAnswerRow
 from referrals.schemas import NeedsOut, NeedStatus, ScreeningIn
 from referrals.tables import NeedAnswer
-from referrals.vocabulary import NEEDS
+from referrals.vocabulary import NEEDS, Need
 
 __all__ = ["NEED_CATEGORIES", "client_needs", "open_needs", "record_screening", "resources_for_client"]
 
@@ -30,7 +32,7 @@ NEED_CATEGORIES: dict[str, tuple[str, ...]] = {
 """Directory categories that answer each need (utility help sits with benefits; safety with legal aid and crisis)."""
 
 
-async def record_screening(principal: Principal, client: dict, data: ScreeningIn, now: dt.datetime) -> NeedsOut:
+async def record_screening(principal: Principal, client: ClientRow, data: ScreeningIn, now: dt.datetime) -> NeedsOut:
     """Store one screening's answers, all dated now; Invalid if a need is answered twice."""
     answers = {a.need: a.answer for a in data.answers}
     if len(answers) != len(data.answers):
@@ -62,39 +64,44 @@ async def record_screening(principal: Principal, client: dict, data: ScreeningIn
         return await _needs(client["id"])
 
 
-async def client_needs(principal: Principal, client: dict) -> NeedsOut:
+async def client_needs(principal: Principal, client: ClientRow) -> NeedsOut:
     """The latest answer for each need and the open ones (the view is audited)."""
     async with write_transaction(NeedAnswer._meta.db):
         await record_audit(principal, "view", "client_needs", client["id"])
         return await _needs(client["id"])
 
 
-async def _latest_answers(client_id: uuid.UUID) -> dict[str, dict]:
-    rows = (
-        await NeedAnswer.select(NeedAnswer.need, NeedAnswer.answer, NeedAnswer.answered_at)
-        .where(NeedAnswer.client == client_id)
-        .order_by(NeedAnswer.answered_at)
-    )
-    return {row["need"]: {"answer": row["answer"], "answered_at": row["answered_at"]} for row in rows}
+async def _latest_answers(client_id: uuid.UUID) -> dict[Need, NeedAnswerRow]:
+    """The latest answer for each need the client was asked about."""
+    rows = await NeedAnswer.select().where(NeedAnswer.client == client_id).order_by(NeedAnswer.answered_at)
+    return {row["need"]: row for row in cast("list[NeedAnswerRow]", rows)}
+
+
+def _open(latest: dict[Need, NeedAnswerRow]) -> list[str]:
+    """Needs whose latest answer is yes, in screening order."""
+    return [need for need in NEEDS if need in latest and latest[need]["answer"] == "yes"]
 
 
 async def open_needs(client_id: uuid.UUID) -> list[str]:
     """Needs whose latest answer is yes, in screening order."""
-    latest = await _latest_answers(client_id)
-    return [need for need in NEEDS if latest.get(need, {}).get("answer") == "yes"]
+    return _open(await _latest_answers(client_id))
 
 
 async def _needs(client_id: uuid.UUID) -> NeedsOut:
     latest = await _latest_answers(client_id)
     return NeedsOut(
-        open_needs=[need for need in NEEDS if latest.get(need, {}).get("answer") == "yes"],
-        latest=[NeedStatus(need=need, **latest[need]) for need in NEEDS if need in latest],
+        open_needs=_open(latest),
+        latest=[
+            NeedStatus(need=need, answer=latest[need]["answer"], answered_at=latest[need]["answered_at"])
+            for need in NEEDS
+            if need in latest
+        ],
     )
 
 
 async def resources_for_client(
     principal: Principal,
-    client: dict,
+    client: ClientRow,
     index: SearchIndex,
     radius_km: float,
     page: int,

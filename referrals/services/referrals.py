@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from piccolo.columns import Column
@@ -26,19 +26,20 @@ from kernel.database import write_transaction
 from kernel.paging import Page, make_page, offset_of
 from kernel.principal import Principal
 from kernel.problems import Conflict, Forbidden, Invalid
+from referrals.rows import ClientRow, ConsentRow, NamedReferralRow, ReferralEventRow
 from referrals.schemas import ConsentIn, PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut
 from referrals.services.access import find_referral, partner_access, referrals_visible_to, with_names
 from referrals.services.clients import team_client
 from referrals.services.consents import ConsentCheck, check_consent, create_consent, list_consents
 from referrals.services.directory_feedback import report_if_listing_wrong
 from referrals.services.disclosures import record_disclosure
-from referrals.services.fhir import referral_bundle
+from referrals.services.fhir import FhirJson, referral_bundle
 from referrals.services.follow_ups import follow_ups_of, reconcile_follow_ups
 from referrals.services.ledger import GENESIS_HASH, append_sealed, referral_subject
 from referrals.services.transitions import CLOSED_STATUSES, check_event
 from referrals.services.views import care_team_view, partner_view
 from referrals.tables import Client, Consent, Referral, ReferralEvent
-from referrals.vocabulary import Channel
+from referrals.vocabulary import Channel, Status
 
 __all__ = [
     "NEEDS_FOR_REFERRAL",
@@ -78,34 +79,52 @@ def side_of(principal: Principal) -> str:
     return "partner" if principal.role == "partner_staff" else "care_manager"
 
 
-async def referral_events(referral_id: uuid.UUID) -> list[dict]:
+async def referral_events(referral_id: uuid.UUID) -> list[ReferralEventRow]:
     """A referral's events in order."""
-    return await ReferralEvent.select().where(ReferralEvent.referral == referral_id).order_by(ReferralEvent.sequence)
+    events = await ReferralEvent.select().where(ReferralEvent.referral == referral_id).order_by(ReferralEvent.sequence)
+    return cast("list[ReferralEventRow]", events)
 
 
-def _event(referral_id, sequence: int, principal: Principal, now: dt.datetime, from_status, previous_hash, **fields):
-    """A new event, not yet sealed (append_sealed gives it its position and seal)."""
+def _event(
+    referral_id: uuid.UUID,
+    sequence: int,
+    principal: Principal,
+    now: dt.datetime,
+    from_status: Status | None,
+    previous_hash: str,
+    *,
+    to_status: Status,
+    reason_code: str | None = None,
+    reason_text: str = "",
+    note: str = "",
+    appointment_at: dt.datetime | None = None,
+    subject: dict[str, object] | None = None,
+) -> ReferralEventRow:
+    """A new event, not yet sealed (append_sealed gives it its position, key id and seal)."""
     return {
         "id": uuid.uuid4(),
         "referral": referral_id,
         "sequence": sequence,
+        "position": 0,
         "at": now,
         "account": principal.account_id,
         "api_token": principal.token_id,
         "role": principal.role,
         "organization": principal.scope,
         "from_status": from_status,
-        "reason_code": None,
-        "reason_text": "",
-        "note": "",
-        "appointment_at": None,
-        "subject": {},
+        "to_status": to_status,
+        "reason_code": reason_code,
+        "reason_text": reason_text,
+        "note": note,
+        "appointment_at": appointment_at,
+        "subject": msgspec.json.encode(subject or {}).decode(),
         "previous_hash": previous_hash,
-        **fields,
+        "key_id": "",
+        "hash": "",
     }
 
 
-async def _seal(referral: dict, event: dict) -> None:
+async def _seal(referral: NamedReferralRow, event: ReferralEventRow) -> None:
     """Seal the event into the ledger and point the referral's head at it."""
     await append_sealed(event)
     await Referral.update({Referral.last_event_hash: event["hash"]}).where(Referral.id == referral["id"])
@@ -113,7 +132,12 @@ async def _seal(referral: dict, event: dict) -> None:
 
 
 async def _render_and_seal(
-    principal: Principal, referral: dict, event: dict, events: list[dict], now: dt.datetime, channel: Channel
+    principal: Principal,
+    referral: NamedReferralRow,
+    event: ReferralEventRow,
+    events: list[ReferralEventRow],
+    now: dt.datetime,
+    channel: Channel,
 ) -> ReferralView:
     """The last steps of a change: render the caller's view, then seal the event. Sealing takes the ledger
     head's lock, which every change waits for, so it comes last and is held only until the commit."""
@@ -125,18 +149,29 @@ async def _render_and_seal(
     return view
 
 
-async def _care_team_render(referral: dict, events: list[dict], now: dt.datetime) -> ReferralOut:
-    client = await Client.select().where(Client.id == referral["client"]).first()
+async def _care_team_render(
+    referral: NamedReferralRow, events: list[ReferralEventRow], now: dt.datetime
+) -> ReferralOut:
+    client = await _client(referral)
     if client is None:
         raise RuntimeError(f"referral {referral['id']} names client {referral['client']}, which is not there")
     consent = None
     if referral["consent"] is not None:
-        consent = await Consent.select().where(Consent.id == referral["consent"]).first()
+        consent = cast("ConsentRow | None", await Consent.select().where(Consent.id == referral["consent"]).first())
     return care_team_view(referral, events, await follow_ups_of(referral["id"]), client, consent, now)
 
 
+async def _client(referral: NamedReferralRow) -> ClientRow | None:
+    """The referral's client row (read for a view: the referral was found for the caller already)."""
+    return cast("ClientRow | None", await Client.select().where(Client.id == referral["client"]).first())
+
+
 async def _render(
-    principal: Principal, referral: dict, events: list[dict], now: dt.datetime, channel: Channel = "api"
+    principal: Principal,
+    referral: NamedReferralRow,
+    events: list[ReferralEventRow],
+    now: dt.datetime,
+    channel: Channel = "api",
 ) -> ReferralView:
     """The caller's view of the referral, recording a partner's disclosure when client details are shown.
 
@@ -146,7 +181,7 @@ async def _render(
     access = await partner_access(principal, referral, now)
     client = None
     if access.shows_client:
-        client = await Client.select().where(Client.id == referral["client"]).first()
+        client = await _client(referral)
         consent_id = access.consent["id"] if access.consent else None
         await record_disclosure(principal, referral, consent_id, channel, access.information, now)
     return partner_view(principal, referral, events, access, client, now)
@@ -164,7 +199,10 @@ async def _require_covering_consent(
     checked when a referral is made and again when a draft is sent."""
     consent = None
     if consent_id is not None:
-        consent = await Consent.select().where((Consent.id == consent_id) & (Consent.client == client_id)).first()
+        consent = cast(
+            "ConsentRow | None",
+            await Consent.select().where((Consent.id == consent_id) & (Consent.client == client_id)).first(),
+        )
         if consent is None:
             raise Invalid(f"consent_id: the client has no consent with id {consent_id}")
     check = check_consent(consent, listing.organization_id, listing, need, now)
@@ -242,14 +280,14 @@ class ReferralOffer:
     service_name: str
     organization_name: str
     location_name: str | None
-    consent: dict | None
+    consent: ConsentRow | None
     """The client's consent that covers this referral now (the newest), or None."""
     check: ConsentCheck
     """The newest consent's check when none covers it ('none' when the client has no live consent)."""
 
 
 async def referral_offer(
-    principal: Principal, client: dict, service_at_location_id: uuid.UUID, need: str, now: dt.datetime
+    principal: Principal, client: ClientRow, service_at_location_id: uuid.UUID, need: str, now: dt.datetime
 ) -> ReferralOffer:
     """The listing and the consent check for referring one of the team's clients to it (the consent list
     read is audited); Invalid if there is no such listing."""
@@ -257,7 +295,7 @@ async def referral_offer(
     names = (
         await ServiceAtLocation.select(
             ServiceAtLocation.service.name.as_alias("service_name"),
-            ServiceAtLocation.service.organization.name.as_alias("organization_name"),  # type: ignore[union-attr]
+            ServiceAtLocation.service._.organization._.name.as_alias("organization_name"),
             ServiceAtLocation.location.name.as_alias("location_name"),
         )
         .where(ServiceAtLocation.id == service_at_location_id)
@@ -268,7 +306,7 @@ async def referral_offer(
     consents = await list_consents(principal, client)
     checks = [(consent, check_consent(consent, listing.organization_id, listing, need, now)) for consent in consents]
     covering = next(((consent, check) for consent, check in checks if check.allows), None)
-    consent: dict | None = None
+    consent: ConsentRow | None = None
     if covering is not None:
         consent, check = covering
     else:
@@ -299,8 +337,8 @@ async def refer_with_consent(
 
 
 async def _apply(
-    principal: Principal, referral: dict, change: ReferralEventIn, now: dt.datetime
-) -> tuple[dict, list[dict], int | None]:
+    principal: Principal, referral: NamedReferralRow, change: ReferralEventIn, now: dt.datetime
+) -> tuple[ReferralEventRow, list[ReferralEventRow], int | None]:
     """Apply one change to a referral found for this principal, inside the caller's transaction: (the event,
     all events, the directory revision if the listing got flagged). The event is sealed by the caller, last
     (`_render_and_seal`). PartnerAccessEnded if a partner may not see the client now; StaleVersion if another
@@ -366,7 +404,7 @@ async def _apply(
     )
     if not landed:
         raise StaleVersion("someone changed the referral at the same moment: reload it and try again")
-    referral.update(status=to_status, version=event["sequence"], updated_at=now)
+    referral.update({"status": to_status, "version": event["sequence"], "updated_at": now})
     if change.appointment_at is not None:
         referral["appointment_at"] = change.appointment_at
     events.append(event)
@@ -431,14 +469,14 @@ async def list_referrals(
             if principal.role != "care_manager":
                 raise Invalid("client_id is a care manager's filter")
             await team_client(principal, client_id)
-        if condition is None:
-            rows, total = [], 0
-        else:
+        rows: list[NamedReferralRow] = []
+        total = 0
+        if condition is not None:
             if status is not None:
                 condition &= Referral.status == status
             if client_id is not None:
                 condition &= Referral.client == client_id
-            rows = (
+            page_rows = (
                 await with_names()
                 .where(condition)
                 .order_by(Referral.created_at, ascending=False)
@@ -446,22 +484,24 @@ async def list_referrals(
                 .limit(per_page)
                 .offset(offset_of(page, per_page))
             )
+            rows = cast("list[NamedReferralRow]", page_rows)
             total = await Referral.count().where(condition)
         views = await _render_list(principal, rows, now, client_id)
     return make_page(views, total, page, per_page)
 
 
 async def _render_list(
-    principal: Principal, rows: list[dict], now: dt.datetime, client_id: uuid.UUID | None = None
+    principal: Principal, rows: list[NamedReferralRow], now: dt.datetime, client_id: uuid.UUID | None = None
 ) -> list[ReferralView]:
     """The caller's views of a page of referrals, audited as a list (each partner view a disclosure)."""
-    events_by_referral: dict[str, list[dict]] = defaultdict(list)
+    events_by_referral: dict[str, list[ReferralEventRow]] = defaultdict(list)
     if rows:
-        for event in (
+        events = (
             await ReferralEvent.select()
             .where(ReferralEvent.referral.is_in([r["id"] for r in rows]))
             .order_by(ReferralEvent.sequence)
-        ):
+        )
+        for event in cast("list[ReferralEventRow]", events):
             events_by_referral[str(event["referral"])].append(event)
     views = [await _render(principal, row, events_by_referral[str(row["id"])], now, "api_list") for row in rows]
     shown = ", ".join(str(row["id"]) for row in rows)
@@ -488,15 +528,14 @@ async def partner_inbox(
         keys.sort(key=lambda r: INBOX_ORDER.index(r["status"]) if r["status"] in INBOX_ORDER else len(INBOX_ORDER))
         unacknowledged = sum(1 for r in keys if r["status"] == "requested")
         wanted = [r["id"] for r in keys[offset_of(page, per_page) : offset_of(page, per_page) + per_page]]
-        found = (
-            {str(r["id"]): r for r in await with_names().where(condition & Referral.id.is_in(wanted))} if wanted else {}
-        )
+        named = await with_names().where(condition & Referral.id.is_in(wanted)) if wanted else []
+        found = {str(r["id"]): r for r in cast("list[NamedReferralRow]", named)}
         rows = [found[str(i)] for i in wanted if str(i) in found]
         views = await _render_list(principal, rows, now)
     return make_page(views, len(keys), page, per_page), unacknowledged
 
 
-async def export_fhir(principal: Principal, referral_id: uuid.UUID, now: dt.datetime, base_url: str) -> dict:
+async def export_fhir(principal: Principal, referral_id: uuid.UUID, now: dt.datetime, base_url: str) -> FhirJson:
     """The referral as a FHIR R4 Bundle rendered from the caller's view (a partner's holds what the consent
     allows, recorded as a disclosure through the fhir channel); the export is audited."""
     async with write_transaction(Referral._meta.db):

@@ -12,6 +12,7 @@ import msgspec
 
 from kernel.i18n import N_
 from kernel.principal import Principal
+from referrals.rows import ClientRow, ConsentRow, NamedReferralRow, ReferralEventRow
 from referrals.schemas import (
     ClientSummary,
     ConsentSummary,
@@ -39,14 +40,12 @@ REDISCLOSURE_NOTICE = N_("42 CFR part 2 prohibits unauthorized use or disclosure
 """The statement §2.32(a) requires on each disclosure made with the patient's consent."""
 
 
-def usable_contact_methods(value) -> list[ContactMethod]:
+def usable_contact_methods(value: str) -> list[ContactMethod]:
     """The contact methods (stored JSON) the client agreed may be used."""
-    methods = msgspec.json.decode(value, type=list[ContactMethod]) if isinstance(value, str) else value
-    methods = [m if isinstance(m, ContactMethod) else msgspec.convert(m, ContactMethod) for m in methods]
-    return [m for m in methods if m.may_use]
+    return [m for m in msgspec.json.decode(value, type=list[ContactMethod]) if m.may_use]
 
 
-def client_summary(client: dict) -> ClientSummary:
+def client_summary(client: ClientRow) -> ClientSummary:
     """Name, usable contact methods and language of a client row."""
     return ClientSummary(
         preferred_name=client["preferred_name"],
@@ -55,13 +54,13 @@ def client_summary(client: dict) -> ClientSummary:
     )
 
 
-def consent_summary(consent: dict | None, now: dt.datetime) -> ConsentSummary | None:
+def consent_summary(consent: ConsentRow | None, now: dt.datetime) -> ConsentSummary | None:
     """What a consent names and allows, without the signer's name."""
     if consent is None:
         return None
     return ConsentSummary(
         id=str(consent["id"]),
-        status=consent_status(consent, now),  # type: ignore[arg-type]
+        status=consent_status(consent, now),
         recipient_organization_id=str(consent["recipient_organization"]) if consent["recipient_organization"] else None,
         recipient_class=consent["recipient_class"],
         information_scope=consent["information_scope"],
@@ -71,11 +70,11 @@ def consent_summary(consent: dict | None, now: dt.datetime) -> ConsentSummary | 
 
 
 def care_team_view(
-    referral: dict,
-    events: list[dict],
+    referral: NamedReferralRow,
+    events: list[ReferralEventRow],
     follow_ups: list[FollowUpOut],
-    client: dict,
-    consent: dict | None,
+    client: ClientRow,
+    consent: ConsentRow | None,
     now: dt.datetime,
 ) -> ReferralOut:
     """The whole referral, for its care team."""
@@ -108,12 +107,28 @@ def care_team_view(
         next_statuses=next_statuses(
             referral["status"], "care_manager", client_self=referral["handoff_type"] == "client_self"
         ),
-        timeline=[ReferralEventOut(**{f: e[f] for f in ReferralEventOut.__struct_fields__ if f in e}) for e in events],
+        timeline=[_care_team_event(e) for e in events],
         follow_ups=follow_ups,
     )
 
 
-def _partner_event(event: dict, partner_scope: str | None) -> PartnerEventOut:
+def _care_team_event(event: ReferralEventRow) -> ReferralEventOut:
+    return ReferralEventOut(
+        sequence=event["sequence"],
+        at=event["at"],
+        role=event["role"],
+        organization=event["organization"],
+        from_status=event["from_status"],
+        to_status=event["to_status"],
+        reason_code=event["reason_code"],
+        reason_text=event["reason_text"],
+        note=event["note"],
+        appointment_at=event["appointment_at"],
+        hash=event["hash"],
+    )
+
+
+def _partner_event(event: ReferralEventRow, partner_scope: str | None) -> PartnerEventOut:
     own = partner_scope is not None and event["organization"] == partner_scope
     return PartnerEventOut(
         sequence=event["sequence"],
@@ -129,10 +144,10 @@ def _partner_event(event: dict, partner_scope: str | None) -> PartnerEventOut:
 
 def partner_view(
     principal: Principal,
-    referral: dict,
-    events: list[dict],
+    referral: NamedReferralRow,
+    events: list[ReferralEventRow],
     access: PartnerAccess,
-    client: dict | None,
+    client: ClientRow | None,
     now: dt.datetime,
 ) -> PartnerReferralOut:
     """The referral as the partner may see it now: client details only as `access` allows; the care
