@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from kernel.settings import get_settings
+from kernel.settings import Settings
 from referrals.tables import Consent, LedgerCheckpoint, LedgerHead, Referral, ReferralEvent
 
 __all__ = [
@@ -110,10 +110,9 @@ def key_id(key: str) -> str:
     return hashlib.sha256(b"ledger-key-id:" + key.encode()).hexdigest()[:12]
 
 
-def _keys() -> dict[str, str]:
-    settings = get_settings()
-    keys = [settings.ledger_secret, *settings.ledger_previous_keys]
-    return {key_id(k): k for k in keys}
+def _keys(settings: Settings) -> dict[str, str]:
+    """LEDGER_KEY and LEDGER_PREVIOUS_KEYS by key id."""
+    return {key_id(k): k for k in settings.ledger_keys}
 
 
 def _mac(key: str, message: bytes) -> str:
@@ -150,15 +149,15 @@ CONSENT_SEALED_FIELDS = (
 """Every field of a consent its seal covers: what it allows, to whom, until when, and its revocation."""
 
 
-def consent_seal(consent: dict, key: str | None = None) -> str:
-    """HMAC-SHA256 under LEDGER_KEY of a consent's sealed fields (made at signing, again at revocation)."""
+def consent_seal(consent: dict, key: str) -> str:
+    """HMAC-SHA256 under `key` (LEDGER_KEY) of a consent's sealed fields (made at signing, again at revocation)."""
     content = {name: _canonical(consent.get(name)) for name in CONSENT_SEALED_FIELDS}
-    return _mac(key or get_settings().ledger_secret, msgspec.json.encode(content, order="sorted"))
+    return _mac(key, msgspec.json.encode(content, order="sorted"))
 
 
-def consent_seal_holds(consent: dict) -> bool:
+def consent_seal_holds(consent: dict, settings: Settings) -> bool:
     """True when the consent row is as the app sealed it, under the current or an earlier key."""
-    return any(hmac.compare_digest(consent_seal(consent, key), consent["seal"] or "") for key in _keys().values())
+    return any(hmac.compare_digest(consent_seal(consent, key), consent["seal"] or "") for key in settings.ledger_keys)
 
 
 def _head_seal(position: int, last_hash: str, key: str) -> str:
@@ -190,11 +189,12 @@ async def _claim_position() -> int:
     return rows[0]["position"]
 
 
-async def append_sealed(event: dict) -> dict:
-    """Seal an event and insert it at the next ledger position; moves the ledger head. Returns the event.
+async def append_sealed(event: dict, settings: Settings) -> dict:
+    """Seal an event under LEDGER_KEY and insert it at the next ledger position; moves the ledger head. Returns
+    the event.
 
     Call it last in the change's transaction: it holds the head row's lock until the commit."""
-    key = get_settings().ledger_secret
+    key = settings.ledger_secret
     event["position"] = await _claim_position()
     event["key_id"] = key_id(key)
     event["hash"] = event_seal(event, key)
@@ -209,10 +209,10 @@ async def append_sealed(event: dict) -> dict:
     return event
 
 
-async def record_checkpoint(now: dt.datetime) -> dict:
+async def record_checkpoint(now: dt.datetime, settings: Settings) -> dict:
     """Seal the current head as a checkpoint (chained to the previous one); returns it. Keep a copy of
     `position` and `last_hash` outside the database: verify-ledger --checkpoint checks the ledger still holds it."""
-    key = get_settings().ledger_secret
+    key = settings.ledger_secret
     head = await LedgerHead.select().where(LedgerHead.id == 1).first()
     position, last_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
     previous = await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position, ascending=False).first()
@@ -346,7 +346,7 @@ def _is_canonical_uuid(text: str) -> bool:
         return False
 
 
-async def _consents_failing_their_seal(batch_size: int) -> AsyncIterator[str]:
+async def _consents_failing_their_seal(batch_size: int, settings: Settings) -> AsyncIterator[str]:
     last_id = None
     while True:
         query = Consent.select()
@@ -356,7 +356,7 @@ async def _consents_failing_their_seal(batch_size: int) -> AsyncIterator[str]:
         if not rows:
             return
         for row in rows:
-            if not consent_seal_holds(row):
+            if not consent_seal_holds(row, settings):
                 yield str(row["id"])
         last_id = rows[-1]["id"]
 
@@ -366,14 +366,16 @@ def _missing(positions: bytearray, head_position: int) -> list[int]:
 
 
 async def verify_ledger(
+    settings: Settings,
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
     checkpoints: tuple[tuple[int, str], ...] = (),
 ) -> tuple[int, int, LedgerProblem | None]:
     """Check the whole ledger: (referrals checked, events checked, the first problem or None).
 
-    `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it."""
-    keys = _keys()
+    `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it.
+    Seals are checked under LEDGER_KEY and LEDGER_PREVIOUS_KEYS."""
+    keys = _keys(settings)
     # First: a re-spelt id would otherwise surface later as a confusing fault elsewhere, or as no id at all.
     re_keyed = await _re_keyed_row()
     if re_keyed is not None:
@@ -436,7 +438,7 @@ async def verify_ledger(
         shown = ", ".join(map(str, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         problem = f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
         return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
-    async for consent in _consents_failing_their_seal(batch_size):
+    async for consent in _consents_failing_their_seal(batch_size, settings):
         problem = f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
         return referrals_checked, events_checked, LedgerProblem(None, None, None, problem)
     if head_position and hashes_at.get(head_position) != head_hash:
