@@ -11,7 +11,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
@@ -251,6 +251,9 @@ class Settings:
         return self.database_url.startswith(("postgresql://", "postgres://"))
 
 
+_FIELD_TYPES: dict[str, Any] = get_type_hints(Settings)
+"""Each field's type, which says how its variable's text is read."""
+
 AppSettings = NamedDependency[Settings]
 """A handler parameter `settings: AppSettings` receives the app's settings (`create_app(settings=...)`)."""
 
@@ -294,14 +297,9 @@ def _shown(settings: Settings, name: str) -> str:
 # --- reading a variable's text --------------------------------------------------------------------------------
 
 
-@cache
-def _field_types() -> dict[str, Any]:
-    return get_type_hints(Settings)
-
-
 def _parse(name: str, text: str) -> Any:
     """The text of a field's variable as the field's type; ValueError saying what is wrong."""
-    kind = _field_types()[name]
+    kind = _FIELD_TYPES[name]
     if kind is str:
         return text
     if kind is int:

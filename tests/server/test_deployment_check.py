@@ -118,7 +118,7 @@ def test_the_readme_names_every_variable_the_check_can_report():
     readme = (PROJECT_ROOT / "README.md").read_text()
     paragraph = readme[readme.index("\nProduction (`directory-admin check`") :].split("\n\n")[0]
     named = set(re.findall(r"`([A-Z][A-Z_]+)(?:=[^`]*)?`", paragraph))
-    variables = {field.upper() for field in [field.name for field in dataclasses.fields(Settings)]}
+    variables = {field.name.upper() for field in dataclasses.fields(Settings)}
     assert named <= variables, named - variables
     reportable = {
         f.variable
