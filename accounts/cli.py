@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar, cast
 import click
 
 from kernel.problems import DomainError, NotFound
-from kernel.settings import get_settings
+from kernel.settings import Settings
 
 if TYPE_CHECKING:
     from accounts.rows import AccountRow
@@ -173,13 +173,14 @@ class _DemoAccountOptions(TypedDict, total=False):
     is_partner_admin: bool
 
 
-async def seed_demo_accounts() -> list[tuple[str, str, str]]:
-    """Demo care team, care manager, two partner organizations' staff and an admin: (role, e-mail, where)."""
+async def seed_demo_accounts(settings: Settings) -> list[tuple[str, str, str]]:
+    """Demo care team, care manager, two partner organizations' staff and an admin: (role, e-mail, where); none
+    in production."""
     from accounts.services.accounts import create_account, create_care_team
     from accounts.tables import Account
     from directory.tables import Organization
 
-    if get_settings().production or await Account.exists().where(Account.is_demo.eq(True)):
+    if settings.production or await Account.exists().where(Account.is_demo.eq(True)):
         return []
     team = await create_care_team("Demo care team")
     partners: list[dict[str, Any]] = []

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post
 from litestar.exceptions import NotAuthorizedException
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.params import Body, FromPath
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from accounts.rows import NamedApiTokenRow
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
@@ -23,14 +24,24 @@ from kernel.guards import PUBLIC, allow, client_address
 from kernel.paging import Page, PageNumber, PerPage, make_page
 from kernel.principal import Principal
 from kernel.problems import problems
-from kernel.settings import get_settings
+from kernel.settings import AppSettings
 
-__all__ = ["AuditController", "AuthController", "TokenController"]
+__all__ = ["AuditController", "AuthController", "SignInAttemptsLimit", "TokenController"]
 
 SIGNED_IN = ("admin", "care_manager", "partner_staff")
-# Sign-in attempts a minute per client address (LOGIN_RATE_LIMIT, 10; the app's "login_attempts" store: memory
-# or Redis). On the route itself, so no other request pays for the check.
-LOGIN_ATTEMPTS = RateLimitConfig(rate_limit=("minute", get_settings().login_rate_limit), store="login_attempts")
+
+
+class SignInAttemptsLimit(RateLimitMiddleware):
+    """Sign-in attempts a minute per client address, page and API together: the app's LOGIN_RATE_LIMIT, counted
+    in its "login_attempts" store (memory or Redis). On the sign-in routes themselves, so no other request pays
+    for the check."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app, RateLimitConfig(rate_limit=("minute", 1), store="login_attempts"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.max_requests = scope["litestar_app"].state.settings.login_rate_limit
+        await super().__call__(scope, receive, send)
 
 
 def _me(principal: Principal) -> Me:
@@ -58,12 +69,12 @@ class AuthController(Controller):
         summary="Sign in",
         opt=PUBLIC,
         status_code=200,
-        middleware=[LOGIN_ATTEMPTS.middleware],
+        middleware=[SignInAttemptsLimit],
     )
-    async def login(self, request: Request, data: Annotated[LoginIn, Body()]) -> Me:
+    async def login(self, request: Request, data: Annotated[LoginIn, Body()], settings: AppSettings) -> Me:
         """Check e-mail and password and start a session; repeated failures lock the account."""
         try:
-            principal, stamp = await sign_in(data.email, data.password, client_address(request))
+            principal, stamp = await sign_in(data.email, data.password, client_address(request), settings)
         except LoginRefused as refusal:
             raise NotAuthorizedException(detail=str(refusal)) from None
         start_session(request, principal.account_id, stamp)

@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from accounts.controllers import LOGIN_ATTEMPTS, SIGNED_IN
+from accounts.controllers import SIGNED_IN, SignInAttemptsLimit
 from accounts.schemas import PasswordChangeForm, SignInForm
 from accounts.services.audit import record_audit
 from accounts.services.passwords import change_password
@@ -26,6 +26,7 @@ from kernel.i18n import N_, gettext
 from kernel.pages import PAGE_ERROR_HANDLERS, local_path, render, see_other
 from kernel.principal import Principal
 from kernel.problems import Forbidden, Invalid
+from kernel.settings import AppSettings
 
 __all__ = ["SIGN_IN_PAGE", "AccountPages", "PartnerTokenPages", "TokenForm", "home_page"]
 
@@ -64,11 +65,13 @@ class AccountPages(Controller):
             return see_other(local_path(next, home_page(principal)))
         return render("accounts/sign_in.html", next=local_path(next, ""), email="", error=None)
 
-    @post("/sign-in", opt=PUBLIC, middleware=[LOGIN_ATTEMPTS.middleware], status_code=303)
-    async def sign_in(self, request: Request, data: Annotated[SignInForm, FORM]) -> Template | Redirect:
+    @post("/sign-in", opt=PUBLIC, middleware=[SignInAttemptsLimit], status_code=303)
+    async def sign_in(
+        self, request: Request, data: Annotated[SignInForm, FORM], settings: AppSettings
+    ) -> Template | Redirect:
         """Check e-mail and password (the API's lockout and audit), start a new session, go on."""
         try:
-            principal, stamp = await sign_in(data.email, data.password, client_address(request))
+            principal, stamp = await sign_in(data.email, data.password, client_address(request), settings)
         except LoginRefused as refusal:
             return render(
                 "accounts/sign_in.html",

@@ -64,6 +64,7 @@ async def _run(referral_count: int) -> dict:
     from accounts.tables import Account
     from directory.tables import Location, Organization, Service, ServiceAtLocation
     from kernel.database import run_migrations
+    from kernel.settings import Settings
     from referrals.schemas import ClientIn, ConsentIn, ReferralEventIn, ReferralIn
     from referrals.services.clients import create_client, team_client
     from referrals.services.consents import create_consent
@@ -71,6 +72,7 @@ async def _run(referral_count: int) -> dict:
     from referrals.services.referrals import StaleVersion, append_event, create_referral
     from server.progress_bars import ProgressBars
 
+    settings = Settings.from_environment()
     await run_migrations()
     from server.piccolo_conf import DB
 
@@ -118,6 +120,7 @@ async def _run(referral_count: int) -> dict:
             signed_name="Bench",
         ),
         now,
+        settings,
     )
     request = ReferralIn(
         client_id=client["id"],
@@ -134,14 +137,14 @@ async def _run(referral_count: int) -> dict:
         started = time.perf_counter()
         for _ in range(referral_count):
             t0 = time.perf_counter()
-            referral = await create_referral(manager, request, now)
+            referral = await create_referral(manager, request, now, settings)
             created.append(time.perf_counter() - t0)
             referral_id = uuid.UUID(referral.id)
             version = referral.version
             for step in STEPS:
                 t0 = time.perf_counter()
                 version = (
-                    await append_event(partner, referral_id, ReferralEventIn(version=version, **step), now)
+                    await append_event(partner, referral_id, ReferralEventIn(version=version, **step), now, settings)
                 ).version
                 transitions.append(time.perf_counter() - t0)
             ids.append(referral_id)
@@ -149,12 +152,13 @@ async def _run(referral_count: int) -> dict:
         write_seconds = time.perf_counter() - started
 
     # Contention: 50 changes at once on one referral, all based on the same version.
-    contested = await create_referral(manager, request, now)
+    contested = await create_referral(manager, request, now, settings)
     contested_id = uuid.UUID(contested.id)
 
     async def attempt(i: int) -> bool:
         try:
-            await append_event(partner, contested_id, ReferralEventIn(version=contested.version, note=f"n{i}"), now)
+            change = ReferralEventIn(version=contested.version, note=f"n{i}")
+            await append_event(partner, contested_id, change, now, settings)
             return True
         except StaleVersion:
             return False
@@ -164,7 +168,7 @@ async def _run(referral_count: int) -> dict:
     contention_ms = (time.perf_counter() - t0) * 1000
 
     t0 = time.perf_counter()
-    referrals, events, problem = await verify_ledger()
+    referrals, events, problem = await verify_ledger(settings)
     verify_seconds = time.perf_counter() - t0
     return {
         "referrals": referrals,

@@ -48,7 +48,7 @@ from kernel.clock import EARLIEST, LATEST
 from kernel.guards import OPEN_DATA
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
 from kernel.problems import problems
-from kernel.settings import get_settings
+from kernel.settings import AppSettings
 
 __all__ = ["DirectoryApiController"]
 
@@ -278,6 +278,7 @@ class DirectoryApiController(Controller):
                 per_page=page_size(streamed, per_page),
             ),
             state.geocoder,
+            state.settings.max_radius_km,
         )
         index: SearchIndex = state.search_index
         results = await index.search(query)
@@ -462,6 +463,7 @@ class DirectoryApiController(Controller):
     async def list_service_at_locations(
         self,
         request: Request,
+        settings: AppSettings,
         search: Annotated[
             str | None,
             QueryParameter(description="Words the service, location or organization name contains.", max_length=200),
@@ -497,7 +499,7 @@ class DirectoryApiController(Controller):
         centre = None
         metres = None
         if proximity is not None:
-            metres = _proximity_metres(proximity)
+            metres = _proximity_metres(proximity, settings.max_radius_km)
             if code is None:
                 raise ValidationException(detail="proximity needs a postcode to measure from")
             point = zip_centroid(code)
@@ -539,9 +541,9 @@ class DirectoryApiController(Controller):
         return found
 
 
-def _proximity_metres(text: str) -> float:
-    """`proximity` in metres; 400 unless a number above 0 and within the largest search radius."""
-    limit = get_settings().max_radius_km * 1000
+def _proximity_metres(text: str, max_radius_km: float) -> float:
+    """`proximity` in metres; 400 unless a number above 0 and within the largest search radius (MAX_RADIUS_KM)."""
+    limit = max_radius_km * 1000
     try:
         metres = float(text)
     except ValueError:

@@ -37,7 +37,6 @@ from kernel.i18n import N_, gettext
 from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
 from kernel.paging import PageNumber
 from kernel.problems import Invalid
-from kernel.settings import get_settings
 
 __all__ = ["PUBLIC_REPORTS", "PublicDirectoryPages"]
 
@@ -249,7 +248,7 @@ class PublicDirectoryPages(Controller):
         error = None
         if form.asked:
             try:
-                query = await search_query(form.listing_search(), state.geocoder)
+                query = await search_query(form.listing_search(), state.geocoder, state.settings.max_radius_km)
             except Invalid as refusal:
                 error = (
                     gettext(PLACE_NOT_FOUND)
@@ -260,9 +259,8 @@ class PublicDirectoryPages(Controller):
                 index: SearchIndex = state.search_index
                 found = await index.search(query)
                 results, total = found.results, found.total
-        settings = get_settings()
         radius = form.radius_km or DEFAULT_RADIUS_KM
-        wider = min(radius * 2, settings.max_radius_km) if (form.near or form.lat) else None
+        wider = min(radius * 2, state.settings.max_radius_km) if (form.near or form.lat) else None
         return render(
             "directory/search.html",
             status_code=400 if error else 200,

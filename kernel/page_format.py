@@ -1,4 +1,5 @@
-"""How the pages write distances, dates and times: in the visitor's language, miles by default."""
+"""How the pages write distances, dates and times: in the visitor's language, in DISTANCE_UNIT and TIME_ZONE (the
+template engine binds the app's settings to these filters)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,17 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time, format_timedelta
 
 from kernel.i18n import current_language, gettext
-from kernel.settings import get_settings
 
 __all__ = ["KM_PER_MILE", "day", "distance", "moment", "since"]
 
 KM_PER_MILE = 1.609344
 
 
-def distance(km: float | None, approximate: bool = False) -> str:
-    """ "2.3 mi", or "about 2 mi" when the listing is placed only by its ZIP or city (its distance is a guess)."""
+def distance(km: float | None, approximate: bool = False, *, unit: str) -> str:
+    """ "2.3 mi", or "about 2 mi" when the listing is placed only by its ZIP or city (its distance is a guess);
+    `unit` is mi or km."""
     if km is None:
         return ""
-    unit = get_settings().distance_unit
     value = km if unit == "km" else km / KM_PER_MILE
     if approximate:
         shown = f"{max(round(value), 1)} {unit}"
@@ -29,15 +29,16 @@ def distance(km: float | None, approximate: bool = False) -> str:
     return f"{value:.1f} {unit}"
 
 
-def _local(moment_: dt.datetime) -> dt.datetime:
-    zone = ZoneInfo(get_settings().time_zone)
+def _local(moment_: dt.datetime, time_zone: str) -> dt.datetime:
+    zone = ZoneInfo(time_zone)
     if moment_.tzinfo is None:
         moment_ = moment_.replace(tzinfo=dt.UTC)
     return moment_.astimezone(zone)
 
 
-def day(value: dt.date | dt.datetime | str | None) -> str:
-    """A date, e.g. "Dec 3, 2026" / "3 dic 2026" (an ISO date string, as the listings store it, too)."""
+def day(value: dt.date | dt.datetime | str | None, *, time_zone: str) -> str:
+    """A date, e.g. "Dec 3, 2026" / "3 dic 2026" (an ISO date string, as the listings store it, too); a moment's
+    date is the one in `time_zone`."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -46,15 +47,15 @@ def day(value: dt.date | dt.datetime | str | None) -> str:
         except ValueError:
             return str(value)
     if isinstance(value, dt.datetime):
-        value = _local(value).date()
+        value = _local(value, time_zone).date()
     return format_date(value, format="medium", locale=current_language())
 
 
-def moment(value: dt.datetime | None) -> str:
-    """A date and time in the pages' time zone, e.g. "Dec 3, 2026, 9:30 AM"."""
+def moment(value: dt.datetime | None, *, time_zone: str) -> str:
+    """A date and time in `time_zone`, e.g. "Dec 3, 2026, 9:30 AM"."""
     if value is None:
         return ""
-    local = _local(value)
+    local = _local(value, time_zone)
     language = current_language()
     date = format_date(local.date(), format="medium", locale=language)
     return f"{date}, {format_time(local.time(), format='short', locale=language)}"

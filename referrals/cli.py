@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from kernel.settings import Settings
+
 __all__ = ["referrals_group"]
 
 
@@ -33,7 +35,8 @@ def _checkpoint(value: str) -> tuple[int, str]:
     multiple=True,
     help="POSITION:HASH from `referrals checkpoint`, kept outside the database; repeatable.",
 )
-def verify_ledger_command(quiet: bool, checkpoints: tuple[str, ...]) -> None:
+@click.pass_obj
+def verify_ledger_command(settings: Settings, quiet: bool, checkpoints: tuple[str, ...]) -> None:
     """Verify the ledger."""
     from referrals.services.ledger import verify_ledger
 
@@ -46,7 +49,7 @@ def verify_ledger_command(quiet: bool, checkpoints: tuple[str, ...]) -> None:
     except click.BadParameter as error:
         click.echo(str(error), err=True)
         sys.exit(2)
-    referrals, events, problem = asyncio.run(verify_ledger(progress=progress, checkpoints=wanted))
+    referrals, events, problem = asyncio.run(verify_ledger(settings, progress=progress, checkpoints=wanted))
     if problem is not None:
         click.echo(f"Ledger check FAILED after {referrals:,} referrals: {problem}", err=True)
         sys.exit(1)
@@ -60,7 +63,8 @@ def verify_ledger_command(quiet: bool, checkpoints: tuple[str, ...]) -> None:
     name="checkpoint",
     help="Seal the ledger's current head as a checkpoint; keep the printed line outside the database.",
 )
-def checkpoint_command() -> None:
+@click.pass_obj
+def checkpoint_command(settings: Settings) -> None:
     """Record a checkpoint."""
     from kernel.database import write_transaction
     from referrals.rows import LedgerCheckpointRow
@@ -69,7 +73,7 @@ def checkpoint_command() -> None:
 
     async def run() -> LedgerCheckpointRow:
         async with write_transaction(LedgerCheckpoint._meta.db):
-            return await record_checkpoint(dt.datetime.now(dt.UTC))
+            return await record_checkpoint(dt.datetime.now(dt.UTC), settings)
 
     checkpoint = asyncio.run(run())
     click.echo(f"{checkpoint['position']}:{checkpoint['last_hash']}")

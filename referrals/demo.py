@@ -19,6 +19,7 @@ from accounts.tables import Account
 from directory.tables import SearchDocument, Service, ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.principal import Principal
+from kernel.settings import Settings
 from referrals.rows import ReferralRow
 from referrals.schemas import (
     ClientIn,
@@ -177,7 +178,7 @@ async def _service_at_location(organization_id: uuid.UUID | None, category: str)
     return None
 
 
-async def seed_demo_referrals(now: dt.datetime | None = None) -> int:
+async def seed_demo_referrals(settings: Settings, now: dt.datetime | None = None) -> int:
     """Demo clients and referrals for the demo care team; 0 if there are already some, or no demo accounts."""
     now = now or dt.datetime.now(dt.UTC)
     demo_accounts = await Account.select().where(Account.is_demo.eq(True)).order_by(Account.email)
@@ -203,13 +204,13 @@ async def seed_demo_referrals(now: dt.datetime | None = None) -> int:
         place = places[story.place]
         if place is None:
             continue
-        await _tell(story, manager, partners.get(story.place), place, now)
+        await _tell(story, manager, partners.get(story.place), place, now, settings)
         made += 1
     return made
 
 
 async def _tell(
-    story: Story, manager: Principal, partner: Principal | None, place: uuid.UUID, now: dt.datetime
+    story: Story, manager: Principal, partner: Principal | None, place: uuid.UUID, now: dt.datetime, settings: Settings
 ) -> None:
     def hours_ago(hours: float) -> dt.datetime:
         return now - dt.timedelta(hours=hours)
@@ -243,7 +244,7 @@ async def _tell(
             signed_at=start,
             signed_name=story.name,
         )
-        consent_id = (await create_consent(manager, client, consent, start))["id"]
+        consent_id = (await create_consent(manager, client, consent, start, settings))["id"]
     appointment = now + dt.timedelta(hours=story.appointment_in_hours) if story.appointment_in_hours else None
     referral = await create_referral(
         manager,
@@ -258,6 +259,7 @@ async def _tell(
             status=story.first_status,
         ),
         hours_ago(story.start_hours_ago),
+        settings,
     )
     referral_id = uuid.UUID(referral.id)
     version = referral.version
@@ -266,10 +268,12 @@ async def _tell(
         if actor is None:
             continue
         version = (
-            await append_event(actor, referral_id, ReferralEventIn(version=version, **change), hours_ago(hours))
+            await append_event(
+                actor, referral_id, ReferralEventIn(version=version, **change), hours_ago(hours), settings
+            )
         ).version
     async with write_transaction(Referral._meta.db):
         row = cast("ReferralRow | None", await Referral.select().where(Referral.id == referral_id).first())
         if row is None:
             raise RuntimeError(f"referral {referral_id} vanished right after it was made")
-        await reconcile_follow_ups(row, await referral_events(referral_id), now)
+        await reconcile_follow_ups(row, await referral_events(referral_id), now, settings)

@@ -36,9 +36,10 @@ from directory.pages import PublicDirectoryPages
 from directory.search.index import SearchIndex
 from kernel.clock import Clock, provide_now
 from kernel.database import pending_migrations
+from kernel.deployment_check import refuse_unsafe_production
 from kernel.guards import OPEN_DATA, SESSIONLESS
 from kernel.problems import problem_details_config
-from kernel.settings import PROJECT_ROOT, Settings, get_settings
+from kernel.settings import PROJECT_ROOT, Settings, SettingsError, provide_settings
 from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
 from referrals.controllers.listings import ListingVerificationController
@@ -74,7 +75,7 @@ async def healthz(state: State) -> Health:
     index: SearchIndex = state.search_index
     return Health(
         status="ok" if not pending else "migrations pending",
-        database="postgresql" if get_settings().is_postgres else "sqlite",
+        database="postgresql" if state.settings.is_postgres else "sqlite",
         migrations_applied=not pending,
         pending_migrations=pending,
         search_index_revision=index.revision,
@@ -120,7 +121,7 @@ def _counter_store(settings: Settings, namespace: str) -> Store:
 
 
 def _middleware(settings: Settings) -> list:
-    # Sign-in has its own limit, on its route (accounts.controllers.LOGIN_ATTEMPTS).
+    # Sign-in has its own limit, on its routes (accounts.controllers.SignInAttemptsLimit).
     limits = []
     if settings.public_rate_limit > 0:
         limits.append(
@@ -152,11 +153,20 @@ def _middleware(settings: Settings) -> list:
     ]
 
 
-def create_app(clock: Clock | None = None) -> Litestar:
-    """Build the Litestar application; tests pass a clock they can move."""
-    settings = get_settings()
-    settings.ledger_secret  # noqa: B018 (production refuses to start without LEDGER_KEY)
-    templates = template_config()
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """Build the Litestar application with these settings (by default read from the environment; SettingsError
+    names every variable that cannot be used); tests pass the settings they need and a clock they can move."""
+    from server.piccolo_conf import DATABASE_URL
+
+    settings = settings or Settings.from_environment()
+    refuse_unsafe_production(settings)
+    if settings.database_url != DATABASE_URL:
+        # Piccolo's engine is made once per process, from the environment, when piccolo_conf is imported.
+        raise SettingsError(
+            {"DATABASE_URL": "these settings name another database than the one Piccolo's engine was made for"},
+            heading="create_app cannot use these settings",
+        )
+    templates = template_config(settings)
     return Litestar(
         route_handlers=[
             healthz,
@@ -192,9 +202,10 @@ def create_app(clock: Clock | None = None) -> Litestar:
             "public_requests": _counter_store(settings, "rate_limits"),
         },
         lifespan=[app_lifespan],
-        dependencies={"now": Provide(provide_now)},
+        dependencies={"now": Provide(provide_now), "settings": Provide(provide_settings)},
         state=State(
             {
+                "settings": settings,
                 "search_index": SearchIndex(settings.search_index_poll_seconds),
                 "geocoder": Geocoder(settings),
                 "clock": clock or Clock(),

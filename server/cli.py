@@ -1,6 +1,8 @@
-"""Command line: migrate, seed, import, export, sync, geocode and serve (`directory-admin --help`).
+"""Command line: migrate, seed, import, export, sync, geocode, check and serve (`directory-admin --help`).
 
-The same click group is mounted in the Litestar CLI (`litestar directory ...`) by a CLI plugin.
+Every command starts from the settings, read from the environment once and checked before it runs (a test may
+pass its own Settings as the group's `obj`): a variable that cannot be used stops it with one message naming
+every such variable, without a traceback.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sys
+import textwrap
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +18,8 @@ from typing import Any, TypeVar
 import click
 
 from accounts.cli import accounts_group
-from kernel.settings import PROJECT_ROOT, get_settings
+from kernel.deployment_check import LEVELS, deployment_findings, refuse_unsafe_production
+from kernel.settings import PROJECT_ROOT, Settings, SettingsError
 from referrals.cli import referrals_group
 
 __all__ = ["directory_group", "main"]
@@ -28,7 +32,27 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
-@click.group(name="directory", help="Manage the resource directory.")
+class _SettingsGroup(click.Group):
+    """The root group: makes the Settings every command receives as its context's `obj` (unless given one),
+    after the command line is read (so `--help` works whatever the environment holds) and before any command
+    runs; a SettingsError from anywhere below is printed as one error, without a traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Click reads a subcommand's options only after this group runs: note here whether it will show help.
+        wanted = args[: args.index("--")] if "--" in args else args
+        ctx.meta["shows_help"] = any(arg in ctx.help_option_names for arg in wanted)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            if not isinstance(ctx.obj, Settings) and not ctx.meta.get("shows_help"):
+                ctx.obj = Settings.from_environment()
+            return super().invoke(ctx)
+        except SettingsError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(name="directory", cls=_SettingsGroup, help="Manage the resource directory.")
 def directory_group() -> None:
     """Directory administration commands."""
 
@@ -76,7 +100,9 @@ def _print_report(report) -> None:
         )
 
 
-async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool) -> int:
+async def _import(
+    settings: Settings, path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool
+) -> int:
     from directory.geo.geocoding import Geocoder
     from directory.hsds.importer import ImportFailed, import_package, paused_garbage_collection
     from directory.hsds.readers import PackageError, read_package
@@ -94,7 +120,7 @@ async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str
             try:
                 report = await import_package(
                     package,
-                    geocoder=Geocoder(get_settings()),
+                    geocoder=Geocoder(settings),
                     skip_invalid=skip_invalid,
                     sample_data=sample_data,
                     data_source=source,
@@ -124,9 +150,12 @@ async def _import(path: Path, skip_invalid: bool, sample_data: bool, source: str
 @click.option("--sample-data", is_flag=True, help="Mark every organization as made-up demo data.")
 @click.option("--source", default=None, help="Publisher to credit (defaults to the package name).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def import_command(path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool) -> None:
+@click.pass_obj
+def import_command(
+    settings: Settings, path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool
+) -> None:
     """Import a package."""
-    sys.exit(_run(_import(path, skip_invalid, sample_data, source, quiet)))
+    sys.exit(_run(_import(settings, path, skip_invalid, sample_data, source, quiet)))
 
 
 async def _export(target: Path, export_format: str, include_confidential: bool) -> None:
@@ -155,7 +184,8 @@ def export_command(target: Path, export_format: str, include_confidential: bool)
 
 @directory_group.command(name="geocode", help="Fill missing coordinates of locations already in the directory.")
 @click.option("--retry-centroids", is_flag=True, help="Also retry locations that only have ZIP or city centroids.")
-def geocode_command(retry_centroids: bool) -> None:
+@click.pass_obj
+def geocode_command(settings: Settings, retry_centroids: bool) -> None:
     """Geocode locations without coordinates."""
     from directory.geo.geocoding import Geocoder
     from directory.geo.location_geocoding import geocode_locations
@@ -164,9 +194,7 @@ def geocode_command(retry_centroids: bool) -> None:
     async def run() -> None:
         await _refuse_unmigrated()
         with ProgressBars() as progress:
-            counts = await geocode_locations(
-                Geocoder(get_settings()), retry_centroids=retry_centroids, progress=progress
-            )
+            counts = await geocode_locations(Geocoder(settings), retry_centroids=retry_centroids, progress=progress)
         click.echo(
             "Locations by precision: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none needed")
         )
@@ -239,7 +267,7 @@ def reindex_command(quiet: bool) -> None:
     _run(run())
 
 
-async def _sync(url: str, options: dict, quiet: bool) -> int:
+async def _sync(settings: Settings, url: str, options: dict, quiet: bool) -> int:
     from directory.geo.geocoding import Geocoder
     from directory.hsds.sync import HsdsClient, SyncFailed, sync_source
     from server.progress_bars import progress_for
@@ -259,7 +287,7 @@ async def _sync(url: str, options: dict, quiet: bool) -> int:
                     full=options["full"],
                     full_every=dt.timedelta(days=options["full_every"]),
                     data_source=options["source"],
-                    geocoder=Geocoder(get_settings()),
+                    geocoder=Geocoder(settings),
                     progress=progress,
                 )
     except SyncFailed as error:
@@ -331,37 +359,38 @@ def _http_url(context: click.Context, parameter: click.Parameter, value: str) ->
 @click.option("--per-page", type=click.IntRange(min=1), default=100, show_default=True, help="Services per page.")
 @click.option("--source", default=None, help="Publisher to credit (defaults to each record's own, else the URL).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def sync_command(url: str, quiet: bool, **options) -> None:
+@click.pass_obj
+def sync_command(settings: Settings, url: str, quiet: bool, **options) -> None:
     """Sync from a remote HSDS API."""
-    sys.exit(_run(_sync(url, options, quiet)))
+    sys.exit(_run(_sync(settings, url, options, quiet)))
 
 
-async def _seed(force: bool, quiet: bool) -> int:
+async def _seed(settings: Settings, force: bool, quiet: bool) -> int:
     from directory.tables import Service
 
     if not force and await Service.count() > 0:
         click.echo("Directory already has services; seed data not loaded (use --force to re-import).")
-        await _seed_demo_accounts()
+        await _seed_demo_accounts(settings)
         return 0
     for package in sorted(p for p in SEED_DIRECTORY.iterdir() if p.is_dir() and (p / "datapackage.json").exists()):
         sample = package.name.startswith("sample")
-        code = await _import(package, skip_invalid=False, sample_data=sample, source=None, quiet=quiet)
+        code = await _import(settings, package, skip_invalid=False, sample_data=sample, source=None, quiet=quiet)
         if code:
             return code
-    await _seed_demo_accounts()
+    await _seed_demo_accounts(settings)
     return 0
 
 
-async def _seed_demo_accounts() -> None:
+async def _seed_demo_accounts(settings: Settings) -> None:
     from accounts.cli import DEMO_PASSWORD, seed_demo_accounts
     from referrals.demo import seed_demo_referrals
 
-    created = await seed_demo_accounts()
+    created = await seed_demo_accounts(settings)
     if created:
         click.echo(f"Demo accounts (password: {DEMO_PASSWORD}; refused when APP_ENV=production):")
         for role, email, name in created:
             click.echo(f"  {role:<14} {email:<28} {name}")
-    referrals = await seed_demo_referrals()
+    referrals = await seed_demo_referrals(settings)
     if referrals:
         click.echo(f"Demo clients and referrals: {referrals}, in every status (made-up people).")
 
@@ -369,15 +398,18 @@ async def _seed_demo_accounts() -> None:
 @directory_group.command(name="seed", help="Load the demo data in seed_data/ when the directory is empty.")
 @click.option("--force", is_flag=True, help="Re-import even if the directory has data (updates in place).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def seed_command(force: bool, quiet: bool) -> None:
+@click.pass_obj
+def seed_command(settings: Settings, force: bool, quiet: bool) -> None:
     """Load seed data."""
-    sys.exit(_run(_seed(force, quiet)))
+    sys.exit(_run(_seed(settings, force, quiet)))
 
 
 @directory_group.command(
-    name="serve", help="Serve the app with uvicorn (HOST, PORT, DATABASE_URL from the environment)."
+    name="serve", help="Serve the app with uvicorn (HOST, PORT, WORKERS and the other settings from the environment)."
 )
-@click.option("--workers", default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Worker processes for this run (default: WORKERS, 1)."
+)
 @click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
@@ -385,11 +417,18 @@ def seed_command(force: bool, quiet: bool) -> None:
     show_default=True,
     help="uvicorn's log level (info also says when each worker is ready).",
 )
-def serve_command(workers: int, log_level: str) -> None:
+@click.pass_obj
+def serve_command(settings: Settings, workers: int | None, log_level: str) -> None:
     """Run the web server."""
     import uvicorn
 
-    settings = get_settings()
+    from server.app import create_app
+
+    workers = workers or settings.workers
+    # One worker serves the app made here from these settings. Several are processes of their own, each making
+    # its app from the environment (the same, checked above): they are refused here what their apps would refuse.
+    app = create_app(settings) if workers == 1 else None
+    refuse_unsafe_production(settings)
     click.echo(
         f"Serving the resource directory on http://{settings.host}:{settings.port}/ "
         f"(staff sign in: /app/sign-in, API: /api/services, docs: /schema/swagger, "
@@ -398,8 +437,8 @@ def serve_command(workers: int, log_level: str) -> None:
     # No access log: query strings can hold a client's address (near=...). X-Forwarded-For is believed
     # only from TRUSTED_PROXIES, by the app itself (uvicorn's own handling would trust 127.0.0.1).
     uvicorn.run(
-        "server.app:create_app",
-        factory=True,
+        app or "server.app:create_app",
+        factory=app is None,
         host=settings.host,
         port=settings.port,
         workers=workers,
@@ -407,6 +446,37 @@ def serve_command(workers: int, log_level: str) -> None:
         access_log=False,
         proxy_headers=False,
     )
+
+
+@directory_group.command(
+    name="check",
+    help="List what the settings lack or get wrong for production (like Django's `check --deploy`): CRITICAL "
+    "stops a production start-up, ERROR fails the check, WARNING is for you to weigh. Exit status 1 when a finding "
+    "is at --fail-level or worse.",
+)
+@click.option(
+    "--fail-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="ERROR",
+    show_default=True,
+    help="The least serious finding that fails the check.",
+)
+@click.pass_obj
+def check_command(settings: Settings, fail_level: str) -> None:
+    """Check the settings for production."""
+    findings = deployment_findings(settings)
+    click.echo(f"Checking the settings for production (APP_ENV={settings.app_env}):")
+    for finding in findings:
+        # The problem wrapped, the fix on a line of its own (it may hold a command to copy).
+        lines = [*textwrap.wrap(f"{finding.variable}: {finding.problem}", 110), finding.fix]
+        click.echo(f"{finding.level:<9}{lines[0]}")
+        for line in lines[1:]:
+            click.echo(f"{'':<9}{line}")
+    counts = {level: sum(f.level == level for f in findings) for level in LEVELS}
+    said = {"CRITICAL": "critical", "ERROR": "error(s)", "WARNING": "warning(s)"}
+    click.echo(", ".join(f"{count} {said[level]}" for level, count in counts.items()) if findings else "No findings.")
+    worst = LEVELS.index(fail_level.upper())
+    sys.exit(1 if any(LEVELS.index(f.level) <= worst for f in findings) else 0)
 
 
 directory_group.add_command(accounts_group)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -9,7 +11,7 @@ from litestar.template.config import TemplateConfig
 from kernel import page_format
 from kernel.i18n import LANGUAGES, current_language, gettext, install_catalogs, ngettext
 from kernel.pages import principal_in_context
-from kernel.settings import PROJECT_ROOT, get_settings
+from kernel.settings import PROJECT_ROOT, Settings
 
 __all__ = ["CATALOG_PACKAGES", "TEMPLATE_PACKAGES", "template_config"]
 
@@ -19,9 +21,10 @@ CATALOG_PACKAGES = ("kernel", "server", "accounts", "directory", "referrals")
 """Each keeps the Spanish for its page text in <package>/locale/es/LC_MESSAGES/messages.po."""
 
 
-def template_config() -> TemplateConfig:
+def template_config(settings: Settings) -> TemplateConfig:
     """Jinja over server/, accounts/, directory/ and referrals/ templates; escaping on; a missing variable is an
-    error, not a blank (the browser tests would otherwise miss it). Installs the message catalogs too."""
+    error, not a blank (the browser tests would otherwise miss it); the settings are a global and set the filters'
+    unit and time zone. Installs the message catalogs too."""
     install_catalogs(PROJECT_ROOT / package / "locale" for package in CATALOG_PACKAGES)
     environment = Environment(
         loader=FileSystemLoader([PROJECT_ROOT / package / "templates" for package in TEMPLATE_PACKAGES]),
@@ -32,16 +35,15 @@ def template_config() -> TemplateConfig:
         lstrip_blocks=True,
     )
     environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    settings = get_settings()
     environment.globals.update(
         languages=LANGUAGES,
         current_language=current_language,
         settings=settings,
     )
     environment.filters.update(
-        distance=page_format.distance,
-        day=page_format.day,
-        moment=page_format.moment,
+        distance=partial(page_format.distance, unit=settings.distance_unit),
+        day=partial(page_format.day, time_zone=settings.time_zone),
+        moment=partial(page_format.moment, time_zone=settings.time_zone),
         since=page_format.since,
     )
     engine = JinjaTemplateEngine.from_environment(environment)

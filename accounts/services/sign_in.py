@@ -23,7 +23,7 @@ from accounts.services.principal import principal_for_account
 from accounts.tables import Account
 from kernel.database import write_transaction
 from kernel.principal import ANONYMOUS, Principal
-from kernel.settings import get_settings
+from kernel.settings import Settings
 
 __all__ = ["LOCKOUT", "MAX_FAILED_LOGINS", "LoginRefused", "principal_for_session", "sign_in"]
 
@@ -44,8 +44,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def sign_in(email: str, password: str, address: str | None) -> tuple[Principal, str]:
-    """Check a password, locking the account for a while after repeated failures: (principal, credential stamp).
+async def sign_in(email: str, password: str, address: str | None, settings: Settings) -> tuple[Principal, str]:
+    """Check a password, locking the account for a while after repeated failures: (principal, credential stamp);
+    demo accounts are refused in production.
 
     The slow hash check runs outside any transaction; the failure count is then raised atomically, so
     simultaneous wrong guesses all count. The reason for a refusal goes to the audit log only."""
@@ -64,7 +65,7 @@ async def sign_in(email: str, password: str, address: str | None) -> tuple[Princ
             .first()
         )
         reason = None
-        if current is None or not current["is_active"] or (current["is_demo"] and get_settings().production):
+        if current is None or not current["is_active"] or (current["is_demo"] and settings.production):
             reason = "account disabled"
         elif is_locked(current["locked_until"]):
             reason = "locked"

@@ -16,7 +16,6 @@ from directory.search.query import ListingFilters, SearchQuery
 from directory.tables import SearchDocument
 from directory.taxonomy.categories import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
 from kernel.problems import Invalid
-from kernel.settings import get_settings
 
 __all__ = [
     "DEFAULT_RADIUS_KM",
@@ -76,13 +75,13 @@ class ListingSearch:
     per_page: int = 20
 
 
-async def search_query(asked: ListingSearch, geocoder: Geocoder) -> SearchQuery:
-    """The index query for a search; 400 naming the parameter that is not understood."""
-    settings = get_settings()
+async def search_query(asked: ListingSearch, geocoder: Geocoder, max_radius_km: float) -> SearchQuery:
+    """The index query for a search; 400 naming the parameter that is not understood (a radius_km above
+    MAX_RADIUS_KM, `max_radius_km`, too)."""
     point = await locate(asked.near, asked.lat, asked.lng, geocoder)
     radius_km = asked.radius_km
-    if radius_km is not None and not 0 < radius_km <= settings.max_radius_km:
-        raise Invalid(f"radius_km must be more than 0 and at most {settings.max_radius_km:g}")
+    if radius_km is not None and not 0 < radius_km <= max_radius_km:
+        raise Invalid(f"radius_km must be more than 0 and at most {max_radius_km:g}")
     if radius_km is not None and point is None:
         raise Invalid("radius_km needs a location: give near, or lat and lng")
     return SearchQuery(

@@ -20,6 +20,7 @@ from kernel.clock import Now
 from kernel.guards import allow
 from kernel.paging import Page, PageNumber, PerPage, make_page
 from kernel.problems import problems
+from kernel.settings import AppSettings
 from referrals.dependencies import TeamClient, provide_client
 from referrals.rows import ListedDisclosureRow, NamedConsentRow
 from referrals.schemas import (
@@ -178,9 +179,10 @@ class ClientController(Controller):
         client: TeamClient,
         data: Annotated[ConsentIn, Body()],
         now: Now,
+        settings: AppSettings,
     ) -> ConsentOut:
         """A consent to disclose (42 CFR Part 2 §2.31) naming recipient, purpose, information and expiry."""
-        return _consent_out(await create_consent(request.user, client, data, now), now)
+        return _consent_out(await create_consent(request.user, client, data, now, settings), now)
 
     @get(
         "/{client_id:uuid}/consents",
@@ -208,9 +210,10 @@ class ClientController(Controller):
         client: TeamClient,
         consent_id: FromPath[uuid.UUID],
         now: Now,
+        settings: AppSettings,
     ) -> ConsentOut:
         """Revoke at once: partners stop seeing the client's details from this moment."""
-        return _consent_out(await revoke_consent(request.user, client, consent_id, now), now)
+        return _consent_out(await revoke_consent(request.user, client, consent_id, now, settings), now)
 
     @get(
         "/{client_id:uuid}/disclosures",

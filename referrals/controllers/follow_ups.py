@@ -11,6 +11,7 @@ from litestar.params import Body, FromPath, FromQuery
 from kernel.clock import Now
 from kernel.guards import allow
 from kernel.problems import problems
+from kernel.settings import AppSettings
 from referrals.schemas import FollowUpAttemptIn, FollowUpOut, WorklistItemOut
 from referrals.services.follow_ups import record_attempt, worklist
 
@@ -28,10 +29,10 @@ class FollowUpController(Controller):
         "/worklist", operation_id="getWorklist", responses=problems(400, 401, 403), summary="Due and overdue follow-ups"
     )
     async def get_worklist(
-        self, request: Request, now: Now, assigned_to_me: FromQuery[bool] = False
+        self, request: Request, now: Now, settings: AppSettings, assigned_to_me: FromQuery[bool] = False
     ) -> list[WorklistItemOut]:
         """Your team's checks due soon or overdue, most urgent first; clients at risk of disengagement flagged."""
-        return await worklist(request.user, now, assigned_to_me=assigned_to_me)
+        return await worklist(request.user, now, settings, assigned_to_me=assigned_to_me)
 
     @post(
         "/follow_ups/{follow_up_id:uuid}/attempts",

@@ -19,6 +19,7 @@ from kernel.i18n import N_, gettext
 from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
 from kernel.paging import PageNumber
 from kernel.problems import Invalid
+from kernel.settings import AppSettings
 from referrals.schemas import ReferralEventIn
 from referrals.services.referrals import ReferralView, StaleVersion, append_event, open_referral, partner_inbox
 from referrals.services.transitions import CLOSED_STATUSES, REASON_CODES, TransitionRefused
@@ -86,15 +87,19 @@ class PartnerInboxPages(Controller):
     guards = [allow("partner_staff")]
 
     @get("/", name="partner_inbox")
-    async def inbox(self, request: Request, now: Now, page: PageNumber = 1) -> Template:
+    async def inbox(self, request: Request, now: Now, settings: AppSettings, page: PageNumber = 1) -> Template:
         """Referrals sent to the organization: not yet acknowledged first (with their count), then by status."""
-        referrals, unacknowledged = await partner_inbox(request.user, now, page=page, per_page=INBOX_PAGE_SIZE)
+        referrals, unacknowledged = await partner_inbox(
+            request.user, now, settings, page=page, per_page=INBOX_PAGE_SIZE
+        )
         return render("partner/inbox.html", referrals=referrals, unacknowledged=unacknowledged)
 
     @get("/referrals/{referral_id:uuid}")
-    async def referral(self, request: Request, referral_id: FromPath[uuid.UUID], now: Now) -> Template:
+    async def referral(
+        self, request: Request, referral_id: FromPath[uuid.UUID], now: Now, settings: AppSettings
+    ) -> Template:
         """One referral as the consent lets the partner see it (opening a new one acknowledges receipt)."""
-        return _referral_page(await open_referral(request.user, referral_id, now))
+        return _referral_page(await open_referral(request.user, referral_id, now, settings))
 
     @post("/referrals/{referral_id:uuid}/events", status_code=303)
     async def add_event(
@@ -103,18 +108,19 @@ class PartnerInboxPages(Controller):
         referral_id: FromPath[uuid.UUID],
         data: Annotated[PartnerReferralEventForm, FORM],
         now: Now,
+        settings: AppSettings,
     ) -> Template | Redirect:
         """Post an action as `POST /api/referrals/{id}/events` does; a stale version or a refused change shows
         the referral as it is now with the reason."""
         change = data.as_event()
         try:
-            await append_event(request.user, referral_id, change, now)
+            await append_event(request.user, referral_id, change, now, settings)
         except StaleVersion:
-            current = await open_referral(request.user, referral_id, now)
+            current = await open_referral(request.user, referral_id, now, settings)
             message = gettext("Someone else updated this referral: here is the current state; check and try again.")
             return _referral_page(current, status_code=409, notice=message)
         except TransitionRefused as refusal:
-            current = await open_referral(request.user, referral_id, now)
+            current = await open_referral(request.user, referral_id, now, settings)
             return _referral_page(current, status_code=409, notice=gettext(str(refusal)))
         flash(request, gettext("Saved: the referral is updated."), "success")
         if data.back == "inbox":

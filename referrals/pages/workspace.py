@@ -24,7 +24,7 @@ from kernel.i18n import N_, gettext
 from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
 from kernel.paging import PageNumber
 from kernel.problems import Conflict, Forbidden, Invalid
-from kernel.settings import get_settings
+from kernel.settings import AppSettings, Settings
 from referrals.dependencies import TeamClient, provide_client
 from referrals.rows import ClientRow
 from referrals.schemas import (
@@ -174,26 +174,26 @@ def _struct(kind: type[T], fields: dict[str, Any]) -> T:
         raise Invalid(str(error)) from error
 
 
-def _local_moment(value: str, field: str) -> dt.datetime | None:
-    """A date-time field (local time, as <input type=datetime-local> sends it) as an aware moment."""
+def _local_moment(value: str, field: str, time_zone: str) -> dt.datetime | None:
+    """A date-time field (local time in TIME_ZONE, as <input type=datetime-local> sends it) as an aware moment."""
     if not value.strip():
         return None
     try:
         moment = dt.datetime.fromisoformat(value.strip())
     except ValueError as error:
         raise Invalid(f"{field}: not a date and time") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(get_settings().time_zone))
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(time_zone))
 
 
-def _end_of_day(value: str, field: str) -> dt.datetime | None:
-    """A date field as the end of that day, local time (a consent expiring on a day lasts through it)."""
+def _end_of_day(value: str, field: str, time_zone: str) -> dt.datetime | None:
+    """A date field as the end of that day in TIME_ZONE (a consent expiring on a day lasts through it)."""
     if not value.strip():
         return None
     try:
         day = dt.date.fromisoformat(value.strip())
     except ValueError as error:
         raise Invalid(f"{field}: not a date") from error
-    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=ZoneInfo(get_settings().time_zone))
+    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=ZoneInfo(time_zone))
 
 
 def _consent_in(
@@ -205,8 +205,9 @@ def _consent_in(
     expires_on: str,
     signed_name: str,
     signature_method: str,
+    time_zone: str,
 ) -> ConsentIn:
-    """A ConsentIn from the consent fields of a form."""
+    """A ConsentIn from the consent fields of a form (the expiry date in TIME_ZONE)."""
     by_class = recipient == "treating_providers"
     return _struct(
         ConsentIn,
@@ -217,7 +218,7 @@ def _consent_in(
             "information_scope": scope,
             "information_description": description.strip(),
             "expiry_event": expiry_event.strip() or None,
-            "expires_at": _end_of_day(expires_on, "expires_on"),
+            "expires_at": _end_of_day(expires_on, "expires_on", time_zone),
             "signed_name": signed_name.strip(),
             "signature_method": signature_method,
         },
@@ -279,7 +280,7 @@ class WorkspacePages(Controller):
 
     @get("/clients/{client_id:uuid}", name="client_page")
     async def client_page(
-        self, request: Request, client_id: FromPath[uuid.UUID], client: TeamClient, now: Now
+        self, request: Request, client_id: FromPath[uuid.UUID], client: TeamClient, now: Now, settings: AppSettings
     ) -> Template:
         """Goals, strengths, supports, needs, consents, disclosures and every referral's timeline."""
         principal = request.user
@@ -287,7 +288,9 @@ class WorkspacePages(Controller):
         needs = await client_needs(principal, client)
         consents = await list_consents(principal, client)
         disclosures, disclosure_total = await list_disclosures(principal, client, 1, 50)
-        referrals = await list_referrals(principal, now, status=None, client_id=client_id, page=1, per_page=50)
+        referrals = await list_referrals(
+            principal, now, settings, status=None, client_id=client_id, page=1, per_page=50
+        )
         partners = {r.partner_organization_id: r.partner_organization_name for r in referrals.contents}
         return render(
             "workspace/client.html",
@@ -359,6 +362,7 @@ class WorkspacePages(Controller):
         client: TeamClient,
         data: Annotated[ConsentForm, FORM],
         now: Now,
+        settings: AppSettings,
     ) -> Redirect:
         """Record a consent the client signed."""
         consent = _consent_in(
@@ -370,8 +374,9 @@ class WorkspacePages(Controller):
             data.expires_on,
             data.signed_name,
             data.signature_method,
+            settings.time_zone,
         )
-        await create_consent(request.user, client, consent, now)
+        await create_consent(request.user, client, consent, now, settings)
         flash(request, gettext("Consent recorded."), "success")
         return see_other(f"/app/clients/{client_id}#consents")
 
@@ -383,9 +388,10 @@ class WorkspacePages(Controller):
         client: TeamClient,
         consent_id: FromPath[uuid.UUID],
         now: Now,
+        settings: AppSettings,
     ) -> Redirect:
         """Revoke a consent at once."""
-        await revoke_consent(request.user, client, consent_id, now)
+        await revoke_consent(request.user, client, consent_id, now, settings)
         flash(request, gettext("Consent revoked: partners no longer see the client's details."), "success")
         return see_other(f"/app/clients/{client_id}#consents")
 
@@ -430,11 +436,12 @@ class WorkspacePages(Controller):
         service_at_location_id: uuid.UUID,
         need: str,
         now: dt.datetime,
+        settings: Settings,
         form: ReferForm | None = None,
         error: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        offer = await referral_offer(request.user, client, service_at_location_id, need, now)
+        offer = await referral_offer(request.user, client, service_at_location_id, need, now, settings)
         form = form or ReferForm(
             service_at_location_id=str(service_at_location_id),
             need=need,
@@ -467,13 +474,14 @@ class WorkspacePages(Controller):
         client_id: FromPath[uuid.UUID],
         client: TeamClient,
         now: Now,
+        settings: AppSettings,
         service_at_location_id: FromQuery[uuid.UUID],
         need: FromQuery[str] = "",
     ) -> Template:
         """The referral form for one listing, saying whether a consent covers this partner now."""
         if need not in NEEDS_FOR_REFERRAL:
             need = NEEDS_FOR_REFERRAL[0]
-        return await self._refer_form(request, client, service_at_location_id, need, now)
+        return await self._refer_form(request, client, service_at_location_id, need, now, settings)
 
     @post("/clients/{client_id:uuid}/refer", status_code=303)
     async def refer(
@@ -483,6 +491,7 @@ class WorkspacePages(Controller):
         client: TeamClient,
         data: Annotated[ReferForm, FORM],
         now: Now,
+        settings: AppSettings,
     ) -> Template | Redirect:
         """Send the referral (recording the consent signed now, if so); a refusal shows on the form."""
         listing_id = _uuid(data.service_at_location_id, "service_at_location_id")
@@ -498,6 +507,7 @@ class WorkspacePages(Controller):
                     data.consent_expires_on,
                     data.consent_signed_name,
                     data.consent_signature_method,
+                    settings.time_zone,
                 )
             referral = _struct(
                 ReferralIn,
@@ -509,15 +519,15 @@ class WorkspacePages(Controller):
                     "priority": data.priority,
                     "goal": data.goal.strip(),
                     "note": data.note.strip(),
-                    "appointment_at": _local_moment(data.appointment_at, "appointment_at"),
+                    "appointment_at": _local_moment(data.appointment_at, "appointment_at", settings.time_zone),
                     "consent_id": data.consent_id or None,
                 },
             )
-            made = await refer_with_consent(request.user, referral, consent, now)
+            made = await refer_with_consent(request.user, referral, consent, now, settings)
         except (Invalid, Forbidden) as refusal:
             need = data.need if data.need in NEEDS_FOR_REFERRAL else NEEDS_FOR_REFERRAL[0]
             return await self._refer_form(
-                request, client, listing_id, need, now, form=data, error=_refusal(refusal), status_code=400
+                request, client, listing_id, need, now, settings, form=data, error=_refusal(refusal), status_code=400
             )
         flash(
             request, gettext("Referral sent to %(partner)s.") % {"partner": made.partner_organization_name}, "success"
@@ -538,14 +548,21 @@ class WorkspacePages(Controller):
         )
 
     @get("/referrals/{referral_id:uuid}", name="care_manager_referral_page")
-    async def referral_page(self, request: Request, referral_id: FromPath[uuid.UUID], now: Now) -> Template:
+    async def referral_page(
+        self, request: Request, referral_id: FromPath[uuid.UUID], now: Now, settings: AppSettings
+    ) -> Template:
         """Status, partner, timeline, follow-ups, and the changes a care manager may make."""
-        referral = await open_referral(request.user, referral_id, now)
+        referral = await open_referral(request.user, referral_id, now, settings)
         return await self._referral(request, referral)  # type: ignore[arg-type]
 
     @post("/referrals/{referral_id:uuid}/events", status_code=303)
     async def referral_event(
-        self, request: Request, referral_id: FromPath[uuid.UUID], data: Annotated[EventForm, FORM], now: Now
+        self,
+        request: Request,
+        referral_id: FromPath[uuid.UUID],
+        data: Annotated[EventForm, FORM],
+        now: Now,
+        settings: AppSettings,
     ) -> Template | Redirect:
         """Change the referral based on the version shown; a stale version or a refused change shows on the page."""
         try:
@@ -559,9 +576,9 @@ class WorkspacePages(Controller):
                     "note": data.note.strip(),
                 },
             )
-            await append_event(request.user, referral_id, change, now)
+            await append_event(request.user, referral_id, change, now, settings)
         except (Conflict, Invalid) as refusal:
-            current = await open_referral(request.user, referral_id, now)
+            current = await open_referral(request.user, referral_id, now, settings)
             status_code = 409 if isinstance(refusal, Conflict) else 400
             return await self._referral(request, current, _refusal(refusal), status_code)  # type: ignore[arg-type]
         flash(request, gettext("Referral updated."), "success")
@@ -570,9 +587,11 @@ class WorkspacePages(Controller):
     # --- follow-ups ---------------------------------------------------------------------------------
 
     @get("/follow-ups", name="worklist_page")
-    async def worklist_page(self, request: Request, now: Now, mine: FromQuery[bool] = False) -> Template:
+    async def worklist_page(
+        self, request: Request, now: Now, settings: AppSettings, mine: FromQuery[bool] = False
+    ) -> Template:
         """Due and overdue follow-ups, overdue first, each recorded in one step."""
-        items = await worklist(request.user, now, assigned_to_me=mine)
+        items = await worklist(request.user, now, settings, assigned_to_me=mine)
         return render(
             "workspace/follow_ups.html",
             items=items,

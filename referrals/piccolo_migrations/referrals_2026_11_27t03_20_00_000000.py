@@ -60,9 +60,10 @@ GUARDS = (
 async def reseal_existing_events() -> None:
     from referrals.services.ledger import GENESIS_HASH, _head_seal, event_seal, key_id, referral_subject
     from referrals.tables import LedgerHead, Referral, ReferralEvent
-    from kernel.settings import get_settings
+    from kernel.settings import Settings
 
-    key = get_settings().ledger_secret
+    # Piccolo passes a migration nothing: the key comes from the environment, as the app's settings read it.
+    key = Settings.from_environment().ledger_secret
     await seal_existing_consents(key)
     events = await ReferralEvent.select().order_by(ReferralEvent.at).order_by(ReferralEvent.referral).order_by(
         ReferralEvent.sequence

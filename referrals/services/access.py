@@ -21,7 +21,7 @@ from piccolo.query import Select
 from directory.listings.facts import listing_facts
 from kernel.principal import Principal
 from kernel.problems import NotFound
-from kernel.settings import get_settings
+from kernel.settings import Settings
 from referrals.rows import ConsentRow, NamedReferralRow
 from referrals.services.consents import check_consent
 from referrals.tables import Consent, Referral
@@ -104,14 +104,17 @@ class PartnerAccess:
         return SUD_TREATMENT in self.information
 
 
-def client_reference(organization_id: uuid.UUID | str, client_id: uuid.UUID | str) -> str:
-    """A stable name for a client at one organization, meaningless at any other and not the client's id."""
+def client_reference(organization_id: uuid.UUID | str, client_id: uuid.UUID | str, secret: str) -> str:
+    """A stable name for a client at one organization, meaningless at any other and not the client's id
+    (`secret`: SECRET_KEY)."""
     message = f"client-reference|{organization_id}|{client_id}".encode()
-    digest = hmac.new(get_settings().signing_secret.encode(), message, hashlib.sha256).hexdigest()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return f"cr-{digest[:20]}"
 
 
-async def partner_access(principal: Principal, referral: NamedReferralRow, now: dt.datetime) -> PartnerAccess:
+async def partner_access(
+    principal: Principal, referral: NamedReferralRow, now: dt.datetime, settings: Settings
+) -> PartnerAccess:
     """Decide, from facts read now, what the partner principal may see of the referral's client.
 
     The referral must not be withdrawn; the organization reading must be the one the directory says runs
@@ -128,15 +131,15 @@ async def partner_access(principal: Principal, referral: NamedReferralRow, now: 
     organization = principal.organization_id or ""
     # Without a client to show, the reference names this referral only: one shared with the client's
     # other referrals would tie this one (its listing, its need) to a client the partner knows by name.
-    unlinked = client_reference(organization, f"referral|{referral['id']}")
+    unlinked = client_reference(organization, f"referral|{referral['id']}", settings.signing_secret)
     if referral["status"] in WITHDRAWN:
         return PartnerAccess("referral_withdrawn", consent, (), unlinked)
     listing = await listing_facts(referral["service_at_location"])
     if listing is None or principal.role != "partner_staff":
         return PartnerAccess("does_not_cover", consent, (), unlinked)
-    check = check_consent(consent, principal.organization_id, listing, referral["need"], now)
+    check = check_consent(consent, principal.organization_id, listing, referral["need"], now, settings)
     if not check.allows or consent is None:
         return PartnerAccess(check.state, consent, (), unlinked)
     extra = (SUD_TREATMENT,) if consent["information_scope"] == "including_sud_treatment" else ()
-    reference = client_reference(organization, referral["client"])
+    reference = client_reference(organization, referral["client"], settings.signing_secret)
     return PartnerAccess("active", consent, CONTACT_AND_NEED + extra, reference)

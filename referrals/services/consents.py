@@ -19,6 +19,7 @@ from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Invalid, NotFound
+from kernel.settings import Settings
 from referrals.rows import ClientRow, ConsentRow, NamedConsentRow
 from referrals.schemas import ConsentIn
 from referrals.services.ledger import consent_seal, consent_seal_holds
@@ -59,8 +60,11 @@ def consent_covers(consent: ConsentRow, organization_id: uuid.UUID | None, listi
     return consent["recipient_class"] == "treating_providers" and listing.provides_sud_treatment
 
 
-async def create_consent(principal: Principal, client: ClientRow, data: ConsentIn, now: dt.datetime) -> NamedConsentRow:
-    """Record a signed consent of one of the team's clients; Invalid if it is incomplete. Returns the row."""
+async def create_consent(
+    principal: Principal, client: ClientRow, data: ConsentIn, now: dt.datetime, settings: Settings
+) -> NamedConsentRow:
+    """Record a signed consent of one of the team's clients, sealed under LEDGER_KEY; Invalid if it is incomplete.
+    Returns the row."""
     require_plausible(data.expires_at, "expires_at")
     require_plausible(data.signed_at, "signed_at")
     signed_at = data.signed_at or now
@@ -92,7 +96,7 @@ async def create_consent(principal: Principal, client: ClientRow, data: ConsentI
         "revoked_by": None,
         "seal": "",
     }
-    row["seal"] = consent_seal(row)
+    row["seal"] = consent_seal(row, settings.ledger_secret)
     consent_id = row["id"]
     async with write_transaction(Consent._meta.db):
         if data.recipient_organization_id is not None and not await Organization.exists().where(
@@ -113,7 +117,7 @@ async def list_consents(principal: Principal, client: ClientRow) -> list[NamedCo
 
 
 async def revoke_consent(
-    principal: Principal, client: ClientRow, consent_id: uuid.UUID, now: dt.datetime
+    principal: Principal, client: ClientRow, consent_id: uuid.UUID, now: dt.datetime, settings: Settings
 ) -> NamedConsentRow:
     """Revoke a live consent of this client at once; NotFound if there is none (unknown or already revoked)."""
     async with write_transaction(Consent._meta.db):
@@ -127,7 +131,11 @@ async def revoke_consent(
             raise NotFound(f"the client has no unrevoked consent with id {consent_id}")
         revoked: ConsentRow = {**current, "revoked_at": now, "revoked_by": principal.account_id}
         await Consent.update(
-            {Consent.revoked_at: now, Consent.revoked_by: principal.account_id, Consent.seal: consent_seal(revoked)}
+            {
+                Consent.revoked_at: now,
+                Consent.revoked_by: principal.account_id,
+                Consent.seal: consent_seal(revoked, settings.ledger_secret),
+            }
         ).where((Consent.id == consent_id) & Consent.revoked_at.is_null())
         await record_audit(principal, "revoke", "consent", consent_id, f"client {client['id']}")
         return await _consent_with_names(consent_id)
@@ -158,14 +166,19 @@ class ConsentCheck:
 
 
 def check_consent(
-    consent: ConsentRow | None, organization_id: uuid.UUID | None, listing: ListingFacts, need: str, now: dt.datetime
+    consent: ConsentRow | None,
+    organization_id: uuid.UUID | None,
+    listing: ListingFacts,
+    need: str,
+    now: dt.datetime,
+    settings: Settings,
 ) -> ConsentCheck:
     """The consent rule, for making a referral and for every partner read: the consent is active, covers
     the organization (as `consent_covers` says, from the directory's facts), and allows SUD treatment
     information whenever the referral carries it (an SUD-related listing, or an SUD need: moud, harm_reduction)."""
     if consent is None:
         return ConsentCheck("none", "no consent: consent_id must name the client's consent")
-    if not consent_seal_holds(consent):
+    if not consent_seal_holds(consent, settings):
         return ConsentCheck(
             "unverifiable", "that consent's record does not match its seal: it was changed outside the app"
         )

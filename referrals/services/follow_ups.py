@@ -15,7 +15,7 @@ from accounts.services.audit import record_audit
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import NotFound
-from kernel.settings import Settings, get_settings
+from kernel.settings import Settings
 from referrals.rows import FollowUpRow, ReferralEventRow, ReferralRow, WorklistRow
 from referrals.schemas import FollowUpAttemptIn, FollowUpOut, WorklistItemOut
 from referrals.tables import FollowUp, FollowUpAttempt, Referral, ReferralEvent
@@ -67,26 +67,28 @@ def owed_checks(referral: ReferralRow, events: list[ReferralEventRow], settings:
     if referral["handoff_type"] != "client_self":
         waiting_since = _status_since(events, _WAITING_FOR_PARTNER)
         if waiting_since is not None:
-            owed["chase_partner"] = waiting_since + settings.chase_partner_hours * hours
+            owed["chase_partner"] = waiting_since + settings.follow_up_chase_partner_hours * hours
     if referral["handoff_type"] == "warm_handoff" and sent_at is not None and status in _WAITING_FOR_PARTNER:
-        owed["confirm_handoff"] = sent_at + settings.confirm_handoff_hours * hours
+        owed["confirm_handoff"] = sent_at + settings.follow_up_handoff_hours * hours
     if referral["appointment_at"] is not None and sent_at is not None and status not in _ATTENDANCE_OUTCOMES:
-        owed["check_attendance"] = referral["appointment_at"] + settings.check_attendance_hours * hours
+        owed["check_attendance"] = referral["appointment_at"] + settings.follow_up_attendance_hours * hours
     failed_at = _status_since(events, {"failed"})
     if failed_at is not None:
-        owed["client_outreach"] = failed_at + settings.client_outreach_hours * hours
+        owed["client_outreach"] = failed_at + settings.follow_up_outreach_hours * hours
     completed_at = _status_since(events, {"completed"})
     if completed_at is not None and referral["need"] == "moud":
-        for days in settings.retention_check_days:
+        for days in settings.follow_up_retention_days:
             owed[f"retention_{days}_days"] = completed_at + dt.timedelta(days=days)
     return owed
 
 
-async def reconcile_follow_ups(referral: ReferralRow, events: list[ReferralEventRow], now: dt.datetime) -> None:
+async def reconcile_follow_ups(
+    referral: ReferralRow, events: list[ReferralEventRow], now: dt.datetime, settings: Settings
+) -> None:
     """Open the checks the referral now calls for and close those whose reason has gone.
 
     Call it inside the transaction of the event that changed the referral."""
-    owed = owed_checks(referral, events, get_settings())
+    owed = owed_checks(referral, events, settings)
     existing = cast("list[FollowUpRow]", await FollowUp.select().where(FollowUp.referral == referral["id"]))
     for item in existing:
         if item["closed_at"] is None and owed.get(item["rule"]) != item["due_at"]:
@@ -172,10 +174,12 @@ async def clients_at_risk(client_ids: list[uuid.UUID] | list[str]) -> set[str]:
     return set(await disengagement_risks(client_ids))
 
 
-async def worklist(principal: Principal, now: dt.datetime, *, assigned_to_me: bool = False) -> list[WorklistItemOut]:
-    """The care team's open checks due within the horizon or overdue, most urgent first
+async def worklist(
+    principal: Principal, now: dt.datetime, settings: Settings, *, assigned_to_me: bool = False
+) -> list[WorklistItemOut]:
+    """The care team's open checks due within WORKLIST_HORIZON_HOURS or overdue, most urgent first
     (only those of clients assigned to the principal, if asked)."""
-    horizon = now + dt.timedelta(hours=get_settings().worklist_horizon_hours)
+    horizon = now + dt.timedelta(hours=settings.worklist_horizon_hours)
     async with write_transaction(FollowUp._meta.db):
         entries = await _worklist_entries(principal, now, horizon, assigned_to_me)
         shown = ", ".join(sorted({entry.follow_up.client_id for entry in entries}))

@@ -29,7 +29,7 @@ from typing import Any, Literal, cast, get_args
 
 import msgspec
 
-from kernel.settings import get_settings
+from kernel.settings import Settings
 from referrals.rows import ConsentRow, LedgerCheckpointRow, LedgerHeadRow, ReferralEventRow, ReferralRow
 from referrals.tables import Consent, LedgerCheckpoint, LedgerHead, Referral, ReferralEvent
 
@@ -113,10 +113,9 @@ def key_id(key: str) -> str:
     return hashlib.sha256(b"ledger-key-id:" + key.encode()).hexdigest()[:12]
 
 
-def _keys() -> dict[str, str]:
-    settings = get_settings()
-    keys = [settings.ledger_secret, *settings.ledger_previous_keys]
-    return {key_id(k): k for k in keys}
+def _keys(settings: Settings) -> dict[str, str]:
+    """LEDGER_KEY and LEDGER_PREVIOUS_KEYS by key id."""
+    return {key_id(k): k for k in settings.ledger_keys}
 
 
 def _mac(key: str, message: bytes) -> str:
@@ -155,15 +154,15 @@ CONSENT_SEALED_FIELDS: tuple[ConsentSealedField, ...] = get_args(ConsentSealedFi
 """Every field of a consent its seal covers: what it allows, to whom, until when, and its revocation."""
 
 
-def consent_seal(consent: ConsentRow, key: str | None = None) -> str:
-    """HMAC-SHA256 under LEDGER_KEY of a consent's sealed fields (made at signing, again at revocation)."""
+def consent_seal(consent: ConsentRow, key: str) -> str:
+    """HMAC-SHA256 under `key` (LEDGER_KEY) of a consent's sealed fields (made at signing, again at revocation)."""
     content = {name: _canonical(consent.get(name)) for name in CONSENT_SEALED_FIELDS}
-    return _mac(key or get_settings().ledger_secret, msgspec.json.encode(content, order="sorted"))
+    return _mac(key, msgspec.json.encode(content, order="sorted"))
 
 
-def consent_seal_holds(consent: ConsentRow) -> bool:
+def consent_seal_holds(consent: ConsentRow, settings: Settings) -> bool:
     """True when the consent row is as the app sealed it, under the current or an earlier key."""
-    return any(hmac.compare_digest(consent_seal(consent, key), consent["seal"] or "") for key in _keys().values())
+    return any(hmac.compare_digest(consent_seal(consent, key), consent["seal"] or "") for key in settings.ledger_keys)
 
 
 def _head_seal(position: int, last_hash: str, key: str) -> str:
@@ -196,11 +195,12 @@ async def _claim_position() -> int:
     return position
 
 
-async def append_sealed(event: ReferralEventRow) -> ReferralEventRow:
-    """Seal an event and insert it at the next ledger position; moves the ledger head. Returns the event.
+async def append_sealed(event: ReferralEventRow, settings: Settings) -> ReferralEventRow:
+    """Seal an event under LEDGER_KEY and insert it at the next ledger position; moves the ledger head. Returns
+    the event.
 
     Call it last in the change's transaction: it holds the head row's lock until the commit."""
-    key = get_settings().ledger_secret
+    key = settings.ledger_secret
     event["position"] = await _claim_position()
     event["key_id"] = key_id(key)
     event["hash"] = event_seal(event, key)
@@ -215,10 +215,10 @@ async def append_sealed(event: ReferralEventRow) -> ReferralEventRow:
     return event
 
 
-async def record_checkpoint(now: dt.datetime) -> LedgerCheckpointRow:
+async def record_checkpoint(now: dt.datetime, settings: Settings) -> LedgerCheckpointRow:
     """Seal the current head as a checkpoint (chained to the previous one); returns it. Keep a copy of
     `position` and `last_hash` outside the database: verify-ledger --checkpoint checks the ledger still holds it."""
-    key = get_settings().ledger_secret
+    key = settings.ledger_secret
     head = await _head()
     position, last_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
     previous = await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position, ascending=False).first()
@@ -365,7 +365,7 @@ def _is_canonical_uuid(text: str) -> bool:
         return False
 
 
-async def _consents_failing_their_seal(batch_size: int) -> AsyncIterator[str]:
+async def _consents_failing_their_seal(batch_size: int, settings: Settings) -> AsyncIterator[str]:
     last_id = None
     while True:
         query = Consent.select()
@@ -375,7 +375,7 @@ async def _consents_failing_their_seal(batch_size: int) -> AsyncIterator[str]:
         if not rows:
             return
         for row in rows:
-            if not consent_seal_holds(row):
+            if not consent_seal_holds(row, settings):
                 yield str(row["id"])
         last_id = rows[-1]["id"]
 
@@ -418,6 +418,7 @@ class _Walk:
 
 
 async def verify_ledger(
+    settings: Settings,
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
     checkpoints: tuple[tuple[int, str], ...] = (),
@@ -427,7 +428,7 @@ async def verify_ledger(
     `checkpoints` are (position, hash) pairs kept outside the database, each of which must still be in it.
     Three phases: ids and the head's own seal; every referral's chain and the positions its events take;
     then what only the whole ledger shows (missing positions, consents' seals, head, checkpoints)."""
-    keys = _keys()
+    keys = _keys(settings)
     # First: a re-spelt id would otherwise surface later as a confusing fault elsewhere, or as no id at all.
     re_keyed = await _re_keyed_row()
     if re_keyed is not None:
@@ -447,7 +448,7 @@ async def verify_ledger(
     walk = _Walk(head_position, wanted, bytearray(head_position + 1))
     problem = await _walk_chains(walk, keys, batch_size, progress)
     if problem is None:
-        whole = await _whole_ledger_problem(walk, head_hash, stored, checkpoints, keys, batch_size)
+        whole = await _whole_ledger_problem(walk, head_hash, stored, checkpoints, settings, batch_size)
         problem = None if whole is None else LedgerProblem(None, None, None, whole)
     return walk.referrals_checked, walk.events_checked, problem
 
@@ -478,7 +479,7 @@ async def _whole_ledger_problem(
     head_hash: str,
     stored: list[LedgerCheckpointRow],
     checkpoints: tuple[tuple[int, str], ...],
-    keys: dict[str, str],
+    settings: Settings,
     batch_size: int,
 ) -> str | None:
     """After every chain held: no position is missing, every consent holds its seal, and the head and the
@@ -487,11 +488,11 @@ async def _whole_ledger_problem(
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         return f"events at ledger positions {shown} are missing: deleted events, or a deleted referral"
-    async for consent in _consents_failing_their_seal(batch_size):
+    async for consent in _consents_failing_their_seal(batch_size, settings):
         return f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
     if walk.head_position and walk.hashes_at.get(walk.head_position) != head_hash:
         return "the ledger head does not match the last event"
-    return _check_checkpoints(stored, walk.hashes_at, keys, walk.head_position) or _check_external(
+    return _check_checkpoints(stored, walk.hashes_at, _keys(settings), walk.head_position) or _check_external(
         checkpoints, walk.hashes_at, walk.head_position
     )
 

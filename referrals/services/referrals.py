@@ -26,6 +26,7 @@ from kernel.database import write_transaction
 from kernel.paging import Page, make_page, offset_of
 from kernel.principal import Principal
 from kernel.problems import Conflict, Forbidden, Invalid
+from kernel.settings import Settings
 from referrals.rows import ClientRow, ConsentRow, NamedReferralRow, ReferralEventRow
 from referrals.schemas import ConsentIn, PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut
 from referrals.services.access import find_referral, partner_access, referrals_visible_to, with_names
@@ -124,9 +125,9 @@ def _event(
     }
 
 
-async def _seal(referral: NamedReferralRow, event: ReferralEventRow) -> None:
+async def _seal(referral: NamedReferralRow, event: ReferralEventRow, settings: Settings) -> None:
     """Seal the event into the ledger and point the referral's head at it."""
-    await append_sealed(event)
+    await append_sealed(event, settings)
     await Referral.update({Referral.last_event_hash: event["hash"]}).where(Referral.id == referral["id"])
     referral["last_event_hash"] = event["hash"]
 
@@ -137,13 +138,14 @@ async def _render_and_seal(
     event: ReferralEventRow,
     events: list[ReferralEventRow],
     now: dt.datetime,
+    settings: Settings,
     channel: Channel,
 ) -> ReferralView:
     """The last steps of a change: render the caller's view, then seal the event. Sealing takes the ledger
     head's lock, which every change waits for, so it comes last and is held only until the commit."""
     event["hash"] = ""
-    view = await _render(principal, referral, events, now, channel)
-    await _seal(referral, event)
+    view = await _render(principal, referral, events, now, settings, channel)
+    await _seal(referral, event, settings)
     if isinstance(view, ReferralOut):
         view.timeline[-1].hash = event["hash"]
     return view
@@ -171,6 +173,7 @@ async def _render(
     referral: NamedReferralRow,
     events: list[ReferralEventRow],
     now: dt.datetime,
+    settings: Settings,
     channel: Channel = "api",
 ) -> ReferralView:
     """The caller's view of the referral, recording a partner's disclosure when client details are shown.
@@ -178,7 +181,7 @@ async def _render(
     Call it inside the operation's transaction, so a view is never returned without its disclosure row."""
     if principal.role != "partner_staff":
         return await _care_team_render(referral, events, now)
-    access = await partner_access(principal, referral, now)
+    access = await partner_access(principal, referral, now, settings)
     client = None
     if access.shows_client:
         client = await _client(referral)
@@ -194,6 +197,7 @@ async def _require_covering_consent(
     need: str,
     handoff_type: str,
     now: dt.datetime,
+    settings: Settings,
 ) -> None:
     """Invalid unless the client's consent covers disclosing this referral to the listing's organization now:
     checked when a referral is made and again when a draft is sent."""
@@ -205,14 +209,14 @@ async def _require_covering_consent(
         )
         if consent is None:
             raise Invalid(f"consent_id: the client has no consent with id {consent_id}")
-    check = check_consent(consent, listing.organization_id, listing, need, now)
+    check = check_consent(consent, listing.organization_id, listing, need, now, settings)
     if not check.allows:
         where = "" if consent is None else "consent_id: "
         discloses = f"a {handoff_type} referral discloses client information to the partner"
         raise Invalid(f"{discloses}: {where}{check.reason}")
 
 
-async def create_referral(principal: Principal, data: ReferralIn, now: dt.datetime) -> ReferralOut:
+async def create_referral(principal: Principal, data: ReferralIn, now: dt.datetime, settings: Settings) -> ReferralOut:
     """Refer one of the team's clients to a listing, with the consent that covers it (Invalid if none does)."""
     if data.need not in NEEDS_FOR_REFERRAL:
         raise Invalid(f"need must be one of {', '.join(NEEDS_FOR_REFERRAL)}")
@@ -224,7 +228,9 @@ async def create_referral(principal: Principal, data: ReferralIn, now: dt.dateti
         if listing is None:
             raise Invalid(f"service_at_location_id: no service at a location with id {data.service_at_location_id}")
         if data.handoff_type != "client_self" or data.consent_id is not None:
-            await _require_covering_consent(client["id"], data.consent_id, listing, data.need, data.handoff_type, now)
+            await _require_covering_consent(
+                client["id"], data.consent_id, listing, data.need, data.handoff_type, now, settings
+            )
         await Referral.insert(
             Referral(
                 id=referral_id,
@@ -261,11 +267,11 @@ async def create_referral(principal: Principal, data: ReferralIn, now: dt.dateti
             subject=referral_subject(referral),
         )
         events = [event]
-        await reconcile_follow_ups(referral, events, now)
+        await reconcile_follow_ups(referral, events, now, settings)
         await record_audit(
             principal, "create", "referral", referral_id, f"client {client['id']}, event 1: {data.status}"
         )
-        view = await _render_and_seal(principal, referral, event, events, now, "api_event")
+        view = await _render_and_seal(principal, referral, event, events, now, settings, "api_event")
     if not isinstance(view, ReferralOut):
         raise RuntimeError("a care manager's own new referral rendered as a partner's view")
     return view
@@ -287,7 +293,12 @@ class ReferralOffer:
 
 
 async def referral_offer(
-    principal: Principal, client: ClientRow, service_at_location_id: uuid.UUID, need: str, now: dt.datetime
+    principal: Principal,
+    client: ClientRow,
+    service_at_location_id: uuid.UUID,
+    need: str,
+    now: dt.datetime,
+    settings: Settings,
 ) -> ReferralOffer:
     """The listing and the consent check for referring one of the team's clients to it (the consent list
     read is audited); Invalid if there is no such listing."""
@@ -304,7 +315,9 @@ async def referral_offer(
     if listing is None or names is None:
         raise Invalid(f"service_at_location_id: no service at a location with id {service_at_location_id}")
     consents = await list_consents(principal, client)
-    checks = [(consent, check_consent(consent, listing.organization_id, listing, need, now)) for consent in consents]
+    checks = [
+        (consent, check_consent(consent, listing.organization_id, listing, need, now, settings)) for consent in consents
+    ]
     covering = next(((consent, check) for consent, check in checks if check.allows), None)
     consent: ConsentRow | None = None
     if covering is not None:
@@ -323,21 +336,21 @@ async def referral_offer(
 
 
 async def refer_with_consent(
-    principal: Principal, data: ReferralIn, consent: ConsentIn | None, now: dt.datetime
+    principal: Principal, data: ReferralIn, consent: ConsentIn | None, now: dt.datetime, settings: Settings
 ) -> ReferralOut:
     """Refer a client, first recording the consent the client just signed (when given) and relying on it:
     one transaction, so a refused referral leaves no consent behind and no referral goes without its consent."""
     if consent is None:
-        return await create_referral(principal, data, now)
+        return await create_referral(principal, data, now, settings)
     async with write_transaction(Referral._meta.db):
         client = await team_client(principal, data.client_id)
-        recorded = await create_consent(principal, client, consent, now)
+        recorded = await create_consent(principal, client, consent, now, settings)
         data = msgspec.structs.replace(data, consent_id=recorded["id"])
-        return await create_referral(principal, data, now)
+        return await create_referral(principal, data, now, settings)
 
 
 async def _apply(
-    principal: Principal, referral: NamedReferralRow, change: ReferralEventIn, now: dt.datetime
+    principal: Principal, referral: NamedReferralRow, change: ReferralEventIn, now: dt.datetime, settings: Settings
 ) -> tuple[ReferralEventRow, list[ReferralEventRow], int | None]:
     """Apply one change to a referral found for this principal, inside the caller's transaction: (the event,
     all events, the directory revision if the listing got flagged). The event is sealed by the caller, last
@@ -346,7 +359,7 @@ async def _apply(
     require_plausible(change.appointment_at, "appointment_at")
     if principal.role == "partner_staff":
         # A partner changes only what it may read: the same decision as every partner view, made now.
-        access = await partner_access(principal, referral, now)
+        access = await partner_access(principal, referral, now, settings)
         if not access.shows_client:
             raise PartnerAccessEnded(
                 f"this organization may no longer change the referral: its consent_status is {access.consent_state}"
@@ -373,7 +386,7 @@ async def _apply(
         if listing is None:
             raise Invalid("the referral's listing no longer exists: refer the client again")
         await _require_covering_consent(
-            referral["client"], referral["consent"], listing, referral["need"], referral["handoff_type"], now
+            referral["client"], referral["consent"], listing, referral["need"], referral["handoff_type"], now, settings
         )
     events = await referral_events(referral["id"])
     event = _event(
@@ -408,7 +421,7 @@ async def _apply(
     if change.appointment_at is not None:
         referral["appointment_at"] = change.appointment_at
     events.append(event)
-    await reconcile_follow_ups(referral, events, now)
+    await reconcile_follow_ups(referral, events, now, settings)
     revision = await report_if_listing_wrong(principal, referral, event, now)
     detail = f"event {event['sequence']}: {status} -> {to_status}"
     await record_audit(principal, "update", "referral", referral["id"], detail)
@@ -416,7 +429,7 @@ async def _apply(
 
 
 async def append_event(
-    principal: Principal, referral_id: uuid.UUID, change: ReferralEventIn, now: dt.datetime
+    principal: Principal, referral_id: uuid.UUID, change: ReferralEventIn, now: dt.datetime, settings: Settings
 ) -> ReferralView:
     """Change a referral (status with reason, note, or new appointment) based on the version the caller saw.
 
@@ -425,14 +438,16 @@ async def append_event(
     reaches the ledger."""
     async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
-        event, events, revision = await _apply(principal, referral, change, now)
-        view = await _render_and_seal(principal, referral, event, events, now, "api_event")
+        event, events, revision = await _apply(principal, referral, change, now, settings)
+        view = await _render_and_seal(principal, referral, event, events, now, settings, "api_event")
     if revision is not None:
         note_directory_change(revision)
     return view
 
 
-async def open_referral(principal: Principal, referral_id: uuid.UUID, now: dt.datetime) -> ReferralView:
+async def open_referral(
+    principal: Principal, referral_id: uuid.UUID, now: dt.datetime, settings: Settings
+) -> ReferralView:
     """One referral as the caller may see it, the view audited; a partner opening a newly sent referral
     records that it was received."""
     async with write_transaction(Referral._meta.db):
@@ -441,20 +456,21 @@ async def open_referral(principal: Principal, referral_id: uuid.UUID, now: dt.da
         if principal.role == "partner_staff" and referral["status"] == "requested":
             try:
                 received = ReferralEventIn(version=referral["version"], status="received")
-                event, events, _ = await _apply(principal, referral, received, now)
-                return await _render_and_seal(principal, referral, event, events, now, "api")
+                event, events, _ = await _apply(principal, referral, received, now, settings)
+                return await _render_and_seal(principal, referral, event, events, now, settings, "api")
             except StaleVersion:
                 # Another of the partner's staff opened it at the same moment: show it as it is now.
                 referral = await find_referral(principal, referral_id)
             except PartnerAccessEnded:
                 # Shown only that it exists, the partner has not received the referral: nothing is recorded.
                 pass
-        return await _render(principal, referral, await referral_events(referral_id), now)
+        return await _render(principal, referral, await referral_events(referral_id), now, settings)
 
 
 async def list_referrals(
     principal: Principal,
     now: dt.datetime,
+    settings: Settings,
     *,
     status: str | None,
     client_id: uuid.UUID | None,
@@ -486,12 +502,16 @@ async def list_referrals(
             )
             rows = cast("list[NamedReferralRow]", page_rows)
             total = await Referral.count().where(condition)
-        views = await _render_list(principal, rows, now, client_id)
+        views = await _render_list(principal, rows, now, settings, client_id)
     return make_page(views, total, page, per_page)
 
 
 async def _render_list(
-    principal: Principal, rows: list[NamedReferralRow], now: dt.datetime, client_id: uuid.UUID | None = None
+    principal: Principal,
+    rows: list[NamedReferralRow],
+    now: dt.datetime,
+    settings: Settings,
+    client_id: uuid.UUID | None = None,
 ) -> list[ReferralView]:
     """The caller's views of a page of referrals, audited as a list (each partner view a disclosure)."""
     events_by_referral: dict[str, list[ReferralEventRow]] = defaultdict(list)
@@ -503,7 +523,9 @@ async def _render_list(
         )
         for event in cast("list[ReferralEventRow]", events):
             events_by_referral[str(event["referral"])].append(event)
-    views = [await _render(principal, row, events_by_referral[str(row["id"])], now, "api_list") for row in rows]
+    views = [
+        await _render(principal, row, events_by_referral[str(row["id"])], now, settings, "api_list") for row in rows
+    ]
     shown = ", ".join(str(row["id"]) for row in rows)
     await record_audit(principal, "view", "referral_list", client_id, f"{len(rows)} referrals: {shown}")
     return views
@@ -514,7 +536,7 @@ INBOX_ORDER = ("requested", "received", "on-hold", "accepted", "in-progress", "f
 
 
 async def partner_inbox(
-    principal: Principal, now: dt.datetime, *, page: int, per_page: int
+    principal: Principal, now: dt.datetime, settings: Settings, *, page: int, per_page: int
 ) -> tuple[Page[ReferralView], int]:
     """One page of the organization's inbox in INBOX_ORDER (newest first within a status), and how many
     referrals are not yet acknowledged; audited and disclosed as the API's list is."""
@@ -531,15 +553,17 @@ async def partner_inbox(
         named = await with_names().where(condition & Referral.id.is_in(wanted)) if wanted else []
         found = {str(r["id"]): r for r in cast("list[NamedReferralRow]", named)}
         rows = [found[str(i)] for i in wanted if str(i) in found]
-        views = await _render_list(principal, rows, now)
+        views = await _render_list(principal, rows, now, settings)
     return make_page(views, len(keys), page, per_page), unacknowledged
 
 
-async def export_fhir(principal: Principal, referral_id: uuid.UUID, now: dt.datetime, base_url: str) -> FhirJson:
+async def export_fhir(
+    principal: Principal, referral_id: uuid.UUID, now: dt.datetime, base_url: str, settings: Settings
+) -> FhirJson:
     """The referral as a FHIR R4 Bundle rendered from the caller's view (a partner's holds what the consent
     allows, recorded as a disclosure through the fhir channel); the export is audited."""
     async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
-        view = await _render(principal, referral, await referral_events(referral_id), now, channel="fhir")
+        view = await _render(principal, referral, await referral_events(referral_id), now, settings, channel="fhir")
         await record_audit(principal, "export", "referral", referral_id, "FHIR bundle")
     return referral_bundle(view, now, base_url)

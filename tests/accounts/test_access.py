@@ -1,6 +1,7 @@
 """Signing in, sessions shared by app servers, API tokens, the audit log, and route protection."""
 
 import asyncio
+import dataclasses
 import uuid
 
 import httpx
@@ -14,7 +15,7 @@ from accounts.services.sign_in import MAX_FAILED_LOGINS
 from accounts.services.tokens import issue_token
 from accounts.tables import Account, AuditEvent, SessionRecord
 from directory.tables import Organization
-from kernel.settings import get_settings
+from kernel.settings import Settings, SettingsError
 from server.app import create_app
 from server.cli import directory_group
 from tests.conftest import in_app_loop
@@ -120,34 +121,27 @@ async def test_sign_in_attempts_are_rate_limited(people, client):
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
 
 
-async def test_demo_accounts_are_refused_in_production(people, client, monkeypatch):
-    assert (await login(client, "demo@example.org")).status_code == 200
-    monkeypatch.setenv("APP_ENV", "production")
-    get_settings.cache_clear()
-    try:
-        refused = await login(client, "demo@example.org")
-    finally:
-        get_settings.cache_clear()
+def production(**changes) -> Settings:
+    """The test environment's settings as production would have them (with keys), changed as given."""
+    keys = {"secret_key": "s3cret-shared-by-all-servers", "ledger_key": "ledger-key-kept-elsewhere"}
+    return dataclasses.replace(Settings.from_environment(), app_env="production", **(keys | changes))
+
+
+async def test_demo_accounts_are_refused_in_production(people):
+    async with AsyncTestClient(app=create_app()) as development:
+        assert (await login(development, "demo@example.org")).status_code == 200
+    async with AsyncTestClient(app=create_app(production())) as production_app:
+        refused = await login(production_app, "demo@example.org")
     assert refused.status_code == 401 and refused.json()["detail"] == "wrong e-mail or password"
 
 
-def test_production_refuses_to_start_without_a_secret_key_or_a_ledger_key(monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.delenv("LEDGER_KEY", raising=False)
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(RuntimeError, match="LEDGER_KEY"):
-            create_app()
-        monkeypatch.setenv("LEDGER_KEY", "ledger-key-kept-elsewhere")
-        get_settings.cache_clear()
-        with pytest.raises(RuntimeError, match="SECRET_KEY"):
-            create_app()
-        monkeypatch.setenv("SECRET_KEY", "s3cret-shared-by-all-servers")
-        get_settings.cache_clear()
-        assert create_app() is not None
-    finally:
-        get_settings.cache_clear()
+def test_production_refuses_to_start_without_a_secret_key_or_a_ledger_key():
+    with pytest.raises(SettingsError) as refusal:
+        create_app(production(secret_key="", ledger_key=""))
+    assert list(refusal.value.problems) == ["SECRET_KEY", "LEDGER_KEY"]  # both at once
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        create_app(production(secret_key=""))
+    assert create_app(production()) is not None
 
 
 async def test_session_requests_that_change_things_need_the_csrf_token(people):
@@ -227,18 +221,11 @@ async def test_sign_in_takes_json_only(people, client):
     assert (await client.post("/api/auth/login", content=body, headers={"content-type": "application/json"})).is_success
 
 
-async def test_hsts_only_in_production(monkeypatch):
+async def test_hsts_only_in_production():
     async with AsyncTestClient(app=create_app()) as development:
         assert "strict-transport-security" not in (await development.get("/healthz")).headers
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s3cret-shared-by-all-servers")
-    monkeypatch.setenv("LEDGER_KEY", "ledger-key-kept-elsewhere")
-    get_settings.cache_clear()
-    try:
-        async with AsyncTestClient(app=create_app()) as production:
-            headers = (await production.get("/healthz")).headers
-    finally:
-        get_settings.cache_clear()
+    async with AsyncTestClient(app=create_app(production())) as production_app:
+        headers = (await production_app.get("/healthz")).headers
     assert headers["strict-transport-security"].startswith("max-age=31536000")
 
 

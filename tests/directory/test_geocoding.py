@@ -95,10 +95,11 @@ async def test_geocoder_down_never_causes_a_500(monkeypatch):
         assert response.status_code == 400 and "near" in response.text
 
 
-def test_import_uses_the_geocoder_for_locations_without_coordinates(nominatim, tmp_path, monkeypatch):
+def test_import_uses_the_geocoder_for_locations_without_coordinates(nominatim, tmp_path):
+    import dataclasses
+
     from click.testing import CliRunner
 
-    from kernel.settings import get_settings
     from server.cli import directory_group
 
     package = tmp_path / "pkg"
@@ -112,13 +113,9 @@ def test_import_uses_the_geocoder_for_locations_without_coordinates(nominatim, t
         "a2,l2,5 Elm St,Baltimore,MD,21218,US,physical\n"
     )
     (package / "service_at_location.csv").write_text("id,service_id,location_id\nsl1,s1,l1\nsl2,s1,l2\n")
-    monkeypatch.setenv("GEOCODER", "nominatim")
-    monkeypatch.setenv("GEOCODER_URL", nominatim)
-    monkeypatch.setenv("GEOCODER_MIN_DELAY", "0")
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(directory_group, ["import", "--quiet", str(package)])
-    finally:
-        get_settings.cache_clear()
+    settings = dataclasses.replace(
+        Settings.from_environment(), geocoder="nominatim", geocoder_url=nominatim, geocoder_min_delay=0
+    )
+    result = CliRunner().invoke(directory_group, ["import", "--quiet", str(package)], obj=settings)
     assert result.exit_code == 0, result.output
     assert "address 1" in result.output and "zip 1" in result.output

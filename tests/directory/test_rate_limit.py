@@ -3,25 +3,38 @@ in Redis shared by every app server; X-Forwarded-For counts only from proxies na
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 
 import pytest
 from litestar.testing import AsyncTestClient
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from accounts.tables import AuditEvent
-from kernel.settings import get_settings
+from kernel.settings import Settings
 from server.app import create_app
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PROXY = "10.0.0.5"
 
 
-@pytest.fixture
-def limit_of_five(monkeypatch):
-    monkeypatch.setenv("PUBLIC_RATE_LIMIT", "5")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def limit_of_five(**changes) -> Settings:
+    """The test environment's settings with five public requests a minute per address (and any other change)."""
+    return dataclasses.replace(Settings.from_environment(), public_rate_limit=5, **changes)
+
+
+class FromAddress:
+    """The app as reached from `host` (the test client always connects from "testclient", not an address)."""
+
+    def __init__(self, app: ASGIApp, host: str) -> None:
+        self.app = app
+        self.host = host
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": (self.host, 50000)}  # type: ignore[assignment]
+        await self.app(scope, receive, send)
 
 
 def _redis_reachable() -> bool:
@@ -32,13 +45,13 @@ def _redis_reachable() -> bool:
         return False
 
 
-async def _searches(count: int) -> list[int]:
-    async with AsyncTestClient(app=create_app()) as client:
+async def _searches(count: int, settings: Settings) -> list[int]:
+    async with AsyncTestClient(app=create_app(settings)) as client:
         return [(await client.get("/api/services", params={"search": "food"})).status_code for _ in range(count)]
 
 
-async def test_the_sixth_search_in_a_minute_gets_429_and_health_checks_are_not_counted(limit_of_five):
-    async with AsyncTestClient(app=create_app()) as client:
+async def test_the_sixth_search_in_a_minute_gets_429_and_health_checks_are_not_counted():
+    async with AsyncTestClient(app=create_app(limit_of_five())) as client:
         for _ in range(10):
             assert (await client.get("/healthz")).status_code == 200
         statuses = [(await client.get("/api/organizations")).status_code for _ in range(6)]
@@ -48,16 +61,16 @@ async def test_the_sixth_search_in_a_minute_gets_429_and_health_checks_are_not_c
         assert refused.headers["x-content-type-options"] == "nosniff"  # refusals carry the security headers too
 
 
-async def test_without_redis_each_server_counts_in_memory_and_writes_nothing_per_request(limit_of_five):
+async def test_without_redis_each_server_counts_in_memory_and_writes_nothing_per_request():
     from accounts.tables import SessionRecord
 
-    assert await _searches(6) == [200] * 5 + [429]
-    assert await _searches(1) == [200]  # another server process keeps its own count
+    assert await _searches(6, limit_of_five()) == [200] * 5 + [429]
+    assert await _searches(1, limit_of_five()) == [200]  # another server process keeps its own count
     assert await SessionRecord.count() == 0
 
 
-async def test_rotating_x_forwarded_for_does_not_escape_the_limits(limit_of_five):
-    async with AsyncTestClient(app=create_app()) as client:
+async def test_rotating_x_forwarded_for_does_not_escape_the_limits():
+    async with AsyncTestClient(app=create_app(limit_of_five())) as client:
         statuses = [
             (await client.get("/api/services", headers={"x-forwarded-for": f"203.0.113.{i}"})).status_code
             for i in range(8)
@@ -78,10 +91,9 @@ async def test_rotating_x_forwarded_for_does_not_escape_the_limits(limit_of_five
     assert addresses == {"testclient"}  # the connection's own address, never the header's
 
 
-async def test_a_trusted_proxy_names_the_client(limit_of_five, monkeypatch):
-    monkeypatch.setenv("TRUSTED_PROXIES", "testclient")
-    get_settings.cache_clear()
-    async with AsyncTestClient(app=create_app()) as client:
+async def test_a_trusted_proxy_names_the_client():
+    app = create_app(limit_of_five(trusted_proxies=(PROXY,)))
+    async with AsyncTestClient(app=FromAddress(app, PROXY)) as client:  # type: ignore[arg-type]
         statuses = [
             (await client.get("/api/services", headers={"x-forwarded-for": f"203.0.113.{i % 2}"})).status_code
             for i in range(12)
@@ -97,12 +109,10 @@ async def test_a_trusted_proxy_names_the_client(limit_of_five, monkeypatch):
 
 
 @pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
-async def test_app_servers_share_the_count_through_redis(limit_of_five, monkeypatch):
+async def test_app_servers_share_the_count_through_redis():
     from redis.asyncio import Redis
 
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
-    get_settings.cache_clear()
     async with Redis.from_url(REDIS_URL) as redis:
         await redis.flushdb()
-    assert await _searches(4) == [200] * 4
-    assert await _searches(2) == [200, 429]
+    assert await _searches(4, limit_of_five(redis_url=REDIS_URL)) == [200] * 4
+    assert await _searches(2, limit_of_five(redis_url=REDIS_URL)) == [200, 429]

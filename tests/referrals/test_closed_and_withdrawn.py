@@ -9,6 +9,7 @@ attempt leaves the referral and the ledger as they were.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 
@@ -92,7 +93,7 @@ async def _ledger_state(client, referral_id: str) -> dict:
 
 
 async def _verifies(client) -> None:
-    referrals, events, problem = await in_app_loop(client, verify_ledger)
+    referrals, events, problem = await in_app_loop(client, partial(verify_ledger, client.app.state.settings))
     assert problem is None and events >= referrals > 0
 
 

@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from accounts.cli import DEMO_PASSWORD
 from kernel.clock import FixedClock
+from kernel.settings import Settings
 from referrals.services.ledger import verify_ledger
 from server.app import create_app
 from tests.conftest import send_csrf_header
@@ -100,5 +101,5 @@ async def test_a_demo_client_is_referred_connected_and_the_loop_closed(seeded):
         assert task.status == "completed"
 
     # With the app stopped, check the whole ledger as `directory-admin referrals verify-ledger` does.
-    referrals, events, problem = await verify_ledger()
+    referrals, events, problem = await verify_ledger(Settings.from_environment())
     assert problem is None and referrals == 13 and events >= 32

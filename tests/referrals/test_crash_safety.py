@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from accounts.services.principal import principal_for_account
 from accounts.tables import Account, AuditEvent
+from kernel.settings import Settings
 from referrals.schemas import ClientIn, ConsentIn, ReferralIn
 from referrals.services.clients import create_client, team_client
 from referrals.services.consents import create_consent
@@ -35,6 +36,7 @@ KILL_AFTER = 30
 
 
 async def _referrals(world) -> list[str]:
+    settings = Settings.from_environment()
     manager = principal_for_account(await Account.select().where(Account.email == "a@example.org").first())
     made = await create_client(manager, ClientIn(preferred_name="Jordan Quill"), START)
     client = await team_client(manager, uuid.UUID(made.id))
@@ -49,12 +51,13 @@ async def _referrals(world) -> list[str]:
             signed_name="Jordan Quill",
         ),
         START,
+        settings,
     )
     body = {"client_id": client["id"], "need": "food", "handoff_type": "warm_handoff", "consent_id": consent["id"]}
     ids = []
     for _ in range(REFERRALS):
         referral = await create_referral(
-            manager, ReferralIn(service_at_location_id=uuid.UUID(world.food_x), **body), START
+            manager, ReferralIn(service_at_location_id=uuid.UUID(world.food_x), **body), START, settings
         )
         ids.append(referral.id)
     return ids

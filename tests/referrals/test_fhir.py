@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from fhir.resources.R4B.bundle import Bundle
+import dataclasses
 
+from fhir.resources.R4B.bundle import Bundle
+from litestar.testing import AsyncTestClient
+
+from kernel.settings import Settings
+from server.app import create_app
+from tests.conftest import send_csrf_header
 from tests.referrals.conftest import change, consent, new_client, refer, sign_in
 
 
@@ -114,3 +120,15 @@ async def test_a_referral_the_partner_may_not_see_the_client_of_is_not_tied_to_t
         for r in (named, hidden)
     ]
     assert patients[0] != patients[1] and client_id not in patients
+
+
+async def test_full_urls_start_with_the_public_url_when_one_is_set(world, clock):
+    """Behind a proxy the request's own address is the proxy's view of the app: PUBLIC_URL says the real one."""
+    settings = dataclasses.replace(Settings.from_environment(), public_url="https://directory.example.org/")
+    async with AsyncTestClient(app=create_app(settings, clock)) as client:
+        send_csrf_header(client)
+        client_id = await new_client(client)
+        referral = await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
+        body = (await client.get(f"/api/referrals/{referral['id']}/fhir")).json()
+    urls = [entry["fullUrl"] for entry in body["entry"]]
+    assert urls and all(url.startswith("https://directory.example.org/fhir/") for url in urls), urls

@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 
 from directory.tables import ServiceAtLocation
 from kernel.clock import FixedClock
-from kernel.settings import get_settings
+from kernel.settings import Settings
 from referrals.services.ledger import HASHED_FIELDS, SUBJECT_FIELDS, event_seal
 from referrals.tables import Consent, Disclosure, FollowUp, LedgerCheckpoint, LedgerHead, Referral, ReferralEvent
 from server.app import create_app
@@ -306,7 +306,7 @@ def test_a_chain_resealed_with_a_guessed_key_is_caught(ledger):
 def test_someone_with_the_key_who_reseals_one_event_is_caught_by_the_next_link(ledger):
     referral_id = ledger["referrals"][0]
     event = {**_events(referral_id)[1], "note": "rewritten"}
-    event["hash"] = event_seal(event, get_settings().ledger_secret)
+    event["hash"] = event_seal(event, Settings.from_environment().ledger_secret)
     tamper(
         ReferralEvent.update({ReferralEvent.note: "rewritten", ReferralEvent.hash: event["hash"]}).where(
             ReferralEvent.id == event["id"]
@@ -425,7 +425,7 @@ def test_a_checkpoint_kept_outside_catches_even_a_key_holder_rolling_the_ledger_
 
     last_referral = ledger["referrals"][2]
     before = _events(last_referral)[-2]
-    key = get_settings().ledger_secret
+    key = Settings.from_environment().ledger_secret
     truncate = [
         *_truncate_last_event(last_referral),
         LedgerHead.update(

@@ -17,11 +17,11 @@ from referrals.services.follow_ups import owed_checks
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 SETTINGS = dataclasses.replace(
     Settings(),
-    chase_partner_hours=47,
-    confirm_handoff_hours=7,
-    check_attendance_hours=23,
-    client_outreach_hours=29,
-    retention_check_days=(6, 31),
+    follow_up_chase_partner_hours=47,
+    follow_up_handoff_hours=7,
+    follow_up_attendance_hours=23,
+    follow_up_outreach_hours=29,
+    follow_up_retention_days=(6, 31),
 )
 
 
@@ -149,10 +149,10 @@ def test_owed_checks(handoff, need, appointment, steps, owed):
 
 def test_the_settings_in_the_table_are_all_different():
     values = [
-        SETTINGS.chase_partner_hours,
-        SETTINGS.confirm_handoff_hours,
-        SETTINGS.check_attendance_hours,
-        SETTINGS.client_outreach_hours,
-        *(d * 24 for d in SETTINGS.retention_check_days),
+        SETTINGS.follow_up_chase_partner_hours,
+        SETTINGS.follow_up_handoff_hours,
+        SETTINGS.follow_up_attendance_hours,
+        SETTINGS.follow_up_outreach_hours,
+        *(d * 24 for d in SETTINGS.follow_up_retention_days),
     ]
     assert len(set(values)) == len(values)
