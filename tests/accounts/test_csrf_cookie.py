@@ -1,0 +1,64 @@
+"""The CSRF token cookie: readable by the pages' script, sent on same-site requests only, Secure in production;
+and only a live session cookie makes a request one that must carry the token."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from accounts.services.accounts import create_account, create_care_team
+from kernel.settings import get_settings
+from server.app import create_app
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def care_manager() -> str:
+    """A care manager's e-mail (made before the app starts: PostgreSQL pools live in the app's loop)."""
+
+    async def make() -> str:
+        team = await create_care_team("Team A")
+        await create_account("cm@example.org", "Care Manager", PASSWORD, "care_manager", care_team_id=team)
+        return "cm@example.org"
+
+    return asyncio.run(make())
+
+
+def _csrf_cookie(response) -> list[str]:
+    """The attributes of the csrftoken Set-Cookie header, its value left out (in lower case: browsers read them so)."""
+    header = next(h for h in response.headers.get_list("set-cookie") if h.startswith("csrftoken="))
+    return sorted(part.strip().lower() for part in header.split(";")[1:])
+
+
+async def test_signing_in_sets_a_script_readable_same_site_token_cookie(care_manager):
+    async with AsyncTestClient(app=create_app()) as browser:
+        signed_in = await browser.post("/api/auth/login", json={"email": care_manager, "password": PASSWORD})
+        assert signed_in.status_code == 200
+        assert _csrf_cookie(signed_in) == ["path=/", "samesite=strict"]  # no HttpOnly: the pages' script reads it
+
+
+async def test_in_production_the_token_cookie_is_secure(care_manager, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s3cret-shared-by-all-servers")
+    monkeypatch.setenv("LEDGER_KEY", "ledger-key-kept-elsewhere")
+    get_settings.cache_clear()
+    try:
+        async with AsyncTestClient(app=create_app(), base_url="https://testserver.local") as browser:
+            signed_in = await browser.post("/api/auth/login", json={"email": care_manager, "password": PASSWORD})
+    finally:
+        get_settings.cache_clear()
+    assert signed_in.status_code == 200
+    assert _csrf_cookie(signed_in) == ["path=/", "samesite=strict", "secure"]
+
+
+async def test_a_signed_out_session_cookie_is_no_session(care_manager):
+    """After sign-out the browser may still send `session=null`: that visitor is anonymous, and an anonymous
+    request carries no ambient authority, so it is not asked for a token (the API answers 401, not 403)."""
+    async with AsyncTestClient(app=create_app()) as browser:
+        browser.cookies.set("session", "null")
+        response = await browser.post("/api/clients", json={"preferred_name": "Someone"})
+        assert response.status_code == 401, response.text
+        assert "csrftoken" not in response.headers.get("set-cookie", "")
