@@ -54,6 +54,7 @@ TARGETS: dict[str, Target] = {
             "tests/referrals/test_owed_checks.py",
             "tests/referrals/test_follow_ups.py",
             "tests/referrals/test_rescheduled_follow_ups.py",
+            "tests/referrals/test_worklist_order.py",
             "tests/referrals/test_closed_loop.py",
         )
     ),
