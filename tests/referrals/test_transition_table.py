@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from referrals.services.transitions import (
+    CLOSED_STATUSES,
     REASON_CODES,
     STATUSES,
     ReferralClosed,
@@ -140,3 +141,21 @@ def test_events_without_a_status_change():
     with pytest.raises(ReferralClosed, match="takes no appointment$"):
         check_event("completed", "entered-in-error", "care_manager", None, "", note="x", appointment_given=True)
     check_event("completed", "entered-in-error", "care_manager", None, "", note="Wrong client", appointment_given=False)
+
+
+@pytest.mark.parametrize("status", ["completed", "rejected", "cancelled", "entered-in-error"])
+def test_a_closed_referral_takes_no_note_and_no_appointment_from_either_side(status):
+    assert status in CLOSED_STATUSES
+    for side in ("care_manager", "partner"):
+        with pytest.raises(ReferralClosed, match=f"^the referral is {status}, which is closed"):
+            check_event(status, status, side, None, "", note="Still here", appointment_given=False)
+        with pytest.raises(ReferralClosed):
+            check_event(status, status, side, None, "", note="", appointment_given=True)
+
+
+@pytest.mark.parametrize("status", ["draft", "requested", "received", "accepted", "on-hold", "in-progress", "failed"])
+def test_an_open_referral_takes_notes_and_appointments_from_both_sides(status):
+    assert status not in CLOSED_STATUSES
+    for side in ("care_manager", "partner"):
+        check_event(status, status, side, None, "", note="Called", appointment_given=False)
+        check_event(status, status, side, None, "", note="", appointment_given=True)
