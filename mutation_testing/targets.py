@@ -71,6 +71,8 @@ TARGETS: dict[str, Target] = {
             "tests/directory/test_search_index.py",
             "tests/directory/test_search_api.py",
             "tests/directory/test_search_language.py",
+            "tests/directory/test_search_reverification_rank.py",
+            "tests/referrals/test_listing_feedback.py",
         ),
         functions=("x_run_search", "x__ranking_distances", "x__score", "x__score_by_documents", "x__score_by_postings"),
     ),
