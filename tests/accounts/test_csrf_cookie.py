@@ -62,3 +62,17 @@ async def test_a_signed_out_session_cookie_is_no_session(care_manager):
         response = await browser.post("/api/clients", json={"preferred_name": "Someone"})
         assert response.status_code == 401, response.text
         assert "csrftoken" not in response.headers.get("set-cookie", "")
+
+
+async def test_open_data_never_sets_a_cookie_even_for_a_signed_in_browser(care_manager):
+    """Open data is cacheable by anyone: a token cookie on it could be kept by a shared cache and handed to others.
+    The CSRF middleware does not run there; on the browser's own routes it hands out a missing token."""
+    async with AsyncTestClient(app=create_app()) as browser:
+        await browser.post("/api/auth/login", json={"email": care_manager, "password": PASSWORD})
+        browser.cookies.delete("csrftoken")
+        for path in ("/api/services", "/healthz"):
+            response = await browser.get(path)
+            assert response.status_code == 200 and "set-cookie" not in response.headers, path
+        own = await browser.get("/api/auth/me")
+        assert own.status_code == 200
+        assert any(cookie.startswith("csrftoken=") for cookie in own.headers.get_list("set-cookie"))
