@@ -45,8 +45,8 @@ def tally(mutants_directory: Path) -> dict[str, Counter[str]]:
 
 
 def main(mutants_directory: Path = Path("mutants")) -> int:
-    """Print the table; 1 when some targeted mutant was not run (the run was cut short)."""
-    counts = tally(mutants_directory)
+    """Print the table of the modules this run tested; 1 when one of them was cut short (a mutant not run)."""
+    counts = {module: count for module, count in tally(mutants_directory).items() if set(count) != {"not run"}}
     print(f"{'module':34} {'mutants':>7} {'killed':>6} {'survived':>8} {'timeout':>7} {'no tests':>8} {'survival':>8}")
     for module, count in counts.items():
         judged = count["killed"] + count["survived"] + count["timeout"]
