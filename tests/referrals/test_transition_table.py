@@ -159,3 +159,14 @@ def test_an_open_referral_takes_notes_and_appointments_from_both_sides(status):
     for side in ("care_manager", "partner"):
         check_event(status, status, side, None, "", note="Called", appointment_given=False)
         check_event(status, status, side, None, "", note="", appointment_given=True)
+
+
+def test_a_status_change_event_follows_the_table_for_client_self_referrals_too():
+    """A client_self referral reaches no partner: the care manager records the partner's steps; by default a
+    referral is not client_self, and there the partner's steps are the partner's."""
+    check_event("requested", "accepted", "care_manager", None, "", note="", appointment_given=False, client_self=True)
+    with pytest.raises(TransitionRefused, match="is made by the partner, not the care manager$"):
+        check_event("requested", "accepted", "care_manager", None, "", note="", appointment_given=False)
+    check_event("requested", "accepted", "partner", None, "", note="", appointment_given=False)
+    with pytest.raises(TransitionRefused):
+        check_event("requested", "accepted", "partner", None, "", note="", appointment_given=False, client_self=True)
