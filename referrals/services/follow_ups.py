@@ -46,15 +46,17 @@ _CONFIRMED = {"accepted", "in-progress", "completed"}
 
 
 def _status_since(events: list[ReferralEventRow], statuses: set[str]) -> dt.datetime | None:
-    """When the referral last entered one of these statuses (None if it is not in one now)."""
+    """When the referral last entered one of these statuses (None if it is not in one now).
+
+    That is the first event of the latest run of events ending in them; a note (from_status == to_status)
+    never starts a run, as the event before it ended in the same status (verify-ledger holds the chain to that)."""
     if not events or events[-1]["to_status"] not in statuses:
         return None
     since = events[-1]["at"]
     for event in reversed(events):
         if event["to_status"] not in statuses:
             break
-        if event["from_status"] != event["to_status"]:
-            since = event["at"]
+        since = event["at"]
     return since
 
 
