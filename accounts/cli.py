@@ -9,6 +9,7 @@ from typing import Any, NoReturn, TypedDict
 
 import click
 
+from accounts.errors import ACCOUNT_NOT_FOUND
 from kernel.problems import DomainError, NotFound
 from kernel.settings import get_settings
 
@@ -127,7 +128,7 @@ def issue_token_command(organization_id: uuid.UUID, name: str, issuer_email: str
     async def run() -> tuple[uuid.UUID, str]:
         row = await Account.select().where(Account.email == issuer_email.strip().casefold()).first()
         if row is None:
-            raise NotFound(f"no account {issuer_email}")
+            raise NotFound(ACCOUNT_NOT_FOUND, email=issuer_email)
         return await issue_token(principal_for_account(row, COMMAND_LINE), organization_id, name)
 
     try:

@@ -6,14 +6,13 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post
-from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromPath
 
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
 from accounts.services.audit import list_audit_events, record_audit
 from accounts.services.passwords import change_password
-from accounts.services.sign_in import LoginRefused, sign_in
+from accounts.services.sign_in import sign_in
 from accounts.services.tokens import issue_token, list_tokens, revoke_token
 from accounts.sessions import start_session
 from accounts.tables import AuditEvent
@@ -61,10 +60,7 @@ class AuthController(Controller):
     )
     async def login(self, request: Request, data: Annotated[LoginIn, Body()]) -> Me:
         """Check e-mail and password and start a session; repeated failures lock the account."""
-        try:
-            principal, stamp = await sign_in(data.email, data.password, client_address(request))
-        except LoginRefused as refusal:
-            raise NotAuthorizedException(detail=str(refusal)) from None
+        principal, stamp = await sign_in(data.email, data.password, client_address(request))
         start_session(request, principal.account_id, stamp)
         return _me(principal)
 

@@ -37,7 +37,7 @@ from directory.search.index import SearchIndex
 from kernel.clock import Clock, provide_now
 from kernel.database import pending_migrations
 from kernel.guards import OPEN_DATA, SESSIONLESS
-from kernel.problems import problem_details_config
+from kernel.problems import ProblemCodeSchema, problem_details_config
 from kernel.settings import PROJECT_ROOT, Settings, get_settings
 from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
@@ -183,7 +183,11 @@ def create_app(clock: Clock | None = None) -> Litestar:
         middleware=_middleware(settings),
         before_request=check_request,
         before_send=[security_headers(settings.production, settings.map_tile_origin, DOCS_POLICIES)],
-        plugins=[ProblemDetailsPlugin(problem_details_config()), FlashPlugin(FlashConfig(template_config=templates))],
+        plugins=[
+            ProblemDetailsPlugin(problem_details_config()),
+            ProblemCodeSchema(),
+            FlashPlugin(FlashConfig(template_config=templates)),
+        ],
         template_config=templates,
         stores={
             "sessions": DatabaseStore(),
