@@ -280,6 +280,19 @@ class WorkspacePages(Controller):
         self, request: Request, client_id: FromPath[uuid.UUID], client: TeamClient, now: Now
     ) -> Template:
         """Goals, strengths, supports, needs, consents, disclosures and every referral's timeline."""
+        return await self._client_page(request, client_id, client, now)
+
+    async def _client_page(
+        self,
+        request: Request,
+        client_id: uuid.UUID,
+        client: dict,
+        now: dt.datetime,
+        *,
+        consent_form: ConsentForm | None = None,
+        error: PageError | None = None,
+        status_code: int = 200,
+    ) -> Template:
         principal = request.user
         profile = await view_client(principal, client)
         needs = await client_needs(principal, client)
@@ -289,6 +302,9 @@ class WorkspacePages(Controller):
         partners = {r.partner_organization_id: r.partner_organization_name for r in referrals.contents}
         return render(
             "workspace/client.html",
+            status_code=status_code,
+            error=error,
+            consent_form=consent_form,
             client=profile,
             needs=needs,
             consents=[(c, consent_status(c, now)) for c in consents],
@@ -357,19 +373,24 @@ class WorkspacePages(Controller):
         client: TeamClient,
         data: Annotated[ConsentForm, FORM],
         now: Now,
-    ) -> Redirect:
-        """Record a consent the client signed."""
-        consent = _consent_in(
-            data.recipient,
-            data.purpose,
-            data.information_scope,
-            data.information_description,
-            data.expiry_event,
-            data.expires_on,
-            data.signed_name,
-            data.signature_method,
-        )
-        await create_consent(request.user, client, consent, now)
+    ) -> Template | Redirect:
+        """Record a consent the client signed; a refusal shows on the client's page with what was typed."""
+        try:
+            consent = _consent_in(
+                data.recipient,
+                data.purpose,
+                data.information_scope,
+                data.information_description,
+                data.expiry_event,
+                data.expires_on,
+                data.signed_name,
+                data.signature_method,
+            )
+            await create_consent(request.user, client, consent, now)
+        except Invalid as refusal:
+            return await self._client_page(
+                request, client_id, client, now, consent_form=data, error=page_error(refusal), status_code=400
+            )
         flash(request, gettext("Consent recorded."), "success")
         return see_other(f"/app/clients/{client_id}#consents")
 
