@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from accounts.errors import TOKEN_REFUSED
 from accounts.services.sign_in import principal_for_session
 from accounts.services.tokens import principal_for_token
 from kernel.guards import client_address
 from kernel.principal import ANONYMOUS
+from kernel.problems import Unauthorized
 
 __all__ = ["PrincipalMiddleware"]
 
@@ -24,7 +25,7 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
         if header[:7].lower() == "bearer ":
             principal = await principal_for_token(header[7:].strip(), address)
             if principal is None:
-                raise NotAuthorizedException(detail="the API token is unknown or revoked")
+                raise Unauthorized(TOKEN_REFUSED)
             return AuthenticationResult(user=principal, auth="token")
         # The server-side backend loads a session as a dict; anything else (Empty, None) is no session.
         session = connection.scope.get("session")

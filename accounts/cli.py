@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar, cast
 
 import click
 
+from accounts.errors import ACCOUNT_NOT_FOUND
 from kernel.problems import DomainError, NotFound
 from kernel.settings import Settings
 
@@ -141,7 +142,7 @@ def issue_token_command(organization_id: uuid.UUID, name: str, issuer_email: str
         row = await Account.select().where(Account.email == issuer_email.strip().casefold()).first()
         account = cast("AccountRow | None", row)
         if account is None:
-            raise NotFound(f"no account {issuer_email}")
+            raise NotFound(ACCOUNT_NOT_FOUND, email=issuer_email)
         return await issue_token(principal_for_account(account, COMMAND_LINE), organization_id, name)
 
     try:

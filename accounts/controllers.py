@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post
-from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.params import Body, FromPath
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -15,7 +14,7 @@ from accounts.rows import NamedApiTokenRow
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
 from accounts.services.audit import list_audit_events, record_audit
 from accounts.services.passwords import change_password
-from accounts.services.sign_in import LoginRefused, sign_in
+from accounts.services.sign_in import sign_in
 from accounts.services.tokens import issue_token, list_tokens, revoke_token
 from accounts.sessions import start_session
 from accounts.tables import AuditEvent
@@ -73,10 +72,7 @@ class AuthController(Controller):
     )
     async def login(self, request: Request, data: Annotated[LoginIn, Body()], settings: AppSettings) -> Me:
         """Check e-mail and password and start a session; repeated failures lock the account."""
-        try:
-            principal, stamp = await sign_in(data.email, data.password, client_address(request), settings)
-        except LoginRefused as refusal:
-            raise NotAuthorizedException(detail=str(refusal)) from None
+        principal, stamp = await sign_in(data.email, data.password, client_address(request), settings)
         start_session(request, principal.account_id, stamp)
         return _me(principal)
 

@@ -13,6 +13,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from accounts.controllers import SIGNED_IN, SignInAttemptsLimit
+from accounts.errors import NEW_PASSWORDS_DIFFER, TOKENS_FOR_PARTNER_STAFF
 from accounts.schemas import PasswordChangeForm, SignInForm
 from accounts.services.audit import record_audit
 from accounts.services.passwords import change_password
@@ -22,8 +23,8 @@ from accounts.sessions import start_session
 from accounts.tables import AuditEvent
 from kernel.database import write_transaction
 from kernel.guards import PUBLIC, allow, client_address, principal_of
-from kernel.i18n import N_, gettext
-from kernel.pages import PAGE_ERROR_HANDLERS, local_path, render, see_other
+from kernel.i18n import gettext
+from kernel.pages import PAGE_ERROR_HANDLERS, local_path, page_error, render, see_other
 from kernel.principal import Principal
 from kernel.problems import Forbidden, Invalid
 from kernel.settings import AppSettings
@@ -31,14 +32,6 @@ from kernel.settings import AppSettings
 __all__ = ["SIGN_IN_PAGE", "AccountPages", "PartnerTokenPages", "TokenForm", "home_page"]
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-SERVICE_MESSAGES = (
-    N_("wrong e-mail or password"),
-    N_("the current password is wrong"),
-    N_("passwords must have at least 12 characters"),
-    N_("name must have 1 to 255 characters"),
-    N_("only a partner organization's staff have API tokens"),
-)
-"""The services' refusals these pages show, in the catalog so they are shown translated."""
 
 
 def home_page(principal: Principal) -> str:
@@ -78,7 +71,7 @@ class AccountPages(Controller):
                 status_code=401,
                 next=local_path(data.next, ""),
                 email=data.email,
-                error=gettext(str(refusal)),
+                error=page_error(refusal),
             )
         start_session(request, principal.account_id, stamp)
         return see_other(local_path(data.next, home_page(principal)))
@@ -105,10 +98,10 @@ class AccountPages(Controller):
         """Change the password (ends the account's other sessions); a mistake shows on the form again."""
         try:
             if data.new_password != data.repeat_password:
-                raise Invalid(gettext("The two new passwords are not the same."))
+                raise Invalid(NEW_PASSWORDS_DIFFER)
             stamp = await change_password(request.user, data.current_password, data.new_password)
         except (Invalid, Forbidden) as refusal:
-            return render("accounts/password.html", status_code=400, error=gettext(str(refusal)))
+            return render("accounts/password.html", status_code=400, error=page_error(refusal))
         request.set_session({**request.session, "stamp": stamp})
         flash(request, gettext("Your password was changed. Your other sessions were signed out."), "success")
         return see_other(home_page(request.user))
@@ -123,7 +116,7 @@ class TokenForm(msgspec.Struct, kw_only=True):
 def _organization_of(principal: Principal) -> uuid.UUID:
     """The partner's own organization (the tokens service decides whether this person may manage it)."""
     if principal.organization_id is None:
-        raise Forbidden("only a partner organization's staff have API tokens")
+        raise Forbidden(TOKENS_FOR_PARTNER_STAFF)
     return principal.organization_id
 
 
@@ -150,7 +143,7 @@ class PartnerTokenPages(Controller):
         except Invalid as refusal:
             rows = await list_tokens(request.user, organization_id)
             return render(
-                "accounts/tokens.html", status_code=400, tokens=rows, error=gettext(str(refusal)), name=data.name
+                "accounts/tokens.html", status_code=400, tokens=rows, error=page_error(refusal), name=data.name
             )
         page = render("accounts/tokens_issued.html", name=data.name.strip(), token=token, token_id=str(token_id))
         page.headers["Cache-Control"] = "no-store"

@@ -12,11 +12,26 @@ from typing import Annotated, Any, TypeVar, cast
 import msgspec
 from litestar import Controller, Request, get
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 from piccolo.custom_types import Combinable
 
+from directory.errors import (
+    FORMAT_UNKNOWN,
+    LISTING_NOT_FOUND,
+    MINIMAL_AND_FULL,
+    MODIFIED_AFTER_OUT_OF_RANGE,
+    MODIFIED_AFTER_UNREADABLE,
+    MODIFIED_AFTER_WITHOUT_OFFSET,
+    ORGANIZATION_NOT_FOUND,
+    POSTCODE_INVALID,
+    POSTCODE_UNKNOWN,
+    PROXIMITY_NEEDS_POSTCODE,
+    PROXIMITY_OUT_OF_RANGE,
+    SERVICE_NOT_FOUND,
+    TAXONOMY_NOT_FOUND,
+    TAXONOMY_TERM_NOT_FOUND,
+)
 from directory.geo.geocoding import zip_centroid
 from directory.hsds.objects import (
     ServiceFilter,
@@ -47,7 +62,7 @@ from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
 from kernel.clock import EARLIEST, LATEST
 from kernel.guards import OPEN_DATA
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
-from kernel.problems import problems
+from kernel.problems import Invalid, NotFound, problems
 from kernel.settings import AppSettings
 
 __all__ = ["DirectoryApiController"]
@@ -116,7 +131,7 @@ Minimal = Annotated[
 def check_format(value: str) -> bool:
     """True for ndjson, False for json; 400 for anything else."""
     if value not in FORMATS:
-        raise ValidationException(detail=f"format must be one of {', '.join(FORMATS)}, got {value!r}")
+        raise Invalid(FORMAT_UNKNOWN, allowed=FORMATS, format=value)
     return value == "ndjson"
 
 
@@ -126,7 +141,6 @@ def parse_modified_after(text: str | None) -> dt.datetime | None:
     if text is None:
         return None
     text = text.strip()
-    example = "such as 2024-05-01T00:00:00Z or 2024-05-01"
     try:
         if any(c in text for c in "T :"):
             value = dt.datetime.fromisoformat(text)
@@ -134,14 +148,11 @@ def parse_modified_after(text: str | None) -> dt.datetime | None:
             value = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.UTC)
         moment = value.astimezone(dt.UTC) if value.tzinfo else None
     except (ValueError, OverflowError):
-        raise ValidationException(
-            detail=f"modified_after must be an ISO 8601 date-time with its UTC offset, or a date, {example}; "
-            f"got {text!r}"
-        ) from None
+        raise Invalid(MODIFIED_AFTER_UNREADABLE, modified_after=text) from None
     if moment is None:
-        raise ValidationException(detail=f"modified_after needs a UTC offset (Z or +hh:mm), {example}; got {text!r}")
+        raise Invalid(MODIFIED_AFTER_WITHOUT_OFFSET, modified_after=text)
     if not EARLIEST <= moment < LATEST:
-        raise ValidationException(detail=f"modified_after must be between {EARLIEST:%Y} and {LATEST:%Y}, got {text!r}")
+        raise Invalid(MODIFIED_AFTER_OUT_OF_RANGE, earliest=EARLIEST.year, latest=LATEST.year, modified_after=text)
     return moment
 
 
@@ -252,7 +263,7 @@ class DirectoryApiController(Controller):
         equals. `full` nests each listing's whole service, `minimal` gives only its id and last change."""
         streamed = check_format(format)
         if minimal and full:
-            raise ValidationException(detail="minimal and full cannot both be true")
+            raise Invalid(MINIMAL_AND_FULL)
         # The HSDS filters other than the term are answered by the database, then applied in the index.
         services = await service_filter(organization_id, None, taxonomy_id, modified_after)
         service_ids = frozenset(str(r["id"]) for r in await services.service_ids()) if services.active else None
@@ -304,7 +315,7 @@ class DirectoryApiController(Controller):
         """A service with its organization, locations, hours, phones and attributes."""
         services = await load_services([service_id], show_confidential=False)
         if not services:
-            raise NotFoundException(detail=f"no service with id {service_id}")
+            raise NotFound(SERVICE_NOT_FOUND, service_id=service_id)
         return services[0]
 
     @get("/organizations", operation_id="listOrganizations", responses=problems(400, 429), summary="List organizations")
@@ -363,7 +374,7 @@ class DirectoryApiController(Controller):
             [organization_id], locations=True, services="full" if full_service else "summary"
         )
         if organization_id not in found:
-            raise NotFoundException(detail=f"no organization with id {organization_id}")
+            raise NotFound(ORGANIZATION_NOT_FOUND, organization_id=organization_id)
         return found[organization_id]
 
     @get("/taxonomies", operation_id="listTaxonomies", responses=problems(400, 429), summary="List taxonomies")
@@ -396,7 +407,7 @@ class DirectoryApiController(Controller):
         for taxonomy in await load_taxonomies():
             if taxonomy.id == str(taxonomy_id):
                 return taxonomy
-        raise NotFoundException(detail=f"no taxonomy with id {taxonomy_id}")
+        raise NotFound(TAXONOMY_NOT_FOUND, taxonomy_id=taxonomy_id)
 
     @get(
         "/taxonomy_terms", operation_id="listTaxonomyTerms", responses=problems(400, 429), summary="List taxonomy terms"
@@ -451,7 +462,7 @@ class DirectoryApiController(Controller):
         """A taxonomy term."""
         row = await TaxonomyTerm.select().where(TaxonomyTerm.id == term_id).first()
         if row is None:
-            raise NotFoundException(detail=f"no taxonomy term with id {term_id}")
+            raise NotFound(TAXONOMY_TERM_NOT_FOUND, term_id=term_id)
         return taxonomy_term_out(row)
 
     @get(
@@ -492,19 +503,16 @@ class DirectoryApiController(Controller):
         services = await service_filter(organization_id, taxonomy_term_id, taxonomy_id, modified_after)
         code = postcode.strip() if postcode is not None else None
         if code is not None and not POSTCODE.fullmatch(code):
-            raise ValidationException(
-                detail=f"postcode: {postcode!r} is not a postcode (2-12 letters, digits, spaces and hyphens, "
-                "with a digit)"
-            )
+            raise Invalid(POSTCODE_INVALID, postcode=postcode)
         centre = None
         metres = None
         if proximity is not None:
             metres = _proximity_metres(proximity, settings.max_radius_km)
             if code is None:
-                raise ValidationException(detail="proximity needs a postcode to measure from")
+                raise Invalid(PROXIMITY_NEEDS_POSTCODE)
             point = zip_centroid(code)
             if point is None:
-                raise ValidationException(detail=f"postcode: no US ZIP code {code!r} is known to measure from")
+                raise Invalid(POSTCODE_UNKNOWN, postcode=code)
             centre = (point.latitude, point.longitude)
         rows, total = await service_at_location_page(
             services,
@@ -534,7 +542,7 @@ class DirectoryApiController(Controller):
         which HSDS 3.0's openapi.json asks of this response)."""
         rows = await ServiceAtLocation.select().where(ServiceAtLocation.id == sal_id)
         if not rows:
-            raise NotFoundException(detail=f"no service_at_location with id {sal_id}")
+            raise NotFound(LISTING_NOT_FOUND, service_at_location_id=sal_id)
         found = (await load_service_at_locations(rows, full=True))[0]
         if found.service is not None:
             found.name, found.status = found.service.name, found.service.status
@@ -549,5 +557,5 @@ def _proximity_metres(text: str, max_radius_km: float) -> float:
     except ValueError:
         metres = float("nan")
     if not 0 < metres <= limit:
-        raise ValidationException(detail=f"proximity must be a number of metres above 0 and at most {limit:g}")
+        raise Invalid(PROXIMITY_OUT_OF_RANGE, maximum=limit)
     return metres

@@ -14,11 +14,11 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ValidationException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from directory.errors import COORDINATES_NOT_NUMBERS, LISTING_NOT_FOUND, PRINT_LIST_UNKNOWN
 from directory.schemas import ServiceSearchResult
 from directory.search.index import SearchIndex
 from directory.search.listing_search import (
@@ -34,7 +34,7 @@ from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
 from kernel.clock import Now
 from kernel.guards import OPEN_DATA
 from kernel.i18n import N_, gettext
-from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
+from kernel.pages import PAGE_ERROR_HANDLERS, PageError, page_error, render, see_other
 from kernel.paging import PageNumber
 from kernel.problems import Invalid
 
@@ -94,16 +94,9 @@ FILTER_LABELS = {
     "medication": N_("medication"),
 }
 """How the empty result names a filter it offers to drop."""
-SERVICE_MESSAGES = (
-    N_("Please choose what is wrong from the list."),
-    N_("Please keep the note to 500 characters."),
-    N_("This listing is not in the directory."),
-)
-"""The services' refusals these pages show, in the catalog so they are shown translated."""
 assert set(MEDICATION_LABELS) == set(MEDICATIONS) and set(PAYMENT_LABELS) == set(PAYMENT_METHODS)
 assert set(REPORT_REASON_LABELS) == set(PUBLIC_REPORT_REASONS)
 
-PLACE_NOT_FOUND = N_("We could not find that place. Try a ZIP code, or a city and state such as “Baltimore, MD”.")
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
@@ -170,7 +163,7 @@ class SearchForm:
             lat = float(self.lat) if self.lat else None
             lng = float(self.lng) if self.lng else None
         except ValueError:
-            raise Invalid("lat and lng must be numbers") from None
+            raise Invalid(COORDINATES_NOT_NUMBERS) from None
         return ListingSearch(
             search=self.search or None,
             near=None if lat is not None else self.near or None,
@@ -245,16 +238,12 @@ class PublicDirectoryPages(Controller):
         )
         results: list[ServiceSearchResult] = []
         total = 0
-        error = None
+        error: PageError | None = None
         if form.asked:
             try:
                 query = await search_query(form.listing_search(), state.geocoder, state.settings.max_radius_km)
             except Invalid as refusal:
-                error = (
-                    gettext(PLACE_NOT_FOUND)
-                    if "near" in str(refusal)
-                    else gettext("Please check the search: %(detail)s") % {"detail": str(refusal)}
-                )
+                error = page_error(refusal)
             else:
                 index: SearchIndex = state.search_index
                 found = await index.search(query)
@@ -298,7 +287,7 @@ class PublicDirectoryPages(Controller):
             await report_from_public(service_at_location_id, data.reason, data.note, now)
         except Invalid as refusal:
             return await _listing_page(
-                service_at_location_id, status_code=400, error=gettext(str(refusal)), note=data.note
+                service_at_location_id, status_code=400, error=page_error(refusal), note=data.note
             )
         return see_other(f"/listings/{service_at_location_id}?reported=true#report")
 
@@ -310,7 +299,7 @@ class PublicDirectoryPages(Controller):
             try:
                 value = uuid.UUID(text)
             except ValueError:
-                raise ValidationException(detail=gettext("This list names a listing that does not exist.")) from None
+                raise Invalid(PRINT_LIST_UNKNOWN, id=text) from None
             if value not in chosen:
                 chosen.append(value)
         listings = await public_listings(chosen[:PRINT_MAX])
@@ -327,7 +316,7 @@ async def _listing_page(
     *,
     status_code: int = 200,
     reported: bool = False,
-    error: str | None = None,
+    error: PageError | None = None,
     note: str = "",
 ) -> Template:
     found = await public_listings([service_at_location_id])
@@ -336,7 +325,7 @@ async def _listing_page(
             "layout/error.html",
             status_code=404,
             title=gettext("Not found"),
-            message=gettext("This listing is not in the directory."),
+            message=LISTING_NOT_FOUND.message_for({}),
         )
     return render(
         "directory/listing.html",

@@ -9,7 +9,7 @@ import msgspec
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from kernel.problems import Invalid
+from kernel.problems import TIME_OUT_OF_RANGE, Invalid
 
 __all__ = ["Clock", "FixedClock", "Instant", "Now", "provide_now", "require_plausible"]
 
@@ -59,4 +59,4 @@ def require_plausible(value: dt.datetime | None, name: str) -> None:
     """Invalid unless `value` (when given) lies between 2000 and 2100: no appointment, consent or signature
     is outside that, and times near the calendar's ends would overflow the arithmetic done with them."""
     if value is not None and not EARLIEST <= value < LATEST:
-        raise Invalid(f"{name} must be between {EARLIEST:%Y} and {LATEST:%Y}")
+        raise Invalid(TIME_OUT_OF_RANGE, field=name, earliest=EARLIEST.year, latest=LATEST.year)

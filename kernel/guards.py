@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
 from kernel.principal import ANONYMOUS, Principal
+from kernel.problems import NOT_SIGNED_IN, ROLE_FORBIDDEN, Forbidden, Unauthorized
 
 __all__ = ["OPEN_DATA", "PUBLIC", "SESSIONLESS", "allow", "client_address", "principal_of"]
 
@@ -44,9 +44,9 @@ def allow(*roles: str) -> Guard:
             return
         principal = principal_of(connection)
         if principal.is_anonymous:
-            raise NotAuthorizedException(detail="sign in, or send an API token")
+            raise Unauthorized(NOT_SIGNED_IN)
         if principal.role not in roles:
-            raise PermissionDeniedException(detail="your role may not do this")
+            raise Forbidden(ROLE_FORBIDDEN)
 
     guard.__name__ = f"allow_{'_'.join(roles)}"
     return guard

@@ -1,8 +1,12 @@
 """What every page controller shares: rendering a template, redirecting after a form, and turning a refusal
-into a page (a sign-in redirect for 401, a readable error page for the rest) instead of problem+json."""
+into a page (a sign-in redirect for 401, a readable error page for the rest) instead of problem+json.
+
+A refusal reads as its code's words for people (`PageError`), in the request's language, never as the API's
+English detail; a form shows it at the top (layout/errors.html) and puts the focus on the field it concerns."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -15,11 +19,13 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from kernel.guards import principal_of
 from kernel.i18n import gettext
 from kernel.principal import Principal
-from kernel.problems import DomainError
+from kernel.problems import DomainError, http_error_code
 
 __all__ = [
     "PAGE_ERROR_HANDLERS",
+    "PageError",
     "local_path",
+    "page_error",
     "principal_in_context",
     "render",
     "see_other",
@@ -48,13 +54,33 @@ def principal_in_context(context: Mapping[str, Any]) -> Principal:
     return principal_of(context["request"])
 
 
-def _page_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+@dataclasses.dataclass(frozen=True)
+class PageError:
+    """A refusal as a page shows it: the code, the person's words in the request's language, and the form field
+    or section it concerns (a template links to it from the error summary and puts the focus there)."""
+
+    code: str
+    message: str
+    field: str | None = None
+    parameters: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    """The refusal's parameters (a template may place the focus by them: the day of a listing's hours)."""
+
+
+def page_error(error: DomainError | HTTPException) -> PageError:
+    """The words a person reads for a refusal, looked up from its code (Litestar's own errors: by status)."""
     if isinstance(error, DomainError):
-        status, message = error.status_code, str(error)
-    elif isinstance(error, HTTPException):
-        status, message = error.status_code, error.detail
-    else:  # pragma: no cover (only the two kinds above are registered)
+        return PageError(error.code, error.message(), error.field, error.parameters)
+    generic = http_error_code(error.status_code)
+    # Litestar names the field a form failed to parse on ({"key": "version", ...}).
+    problems = error.extra if isinstance(error.extra, list) else []
+    keys = [problem.get("key") for problem in problems if isinstance(problem, dict)]
+    return PageError(generic.code, generic.message_for({}), str(keys[0]) if keys and keys[0] else None)
+
+
+def _page_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    if not isinstance(error, DomainError | HTTPException):  # pragma: no cover (only these two are registered)
         raise error
+    status = error.status_code
     if status == 401:
         wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         # Where people sign in is the app's to say (server/app.py), not the kernel's.
@@ -70,7 +96,7 @@ def _page_error(request: Request[Any, Any, Any], error: Exception) -> Response[A
         "layout/error.html",
         status_code=status,
         title=titles.get(status, gettext("Something went wrong")),
-        message=message,
+        message=page_error(error).message,
     )
 
 

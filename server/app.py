@@ -38,7 +38,7 @@ from kernel.clock import Clock, provide_now
 from kernel.database import pending_migrations
 from kernel.deployment_check import refuse_unsafe_production
 from kernel.guards import OPEN_DATA, SESSIONLESS
-from kernel.problems import problem_details_config
+from kernel.problems import ProblemCodeSchema, problem_details_config
 from kernel.settings import PROJECT_ROOT, Settings, SettingsError, provide_settings
 from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
@@ -193,7 +193,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         middleware=_middleware(settings),
         before_request=check_request,
         before_send=[security_headers(settings.production, settings.map_tile_origin, DOCS_POLICIES)],
-        plugins=[ProblemDetailsPlugin(problem_details_config()), FlashPlugin(FlashConfig(template_config=templates))],
+        plugins=[
+            ProblemDetailsPlugin(problem_details_config()),
+            ProblemCodeSchema(),
+            FlashPlugin(FlashConfig(template_config=templates)),
+        ],
         template_config=templates,
         stores={
             "sessions": DatabaseStore(),

@@ -11,6 +11,7 @@ from kernel.guards import OPEN_DATA
 from kernel.i18n import LANGUAGE_COOKIE, LANGUAGES
 from kernel.pages import local_path
 from kernel.problems import NotFound
+from server.errors import PAGE_LANGUAGE_UNKNOWN
 
 __all__ = ["choose_page_language"]
 
@@ -19,7 +20,7 @@ __all__ = ["choose_page_language"]
 async def choose_page_language(request: Request, code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:
     """Speak `code` (en, es) on every page from now on, for a year; back to the page the visitor was on."""
     if code not in LANGUAGES:
-        raise NotFound(f"no language {code!r}: choose one of {', '.join(LANGUAGES)}")
+        raise NotFound(PAGE_LANGUAGE_UNKNOWN, code=code, allowed=list(LANGUAGES))
     secure = request.url.scheme == "https"
     return Redirect(
         path=local_path(next, "/"),

@@ -12,9 +12,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from litestar import Request
-from litestar.exceptions import HTTPException, PermissionDeniedException, ValidationException
 
 from kernel.i18n import LANGUAGE_COOKIE, choose_language, use_language
+from kernel.problems import UNSUPPORTED_MEDIA_TYPE, Forbidden, Invalid, UnsupportedMediaType
+from server.errors import (
+    ADDRESS_HAS_NUL,
+    BODY_HAS_NUL,
+    BODY_TOO_DEEP,
+    FORM_FROM_ANOTHER_SITE,
+    FORM_HAS_NUL,
+    QUERY_HAS_NUL,
+)
 
 __all__ = ["check_request"]
 
@@ -34,21 +42,21 @@ async def check_request(request: Request) -> None:
         await _check_page_request(request)
         return
     if b"%00" in request.scope["query_string"]:
-        raise ValidationException(detail="the query must not contain NUL characters")
+        raise Invalid(QUERY_HAS_NUL)
     if request.method not in _WITH_BODY:
         return
     has_body = request.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in request.headers
     if not has_body:
         return
     if not _is_json(request.headers.get("content-type", "")):
-        raise HTTPException(status_code=415, detail="send the request body as application/json")
+        raise UnsupportedMediaType(UNSUPPORTED_MEDIA_TYPE)
     body = await request.body()
     if b"\\u0000" in body:
-        raise ValidationException(detail="the request body must not contain NUL characters")
+        raise Invalid(BODY_HAS_NUL)
     try:
         await request.json()
     except RecursionError:
-        raise ValidationException(detail="the request body is nested too deeply") from None
+        raise Invalid(BODY_TOO_DEEP) from None
     except Exception:  # noqa: BLE001 (malformed JSON: the handler's own parsing answers 400 naming the fault)
         return
 
@@ -62,15 +70,15 @@ async def _check_page_request(request: Request) -> None:
         )
     )
     if b"%00" in request.scope["query_string"]:
-        raise ValidationException(detail="the address must not contain NUL characters")
+        raise Invalid(ADDRESS_HAS_NUL)
     if request.method not in _WITH_BODY:
         return
     if _sent_from_another_site(request):
         # A form another site made the browser post (sign-in CSRF, fake listing reports): refused.
-        raise PermissionDeniedException(detail="this form was sent from another site")
+        raise Forbidden(FORM_FROM_ANOTHER_SITE)
     body = await request.body()
     if b"%00" in body or b"\x00" in body:
-        raise ValidationException(detail="the form must not contain NUL characters")
+        raise Invalid(FORM_HAS_NUL)
 
 
 def _sent_from_another_site(request: Request) -> bool:

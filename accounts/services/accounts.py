@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from accounts.errors import ACCOUNT_EXISTS, CARE_TEAM_REQUIRED, ORGANIZATION_REQUIRED, ROLE_UNKNOWN
 from accounts.services.passwords import hash_password
 from accounts.tables import Account, CareTeam
 from kernel.principal import ROLES
@@ -35,13 +36,13 @@ async def create_account(
 ) -> uuid.UUID:
     """A new account; care managers need a care team and partner staff an organization (Invalid otherwise)."""
     if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+        raise Invalid(ROLE_UNKNOWN, allowed=ROLES)
     if role == "care_manager" and care_team_id is None:
-        raise Invalid("a care manager belongs to a care team")
+        raise Invalid(CARE_TEAM_REQUIRED)
     if role == "partner_staff" and organization_id is None:
-        raise Invalid("partner staff belong to a partner organization")
+        raise Invalid(ORGANIZATION_REQUIRED)
     if await Account.exists().where(Account.email == email.strip().casefold()):
-        raise Invalid(f"an account for {email} already exists")
+        raise Invalid(ACCOUNT_EXISTS, email=email)
     account_id = uuid.uuid4()
     await Account.insert(
         Account(

@@ -9,6 +9,7 @@ import uuid
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from accounts.errors import CURRENT_PASSWORD_WRONG, PASSWORD_TOO_SHORT, TOKEN_HAS_NO_PASSWORD
 from accounts.services.audit import record_audit
 from accounts.tables import Account
 from kernel.database import write_transaction
@@ -36,7 +37,7 @@ _hasher = PasswordHasher()
 def hash_password(password: str) -> str:
     """An argon2id hash of a password that meets the length rule (Invalid otherwise)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"passwords must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise Invalid(PASSWORD_TOO_SHORT, minimum=MIN_PASSWORD_LENGTH)
     return _hasher.hash(password)
 
 
@@ -82,7 +83,7 @@ async def change_password(principal: Principal, current_password: str, new_passw
     way to guess the password), and while the account is locked no current password is accepted."""
     account_id = principal.signed_in_account_id
     if account_id is None:
-        raise Forbidden("API tokens have no password")
+        raise Forbidden(TOKEN_HAS_NO_PASSWORD)
     new_hash = hash_password(new_password)
     row = await Account.select(Account.password_hash).where(Account.id == account_id).first()
     password_ok = row is not None and verify_password(row["password_hash"], current_password)
@@ -104,5 +105,5 @@ async def change_password(principal: Principal, current_password: str, new_passw
             await record_audit(principal, "password_changed", "account", account_id, "other sessions ended")
     # Raised after the transaction, so the count and its audit row are kept.
     if refusal is not None:
-        raise Forbidden("the current password is wrong")
+        raise Forbidden(CURRENT_PASSWORD_WRONG)
     return credential_stamp(new_hash)

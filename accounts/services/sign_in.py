@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from argon2 import PasswordHasher
 
+from accounts.errors import SIGN_IN_REFUSED
 from accounts.rows import AccountRow
 from accounts.services.audit import record_audit
 from accounts.services.passwords import (
@@ -23,21 +24,18 @@ from accounts.services.principal import principal_for_account
 from accounts.tables import Account
 from kernel.database import write_transaction
 from kernel.principal import ANONYMOUS, Principal
+from kernel.problems import Unauthorized
 from kernel.settings import Settings
 
 __all__ = ["LOCKOUT", "MAX_FAILED_LOGINS", "LoginRefused", "principal_for_session", "sign_in"]
 
-REFUSAL = "wrong e-mail or password"
-"""The one answer to every refused sign-in: it never tells whether an account exists, is locked or disabled."""
 # Verifying against this keeps an unknown e-mail as slow as a wrong password.
 _DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
 
 
-class LoginRefused(Exception):
-    """Sign-in refused (HTTP 401); the message is the same whatever the reason."""
-
-    def __init__(self) -> None:
-        super().__init__(REFUSAL)
+class LoginRefused(Unauthorized):
+    """Sign-in refused (HTTP 401): always SIGN_IN_REFUSED, the one answer whatever the reason (it never tells
+    whether an account exists, is locked or disabled)."""
 
 
 def _now() -> dt.datetime:
@@ -55,7 +53,7 @@ async def sign_in(email: str, password: str, address: str | None, settings: Sett
         verify_password(_DUMMY_HASH, password)
         async with write_transaction(Account._meta.db):
             await record_audit(ANONYMOUS.at(address), "login_failed", "account", None, "unknown account")
-        raise LoginRefused()
+        raise LoginRefused(SIGN_IN_REFUSED)
     password_ok = verify_password(row["password_hash"], password)
     principal = principal_for_account(row, address)
     async with write_transaction(Account._meta.db):
@@ -80,7 +78,7 @@ async def sign_in(email: str, password: str, address: str | None, settings: Sett
             await record_audit(principal, "login", "account", row["id"])
     # Raised after the transaction so the failure count and its audit row are kept.
     if reason is not None:
-        raise LoginRefused()
+        raise LoginRefused(SIGN_IN_REFUSED)
     return principal, credential_stamp(row["password_hash"])
 
 

@@ -13,6 +13,13 @@ import secrets
 import uuid
 from typing import cast
 
+from accounts.errors import (
+    ADMINS_ISSUE_NO_TOKENS,
+    PARTNER_ORGANIZATION_NOT_FOUND,
+    TOKEN_ALREADY_REVOKED,
+    TOKEN_NAME_LENGTH,
+    TOKEN_NOT_FOUND,
+)
 from accounts.rows import NamedApiTokenRow
 from accounts.services.audit import record_audit
 from accounts.tables import ApiToken
@@ -51,20 +58,17 @@ async def issue_token(principal: Principal, organization_id: uuid.UUID, name: st
 
     Only a partner admin of the organization may issue one; admins get Forbidden."""
     if principal.role == "admin":
-        raise Forbidden(
-            "admins do not issue partner credentials (they would read the partner's referrals): "
-            "the partner organization's own admin issues its tokens"
-        )
+        raise Forbidden(ADMINS_ISSUE_NO_TOKENS)
     if not _is_partner_admin_of(principal, organization_id):
-        raise NotFound(f"no partner organization with id {organization_id}")
+        raise NotFound(PARTNER_ORGANIZATION_NOT_FOUND, organization_id=organization_id)
     name = name.strip()
     if not 1 <= len(name) <= 255:
-        raise Invalid("name must have 1 to 255 characters")
+        raise Invalid(TOKEN_NAME_LENGTH)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = uuid.uuid4()
     async with write_transaction(ApiToken._meta.db):
         if not await Organization.exists().where(Organization.id == organization_id):
-            raise NotFound(f"no partner organization with id {organization_id}")
+            raise NotFound(PARTNER_ORGANIZATION_NOT_FOUND, organization_id=organization_id)
         await ApiToken.insert(
             ApiToken(
                 id=token_id,
@@ -82,7 +86,7 @@ async def issue_token(principal: Principal, organization_id: uuid.UUID, name: st
 async def list_tokens(principal: Principal, organization_id: uuid.UUID) -> list[NamedApiTokenRow]:
     """The organization's tokens without their secrets, with who issued each (admins and its partner admins)."""
     if not _may_manage(principal, organization_id):
-        raise NotFound(f"no partner organization with id {organization_id}")
+        raise NotFound(PARTNER_ORGANIZATION_NOT_FOUND, organization_id=organization_id)
     rows = (
         await ApiToken.select(*ApiToken.all_columns(), ApiToken.created_by.display_name.as_alias("created_by_name"))
         .where(ApiToken.partner_organization == organization_id)
@@ -100,9 +104,9 @@ async def revoke_token(principal: Principal, token_id: uuid.UUID) -> None:
             .first()
         )
         if row is None or not _may_manage(principal, uuid.UUID(str(row["partner_organization"]))):
-            raise NotFound(f"no token with id {token_id}")
+            raise NotFound(TOKEN_NOT_FOUND, token_id=token_id)
         if row["revoked_at"] is not None:
-            raise NotFound(f"token {token_id} is already revoked")
+            raise NotFound(TOKEN_ALREADY_REVOKED, token_id=token_id)
         await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)}).where(ApiToken.id == token_id)
         await record_audit(principal, "token_revoked", "api_token", token_id)
 

@@ -15,6 +15,14 @@ from typing import Any
 
 from piccolo.columns import Column
 
+from directory.errors import (
+    AVAILABLE_ABOVE_MAXIMUM,
+    CAPACITY_OUT_OF_RANGE,
+    DAY_UNKNOWN,
+    HOURS_FORMAT,
+    HOURS_ORDER,
+    UNIT_LENGTH,
+)
 from directory.search.documents import DAY_CODES
 from directory.search.reverification import mark_verified
 from directory.tables import ListingReport, Schedule, Service, ServiceAtLocation, ServiceCapacity
@@ -59,18 +67,18 @@ class ListingAvailability:
         for name in ("available", "maximum", "waitlist"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1_000_000:
-                raise Invalid(f"{name} must be a number from 0 to 1000000")
+                raise Invalid(CAPACITY_OUT_OF_RANGE, field=name)
         if self.available is not None and self.maximum is not None and self.available > self.maximum:
-            raise Invalid("available cannot be more than maximum")
+            raise Invalid(AVAILABLE_ABOVE_MAXIMUM)
         if not 1 <= len(self.unit.strip()) <= 100:
-            raise Invalid("unit must have 1 to 100 characters")
+            raise Invalid(UNIT_LENGTH)
         for hours in self.hours:
             if hours.day not in DAY_CODES:
-                raise Invalid(f"day must be one of {', '.join(DAY_CODES)}")
+                raise Invalid(DAY_UNKNOWN, allowed=DAY_CODES)
             if not (CLOCK_TIME.match(hours.opens_at) and CLOCK_TIME.match(hours.closes_at)):
-                raise Invalid(f"hours on {hours.day} must be written HH:MM")
+                raise Invalid(HOURS_FORMAT, day=hours.day)
             if hours.opens_at >= hours.closes_at:
-                raise Invalid(f"on {hours.day} the closing time must come after the opening time")
+                raise Invalid(HOURS_ORDER, day=hours.day)
 
 
 def _listing_query():

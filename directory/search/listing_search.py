@@ -8,6 +8,20 @@ from dataclasses import dataclass, field, replace
 
 import msgspec
 
+from directory.errors import (
+    CATEGORY_UNKNOWN,
+    LANGUAGE_UNKNOWN,
+    LAT_LNG_TOGETHER,
+    LAT_OUT_OF_RANGE,
+    LNG_OUT_OF_RANGE,
+    MEDICATION_UNKNOWN,
+    NEAR_EMPTY,
+    NEAR_TOO_LONG,
+    PAYMENT_UNKNOWN,
+    PLACE_NOT_FOUND,
+    RADIUS_NEEDS_LOCATION,
+    RADIUS_OUT_OF_RANGE,
+)
 from directory.geo.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
 from directory.hsds.objects import load_services
 from directory.schemas import ServiceListing, ServiceOut
@@ -29,6 +43,7 @@ __all__ = [
 
 DEFAULT_RADIUS_KM = 40.0
 """How far a search around a place looks when no radius is asked for."""
+NEAR_MAX_LENGTH = 300
 
 
 async def locate(
@@ -36,20 +51,20 @@ async def locate(
 ) -> tuple[float, float] | None:
     """The point a search is centred on, from lat/lng or a free-text place; 400 if not understood."""
     if (lat is None) != (lng is None):
-        raise Invalid("lat and lng must be given together")
+        raise Invalid(LAT_LNG_TOGETHER)
     if lat is not None and lng is not None:
         if not -90 <= lat <= 90:
-            raise Invalid("lat must be between -90 and 90")
+            raise Invalid(LAT_OUT_OF_RANGE)
         if not -180 <= lng <= 180:
-            raise Invalid("lng must be between -180 and 180")
+            raise Invalid(LNG_OUT_OF_RANGE)
         return lat, lng
     if near is None:
         return None
     text = near.strip()
     if not text:
-        raise Invalid("near must not be empty")
-    if len(text) > 300:
-        raise Invalid("near must be at most 300 characters")
+        raise Invalid(NEAR_EMPTY)
+    if len(text) > NEAR_MAX_LENGTH:
+        raise Invalid(NEAR_TOO_LONG, maximum=NEAR_MAX_LENGTH)
     # ZIP codes and 'City, ST' are answered offline; street addresses go to the geocoder.
     point = zip_centroid(text) if text.isdigit() or text[:5].isdigit() and len(text) <= 10 else None
     if point is None and parse_city_state(text):
@@ -57,7 +72,7 @@ async def locate(
     if point is None:
         point = await geocoder.geocode(text)
     if point is None:
-        raise Invalid(f"near: could not find a place called {text!r}; try a ZIP code or 'City, ST'")
+        raise Invalid(PLACE_NOT_FOUND, near=text)
     return point.latitude, point.longitude
 
 
@@ -81,9 +96,9 @@ async def search_query(asked: ListingSearch, geocoder: Geocoder, max_radius_km: 
     point = await locate(asked.near, asked.lat, asked.lng, geocoder)
     radius_km = asked.radius_km
     if radius_km is not None and not 0 < radius_km <= max_radius_km:
-        raise Invalid(f"radius_km must be more than 0 and at most {max_radius_km:g}")
+        raise Invalid(RADIUS_OUT_OF_RANGE, maximum=max_radius_km)
     if radius_km is not None and point is None:
-        raise Invalid("radius_km needs a location: give near, or lat and lng")
+        raise Invalid(RADIUS_NEEDS_LOCATION)
     return SearchQuery(
         text=asked.search or "",
         latitude=point[0] if point else None,
@@ -100,18 +115,15 @@ def checked_filters(asked: ListingFilters) -> ListingFilters:
     that is not understood."""
     unknown = [c for c in asked.categories if c not in CATEGORY_CODES]
     if unknown:
-        raise Invalid(
-            f"category: unknown {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(sorted(c for c in CATEGORY_CODES if '.' not in c))}"
-        )
+        raise Invalid(CATEGORY_UNKNOWN, unknown=unknown, known=sorted(c for c in CATEGORY_CODES if "." not in c))
     if asked.payment is not None and asked.payment not in PAYMENT_METHODS:
-        raise Invalid(f"payment must be one of {', '.join(PAYMENT_METHODS)}")
+        raise Invalid(PAYMENT_UNKNOWN, allowed=PAYMENT_METHODS)
     medication = asked.medication.casefold() if asked.medication else None
     if medication is not None and medication not in MEDICATIONS:
-        raise Invalid(f"medication must be one of {', '.join(MEDICATIONS)}")
+        raise Invalid(MEDICATION_UNKNOWN, allowed=MEDICATIONS)
     language = language_code(asked.language) if asked.language else None
     if asked.language and language is None:
-        raise Invalid(f"language: {asked.language!r} is not a language code or name")
+        raise Invalid(LANGUAGE_UNKNOWN, language=asked.language)
     return replace(asked, medication=medication, language=language)
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from directory.errors import LISTING_NOT_FOUND, REPORT_NOTE_TOO_LONG, REPORT_REASON_UNKNOWN
 from directory.search.documents import refresh_search_documents
 from directory.search.index import note_directory_change
 from directory.tables import ListingReport, ServiceAtLocation
 from kernel.database import write_transaction
-from kernel.i18n import N_
 from kernel.problems import Invalid, NotFound
 
 __all__ = [
@@ -113,13 +113,13 @@ async def report_from_public(service_at_location_id: uuid.UUID, reason: str, not
     """A member of the public says a listing is wrong: stored for the admins' queue as PUBLIC_REPORTER's report
     (so public reports alone never flag it); 400 for an unknown reason or a long note, 404 for no such listing."""
     if reason not in PUBLIC_REPORT_REASONS:
-        raise Invalid(N_("Please choose what is wrong from the list."))
+        raise Invalid(REPORT_REASON_UNKNOWN, allowed=PUBLIC_REPORT_REASONS)
     note = note.strip()
     if len(note) > PUBLIC_REPORT_NOTE_LENGTH:
-        raise Invalid(N_("Please keep the note to 500 characters."))
+        raise Invalid(REPORT_NOTE_TOO_LONG, maximum=PUBLIC_REPORT_NOTE_LENGTH)
     async with write_transaction(ListingReport._meta.db):
         if not await ServiceAtLocation.exists().where(ServiceAtLocation.id == service_at_location_id):
-            raise NotFound(N_("This listing is not in the directory."))
+            raise NotFound(LISTING_NOT_FOUND, service_at_location_id=service_at_location_id)
         revision = await report_listing_problem(
             service_at_location_id,
             reason,

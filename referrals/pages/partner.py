@@ -15,11 +15,12 @@ from litestar.response import Redirect, Template
 
 from kernel.clock import Now
 from kernel.guards import allow
-from kernel.i18n import N_, gettext
-from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
+from kernel.i18n import gettext
+from kernel.pages import PAGE_ERROR_HANDLERS, PageError, page_error, render, see_other
 from kernel.paging import PageNumber
-from kernel.problems import Invalid
+from kernel.problems import FIELD_INVALID, Invalid
 from kernel.settings import AppSettings
+from referrals.errors import REASON_NOT_LISTED
 from referrals.schemas import ReferralEventIn
 from referrals.services.referrals import ReferralView, StaleVersion, append_event, open_referral, partner_inbox
 from referrals.services.transitions import CLOSED_STATUSES, REASON_CODES, TransitionRefused
@@ -28,13 +29,6 @@ __all__ = ["PartnerInboxPages", "PartnerReferralEventForm"]
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 INBOX_PAGE_SIZE = 20
-SERVICE_MESSAGES = (
-    N_("the inbox is a partner organization's"),
-    N_("a reason must be one of the listed reasons"),
-    N_("Check the form: a field has a value this page does not accept."),
-)
-"""Refusals these pages show, in the catalog so they are shown translated (the transition messages are
-the rule module's own, shown as it words them)."""
 KNOWN_REASONS = frozenset(code for codes in REASON_CODES.values() for code in codes)
 
 
@@ -51,7 +45,9 @@ class PartnerReferralEventForm(msgspec.Struct, kw_only=True):
     def as_event(self) -> ReferralEventIn:
         """The API's event body (validated as the API validates it); Invalid for what no form would send."""
         if self.reason_code and self.reason_code not in KNOWN_REASONS:
-            raise Invalid("a reason must be one of the listed reasons")
+            raise Invalid(REASON_NOT_LISTED)
+        if not self.version.isdigit():
+            raise Invalid(FIELD_INVALID, field="version", problem="version must be a whole number")
         try:
             return msgspec.convert(
                 {
@@ -63,18 +59,18 @@ class PartnerReferralEventForm(msgspec.Struct, kw_only=True):
                 },
                 ReferralEventIn,
             )
-        except (ValueError, msgspec.ValidationError) as error:
-            raise Invalid("Check the form: a field has a value this page does not accept.") from error
+        except msgspec.ValidationError as error:
+            raise Invalid(FIELD_INVALID, field=None, problem=str(error)) from error
 
 
-def _referral_page(view: ReferralView, *, status_code: int = 200, notice: str | None = None) -> Template:
+def _referral_page(view: ReferralView, *, status_code: int = 200, error: PageError | None = None) -> Template:
     return render(
         "partner/referral.html",
         status_code=status_code,
         referral=view,
         closed=view.status in CLOSED_STATUSES,
         reason_codes=REASON_CODES,
-        notice=notice,
+        error=error,
     )
 
 
@@ -115,13 +111,9 @@ class PartnerInboxPages(Controller):
         change = data.as_event()
         try:
             await append_event(request.user, referral_id, change, now, settings)
-        except StaleVersion:
+        except (StaleVersion, TransitionRefused) as refusal:
             current = await open_referral(request.user, referral_id, now, settings)
-            message = gettext("Someone else updated this referral: here is the current state; check and try again.")
-            return _referral_page(current, status_code=409, notice=message)
-        except TransitionRefused as refusal:
-            current = await open_referral(request.user, referral_id, now, settings)
-            return _referral_page(current, status_code=409, notice=gettext(str(refusal)))
+            return _referral_page(current, status_code=409, error=page_error(refusal))
         flash(request, gettext("Saved: the referral is updated."), "success")
         if data.back == "inbox":
             return see_other("/partner/")

@@ -16,20 +16,15 @@ from litestar.response import Redirect, Template
 from directory.listings.updates import DAY_CODES, ListingAvailability, WeeklyHours
 from kernel.clock import Now
 from kernel.guards import allow
-from kernel.i18n import N_, gettext
-from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
+from kernel.i18n import gettext
+from kernel.pages import PAGE_ERROR_HANDLERS, PageError, page_error, render, see_other
 from kernel.problems import Invalid
+from referrals.errors import HOURS_HALF_GIVEN, PLACES_NOT_WHOLE_NUMBER
 from referrals.services.directory_feedback import listing_for_upkeep, own_listings, update_listing, verify_listing
 
 __all__ = ["ListingForm", "PartnerListingPages"]
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-SERVICE_MESSAGES = (
-    N_("available cannot be more than maximum"),
-    N_("a number of places must be a whole number from 0 to 1000000"),
-    N_("give both an opening and a closing time for a day, or neither"),
-)
-"""Refusals this page shows, in the catalog (the directory's own checks name the field in English)."""
 Number = Annotated[str, msgspec.Meta(max_length=12)]
 Clock = Annotated[str, msgspec.Meta(max_length=8)]
 
@@ -63,29 +58,33 @@ class ListingForm(msgspec.Struct, kw_only=True):
         for day in DAY_CODES:
             opens, closes = getattr(self, f"opens_{day}").strip(), getattr(self, f"closes_{day}").strip()
             if bool(opens) != bool(closes):
-                raise Invalid("give both an opening and a closing time for a day, or neither")
+                raise Invalid(HOURS_HALF_GIVEN, day=day)
             if opens:
                 hours.append(WeeklyHours(day=day, opens_at=opens[:5], closes_at=closes[:5]))
         return ListingAvailability(
-            available=_number(self.available),
-            maximum=_number(self.maximum),
-            waitlist=_number(self.waitlist),
+            available=_number(self.available, "available"),
+            maximum=_number(self.maximum, "maximum"),
+            waitlist=_number(self.waitlist, "waitlist"),
             unit=self.unit.strip() or "places",
             accepting_new_patients={"yes": True, "no": False}.get(self.accepting_new_patients),
             hours=hours,
         )
 
 
-def _number(value: str) -> int | None:
+def _number(value: str, field: str) -> int | None:
     if not value.strip():
         return None
     if not value.strip().isdigit():
-        raise Invalid("a number of places must be a whole number from 0 to 1000000")
+        raise Invalid(PLACES_NOT_WHOLE_NUMBER, field=field)
     return int(value.strip())
 
 
 def _edit_page(
-    listing: dict[str, Any], *, status_code: int = 200, error: str | None = None, form: dict[str, Any] | None = None
+    listing: dict[str, Any],
+    *,
+    status_code: int = 200,
+    error: PageError | None = None,
+    form: dict[str, Any] | None = None,
 ) -> Template:
     capacity = listing["capacity"] or {}
     values = {
@@ -137,7 +136,7 @@ class PartnerListingPages(Controller):
             await update_listing(request.user, sal_id, data.availability(), now)
         except Invalid as refusal:
             listing = await listing_for_upkeep(request.user, sal_id)
-            return _edit_page(listing, status_code=400, error=gettext(str(refusal)), form=msgspec.structs.asdict(data))
+            return _edit_page(listing, status_code=400, error=page_error(refusal), form=msgspec.structs.asdict(data))
         flash(request, gettext("Saved. The listing is marked as checked today."), "success")
         return see_other("/partner/listings")
 

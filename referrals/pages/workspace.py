@@ -5,6 +5,7 @@ service the JSON API calls, and renders; access, consent and scheduling stay in 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -20,12 +21,19 @@ from litestar.response import Redirect, Template
 
 from kernel.clock import Now
 from kernel.guards import allow
-from kernel.i18n import N_, gettext
-from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
+from kernel.i18n import gettext
+from kernel.pages import PAGE_ERROR_HANDLERS, PageError, page_error, render, see_other
 from kernel.paging import PageNumber
-from kernel.problems import Conflict, Forbidden, Invalid
+from kernel.problems import FIELD_INVALID, Conflict, Forbidden, Invalid
 from kernel.settings import AppSettings, Settings
 from referrals.dependencies import TeamClient, provide_client
+from referrals.errors import (
+    DATE_TIME_UNREADABLE,
+    DATE_UNREADABLE,
+    ID_UNREADABLE,
+    RADIUS_NOT_OFFERED,
+    SCREENING_EMPTY,
+)
 from referrals.rows import ClientRow
 from referrals.schemas import (
     ClientIn,
@@ -72,17 +80,6 @@ PER_PAGE = 20
 RADIUS_MILES = (5, 10, 25, 50)
 KM_PER_MILE = 1.609344
 DEFAULT_EXPIRY_EVENT = "End of the care coordination episode"
-SERVICE_MESSAGES = (
-    N_("name either recipient_organization_id or recipient_class, not both"),
-    N_("a consent needs an expiry: expires_at, expiry_event or both"),
-    N_("expires_at must be in the future"),
-    N_("signed_at cannot be in the future"),
-    N_("answers: each need may be answered once per screening"),
-    N_("an event without a new status needs a note or an appointment_at"),
-    N_("reason_code goes with a change of status"),
-    N_("someone changed the referral at the same moment: reload it and try again"),
-)
-"""The services' refusals these pages show, in the catalog so they are shown translated."""
 
 
 # --- forms: what the pages post (text fields, turned into the API's Structs by `_struct`) ---------------
@@ -171,7 +168,13 @@ def _struct(kind: type[T], fields: dict[str, Any]) -> T:
     try:
         return msgspec.convert(fields, kind)
     except msgspec.ValidationError as error:
-        raise Invalid(str(error)) from error
+        raise Invalid(FIELD_INVALID, field=_field_of(error), problem=str(error)) from error
+
+
+def _field_of(error: msgspec.ValidationError) -> str | None:
+    """The top-level field msgspec's message names (`... - at `$.signed_name``), as the API names it."""
+    found = re.search(r"at `\$\.([A-Za-z_]+)", str(error))
+    return found.group(1) if found else None
 
 
 def _local_moment(value: str, field: str, time_zone: str) -> dt.datetime | None:
@@ -181,7 +184,7 @@ def _local_moment(value: str, field: str, time_zone: str) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(value.strip())
     except ValueError as error:
-        raise Invalid(f"{field}: not a date and time") from error
+        raise Invalid(DATE_TIME_UNREADABLE, field=field) from error
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(time_zone))
 
 
@@ -192,7 +195,7 @@ def _end_of_day(value: str, field: str, time_zone: str) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(value.strip())
     except ValueError as error:
-        raise Invalid(f"{field}: not a date") from error
+        raise Invalid(DATE_UNREADABLE, field=field) from error
     return dt.datetime.combine(day, dt.time(23, 59), tzinfo=ZoneInfo(time_zone))
 
 
@@ -218,7 +221,7 @@ def _consent_in(
             "information_scope": scope,
             "information_description": description.strip(),
             "expiry_event": expiry_event.strip() or None,
-            "expires_at": _end_of_day(expires_on, "expires_on", time_zone),
+            "expires_at": _end_of_day(expires_on, "expires_at", time_zone),
             "signed_name": signed_name.strip(),
             "signature_method": signature_method,
         },
@@ -229,11 +232,7 @@ def _uuid(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError as error:
-        raise Invalid(f"{field}: not an id") from error
-
-
-def _refusal(error: Exception) -> str:
-    return gettext(str(error))
+        raise Invalid(ID_UNREADABLE, field=field) from error
 
 
 class WorkspacePages(Controller):
@@ -283,6 +282,20 @@ class WorkspacePages(Controller):
         self, request: Request, client_id: FromPath[uuid.UUID], client: TeamClient, now: Now, settings: AppSettings
     ) -> Template:
         """Goals, strengths, supports, needs, consents, disclosures and every referral's timeline."""
+        return await self._client_page(request, client_id, client, now, settings)
+
+    async def _client_page(
+        self,
+        request: Request,
+        client_id: uuid.UUID,
+        client: ClientRow,
+        now: dt.datetime,
+        settings: Settings,
+        *,
+        consent_form: ConsentForm | None = None,
+        error: PageError | None = None,
+        status_code: int = 200,
+    ) -> Template:
         principal = request.user
         profile = await view_client(principal, client)
         needs = await client_needs(principal, client)
@@ -294,6 +307,9 @@ class WorkspacePages(Controller):
         partners = {r.partner_organization_id: r.partner_organization_name for r in referrals.contents}
         return render(
             "workspace/client.html",
+            status_code=status_code,
+            error=error,
+            consent_form=consent_form,
             client=profile,
             needs=needs,
             consents=[(c, consent_status(c, now)) for c in consents],
@@ -349,7 +365,7 @@ class WorkspacePages(Controller):
         """Record the answers given (needs left blank were not asked)."""
         answers = [{"need": need, "answer": getattr(data, need)} for need in NEEDS if getattr(data, need)]
         if not answers:
-            raise Invalid(gettext("Answer at least one question of the screening."))
+            raise Invalid(SCREENING_EMPTY)
         await record_screening(request.user, client, _struct(ScreeningIn, {"answers": answers}), now)
         flash(request, gettext("Screening recorded."), "success")
         return see_other(f"/app/clients/{client_id}#needs")
@@ -363,20 +379,25 @@ class WorkspacePages(Controller):
         data: Annotated[ConsentForm, FORM],
         now: Now,
         settings: AppSettings,
-    ) -> Redirect:
-        """Record a consent the client signed."""
-        consent = _consent_in(
-            data.recipient,
-            data.purpose,
-            data.information_scope,
-            data.information_description,
-            data.expiry_event,
-            data.expires_on,
-            data.signed_name,
-            data.signature_method,
-            settings.time_zone,
-        )
-        await create_consent(request.user, client, consent, now, settings)
+    ) -> Template | Redirect:
+        """Record a consent the client signed; a refusal shows on the client's page with what was typed."""
+        try:
+            consent = _consent_in(
+                data.recipient,
+                data.purpose,
+                data.information_scope,
+                data.information_description,
+                data.expiry_event,
+                data.expires_on,
+                data.signed_name,
+                data.signature_method,
+                settings.time_zone,
+            )
+            await create_consent(request.user, client, consent, now, settings)
+        except Invalid as refusal:
+            return await self._client_page(
+                request, client_id, client, now, settings, consent_form=data, error=page_error(refusal), status_code=400
+            )
         flash(request, gettext("Consent recorded."), "success")
         return see_other(f"/app/clients/{client_id}#consents")
 
@@ -410,7 +431,7 @@ class WorkspacePages(Controller):
     ) -> Template:
         """Listings for the client's open needs, nearest their home ZIP first, each with a Refer button."""
         if radius not in RADIUS_MILES:
-            raise Invalid(gettext("Choose one of the distances offered."))
+            raise Invalid(RADIUS_NOT_OFFERED, allowed=RADIUS_MILES)
         principal = request.user
         needs = await client_needs(principal, client)
         found = await resources_for_client(principal, client, state.search_index, radius * KM_PER_MILE, page, PER_PAGE)
@@ -438,7 +459,7 @@ class WorkspacePages(Controller):
         now: dt.datetime,
         settings: Settings,
         form: ReferForm | None = None,
-        error: str | None = None,
+        error: PageError | None = None,
         status_code: int = 200,
     ) -> Template:
         offer = await referral_offer(request.user, client, service_at_location_id, need, now, settings)
@@ -527,7 +548,7 @@ class WorkspacePages(Controller):
         except (Invalid, Forbidden) as refusal:
             need = data.need if data.need in NEEDS_FOR_REFERRAL else NEEDS_FOR_REFERRAL[0]
             return await self._refer_form(
-                request, client, listing_id, need, now, settings, form=data, error=_refusal(refusal), status_code=400
+                request, client, listing_id, need, now, settings, form=data, error=page_error(refusal), status_code=400
             )
         flash(
             request, gettext("Referral sent to %(partner)s.") % {"partner": made.partner_organization_name}, "success"
@@ -537,13 +558,19 @@ class WorkspacePages(Controller):
     # --- one referral -------------------------------------------------------------------------------
 
     async def _referral(
-        self, request: Request, referral: ReferralOut, error: str | None = None, status_code: int = 200
+        self,
+        request: Request,
+        referral: ReferralOut,
+        error: PageError | None = None,
+        status_code: int = 200,
+        form: EventForm | None = None,
     ) -> Template:
         return render(
             "workspace/referral.html",
             status_code=status_code,
             referral=referral,
             error=error,
+            form=form or EventForm(version=referral.version),
             reason_codes={s: REASON_CODES.get(s, ()) for s in referral.next_statuses},
         )
 
@@ -580,7 +607,7 @@ class WorkspacePages(Controller):
         except (Conflict, Invalid) as refusal:
             current = await open_referral(request.user, referral_id, now, settings)
             status_code = 409 if isinstance(refusal, Conflict) else 400
-            return await self._referral(request, current, _refusal(refusal), status_code)  # type: ignore[arg-type]
+            return await self._referral(request, current, page_error(refusal), status_code, data)  # type: ignore[arg-type]
         flash(request, gettext("Referral updated."), "success")
         return see_other(f"/app/referrals/{referral_id}")
 

@@ -22,6 +22,7 @@ from directory.listings.facts import listing_facts
 from kernel.principal import Principal
 from kernel.problems import NotFound
 from kernel.settings import Settings
+from referrals.errors import REFERRAL_NOT_FOUND
 from referrals.rows import ConsentRow, NamedReferralRow
 from referrals.services.consents import check_consent
 from referrals.tables import Consent, Referral
@@ -77,7 +78,7 @@ async def find_referral(principal: Principal, referral_id: uuid.UUID) -> NamedRe
     visible = referrals_visible_to(principal)
     row = None if visible is None else await with_names().where(visible & (Referral.id == referral_id)).first()
     if row is None:
-        raise NotFound(f"no referral with id {referral_id}")
+        raise NotFound(REFERRAL_NOT_FOUND, referral_id=referral_id)
     return cast(NamedReferralRow, row)
 
 

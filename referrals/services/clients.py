@@ -18,6 +18,7 @@ from kernel.database import write_transaction
 from kernel.paging import offset_of
 from kernel.principal import Principal
 from kernel.problems import NotFound
+from referrals.errors import CLIENT_NOT_FOUND
 from referrals.rows import ClientRow
 from referrals.schemas import ClientIn, ClientOut, ClientUpdate, ContactMethod, InformalSupport
 from referrals.tables import Client
@@ -52,7 +53,7 @@ async def team_client(principal: Principal, client_id: uuid.UUID) -> ClientRow:
             await Client.select().where((Client.id == client_id) & (Client.care_team == principal.care_team_id)).first()
         )
     if row is None:
-        raise NotFound(f"no client with id {client_id}")
+        raise NotFound(CLIENT_NOT_FOUND, client_id=client_id)
     return cast(ClientRow, row)
 
 

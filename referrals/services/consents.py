@@ -18,8 +18,23 @@ from directory.tables import Organization
 from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.principal import Principal
-from kernel.problems import Invalid, NotFound
+from kernel.problems import ErrorCode, Invalid, NotFound
 from kernel.settings import Settings
+from referrals.errors import (
+    CONSENT_EXPIRED,
+    CONSENT_EXPIRY_MISSING,
+    CONSENT_EXPIRY_PAST,
+    CONSENT_MISSING,
+    CONSENT_NOT_FOUND,
+    CONSENT_OTHER_RECIPIENT,
+    CONSENT_RECIPIENT_AMBIGUOUS,
+    CONSENT_RECIPIENT_UNKNOWN,
+    CONSENT_REVOKED,
+    CONSENT_SIGNED_IN_FUTURE,
+    CONSENT_TREATING_PROVIDERS_ONLY,
+    CONSENT_UNVERIFIABLE,
+    CONSENT_WITHOUT_SUD_TREATMENT,
+)
 from referrals.rows import ClientRow, ConsentRow, NamedConsentRow
 from referrals.schemas import ConsentIn
 from referrals.services.ledger import consent_seal, consent_seal_holds
@@ -69,13 +84,13 @@ async def create_consent(
     require_plausible(data.signed_at, "signed_at")
     signed_at = data.signed_at or now
     if (data.recipient_organization_id is None) == (data.recipient_class is None):
-        raise Invalid("name either recipient_organization_id or recipient_class, not both")
+        raise Invalid(CONSENT_RECIPIENT_AMBIGUOUS)
     if data.expires_at is None and not (data.expiry_event or "").strip():
-        raise Invalid("a consent needs an expiry: expires_at, expiry_event or both")
+        raise Invalid(CONSENT_EXPIRY_MISSING)
     if data.expires_at is not None and data.expires_at <= now:
-        raise Invalid("expires_at must be in the future")
+        raise Invalid(CONSENT_EXPIRY_PAST)
     if signed_at > now + dt.timedelta(minutes=5):
-        raise Invalid("signed_at cannot be in the future")
+        raise Invalid(CONSENT_SIGNED_IN_FUTURE)
     row: ConsentRow = {
         "id": uuid.uuid4(),
         "client": client["id"],
@@ -102,7 +117,7 @@ async def create_consent(
         if data.recipient_organization_id is not None and not await Organization.exists().where(
             Organization.id == data.recipient_organization_id
         ):
-            raise Invalid(f"recipient_organization_id: no organization with id {data.recipient_organization_id}")
+            raise Invalid(CONSENT_RECIPIENT_UNKNOWN, recipient_organization_id=data.recipient_organization_id)
         await Consent.insert(Consent(**row))
         await record_audit(principal, "create", "consent", consent_id, f"client {client['id']}")
         return await _consent_with_names(consent_id)
@@ -128,7 +143,7 @@ async def revoke_consent(
             .first(),
         )
         if current is None:
-            raise NotFound(f"the client has no unrevoked consent with id {consent_id}")
+            raise NotFound(CONSENT_NOT_FOUND, consent_id=consent_id)
         revoked: ConsentRow = {**current, "revoked_at": now, "revoked_by": principal.account_id}
         await Consent.update(
             {
@@ -154,15 +169,19 @@ async def _consent_with_names(consent_id: uuid.UUID) -> NamedConsentRow:
 
 @dataclass(frozen=True)
 class ConsentCheck:
-    """Whether a consent allows telling an organization about a referral now, and if not, why."""
+    """Whether a consent allows telling an organization about a referral now, and if not, why (the refusal a
+    referral relying on it meets)."""
 
     state: ConsentState
-    reason: str = ""
+    refusal: ErrorCode | None = None
 
     @property
     def allows(self) -> bool:
         """True when the disclosure may be made."""
         return self.state == "active"
+
+
+_LAPSED = {"revoked": CONSENT_REVOKED, "expired": CONSENT_EXPIRED}
 
 
 def check_consent(
@@ -177,28 +196,17 @@ def check_consent(
     the organization (as `consent_covers` says, from the directory's facts), and allows SUD treatment
     information whenever the referral carries it (an SUD-related listing, or an SUD need: moud, harm_reduction)."""
     if consent is None:
-        return ConsentCheck("none", "no consent: consent_id must name the client's consent")
+        return ConsentCheck("none", CONSENT_MISSING)
     if not consent_seal_holds(consent, settings):
-        return ConsentCheck(
-            "unverifiable", "that consent's record does not match its seal: it was changed outside the app"
-        )
+        return ConsentCheck("unverifiable", CONSENT_UNVERIFIABLE)
     status = consent_status(consent, now)
     if status != "active":
-        return ConsentCheck(status, f"that consent is {status}")
+        return ConsentCheck(status, _LAPSED[status])
     if not consent_covers(consent, organization_id, listing):
         if consent["recipient_class"] == "treating_providers" and not listing.provides_sud_treatment:
-            reason = (
-                "that consent covers treating providers only, and the directory does not list this service "
-                "as SUD treatment; record a consent that names this partner organization"
-            )
-        else:
-            reason = "that consent does not name this partner organization as a recipient"
-        return ConsentCheck("does_not_cover", reason)
+            return ConsentCheck("does_not_cover", CONSENT_TREATING_PROVIDERS_ONLY)
+        return ConsentCheck("does_not_cover", CONSENT_OTHER_RECIPIENT)
     carries_sud = listing.sud_related or need in SUD_CATEGORIES
     if carries_sud and consent["information_scope"] != "including_sud_treatment":
-        return ConsentCheck(
-            "does_not_cover",
-            "this referral tells the partner the client uses drugs (SUD treatment, recovery support or harm "
-            "reduction): the consent must allow including_sud_treatment",
-        )
+        return ConsentCheck("does_not_cover", CONSENT_WITHOUT_SUD_TREATMENT)
     return ConsentCheck("active")

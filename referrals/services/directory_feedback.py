@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from accounts.services.audit import record_audit
+from directory.errors import LISTING_NOT_FOUND
 from directory.hsds.objects import load_service_at_locations
 from directory.listings.facts import listing_facts
 from directory.listings.updates import (
@@ -24,6 +25,7 @@ from directory.tables import ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Forbidden, NotFound
+from referrals.errors import OWN_LISTINGS_FOR_PARTNER_STAFF, REPORT_QUEUE_FOR_ADMINS
 from referrals.rows import ReferralEventRow, ReferralRow
 
 __all__ = [
@@ -86,7 +88,7 @@ async def verify_listing(
             .first()
         )
         if row is None or not _may_keep(principal, row["organization"]):
-            raise NotFound(f"no service at location with id {service_at_location_id}")
+            raise NotFound(LISTING_NOT_FOUND, service_at_location_id=service_at_location_id)
         revision = await mark_verified(service_at_location_id, now)
         await record_audit(principal, "verify", "service_at_location", service_at_location_id)
         fresh = await ServiceAtLocation.select().where(ServiceAtLocation.id == service_at_location_id)
@@ -98,7 +100,7 @@ async def verify_listing(
 async def own_listings(principal: Principal) -> list[dict[str, Any]]:
     """The listings of the partner's own organization, with capacity, hours and open reports."""
     if principal.role != "partner_staff" or principal.organization_id is None:
-        raise Forbidden("only a partner organization's staff have listings of their own")
+        raise Forbidden(OWN_LISTINGS_FOR_PARTNER_STAFF)
     return await listings_of_organization(principal.organization_id)
 
 
@@ -106,7 +108,7 @@ async def listing_for_upkeep(principal: Principal, service_at_location_id: uuid.
     """One listing the principal may keep up to date (NotFound for another organization's)."""
     listing = await listing_details(service_at_location_id)
     if listing is None or not _may_keep(principal, listing["organization"]):
-        raise NotFound(f"no service at location with id {service_at_location_id}")
+        raise NotFound(LISTING_NOT_FOUND, service_at_location_id=service_at_location_id)
     return listing
 
 
@@ -128,5 +130,5 @@ async def update_listing(
 async def listing_report_queue(principal: Principal) -> list[dict[str, Any]]:
     """Open listing reports grouped by listing, newest first (admins)."""
     if principal.role != "admin":
-        raise Forbidden("the listing report queue is for admins")
+        raise Forbidden(REPORT_QUEUE_FOR_ADMINS)
     return await open_listing_reports()

@@ -16,6 +16,7 @@ from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import NotFound
 from kernel.settings import Settings
+from referrals.errors import FOLLOW_UP_NOT_FOUND
 from referrals.rows import FollowUpRow, ReferralEventRow, ReferralRow, WorklistRow
 from referrals.schemas import FollowUpAttemptIn, FollowUpOut, WorklistItemOut
 from referrals.tables import FollowUp, FollowUpAttempt, Referral, ReferralEvent
@@ -236,7 +237,7 @@ async def record_attempt(
             .first(),
         )
         if item is None or principal.role != "care_manager":
-            raise NotFound(f"no follow-up with id {follow_up_id}")
+            raise NotFound(FOLLOW_UP_NOT_FOUND, follow_up_id=follow_up_id)
         await FollowUpAttempt.insert(
             FollowUpAttempt(
                 id=uuid.uuid4(),

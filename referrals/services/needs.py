@@ -14,6 +14,7 @@ from directory.search.ranking import SearchResults
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Invalid
+from referrals.errors import NEED_ANSWERED_TWICE
 from referrals.rows import ClientRow, NeedAnswerRow
 from referrals.schemas import NeedsOut, NeedStatus, ScreeningIn
 from referrals.tables import NeedAnswer
@@ -36,7 +37,7 @@ async def record_screening(principal: Principal, client: ClientRow, data: Screen
     """Store one screening's answers, all dated now; Invalid if a need is answered twice."""
     answers = {a.need: a.answer for a in data.answers}
     if len(answers) != len(data.answers):
-        raise Invalid("answers: each need may be answered once per screening")
+        raise Invalid(NEED_ANSWERED_TWICE)
     screening_id = uuid.uuid4()
     async with write_transaction(NeedAnswer._meta.db):
         await NeedAnswer.insert(

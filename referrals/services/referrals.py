@@ -27,6 +27,18 @@ from kernel.paging import Page, make_page, offset_of
 from kernel.principal import Principal
 from kernel.problems import Conflict, Forbidden, Invalid
 from kernel.settings import Settings
+from referrals.errors import (
+    CLIENT_FILTER_FOR_CARE_MANAGERS,
+    CONSENT_MISSING,
+    CONSENT_UNKNOWN,
+    INBOX_FOR_PARTNERS,
+    NEED_UNKNOWN,
+    PARTNER_ACCESS_ENDED,
+    REFERRAL_LISTING_GONE,
+    REFERRAL_LISTING_UNKNOWN,
+    SIMULTANEOUS_CHANGE,
+    STALE_VERSION,
+)
 from referrals.rows import ClientRow, ConsentRow, NamedReferralRow, ReferralEventRow
 from referrals.schemas import ConsentIn, PartnerReferralOut, ReferralEventIn, ReferralIn, ReferralOut
 from referrals.services.access import find_referral, partner_access, referrals_visible_to, with_names
@@ -208,25 +220,23 @@ async def _require_covering_consent(
             await Consent.select().where((Consent.id == consent_id) & (Consent.client == client_id)).first(),
         )
         if consent is None:
-            raise Invalid(f"consent_id: the client has no consent with id {consent_id}")
+            raise Invalid(CONSENT_UNKNOWN, consent_id=consent_id)
     check = check_consent(consent, listing.organization_id, listing, need, now, settings)
     if not check.allows:
-        where = "" if consent is None else "consent_id: "
-        discloses = f"a {handoff_type} referral discloses client information to the partner"
-        raise Invalid(f"{discloses}: {where}{check.reason}")
+        raise Invalid(check.refusal or CONSENT_MISSING, handoff_type=handoff_type)
 
 
 async def create_referral(principal: Principal, data: ReferralIn, now: dt.datetime, settings: Settings) -> ReferralOut:
     """Refer one of the team's clients to a listing, with the consent that covers it (Invalid if none does)."""
     if data.need not in NEEDS_FOR_REFERRAL:
-        raise Invalid(f"need must be one of {', '.join(NEEDS_FOR_REFERRAL)}")
+        raise Invalid(NEED_UNKNOWN, allowed=NEEDS_FOR_REFERRAL)
     require_plausible(data.appointment_at, "appointment_at")
     referral_id = uuid.uuid4()
     async with write_transaction(Referral._meta.db):
         client = await team_client(principal, data.client_id)
         listing = await listing_facts(data.service_at_location_id)
         if listing is None:
-            raise Invalid(f"service_at_location_id: no service at a location with id {data.service_at_location_id}")
+            raise Invalid(REFERRAL_LISTING_UNKNOWN, service_at_location_id=data.service_at_location_id)
         if data.handoff_type != "client_self" or data.consent_id is not None:
             await _require_covering_consent(
                 client["id"], data.consent_id, listing, data.need, data.handoff_type, now, settings
@@ -313,7 +323,7 @@ async def referral_offer(
         .first()
     )
     if listing is None or names is None:
-        raise Invalid(f"service_at_location_id: no service at a location with id {service_at_location_id}")
+        raise Invalid(REFERRAL_LISTING_UNKNOWN, service_at_location_id=service_at_location_id)
     consents = await list_consents(principal, client)
     checks = [
         (consent, check_consent(consent, listing.organization_id, listing, need, now, settings)) for consent in consents
@@ -324,7 +334,7 @@ async def referral_offer(
         consent, check = covering
     else:
         live = [check for _, check in checks if check.state not in ("revoked", "expired")]
-        check = live[0] if live else ConsentCheck("none", "the client has no consent covering this partner")
+        check = live[0] if live else ConsentCheck("none", CONSENT_MISSING)
     return ReferralOffer(
         listing=listing,
         service_name=names["service_name"],
@@ -361,13 +371,9 @@ async def _apply(
         # A partner changes only what it may read: the same decision as every partner view, made now.
         access = await partner_access(principal, referral, now, settings)
         if not access.shows_client:
-            raise PartnerAccessEnded(
-                f"this organization may no longer change the referral: its consent_status is {access.consent_state}"
-            )
+            raise PartnerAccessEnded(PARTNER_ACCESS_ENDED, consent_status=access.consent_state)
     if change.version != referral["version"]:
-        raise StaleVersion(
-            f"the referral is at version {referral['version']}, not {change.version}: reload it and try again"
-        )
+        raise StaleVersion(STALE_VERSION, version=referral["version"], based_on=change.version)
     status = referral["status"]
     to_status = change.status or status
     check_event(
@@ -384,7 +390,7 @@ async def _apply(
         # Sending a draft discloses it: the consent must cover it now, not only when it was drafted.
         listing = await listing_facts(referral["service_at_location"])
         if listing is None:
-            raise Invalid("the referral's listing no longer exists: refer the client again")
+            raise Invalid(REFERRAL_LISTING_GONE)
         await _require_covering_consent(
             referral["client"], referral["consent"], listing, referral["need"], referral["handoff_type"], now, settings
         )
@@ -416,7 +422,7 @@ async def _apply(
         .returning(Referral.id)
     )
     if not landed:
-        raise StaleVersion("someone changed the referral at the same moment: reload it and try again")
+        raise StaleVersion(SIMULTANEOUS_CHANGE)
     referral.update({"status": to_status, "version": event["sequence"], "updated_at": now})
     if change.appointment_at is not None:
         referral["appointment_at"] = change.appointment_at
@@ -483,7 +489,7 @@ async def list_referrals(
     async with write_transaction(Referral._meta.db):
         if client_id is not None:
             if principal.role != "care_manager":
-                raise Invalid("client_id is a care manager's filter")
+                raise Invalid(CLIENT_FILTER_FOR_CARE_MANAGERS)
             await team_client(principal, client_id)
         rows: list[NamedReferralRow] = []
         total = 0
@@ -542,7 +548,7 @@ async def partner_inbox(
     referrals are not yet acknowledged; audited and disclosed as the API's list is."""
     condition = referrals_visible_to(principal)
     if principal.role != "partner_staff" or condition is None:
-        raise Forbidden("the inbox is a partner organization's")
+        raise Forbidden(INBOX_FOR_PARTNERS)
     async with write_transaction(Referral._meta.db):
         # Ordering by a status rank is not expressible portably in Piccolo: rank the (id, status) pairs here.
         keys = await Referral.select(Referral.id, Referral.status, Referral.created_at).where(condition)

@@ -35,6 +35,20 @@ why, never with an appointment); entered-in-error itself is final.
 from __future__ import annotations
 
 from kernel.problems import Conflict
+from referrals.errors import (
+    CLIENT_SELF_NOT_FOR_PARTNER,
+    CLOSED_TAKES_NO_APPOINTMENT,
+    EVENT_EMPTY,
+    REASON_CODE_REQUIRED,
+    REASON_TEXT_REQUIRED,
+    REASON_WITHOUT_STATUS,
+    REFERRAL_CLOSED,
+    REFERRAL_ENTERED_IN_ERROR,
+    STATUS_UNKNOWN,
+    TRANSITION_BY_OTHER_SIDE,
+    TRANSITION_CLOSED,
+    TRANSITION_NOT_ALLOWED,
+)
 from referrals.vocabulary import STATUSES
 
 __all__ = [
@@ -98,7 +112,7 @@ REASON_CODES: dict[str, tuple[str, ...]] = {
 
 
 class TransitionRefused(Conflict):
-    """A status change that is not allowed; the message says why and what is allowed."""
+    """A status change that is not allowed; its code says why, its parameters what is allowed."""
 
 
 class ReferralClosed(TransitionRefused):
@@ -118,23 +132,27 @@ def check_transition(
 ) -> None:
     """Raise TransitionRefused unless this side may move the referral from `status` to `to_status`."""
     if to_status not in STATUSES:
-        raise TransitionRefused(f"status must be one of {', '.join(STATUSES)}")
+        raise TransitionRefused(STATUS_UNKNOWN, allowed=STATUSES)
     who = _TRANSITIONS.get((status, to_status))
     allowed = next_statuses(status, side, client_self=client_self)
     if who is None or to_status not in allowed:
-        by = "the care manager" if side == CARE_MANAGER else "the partner"
+        if client_self and side == PARTNER:
+            raise TransitionRefused(CLIENT_SELF_NOT_FOR_PARTNER, status=status, to_status=to_status)
         if who is not None:
-            doer = " or ".join("the care manager" if w == CARE_MANAGER else "the partner" for w in sorted(who))
-            raise TransitionRefused(f"{status} -> {to_status} is made by {doer}, not {by}")
-        options = ", ".join(allowed) or "nothing (the referral is closed)"
-        raise TransitionRefused(f"a referral that is {status} cannot become {to_status}; {by} may move it to {options}")
+            made_by = PARTNER if PARTNER in who else CARE_MANAGER
+            raise TransitionRefused(
+                TRANSITION_BY_OTHER_SIDE, status=status, to_status=to_status, made_by=made_by, side=side
+            )
+        if not allowed:
+            raise TransitionRefused(TRANSITION_CLOSED, status=status, to_status=to_status, side=side)
+        raise TransitionRefused(TRANSITION_NOT_ALLOWED, status=status, to_status=to_status, side=side, allowed=allowed)
     codes = REASON_CODES.get(to_status)
     if codes is None:
         return
     if reason_code not in codes:
-        raise TransitionRefused(f"{to_status} needs a reason_code, one of {', '.join(codes)}")
+        raise TransitionRefused(REASON_CODE_REQUIRED, to_status=to_status, allowed=codes)
     if not reason_text.strip():
-        raise TransitionRefused(f"{to_status} needs a reason_text saying what happened")
+        raise TransitionRefused(REASON_TEXT_REQUIRED, to_status=to_status)
 
 
 def check_event(
@@ -155,16 +173,13 @@ def check_event(
         # The table lets a closed referral move only into entered-in-error, by the care manager.
         check_transition(status, to_status, side, reason_code, reason_text, client_self=client_self)
         if status in CLOSED_STATUSES and appointment_given:
-            raise ReferralClosed(
-                f"the referral is {status}, which is closed: marking it {to_status} takes no appointment"
-            )
+            raise ReferralClosed(CLOSED_TAKES_NO_APPOINTMENT, status=status, to_status=to_status)
         return
     if status in CLOSED_STATUSES:
-        correction = "" if status == "entered-in-error" else "; the care manager may still mark it entered-in-error"
         raise ReferralClosed(
-            f"the referral is {status}, which is closed: it takes no more notes, appointments or changes{correction}"
+            REFERRAL_ENTERED_IN_ERROR if status == "entered-in-error" else REFERRAL_CLOSED, status=status
         )
     if not (note.strip() or appointment_given):
-        raise TransitionRefused("an event without a new status needs a note or an appointment_at")
+        raise TransitionRefused(EVENT_EMPTY)
     if reason_code:
-        raise TransitionRefused("reason_code goes with a change of status")
+        raise TransitionRefused(REASON_WITHOUT_STATUS)

@@ -9,6 +9,7 @@ The helpers are small steps another test can import (the lead's end-to-end "the 
 from __future__ import annotations
 
 import re
+import urllib.parse
 import uuid
 
 import pytest
@@ -140,18 +141,43 @@ def test_the_caseload_flags_clients_at_risk(visitor_factory):
     assert "Missed an appointment" in hana.inner_text()
 
 
-def test_refusing_a_referral_without_consent_shows_on_the_form(visitor_factory):
-    visitor = visitor_factory("phone")
+@pytest.mark.parametrize(
+    ("javascript", "language", "words"),
+    [
+        (True, "en", "Record the client's consent below to send this referral."),
+        (False, "en", "Record the client's consent below to send this referral."),
+        (True, "es", "Registre abajo el consentimiento del cliente para enviar este referido."),
+    ],
+)
+def test_refusing_a_referral_without_consent_puts_the_focus_in_the_consent_section(
+    visitor_factory, javascript, language, words
+):
+    """The refusal says what to do, in the visitor's language, and the focus lands in the consent section: the
+    error summary links there and its first field has `autofocus`, so it works without JavaScript too."""
+    from playwright.sync_api import expect
+
+    visitor = visitor_factory("phone", javascript=javascript)
     sign_in_as_care_manager(visitor)
     client_path, _ = add_client(visitor)
     record_screening(visitor, "Food")
     page = visitor.visit(f"{client_path}/resources", "workspace-resources")
     card = page.locator("li.resource", has=page.locator(".org", has_text=FOOD_PARTNER)).first
     card.get_by_role("link", name=re.compile("^Refer")).click()
-    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_url(re.compile(r"/refer\?"))
+    if language != "en":
+        # The language switch brings the visitor back to the same form, now in Spanish.
+        refer_form = page.url.removeprefix(visitor.server.url)
+        page.goto(f"{visitor.server.url}/language/{language}?next={urllib.parse.quote(refer_form)}")
+        page.wait_for_url(re.compile(r"/refer\?"))
+        assert page.locator("html").get_attribute("lang") == language
+    page.locator("form.refer-form button[type=submit]").click()
     page.get_by_role("alert").wait_for()
-    assert "discloses client information" in page.get_by_role("alert").inner_text()
-    visitor.check("workspace-refer-refused")
+    summary = page.get_by_role("alert")
+    assert words in summary.inner_text()
+    assert summary.get_by_role("link", name=words).get_attribute("href") == "#consent-section"
+    expect(page.locator("#consent-section input[name='record_consent']")).to_be_focused()
+    assert page.locator("#consent-section :focus").count() == 1
+    visitor.check(f"workspace-refer-refused-{language}")
 
 
 def test_the_workspace_in_spanish(visitor_factory):

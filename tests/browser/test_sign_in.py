@@ -15,7 +15,8 @@ def test_a_wrong_password_is_refused_on_the_form(visitor_factory, width):
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("alert").wait_for()
-    assert "wrong e-mail or password" in page.get_by_role("alert").inner_text()
+    assert "The e-mail address or the password is not right" in page.get_by_role("alert").inner_text()
+    assert page.evaluate("document.activeElement.id") == "email"
     visitor.check("sign-in-refused")
 
 

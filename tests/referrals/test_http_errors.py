@@ -69,8 +69,10 @@ async def test_domain_errors_are_problem_details(world, client):
     assert response.json() == {
         "status": 404,
         "type": "about:blank",
-        "title": "Not found",
+        "title": "Not Found",
         "detail": "no referral with id 00000000-0000-0000-0000-000000000000",
+        "code": "referral_not_found",
+        "parameters": {"referral_id": "00000000-0000-0000-0000-000000000000"},
     }
 
 

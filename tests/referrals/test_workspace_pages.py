@@ -177,9 +177,14 @@ async def test_recording_and_revoking_a_consent_on_the_client_page(world, client
     assert "Revoked" in page.text and "partners no longer see" in page.text
     again = await post_form(client, f"/app/clients/{client_id}/consents/{consent_id}/revoke", {})
     assert again.status_code == 404 and "Not found" in again.text
-    for bad in ({**fields, "signed_name": ""}, {**fields, "expiry_event": ""}, {**fields, "recipient": "nobody"}):
+    for bad, code in (
+        ({**fields, "signed_name": ""}, "field_invalid"),
+        ({**fields, "expiry_event": ""}, "consent_expiry_missing"),
+        ({**fields, "recipient": "nobody"}, "field_invalid"),
+    ):
         refused = await post_form(client, f"/app/clients/{client_id}/consents", bad)
-        assert refused.status_code == 400 and "Please check what you entered" in refused.text, refused.text
+        assert refused.status_code == 400 and f'data-error-code="{code}"' in refused.text, refused.text
+        assert "<details open>" in refused.text and 'value="Shelter referral"' in refused.text
 
 
 async def test_the_refer_form_says_whether_a_consent_covers_the_partner(world, client):
@@ -192,14 +197,15 @@ async def test_the_refer_form_says_whether_a_consent_covers_the_partner(world, c
     page = await client.get(form)
     assert "A current consent covers Harbor Services" in page.text and 'name="consent_id"' in page.text
     unknown = await client.get(f"/app/clients/{client_id}/refer?service_at_location_id={world.partner_x}")
-    assert unknown.status_code == 400 and "no service at a location" in unknown.text
+    assert unknown.status_code == 400 and "This listing is no longer in the directory" in unknown.text
 
 
 async def test_referring_without_consent_is_refused_on_the_form(world, client):
     client_id = await new_client(client)
     response = await post_form(client, f"/app/clients/{client_id}/refer", refer_fields(world))
     assert response.status_code == 400
-    assert 'role="alert"' in response.text and "discloses client information to the partner" in response.text
+    assert 'role="alert"' in response.text and 'data-error-code="consent_missing"' in response.text
+    assert "discloses client information" not in response.text  # the API's detail is not for people
     assert 'name="handoff_type"' in response.text  # the form again, not an error page
     assert (await client.get("/api/referrals")).json()["total_items"] == 0
 
@@ -207,16 +213,18 @@ async def test_referring_without_consent_is_refused_on_the_form(world, client):
 async def test_bad_referral_forms_get_a_400_page_with_a_message(world, client):
     client_id = await new_client(client)
     path = f"/app/clients/{client_id}/refer"
-    for fields, message in (
-        (refer_fields(world, handoff_type="carrier_pigeon"), "handoff_type"),
-        (refer_fields(world, **{**INLINE_CONSENT, "consent_signed_name": ""}), "signed_name"),
-        (refer_fields(world, **{**INLINE_CONSENT, "consent_purpose": ""}), "purpose"),
-        (refer_fields(world, appointment_at="next tuesday"), "appointment_at"),
-        (refer_fields(world, need="rent"), "need"),
+    for fields, code, focused in (
+        (refer_fields(world, handoff_type="carrier_pigeon"), "field_invalid", 'value="warm_handoff"'),
+        (refer_fields(world, **{**INLINE_CONSENT, "consent_signed_name": ""}), "field_invalid", "consent_signed_name"),
+        (refer_fields(world, **{**INLINE_CONSENT, "consent_purpose": ""}), "field_invalid", "consent_purpose"),
+        (refer_fields(world, appointment_at="next tuesday"), "date_time_unreadable", "appointment_at"),
+        (refer_fields(world, need="rent"), "need_unknown", "need"),
     ):
         fields["consent_recipient"] = world.partner_x
         response = await post_form(client, path, fields)
-        assert response.status_code == 400 and message in response.text, (fields, response.text[-3000:])
+        assert response.status_code == 400 and f'data-error-code="{code}"' in response.text, (fields, code)
+        field = re.search(r"<(?:input|select|textarea)[^>]*autofocus[^>]*>", response.text)
+        assert field and focused in field.group(0), (code, field)
     assert (await client.get(f"/api/clients/{client_id}/consents")).json() == []
     assert (await client.get("/api/referrals")).json()["total_items"] == 0
     not_an_id = await post_form(client, path, refer_fields(world, service_at_location_id="nope"))
@@ -229,7 +237,7 @@ async def test_a_refused_referral_leaves_no_inline_consent_behind(world, client)
     fields = refer_fields(world, service_at_location_id=world.otp_x, need="moud", **INLINE_CONSENT)
     fields["consent_recipient"] = world.partner_x
     response = await post_form(client, f"/app/clients/{client_id}/refer", fields)
-    assert response.status_code == 400 and "including_sud_treatment" in response.text
+    assert response.status_code == 400 and 'data-error-code="consent_without_sud_treatment"' in response.text
     assert (await client.get(f"/api/clients/{client_id}/consents")).json() == []
     assert (await client.get("/api/referrals")).json()["total_items"] == 0
 
@@ -264,14 +272,14 @@ async def test_withdrawing_a_referral_and_a_stale_version(world, client, clock):
     page = await client.get(path)
     assert 'name="version" value="1"' in page.text and 'value="cancelled"' in page.text
     no_reason = await post_form(client, f"{path}/events", {"version": "1", "status": "cancelled"})
-    assert no_reason.status_code == 409 and "cancelled needs a reason_code" in no_reason.text
+    assert no_reason.status_code == 409 and "Choose a reason for this change." in no_reason.text
     withdraw = {"version": "1", "status": "cancelled", "reason_code": "client_declined", "reason_text": "Moved away"}
     assert (await post_form(client, f"{path}/events", withdraw)).status_code == 303
     page = await client.get(path)
     assert "Withdrawn" in page.text and "Client declined: Moved away" in page.text
     stale = await post_form(client, f"{path}/events", {"version": "1", "note": "Called the pantry"})
     assert stale.status_code == 409
-    assert "reload it and try again" in stale.text and 'role="alert"' in stale.text
+    assert "Someone else updated this referral" in stale.text and 'role="alert"' in stale.text
     assert 'name="version" value="2"' in stale.text  # the page as it is now, ready for another try
     assert (await post_form(client, f"{path}/events", {"version": "two"})).status_code == 400
 
