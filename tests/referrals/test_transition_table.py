@@ -108,7 +108,7 @@ def test_refusals_say_who_may_and_what_is_possible():
     with pytest.raises(TransitionRefused, match="^draft -> requested is made by the care manager, not the partner$"):
         check_transition("draft", "requested", "partner", None, "")
     with pytest.raises(
-        TransitionRefused, match="^accepted -> completed is made by the care manager or the partner, not the partner$"
+        TransitionRefused, match="^accepted -> completed: a client_self referral is changed by the care manager only$"
     ):
         check_transition("accepted", "completed", "partner", None, "", client_self=True)
     with pytest.raises(
