@@ -28,6 +28,7 @@ from accounts.controllers import AuditController, AuthController, TokenControlle
 from accounts.csrf import SIGN_IN_PATH, SessionCSRFMiddleware, csrf_config
 from accounts.pages import SIGN_IN_PAGE, AccountPages, PartnerTokenPages
 from accounts.services.accounts import demo_accounts_exist
+from accounts.services.passwords import use_password_hashing
 from accounts.session_store import DatabaseStore
 from accounts.sessions import SignedInSessionConfig
 from directory.controllers import DirectoryApiController
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     settings = settings or Settings.from_environment()
     refuse_unsafe_production(settings)
+    use_password_hashing(settings.password_hashing)
     if settings.database_url != DATABASE_URL:
         # Piccolo's engine is made once per process, from the environment, when piccolo_conf is imported.
         raise SettingsError(

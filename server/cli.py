@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from accounts.cli import accounts_group
+from accounts.services.passwords import use_password_hashing
 from kernel.deployment_check import LEVELS, deployment_findings, refuse_unsafe_production
 from kernel.settings import PROJECT_ROOT, Settings, SettingsError
 from referrals.cli import referrals_group
@@ -47,6 +48,8 @@ class _SettingsGroup(click.Group):
         try:
             if not isinstance(ctx.obj, Settings) and not ctx.meta.get("shows_help"):
                 ctx.obj = Settings.from_environment()
+            if isinstance(ctx.obj, Settings):
+                use_password_hashing(ctx.obj.password_hashing)
             return super().invoke(ctx)
         except SettingsError as error:
             raise click.ClickException(str(error)) from None

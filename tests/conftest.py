@@ -10,14 +10,41 @@ import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+
+def _worker_database(url: str, worker: str) -> str:
+    """A fresh PostgreSQL database of this xdist worker's own beside the one in `url` (`<name>_gw0`, ...),
+    dropped when the worker ends: workers never see each other's rows."""
+    import asyncpg
+
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+    asyncio.run(run(f'CREATE DATABASE "{own}"'))
+    atexit.register(lambda: asyncio.run(run(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')))
+    return f"{base}/{own}"
+
+
 # Must happen before any project module reads settings or builds the engine.
-if not os.environ.get("DATABASE_URL", "").startswith(("postgresql://", "postgres://")):
+if os.environ.get("DATABASE_URL", "").startswith(("postgresql://", "postgres://")):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["DATABASE_URL"] = _worker_database(os.environ["DATABASE_URL"], os.environ["PYTEST_XDIST_WORKER"])
+else:
     _test_directory = tempfile.mkdtemp(prefix="directory-tests-")
     atexit.register(shutil.rmtree, _test_directory, ignore_errors=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{Path(_test_directory) / 'test.sqlite'}"
 os.environ.setdefault("GEOCODER", "offline")
 # Tests call the public API far faster than a person; the rate-limit tests turn the limit back on.
 os.environ.setdefault("PUBLIC_RATE_LIMIT", "0")
+# Cheap argon2 parameters: the suite creates and signs in hundreds of accounts (production refuses this profile).
+os.environ.setdefault("PASSWORD_HASHING", "test-only")
 
 import pytest  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
@@ -145,6 +172,14 @@ async def _delete_everything() -> None:
         DirectoryRevision,
     ):
         await table.delete(force=True)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing() -> None:
+    """The test-only hashing profile, even after a test started an app with argon2id settings."""
+    from accounts.services.passwords import use_password_hashing
+
+    use_password_hashing("test-only")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,4 +1,9 @@
-"""Passwords: argon2id hashes, the length rule, and changing one (which ends the account's other sessions)."""
+"""Passwords: argon2id hashes, the length rule, and changing one (which ends the account's other sessions).
+
+The hashing profile comes from PASSWORD_HASHING: `argon2id` at argon2-cffi's own defaults, or `test-only`,
+argon2-cffi's CHEAPEST parameters, so a test suite that creates hundreds of accounts runs in minutes (production
+refuses to start with it: kernel/deployment_check.py). A hash carries its own parameters, so either profile
+verifies the other's hashes."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import datetime as dt
 import hashlib
 import uuid
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from accounts.errors import CURRENT_PASSWORD_WRONG, PASSWORD_TOO_SHORT, TOKEN_HAS_NO_PASSWORD
@@ -23,15 +28,26 @@ __all__ = [
     "change_password",
     "count_wrong_password",
     "credential_stamp",
+    "dummy_hash",
     "hash_password",
     "is_locked",
+    "use_password_hashing",
     "verify_password",
 ]
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-_hasher = PasswordHasher()
+_HASHERS = {"argon2id": PasswordHasher(), "test-only": PasswordHasher.from_parameters(profiles.CHEAPEST)}
+_hasher = _HASHERS["argon2id"]
+_dummy_hashes: dict[int, str] = {}
+
+
+def use_password_hashing(profile: str) -> None:
+    """Hash new passwords with this PASSWORD_HASHING profile from now on (the app and the CLI call this at
+    start-up with their settings; every process of a deployment reads the same variable)."""
+    global _hasher
+    _hasher = _HASHERS[profile]
 
 
 def hash_password(password: str) -> str:
@@ -39,6 +55,14 @@ def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(PASSWORD_TOO_SHORT, minimum=MIN_PASSWORD_LENGTH)
     return _hasher.hash(password)
+
+
+def dummy_hash() -> str:
+    """A hash of no one's password at the current profile's cost, to verify against when an e-mail is unknown
+    (so an unknown e-mail takes as long as a wrong password)."""
+    if id(_hasher) not in _dummy_hashes:
+        _dummy_hashes[id(_hasher)] = _hasher.hash("not a real password, only for timing")
+    return _dummy_hashes[id(_hasher)]
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, cast
 
-from argon2 import PasswordHasher
-
 from accounts.errors import SIGN_IN_REFUSED
 from accounts.rows import AccountRow
 from accounts.services.audit import record_audit
@@ -17,6 +15,7 @@ from accounts.services.passwords import (
     MAX_FAILED_LOGINS,
     count_wrong_password,
     credential_stamp,
+    dummy_hash,
     is_locked,
     verify_password,
 )
@@ -28,9 +27,6 @@ from kernel.problems import Unauthorized
 from kernel.settings import Settings
 
 __all__ = ["LOCKOUT", "MAX_FAILED_LOGINS", "LoginRefused", "principal_for_session", "sign_in"]
-
-# Verifying against this keeps an unknown e-mail as slow as a wrong password.
-_DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
 
 
 class LoginRefused(Unauthorized):
@@ -50,7 +46,7 @@ async def sign_in(email: str, password: str, address: str | None, settings: Sett
     simultaneous wrong guesses all count. The reason for a refusal goes to the audit log only."""
     row = cast("AccountRow | None", await Account.select().where(Account.email == email.strip().casefold()).first())
     if row is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(dummy_hash(), password)
         async with write_transaction(Account._meta.db):
             await record_audit(ANONYMOUS.at(address), "login_failed", "account", None, "unknown account")
         raise LoginRefused(SIGN_IN_REFUSED)

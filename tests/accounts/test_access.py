@@ -122,8 +122,12 @@ async def test_sign_in_attempts_are_rate_limited(people, client):
 
 
 def production(**changes) -> Settings:
-    """The test environment's settings as production would have them (with keys), changed as given."""
-    keys = {"secret_key": "s3cret-shared-by-all-servers", "ledger_key": "ledger-key-kept-elsewhere"}
+    """The test environment's settings as production would have them (keys, argon2id), changed as given."""
+    keys = {
+        "secret_key": "s3cret-shared-by-all-servers",
+        "ledger_key": "ledger-key-kept-elsewhere",
+        "password_hashing": "argon2id",
+    }
     return dataclasses.replace(Settings.from_environment(), app_env="production", **(keys | changes))
 
 

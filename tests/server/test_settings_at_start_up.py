@@ -20,8 +20,12 @@ BAD = {"PORT": "abc", "DISTANCE_UNIT": "furlong", "FOLLOW_UP_RETENTION_DAYS": "7
 
 
 def production(**changes) -> Settings:
-    """The test environment's settings as production would have them (with keys), changed as given."""
-    keys = {"secret_key": "s" * 20 + "-shared-by-every-server", "ledger_key": "l" * 20 + "-kept-outside-the-db"}
+    """The test environment's settings as production would have them (keys, argon2id), changed as given."""
+    keys = {
+        "secret_key": "s" * 20 + "-shared-by-every-server",
+        "ledger_key": "l" * 20 + "-kept-outside-the-db",
+        "password_hashing": "argon2id",
+    }
     return dataclasses.replace(Settings.from_environment(), app_env="production", **(keys | changes))
 
 
