@@ -28,15 +28,26 @@ browser:
 	@test -x /usr/bin/chromium || apt-get install -y chromium || (apt-get update && apt-get install -y chromium) || \
 		{ echo "Chromium is missing and could not be installed: apt-get install -y chromium" >&2; exit 1; }
 
-# The whole suite (browser tests included) on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# The whole suite (browser tests included) on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set: on every
+# core (pytest-xdist, one database per worker; the browser tests share one worker), in a shuffled order
+# (pytest-randomly prints its seed), with the 20 slowest tests. Both engines run even when the first fails; each
+# one's time and result come last, and the command fails if either failed. PYTEST_ARGS adds pytest options.
+PYTEST := $(BIN)/pytest -q -n auto --dist loadgroup --durations=20 $(PYTEST_ARGS)
 test: $(STAMP) browser
-	$(BIN)/pytest -q
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	@failed=0; summary=""; \
+	start=$$(date +%s); \
+	if $(PYTEST); then result=passed; else result=FAILED; failed=1; fi; \
+	summary="== SQLite: $$result in $$(( $$(date +%s) - start )) s"; \
+	if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL"; \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -q; \
+		start=$$(date +%s); \
+		if DATABASE_URL="$$TEST_DATABASE_URL" $(PYTEST); then result=passed; else result=FAILED; failed=1; fi; \
+		summary="$$summary\n== PostgreSQL: $$result in $$(( $$(date +%s) - start )) s"; \
 	else \
-		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
-	fi
+		summary="$$summary\n== PostgreSQL: skipped (TEST_DATABASE_URL not set)"; \
+	fi; \
+	printf "$$summary\n"; \
+	exit $$failed
 
 # Only the browser tests (screenshots and page sizes land in tests/browser/artifacts/).
 test-browser: $(STAMP) browser

@@ -52,6 +52,7 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 import server  # noqa: E402,F401  (sets PICCOLO_CONF)
 from kernel.database import run_migrations  # noqa: E402
 from server.app import create_app  # noqa: E402
+from tests.saved_states import restore_or_build  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Open Referral schemas and sample packages, copied into the repo (see tests/fixtures/README.md).
@@ -188,11 +189,17 @@ def migrated_database() -> None:
     asyncio.run(run_migrations())
 
 
+def empty_database() -> None:
+    """The migrated directory with its reference data and nothing else (saved once, copied back per test)."""
+    restore_or_build("empty", lambda: asyncio.run(_reset_database()))
+
+
 @pytest.fixture(autouse=True)
 def clean_database(request, migrated_database) -> None:
-    """Every test starts from an empty directory, except read-only tests sharing the seed data."""
-    if "seeded" not in request.fixturenames:
-        asyncio.run(_reset_database())
+    """Every test starts from an empty directory, except tests of a saved state of their own (the demo seed,
+    the referral tests' world), which restore it instead."""
+    if not {"seeded", "world"} & set(request.fixturenames):
+        empty_database()
 
 
 def send_csrf_header(test_client):
@@ -220,11 +227,29 @@ async def client():
 
 @pytest.fixture(scope="module")
 def seeded(migrated_database) -> None:
-    """The demo seed data, loaded once per module through the CLI as `make run` does; read-only."""
+    """The demo seed data, loaded through the CLI as `make run` does (once per test process, then copied back
+    at the start of each module that reads it); read-only, shared by the module's tests."""
+    seeded_database()
+
+
+def seeded_database() -> None:
+    """The database as `directory-admin seed` leaves it (built once per test process, then copied back)."""
+    restore_or_build("seeded", _seed)
+
+
+def _seed() -> None:
     from click.testing import CliRunner
 
     from server.cli import directory_group
 
-    asyncio.run(_reset_database())
+    empty_database()
     result = CliRunner().invoke(directory_group, ["seed", "--quiet"])
     assert result.exit_code == 0, result.output
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """Say which shuffled order ran (`make test` runs quietly, which hides pytest-randomly's own header line)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        repeat = f"make test PYTEST_ARGS=--randomly-seed={seed}"
+        terminalreporter.write_line(f"test order: pytest-randomly seed {seed} ({repeat} repeats it)")

@@ -27,6 +27,7 @@ from schemathesis.python import asgi
 from directory.tables import ServiceAtLocation
 from server.app import create_app
 from server.cli import directory_group
+from tests.conftest import seeded_database
 
 EXAMPLES_PER_OPERATION = 16
 """Hypothesis examples per operation and caller; operations with few possible inputs run out sooner."""
@@ -91,12 +92,11 @@ async def _first_listing() -> dict:
 
 
 @pytest.fixture
-def world() -> World:
+def fuzz_world() -> World:
     """The demo directory, a care team with its care manager, and a partner admin of a listed organization.
 
     Made through the CLI before the app starts (PostgreSQL pools live in the app's event loop)."""
-    seeded = CliRunner().invoke(directory_group, ["seed", "--quiet"])
-    assert seeded.exit_code == 0, seeded.output
+    seeded_database()
     listing = asyncio.run(_first_listing())
     team_id = _directory_admin("create-care-team", "Fuzz Team")
     care_manager = "fuzz.manager@example.org"
@@ -119,7 +119,7 @@ def world() -> World:
 
 
 @pytest.fixture
-def schema(world):
+def schema(fuzz_world):
     """The app's own OpenAPI schema, loaded in process; the app keeps running until the test ends."""
     try:
         yield schemathesis.openapi.from_asgi("/schema/openapi.json", create_app())
@@ -299,9 +299,10 @@ def _fuzz(outcome: Outcome, caller: Caller, label: str, strategy, examples: int)
     send()
 
 
-def test_no_input_gets_a_server_error(world, schema) -> None:
+def test_no_input_gets_a_server_error(fuzz_world, schema) -> None:
     """Every operation, as anonymous, a care manager and a partner's API token: no 5xx, whatever the input."""
     started = time.monotonic()
+    world = fuzz_world
     anonymous, care_manager, partner_admin, partner_system = (asgi.get_client(schema.app) for _ in range(4))
     _sign_in(care_manager, world.care_manager_email)
     _sign_in(partner_admin, world.partner_admin_email)

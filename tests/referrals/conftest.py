@@ -18,7 +18,8 @@ from directory.taxonomy.categories import term_id
 from directory.taxonomy.mapping import remap_terms
 from kernel.clock import FixedClock
 from server.app import create_app
-from tests.conftest import send_csrf_header
+from tests.conftest import empty_database, send_csrf_header
+from tests.saved_states import restore_or_build
 
 PASSWORD = "correct horse battery"
 START = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
@@ -125,9 +126,15 @@ async def _world() -> World:
 
 
 @pytest.fixture
-def world() -> World:
-    """People and places, made before the app starts (PostgreSQL pools live in the app's loop)."""
-    return asyncio.run(_world())
+def world(migrated_database) -> World:
+    """People and places, made before the app starts (PostgreSQL pools live in the app's loop): built once per
+    test process on the empty directory, then copied back for each test."""
+
+    def build() -> World:
+        empty_database()
+        return asyncio.run(_world())
+
+    return restore_or_build("world", build)
 
 
 @pytest.fixture
