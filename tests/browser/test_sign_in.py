@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 
 @pytest.mark.parametrize("width", ["phone", "desktop"])
@@ -16,7 +17,8 @@ def test_a_wrong_password_is_refused_on_the_form(visitor_factory, width):
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("alert").wait_for()
     assert "The e-mail address or the password is not right" in page.get_by_role("alert").inner_text()
-    assert page.evaluate("document.activeElement.id") == "email"
+    # Autofocus lands once the page has loaded, which may be after the alert is in the DOM: expect() waits.
+    expect(page.locator("#email")).to_be_focused()
     visitor.check("sign-in-refused")
 
 
