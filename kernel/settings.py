@@ -123,7 +123,8 @@ class Settings:
     empty (the default) believes nobody, so the client address is always the connection's own."""
 
     public_rate_limit: int = 120
-    """Requests per minute one address may make to the public directory API; 0 turns the limit off."""
+    """Requests per minute one address may make to the public directory (its API and its pages); 0 turns the
+    limit off."""
 
     login_rate_limit: int = 10
     """Sign-in attempts a minute one address may make (page and API together); the per-account lockout is apart."""

@@ -106,11 +106,18 @@ async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
             await DB.close_connection_pool()
 
 
-async def _is_public_api(request: Request) -> bool:
-    # The open directory API; sign-in has its own limit; the health check (load balancers) and static
-    # pages are not counted.
+_NOT_COUNTED = ("/healthz", "/static/", "/language/")
+
+
+async def _is_open_directory(request: Request) -> bool:
+    # The open directory, through the API or its pages (a page runs the same search, so it must not get around
+    # the limit); sign-in has its own limit; the health check (load balancers), static files and the language
+    # switch are not counted.
     path = request.scope["path"]
-    return path.startswith("/api/") and path != SIGN_IN_PATH and bool(request.route_handler.opt.get("public"))
+    if path == SIGN_IN_PATH or path.startswith(_NOT_COUNTED):
+        return False
+    opt = request.route_handler.opt
+    return bool(opt.get("public")) and (path.startswith("/api/") or bool(opt.get(SESSIONLESS)))
 
 
 def _counter_store(settings: Settings, namespace: str) -> Store:
@@ -129,7 +136,7 @@ def _middleware(settings: Settings) -> list:
             RateLimitConfig(
                 rate_limit=("minute", settings.public_rate_limit),
                 store="public_requests",
-                check_throttle_handler=_is_public_api,
+                check_throttle_handler=_is_open_directory,
             ).middleware
         )
     session_config = SignedInSessionConfig(

@@ -61,6 +61,19 @@ async def test_the_sixth_search_in_a_minute_gets_429_and_health_checks_are_not_c
         assert refused.headers["x-content-type-options"] == "nosniff"  # refusals carry the security headers too
 
 
+async def test_the_public_pages_count_against_the_same_limit_as_the_api():
+    """The search page runs the same search as the API: scraping it must not get around the limit."""
+    async with AsyncTestClient(app=create_app(limit_of_five())) as client:
+        for _ in range(5):
+            assert (await client.get("/static/style.css")).status_code == 200
+            assert (await client.get("/language/es", follow_redirects=False)).status_code < 400
+        pages = [(await client.get(path, params={"near": "21201"})).status_code for path in ("/", "/print") * 2]
+        assert pages == [200] * 4
+        assert (await client.get("/api/organizations")).status_code == 200
+        assert (await client.get("/", params={"near": "21201"})).status_code == 429
+        assert (await client.get("/print")).status_code == 429
+
+
 async def test_without_redis_each_server_counts_in_memory_and_writes_nothing_per_request():
     from accounts.tables import SessionRecord
 
