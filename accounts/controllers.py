@@ -10,6 +10,7 @@ from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.params import Body, FromPath
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from accounts.errors import TOKEN_HAS_NO_SESSION
 from accounts.rows import NamedApiTokenRow
 from accounts.schemas import AuditEventOut, LoginIn, Me, PasswordChangeIn, TokenIn, TokenIssued, TokenOut
 from accounts.services.audit import list_audit_events, record_audit
@@ -22,7 +23,7 @@ from kernel.database import write_transaction
 from kernel.guards import PUBLIC, allow, client_address
 from kernel.paging import Page, PageNumber, PerPage, make_page
 from kernel.principal import Principal
-from kernel.problems import problems
+from kernel.problems import Forbidden, problems
 from kernel.settings import AppSettings
 
 __all__ = ["AuditController", "AuthController", "SignInAttemptsLimit", "TokenController"]
@@ -85,8 +86,10 @@ class AuthController(Controller):
         status_code=200,
     )
     async def logout(self, request: Request) -> None:
-        """End the session."""
+        """End the session (an API token has none: 403, and nothing is audited)."""
         principal: Principal = request.user
+        if principal.signed_in_account_id is None:
+            raise Forbidden(TOKEN_HAS_NO_SESSION)
         async with write_transaction(AuditEvent._meta.db):
             await record_audit(principal, "logout", "account", principal.account_id)
         request.clear_session()

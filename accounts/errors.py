@@ -22,6 +22,7 @@ __all__ = [
     "TOKENS_FOR_PARTNER_STAFF",
     "TOKEN_ALREADY_REVOKED",
     "TOKEN_HAS_NO_PASSWORD",
+    "TOKEN_HAS_NO_SESSION",
     "TOKEN_NAME_LENGTH",
     "TOKEN_NOT_FOUND",
     "TOKEN_REFUSED",
@@ -68,6 +69,12 @@ TOKEN_HAS_NO_PASSWORD = ErrorCode(
     403,
     "API tokens have no password",
     N_("An API token has no password to change."),
+)
+TOKEN_HAS_NO_SESSION = ErrorCode(
+    "token_has_no_session",
+    403,
+    "API tokens have no session to end; a partner admin revokes the token instead",
+    N_("An API token has no session to end: a partner admin revokes the token instead."),
 )
 
 # --- accounts (made on the command line) ---------------------------------------------------------------------

@@ -255,6 +255,19 @@ async def test_partner_admin_manages_only_its_own_tokens(people, client):
     assert listed[0]["last_used_at"] is not None and listed[0]["revoked_at"] is not None
 
 
+async def test_a_token_has_no_session_to_sign_out_and_nothing_is_audited(people, client):
+    await login(client, "x@example.org")
+    issued = await client.post(f"/api/partner_organizations/{people['shelter']}/tokens", json={"name": "case system"})
+    await client.post("/api/auth/logout")
+    logouts = AuditEvent.count().where(AuditEvent.action == "logout").run
+    before = await in_app_loop(client, logouts)
+    headers = {"Authorization": f"Bearer {issued.json()['token']}"}
+    refused = await client.post("/api/auth/logout", headers=headers)
+    assert refused.status_code == 403 and refused.json()["code"] == "token_has_no_session"
+    assert await in_app_loop(client, logouts) == before
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+
+
 async def test_staff_who_are_not_partner_admins_cannot_issue_tokens(people, client):
     await login(client, "x2@example.org")
     response = await client.post(f"/api/partner_organizations/{people['shelter']}/tokens", json={"name": "n"})
