@@ -16,6 +16,7 @@ __all__ = [
     "CLIENT_NOT_FOUND",
     "CLIENT_SELF_NOT_FOR_PARTNER",
     "CLOSED_TAKES_NO_APPOINTMENT",
+    "CORRECTION_NEEDS_NOTE",
     "CONSENT_EXPIRED",
     "CONSENT_EXPIRY_MISSING",
     "CONSENT_EXPIRY_PAST",
@@ -342,6 +343,13 @@ CLOSED_TAKES_NO_APPOINTMENT = ErrorCode(
     "the referral is %(status)s, which is closed: marking it %(to_status)s takes no appointment",
     N_("This referral is closed: marking it as entered in error takes no appointment. Leave the appointment empty."),
     field="appointment_at",
+)
+CORRECTION_NEEDS_NOTE = ErrorCode(
+    "correction_needs_note",
+    409,
+    "the referral is %(status)s, which is closed: marking it %(to_status)s needs a note saying what was wrong",
+    N_("Say in the note what was wrong with this referral: marking a closed referral as entered in error needs it."),
+    field="note",
 )
 REFERRAL_CLOSED = ErrorCode(
     "referral_closed",

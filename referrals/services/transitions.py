@@ -38,6 +38,7 @@ from kernel.problems import Conflict
 from referrals.errors import (
     CLIENT_SELF_NOT_FOR_PARTNER,
     CLOSED_TAKES_NO_APPOINTMENT,
+    CORRECTION_NEEDS_NOTE,
     EVENT_EMPTY,
     REASON_CODE_REQUIRED,
     REASON_TEXT_REQUIRED,
@@ -174,6 +175,8 @@ def check_event(
         check_transition(status, to_status, side, reason_code, reason_text, client_self=client_self)
         if status in CLOSED_STATUSES and appointment_given:
             raise ReferralClosed(CLOSED_TAKES_NO_APPOINTMENT, status=status, to_status=to_status)
+        if status in CLOSED_STATUSES and not note.strip():
+            raise ReferralClosed(CORRECTION_NEEDS_NOTE, status=status, to_status=to_status)
         return
     if status in CLOSED_STATUSES:
         raise ReferralClosed(

@@ -139,6 +139,9 @@ async def test_the_care_manager_may_still_correct_a_closed_referral_into_error(w
     referral = await _closed(world, client, status)
     refused = await change(client, referral, expect=409, status="entered-in-error", appointment_at=APPOINTMENT)
     assert "takes no appointment" in refused["detail"]
+    for note in ("", "   "):
+        unexplained = await change(client, referral, expect=409, status="entered-in-error", note=note)
+        assert unexplained["code"] == "correction_needs_note"
     fixed = await change(client, referral, status="entered-in-error", note="Recorded for the wrong client")
     assert fixed["status"] == "entered-in-error" and fixed["next_statuses"] == []
     assert fixed["appointment_at"] == referral["appointment_at"]
