@@ -39,6 +39,9 @@ def create_engine(database_url: str) -> Engine[Any]:
         return PostgresEngine(config={"dsn": database_url})
     path = sqlite_path(database_url)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # The file holds client records: only its owner may read it (SQLite gives its journals the same mode).
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
     # Writers wait up to 30 s for the lock instead of failing at once under concurrent requests.
     return SQLiteEngine(path=str(path), timeout=30)
 
