@@ -1,8 +1,6 @@
 """A pytest plugin for mutmut runs (`-p mutation_testing.select_tests`), active when `make mutants` sets
 MUTATION_TEMPLATE_DATABASE (a migrated SQLite file):
 
-- passwords are hashed with argon2's cheapest settings: account set-up took most of a mutant's time (a second
-  per hash on a busy machine), and no targeted module hashes passwords;
 - while a mutant is under test, only its module's own test files (`targets.TARGETS`) run (the stats and clean
   runs are left whole), on a database of its own, a copy of the template: mutmut forks each mutant's process
   from one that has imported the tests (so the app, once), and two mutants tested at once must not share the
@@ -30,16 +28,10 @@ def _target_under_test() -> Target | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Cheap password hashes; for a mutant, the app's SQLite engine on a fresh copy of the template database."""
+    """For a mutant, the app's SQLite engine on a fresh copy of the template database (passwords are cheap to
+    hash in every test run: tests/conftest.py sets PASSWORD_HASHING=test-only)."""
     template = os.environ.get("MUTATION_TEMPLATE_DATABASE")
-    if not template:
-        return
-    from argon2 import PasswordHasher
-
-    from accounts.services import passwords
-
-    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    if _target_under_test() is None:
+    if not template or _target_under_test() is None:
         return
     from piccolo.engine.sqlite import SQLiteEngine
 

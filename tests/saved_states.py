@@ -18,8 +18,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from kernel.database import sqlite_path
-
 _values: dict[str, Any] = {}
 """What each state's builder returned (ids, tokens), handed to every test that restores it."""
 
@@ -45,23 +43,31 @@ def _postgres() -> bool:
     return _url().startswith(("postgresql://", "postgres://"))
 
 
+def _live_file() -> Path:
+    """The SQLite file the app's engine uses (a mutation run points each mutant's engine at a copy of its own)."""
+    from server.piccolo_conf import DB
+
+    return Path(DB.path)
+
+
 def _save(name: str) -> None:
     if _postgres():
         asyncio.run(_postgres_save(name))
     else:
-        _sqlite_copy(sqlite_path(_url()), _saved_file(name))
+        _saved_files[name] = _live_file().with_name(f"{_live_file().stem}.saved-{name}.sqlite")
+        _sqlite_copy(_live_file(), _saved_files[name])
 
 
 def _restore(name: str) -> None:
     if _postgres():
         asyncio.run(_postgres_restore(name))
     else:
-        _sqlite_copy(_saved_file(name), sqlite_path(_url()))
+        _sqlite_copy(_saved_files[name], _live_file())
 
 
-def _saved_file(name: str) -> Path:
-    live = sqlite_path(_url())
-    return live.with_name(f"{live.stem}.saved-{name}.sqlite")
+_saved_files: dict[str, Path] = {}
+"""Where each state was saved (kept, not derived from the live file: a mutant forked from the process that
+saved it runs on a copy elsewhere and restores from the same saved file)."""
 
 
 def _sqlite_copy(source: Path, target: Path) -> None:
