@@ -56,8 +56,8 @@ KINDS: dict[str, str] = {
 }
 # Each dataset: what fills its database, through the CLI a person would use.
 DATASETS: dict[str, tuple[str, ...]] = {
-    "demo": ("seed", "--quiet"),
-    "samhsa_hrsa_2020": ("import", "--quiet", str(ROOT / "seed_data" / "samhsa_hrsa_2020")),
+    "demo": ("seed",),
+    "samhsa_hrsa_2020": ("import", str(ROOT / "seed_data" / "samhsa_hrsa_2020")),
 }
 TOP = 10
 PER_PAGE = 100
@@ -326,7 +326,11 @@ def _table(dataset: str, summary: Mapping[str, Mapping[str, float | int | None]]
 
 
 def _worst_report(dataset: str, scores: Sequence[QueryScore]) -> str:
-    lines = [f"== {dataset}: the 10 worst queries (+ relevant, - not; first 5 results)"]
+    zero = sum(1 for s in scores if s.precision_at_3 == 0)
+    lines = [
+        f"== {dataset}: the 10 worst queries (+ relevant, - not; first 5 results); {zero} judged queries had no "
+        "relevant listing in their top 3 (every query's results are in the JSON)"
+    ]
     for score in worst(scores):
         lines.append(
             f"   p@3 {score.precision_at_3:.2f} nDCG {score.ndcg_at_10:.2f}  {KINDS[score.kind]}: {score.query} "
