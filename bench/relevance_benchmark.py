@@ -182,6 +182,8 @@ class QueryScore:
     precision_at_3: float | None
     ndcg_at_10: float | None
     results: list[tuple[str, float | None, bool]] = field(default_factory=list)
+    refused: str | None = None
+    """The search's refusal (a 4xx, e.g. a place it did not understand): nothing came back."""
 
 
 class Client(Protocol):
@@ -196,8 +198,14 @@ class Ticker(Protocol):
     def advance(self, amount: int = 1) -> None: ...
 
 
+class Refused(Exception):
+    """The search answered 4xx: the person asking would have got a refusal, not results."""
+
+
 def _get(client: Client, params: dict[str, Any]) -> dict[str, Any]:
     response = client.get("/api/services", params=params)
+    if 400 <= response.status_code < 500:
+        raise Refused(f"{response.status_code}: {response.text[:200]}")
     if response.status_code != 200:
         raise RuntimeError(f"GET /api/services {params} answered {response.status_code}: {response.text[:300]}")
     body: dict[str, Any] = response.json()
@@ -220,18 +228,26 @@ def within_reach(client: Client, near: str, category: str | None) -> list[dict[s
 
 
 def evaluate(client: Client, queries: Iterable[JudgedQuery], ticker: Ticker | None = None) -> list[QueryScore]:
-    """Ask each query through the search API and score its first ten results."""
+    """Ask each query through the search API and score its first ten results (a refused search scores 0; a
+    place the search does not understand leaves nothing within reach, so the query is not judgeable)."""
     reach: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     scores = []
     for query in queries:
         key = (query.near, query.category)
         if key not in reach:
-            reach[key] = within_reach(client, query.near, query.category)
+            try:
+                reach[key] = within_reach(client, query.near, query.category)
+            except Refused:
+                reach[key] = []
         reachable = sum(query.rule.relevant(listing) for listing in reach[key])
         params: dict[str, Any] = {"search": query.text, "near": query.near, "per_page": TOP}
         if query.category:
             params["category"] = query.category
-        top = _get(client, params)["contents"]
+        refused = None
+        try:
+            top = _get(client, params)["contents"]
+        except Refused as refusal:
+            top, refused = [], str(refusal)
         flags = [query.rule.relevant(listing) for listing in top]
         scores.append(
             QueryScore(
@@ -245,6 +261,7 @@ def evaluate(client: Client, queries: Iterable[JudgedQuery], ticker: Ticker | No
                     (listing.get("display_name") or listing["name"], listing.get("distance_km"), flag)
                     for listing, flag in zip(top, flags, strict=True)
                 ],
+                refused=refused,
             )
         )
         if ticker:
@@ -270,9 +287,15 @@ def summarize(scores: Sequence[QueryScore]) -> dict[str, dict[str, float | int |
 
 
 def worst(scores: Sequence[QueryScore], count: int = 10) -> list[QueryScore]:
-    """The judged queries that did worst: lowest precision@3, then lowest nDCG@10."""
+    """The judged queries that did worst: lowest precision@3, then lowest nDCG@10, then most wrong listings shown
+    (a wrong answer misleads; an empty one at least says so), then most relevant listings missed."""
     judged = [s for s in scores if s.precision_at_3 is not None]
-    return sorted(judged, key=lambda s: (s.precision_at_3 or 0, s.ndcg_at_10 or 0))[:count]
+
+    def badness(score: QueryScore) -> tuple[float, float, int, int]:
+        wrong = sum(1 for _, _, relevant in score.results if not relevant)
+        return (score.precision_at_3 or 0, score.ndcg_at_10 or 0, -wrong, -score.reachable)
+
+    return sorted(judged, key=badness)[:count]
 
 
 # --- the run: one database per dataset, filled by the CLI and searched by a child process --------------------
@@ -340,7 +363,7 @@ def _worst_report(dataset: str, scores: Sequence[QueryScore]) -> str:
             where = f"{distance:.1f} km" if distance is not None else "?"
             lines.append(f"      {rank}. {'+' if relevant else '-'} {name} ({where})")
         if not score.results:
-            lines.append("      (nothing came back)")
+            lines.append(f"      (refused {score.refused})" if score.refused else "      (nothing came back)")
     return "\n".join(lines)
 
 

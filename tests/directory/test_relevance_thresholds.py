@@ -21,8 +21,8 @@ from bench.relevance_benchmark import (
 from server.app import create_app
 
 # Precision@3 floors on the demo data, one per kind of query (measured before issue 16's search work:
-# english 0.593, spanish 0.640, known_item 0.963, category 0.900, overall 0.741).
-EVERYDAY_ENGLISH_FLOOR = 0.57
+# english 0.602, spanish 0.640, known_item 0.963, category 0.900, overall 0.744).
+EVERYDAY_ENGLISH_FLOOR = 0.58
 EVERYDAY_SPANISH_FLOOR = 0.62
 KNOWN_ITEM_FLOOR = 0.94
 CATEGORY_NEAR_A_PLACE_FLOOR = 0.88
