@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser browser bench bench-ledger lint install migrate seed messages mutants
+.PHONY: run test test-browser browser bench bench-relevance bench-ledger lint install migrate seed messages mutants
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,11 @@ bench: $(STAMP)
 			echo "PostGIS could not be installed: the yardstick will be skipped" >&2; \
 	fi
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(BIN)/python -m bench.search_benchmark $(BENCH_ARGS)
+
+# Judged queries (bench/relevance/judgments.toml) through the real search over the demo data and the SAMHSA/HRSA
+# records: precision@3 and nDCG@10 per kind; bench/results/relevance.json and relevance.svg.
+bench-relevance: $(STAMP)
+	$(BIN)/python -m bench.relevance_benchmark $(BENCH_ARGS)
 
 bench-ledger: $(STAMP)
 	BENCH_POSTGRES_URL="$(BENCH_POSTGRES_URL)" $(BIN)/python -m bench.ledger_benchmark $(BENCH_ARGS)
