@@ -82,7 +82,7 @@ def test_shipped_rules(code, name, category):
 
 def test_no_mixed_section_is_mapped_whole():
     codes = shipped_rules().codes
-    for section in ("BT", "BD", "BH", "BM", "BV", "NL", "NS", "PH", "PN", "RP", "RX", "L", "B", "R"):
+    for section in ("BT", "BD", "BH", "BM", "BV", "PH", "PN", "RX", "TH", "B", "L", "P", "R", "T"):
         assert section not in codes, section
     assert codes["BT-8750"] == "-"
 
