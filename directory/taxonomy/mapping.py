@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from directory.listings.facts import SUD_CATEGORIES, SUD_SUBCATEGORIES
 from directory.search.folding import folded
 from directory.tables import Attribute, SearchDocument, Service, TaxonomyMapping, TaxonomyTerm
 from directory.taxonomy.categories import ATTRIBUTE_TAXONOMY_NAME, CATEGORY_CODES, TAXONOMY_NAME
@@ -77,6 +78,10 @@ def _code_ancestors(code: str) -> Iterable[str]:
     while code:
         yield code
         code = re.sub(r"[.-][^.-]*$", "", code) if re.search(r"[.-]", code) else code[:-1]
+
+
+def _sud_related(category: str) -> bool:
+    return category in SUD_SUBCATEGORIES or category.split(".")[0] in SUD_CATEGORIES
 
 
 def _narrower(category: str, than: str) -> bool:
@@ -140,9 +145,15 @@ class MappingRules:
             return refinement
         if listed != NO_CATEGORY and refinement and refinement != NO_CATEGORY and _narrower(refinement, listed):
             return refinement
-        # A whole name the table knows says more than a listed ancestor of the code (PH-1000 'Case Management'
-        # under a mental health code is case management).
-        if not exact and by_name and by_name != NO_CATEGORY:
+        # A whole name the table knows says more than a listed ancestor of the code ('Case Management' under a
+        # mental health code is case management), but never takes an SUD service out of the SUD categories: a
+        # referral to it tells that the client uses drugs, whatever its name.
+        if (
+            not exact
+            and by_name
+            and by_name != NO_CATEGORY
+            and not (_sud_related(listed) and not _sud_related(by_name))
+        ):
             return by_name
         return listed
 

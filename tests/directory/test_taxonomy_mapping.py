@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
 
+from directory.listings.facts import provides_sud_treatment
 from directory.search.documents import refresh_search_documents
 from directory.tables import Service, TaxonomyTerm
 from directory.taxonomy.mapping import assign_categories, load_rules, shipped_rules
@@ -47,6 +48,8 @@ def categories(*terms: dict) -> list[str | None]:
         ("RX-8500.8000", "Sober Living Homes", "housing.recovery_housing"),
         ("RX-8470.1900-630", "Narcan Distribution", "harm_reduction.naloxone"),
         ("PN-8100.0500-180", "Narcotics Anonymous", "moud.recovery_support"),
+        ("RX-8470.8350", "Substance Use Disorder Hotlines", "moud"),  # SUD-related, as referrals to it are
+        ("RX-8470.9999", "Case Management", "moud"),  # a name never takes an SUD service out of SUD care
         ("PN-8100.1000", "Grief/Bereavement Support Groups", "support_groups"),
         ("PH-1000", "Case/Care Management", "case_management"),
         ("RP-6400.8000-600", "Case Management", "case_management"),  # a known name beats an ancestor's code
@@ -78,6 +81,11 @@ def categories(*terms: dict) -> list[str | None]:
 )
 def test_shipped_rules(code, name, category):
     assert categories({"id": 1, "code": code, "name": name, "taxonomy": "AIRS"}) == [category]
+
+
+def test_detox_is_sud_treatment_and_a_12_step_meeting_is_sud_related_but_not_treatment():
+    assert provides_sud_treatment({"moud", "moud.detox"}, set())
+    assert not provides_sud_treatment({"moud", "moud.recovery_support"}, set())
 
 
 def test_no_mixed_section_is_mapped_whole():
