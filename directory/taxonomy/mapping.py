@@ -74,10 +74,14 @@ def is_airs_code(code: str | None) -> bool:
 
 
 def _code_ancestors(code: str) -> Iterable[str]:
-    """The code and its ancestors, the nearest first: RX-8450.5000-600 -> RX-8450.5000 -> RX-8450 -> RX -> R."""
+    """The code and its ancestors, the nearest first: RX-8450.5000-600 -> RX-8450.5000 -> RX-8450 -> RX -> R (an
+    AIRS section's letter only for an AIRS code)."""
     while code:
         yield code
-        code = re.sub(r"[.-][^.-]*$", "", code) if re.search(r"[.-]", code) else code[:-1]
+        if re.search(r"[.-]", code):
+            code = re.sub(r"[.-][^.-]*$", "", code)
+        else:
+            code = code[0] if len(code) == 2 and AIRS_CODE.fullmatch(code) else ""
 
 
 def _sud_related(category: str) -> bool:
@@ -158,6 +162,8 @@ class MappingRules:
         return listed
 
     def _population_code(self, code: str) -> bool:
+        if not AIRS_CODE.fullmatch(code):
+            return False
         return any(ancestor in self.population_codes for ancestor in _code_ancestors(code))
 
     def _listed_code(self, code: str) -> tuple[str | None, bool]:

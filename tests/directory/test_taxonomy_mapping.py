@@ -112,6 +112,8 @@ def test_population_terms_are_no_category_and_say_who_a_service_is_for():
     assert rules.population_label(None, "Homeless People") == "Homeless People"
     assert rules.population_label("BH-1800.8500 * YB-8000", "Homeless Shelter * Older Adults") == "Older Adults"
     assert rules.population_label("BH-1800.8500", "Homeless Shelter") is None
+    # A local taxonomy's code that happens to start with Y is not an AIRS target population.
+    assert not rules.is_population("YOUTH-01", "Youth Sports League")
 
 
 def test_the_directorys_own_terms_keep_their_codes():
