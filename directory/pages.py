@@ -57,6 +57,12 @@ CATEGORY_LABELS = {
     "benefits": N_("Benefits and insurance"),
     "employment": N_("Employment"),
     "legal": N_("Legal"),
+    "case_management": N_("Case management"),
+    "information_referral": N_("Information and referral"),
+    "support_groups": N_("Support groups and mutual aid"),
+    "family": N_("Children and family"),
+    "goods": N_("Clothing and household goods"),
+    "education": N_("Education"),
 }
 """The category buttons, in the order shown (the index's top-level categories)."""
 MEDICATION_LABELS = {"methadone": N_("Methadone"), "buprenorphine": N_("Buprenorphine"), "naltrexone": N_("Naltrexone")}

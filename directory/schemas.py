@@ -110,6 +110,8 @@ class ServiceListing(Out, kw_only=True, omit_defaults=False):
     status: str = "active"
     categories: list[CategoryRef] = []
     medications: list[str] = []
+    populations: list[str] = []
+    """Who the service is for, in its taxonomy's words (AIRS target populations: "Veterans", "Older Adults")."""
     payment_accepted: list[str] = []
     accepting_new_patients: bool | None = None
     same_day_induction: bool = False

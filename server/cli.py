@@ -210,7 +210,10 @@ def taxonomy_group() -> None:
     """Taxonomy mapping commands."""
 
 
-@taxonomy_group.command(name="unmapped", help="Terms services use that map to no category, most used first.")
+@taxonomy_group.command(
+    name="unmapped",
+    help="Terms services use that map to no category, those leaving the most listings without any category first.",
+)
 @click.option("--limit", default=50, show_default=True, help="How many terms to list.")
 def taxonomy_unmapped_command(limit: int) -> None:
     """List unmapped terms."""
@@ -223,9 +226,13 @@ def taxonomy_unmapped_command(limit: int) -> None:
             click.echo("Every taxonomy term that services use maps to a category.")
             return
         click.echo(f"{len(terms):,} terms used by services map to no category:")
-        click.echo(f"{'services':>8}  {'code':<20}  {'taxonomy':<16}  name")
+        click.echo(f"{'uncategorized':>13}  {'listings':>8}  {'code':<20}  {'taxonomy':<16}  name")
         for term in terms[:limit]:
-            click.echo(f"{term.services:>8,}  {term.code or '-':<20}  {term.taxonomy or '-':<16}  {term.name}")
+            click.echo(
+                f"{term.uncategorized_listings:>13,}  {term.listings:>8,}  {term.code or '-':<20}  "
+                f"{term.taxonomy or '-':<16}  {term.name}"
+            )
+        click.echo("uncategorized: listings carrying the term that have no category at all.")
         if len(terms) > limit:
             click.echo(f"… and {len(terms) - limit:,} more (--limit)")
         click.echo("Map one with: directory-admin taxonomy map CODE-PREFIX-OR-NAME CATEGORY")

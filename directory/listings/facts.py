@@ -23,8 +23,8 @@ SUD_CATEGORIES = ("moud", "harm_reduction")
 """Top-level categories whose listings (and referrals for which) tell that the client uses drugs."""
 SUD_SUBCATEGORIES = frozenset({"housing.recovery_housing"})
 """Narrower categories under other needs that tell the same: sober living is housing for people in recovery."""
-MOUD_CODES = frozenset({"moud.methadone", "moud.buprenorphine", "moud.naltrexone"})
-"""Sub-categories that are SUD treatment (medications for opioid use disorder)."""
+MOUD_CODES = frozenset({"moud.methadone", "moud.buprenorphine", "moud.naltrexone", "moud.detox"})
+"""Sub-categories that are SUD treatment (medications for opioid use disorder, and withdrawal management)."""
 
 
 def provides_sud_treatment(codes: set[str], medications: set[str]) -> bool:

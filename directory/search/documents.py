@@ -42,6 +42,7 @@ from directory.tables import (
     TaxonomyTerm,
 )
 from directory.taxonomy.categories import CATEGORIES, MEDICATIONS, term_category
+from directory.taxonomy.mapping import population_label
 from kernel.bulk_rows import as_uuid, json_list, rows_by, select_where_in, upsert_rows
 from kernel.progress import Progress
 
@@ -268,6 +269,7 @@ class _ServiceFacts:
     term_names: list[str]
     medications: list[str]
     capacities: list[Row]
+    populations: list[str]
 
 
 @dataclass
@@ -311,6 +313,7 @@ def _service_facts(service: Row, related: _Related, terms: dict[uuid.UUID, Row])
         term_names=term_names,
         medications=medications,
         capacities=related.capacities.get(service_id, []),
+        populations=_populations(related.attributes.get(service_id, []), terms),
     )
 
 
@@ -364,6 +367,13 @@ def _categories(attributes: list[Row], terms: dict[uuid.UUID, Row]) -> tuple[lis
                 if part not in codes:
                     codes.append(part)
     return codes, term_ids, names
+
+
+def _populations(attributes: list[Row], terms: dict[uuid.UUID, Row]) -> list[str]:
+    """Who the service is for, from its target-population terms (AIRS Y codes), each once."""
+    found = (terms.get(as_uuid(attribute["taxonomy_term"])) for attribute in attributes)
+    labels = (population_label(term) for term in found if term is not None)
+    return list(dict.fromkeys(label for label in labels if label))
 
 
 def _rows_under(grouped: Grouped, parent_id: uuid.UUID | None) -> list[Row]:
@@ -460,6 +470,7 @@ def _listing(facts: _ServiceFacts, place: _Place, point: _SearchPoint, languages
         status=service["status"],
         categories=[CategoryRef(code=c, name=CATEGORY_NAMES[c]) for c in facts.categories],
         medications=facts.medications,
+        populations=facts.populations,
         payment_accepted=json_list(service["payment_accepted"]),
         accepting_new_patients=service["accepting_new_patients"],
         same_day_induction=service["same_day_induction"],

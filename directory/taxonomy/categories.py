@@ -80,6 +80,7 @@ CATEGORIES: tuple[CategoryTerm, ...] = (
         ("buprenorphine", "Buprenorphine", "Buprenorphine prescribing and induction."),
         ("naltrexone", "Naltrexone", "Extended-release naltrexone injections."),
         ("recovery_support", "Recovery support", "Peer recovery coaching and support groups."),
+        ("detox", "Detox (withdrawal management)", "Medically managed or monitored withdrawal."),
     ),
     *_terms(
         "health_care",
@@ -107,6 +108,7 @@ CATEGORIES: tuple[CategoryTerm, ...] = (
         "Help enrolling in Medicaid, SNAP and other benefits.",
         ("insurance_enrollment", "Insurance enrollment", "Medicaid and marketplace enrollment."),
         ("public_benefits", "Public benefits", "SNAP, cash assistance and ID documents."),
+        ("utility_help", "Utility help", "Help paying electric, gas, water and phone bills."),
     ),
     *_terms(
         "employment",
@@ -119,6 +121,36 @@ CATEGORIES: tuple[CategoryTerm, ...] = (
         "Legal",
         "Legal aid, record clearing and reentry help.",
         ("legal_aid", "Legal aid", "Free civil legal help."),
+    ),
+    *_terms(
+        "case_management",
+        "Case management",
+        "A case manager or care coordinator who plans and follows up on services with a person.",
+    ),
+    *_terms(
+        "information_referral",
+        "Information and referral",
+        "211 and other lines that tell people which services fit and how to reach them.",
+    ),
+    *_terms(
+        "support_groups",
+        "Support groups and mutual aid",
+        "Peer support groups and mutual aid for caregivers, grief, health conditions, parents and survivors.",
+    ),
+    *_terms(
+        "family",
+        "Children and family",
+        "Child care, parenting help, family support, foster care and adoption.",
+    ),
+    *_terms(
+        "goods",
+        "Clothing and household goods",
+        "Clothing, diapers, hygiene items, furniture and other things a household needs.",
+    ),
+    *_terms(
+        "education",
+        "Education",
+        "GED and adult education, English classes, literacy and tutoring.",
     ),
 )
 
