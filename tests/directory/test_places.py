@@ -136,3 +136,22 @@ async def test_the_results_page_says_where_it_searched_in_english_and_spanish(di
     assert "Buscando cerca de: centro del código postal 33166" in spanish.text
     refused = await client.get("/", params={"near": "8401 NW 53rd Ter, Doral, FL"}, headers={"Accept-Language": "es"})
     assert refused.status_code == 400 and "código postal" in refused.text and "Doral, FL" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("near", "located_as"),
+    [
+        ("St. Louis, MO", "St. Louis, MO"),
+        ("saint louis missouri", "St. Louis, MO"),
+        ("Washington, D.C.", "Washington, DC"),
+        ("Miami", "Miami, FL"),
+        ("New York", "New York, NY"),
+        ("Miami, FL, USA", "Miami, FL"),
+        ("Coconut Grove, FL", "Coconut Grove, FL"),
+        ("Santa Fe, Nuevo México", "Santa Fe, NM"),
+        ("Orlando, Flordia", "Orlando, FL (the nearest name to “Orlando, Flordia”)"),
+        ("Pittsburg, PA", "Pittsburgh, PA (the nearest name to “Pittsburg, PA”)"),
+    ],
+)
+async def test_other_ways_of_naming_a_place(client, near, located_as):
+    assert (await search(client, near=near))["located_as"] == located_as
