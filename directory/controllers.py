@@ -50,12 +50,13 @@ from directory.schemas import (
     ServiceAtLocationOut,
     ServiceMinimalOut,
     ServiceOut,
+    ServiceSearchPage,
     ServiceSearchResult,
     TaxonomyOut,
     TaxonomyTermOut,
 )
 from directory.search.index import SearchIndex
-from directory.search.listing_search import ListingSearch, search_query
+from directory.search.listing_search import ListingSearch, located_page, search_query
 from directory.search.query import ListingFilters
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
 from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
@@ -258,9 +259,10 @@ class DirectoryApiController(Controller):
         format: Format = "json",
         page: PageNumber = 1,
         per_page: PerPage = 20,
-    ) -> Page[ServiceSearchResult | ServiceOut | ServiceMinimalOut]:
+    ) -> ServiceSearchPage[ServiceSearchResult | ServiceOut | ServiceMinimalOut]:
         """Listings (a service at a location) matching words, place, category and filters; nearest first among
-        equals. `full` nests each listing's whole service, `minimal` gives only its id and last change."""
+        equals. `full` nests each listing's whole service, `minimal` gives only its id and last change.
+        `located_as` says how `near` was understood."""
         streamed = check_format(format)
         if minimal and full:
             raise Invalid(MINIMAL_AND_FULL)
@@ -297,13 +299,13 @@ class DirectoryApiController(Controller):
             # Pre-encoded results (see SearchResults.encoded): the JSON is exactly a list of ServiceSearchResult.
             contents = cast(list[ServiceSearchResult | ServiceOut | ServiceMinimalOut], results.encoded())
             if streamed:
-                return cast(Page, ndjson(listed(contents), request, results.total, page))
-            return make_page(contents, results.total, page, per_page)
+                return cast(ServiceSearchPage, ndjson(listed(contents), request, results.total, page))
+            return located_page(make_page(contents, results.total, page, per_page), query.located)
         ids = [uuid.UUID(result.id) for result in results.results]
         load = load_minimal_services if minimal else load_services
         if streamed:
-            return cast(Page, ndjson(in_chunks(ids, load), request, results.total, page))
-        return make_page(list(await load(ids)), results.total, page, per_page)
+            return cast(ServiceSearchPage, ndjson(in_chunks(ids, load), request, results.total, page))
+        return located_page(make_page(list(await load(ids)), results.total, page, per_page), query.located)
 
     @get(
         "/services/{service_id:uuid}",

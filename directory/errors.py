@@ -7,6 +7,7 @@ from kernel.i18n import N_
 from kernel.problems import ErrorCode
 
 __all__ = [
+    "ADDRESS_NOT_PLACED",
     "AVAILABLE_ABOVE_MAXIMUM",
     "CAPACITY_OUT_OF_RANGE",
     "CATEGORY_UNKNOWN",
@@ -29,6 +30,7 @@ __all__ = [
     "NEAR_TOO_LONG",
     "ORGANIZATION_NOT_FOUND",
     "PAYMENT_UNKNOWN",
+    "PLACE_AMBIGUOUS",
     "PLACE_NOT_FOUND",
     "POSTCODE_INVALID",
     "POSTCODE_UNKNOWN",
@@ -43,6 +45,7 @@ __all__ = [
     "TAXONOMY_NOT_FOUND",
     "TAXONOMY_TERM_NOT_FOUND",
     "UNIT_LENGTH",
+    "ZIP_UNKNOWN",
 ]
 
 _CHECK_SEARCH = N_("Please check the search: a filter has a value this page does not offer. Start a new search.")
@@ -96,6 +99,31 @@ PLACE_NOT_FOUND = ErrorCode(
     400,
     "near: could not find a place called %(near)r; try a ZIP code or 'City, ST'",
     N_("We could not find that place. Try a ZIP code, or a city and state such as “Baltimore, MD”."),
+    field="near",
+)
+PLACE_AMBIGUOUS = ErrorCode(
+    "place_ambiguous",
+    400,
+    "near: %(near)r names places in several states (%(states)s); add the state, e.g. %(example)r",
+    N_("There is a place called %(place)s in several states. Add the state, such as “%(example)s”."),
+    field="near",
+)
+ZIP_UNKNOWN = ErrorCode(
+    "zip_unknown",
+    400,
+    "near: there is no US ZIP code %(zip)s",
+    N_("There is no ZIP code %(zip)s. Check it, or type a city and state."),
+    field="near",
+)
+ADDRESS_NOT_PLACED = ErrorCode(
+    "address_not_placed",
+    400,
+    "near: the street address %(near)r could not be placed (no geocoder answered for it); add its ZIP code to "
+    "measure from the ZIP's centre, or search near %(place)r to measure from the city's centre",
+    N_(
+        "We could not find that street address exactly. Add its ZIP code, or search near “%(place)s” to measure "
+        "distances from the middle of the city."
+    ),
     field="near",
 )
 RADIUS_OUT_OF_RANGE = ErrorCode(

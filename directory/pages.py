@@ -19,6 +19,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from directory.errors import COORDINATES_NOT_NUMBERS, LISTING_NOT_FOUND, PRINT_LIST_UNKNOWN
+from directory.geo.places import SearchCentre
 from directory.schemas import ServiceSearchResult
 from directory.search.index import SearchIndex
 from directory.search.listing_search import (
@@ -245,6 +246,7 @@ class PublicDirectoryPages(Controller):
         results: list[ServiceSearchResult] = []
         total = 0
         error: PageError | None = None
+        located: SearchCentre | None = None
         if form.asked:
             try:
                 query = await search_query(form.listing_search(), state.geocoder, state.settings.max_radius_km)
@@ -253,7 +255,7 @@ class PublicDirectoryPages(Controller):
             else:
                 index: SearchIndex = state.search_index
                 found = await index.search(query)
-                results, total = found.results, found.total
+                results, total, located = found.results, found.total, query.located
         radius = form.radius_km or DEFAULT_RADIUS_KM
         wider = min(radius * 2, state.settings.max_radius_km) if (form.near or form.lat) else None
         return render(
@@ -263,6 +265,7 @@ class PublicDirectoryPages(Controller):
             error=error,
             results=results,
             total=total,
+            located=located,
             per_page=PER_PAGE,
             wider_radius=wider if wider and wider > radius else None,
             sources=data_sources(results),

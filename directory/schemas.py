@@ -6,9 +6,11 @@ Optional fields default to None and are left out of the JSON, as HSDS schemas do
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import msgspec
+
+from kernel.paging import Page
 
 __all__ = [
     "AccessibilityOut",
@@ -25,11 +27,13 @@ __all__ = [
     "OrganizationRef",
     "PhoneOut",
     "ScheduleOut",
+    "SearchCentreOut",
     "ServiceAtLocationOut",
     "ServiceCapacityOut",
     "ServiceListing",
     "ServiceMinimalOut",
     "ServiceOut",
+    "ServiceSearchPage",
     "ServiceSearchResult",
     "TaxonomyOut",
     "TaxonomyTermOut",
@@ -156,6 +160,23 @@ class ServiceSearchResult(ServiceListing, kw_only=True, omit_defaults=False):
     kilometres, at least 1."""
     relevance: float | None = None
     match: list[MatchExplanation] = []
+
+
+class SearchCentreOut(Out, kw_only=True):
+    """The point a search measured its distances from."""
+
+    latitude: float
+    longitude: float
+
+
+class ServiceSearchPage(Page[T], Generic[T], kw_only=True, omit_defaults=True):
+    """The HSDS Page of a search, with the point it was centred on and how that point was found."""
+
+    located_as: str | None = None
+    """How `near` (or lat/lng) was understood: 'ZIP 33136 centre', 'Coral Gables, FL', 'Miami, FL (the nearest
+    name to “Miama, FL”)', 'street address via the configured geocoder'; left out without a place."""
+    search_centre: SearchCentreOut | None = None
+    """The point distances are measured from; left out without a place."""
 
 
 # --- HSDS 3.0 objects ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Geocoding: coordinates on the record, then the configured geopy geocoder, then offline centroids.
 
 Every answer is cached in the database by its normalised query, so no address is geocoded twice.
-A geocoder that is down or slow falls back to ZIP or city centroids from the `zipcodes` package
-and is skipped for a while (a simple circuit breaker) so requests don't each wait for its timeout.
+A geocoder that is down or slow falls back to ZIP centroids from the `zipcodes` package or city centres
+from the gazetteer, and is skipped for a while (a simple circuit breaker) so requests don't each wait
+for its timeout.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import get_geocoder_for_service
 
+from directory.geo.gazetteer import gazetteer
 from directory.tables import GeocodeCache
 from kernel.settings import Settings
 
@@ -32,7 +34,6 @@ __all__ = [
     "city_centroid",
     "load_offline_tables",
     "normalise_query",
-    "parse_city_state",
     "zip_centroid",
     "zip_timezone",
 ]
@@ -40,7 +41,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ZIP_PATTERN = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
-CITY_STATE_PATTERN = re.compile(r"^\s*([A-Za-z .'\-]+?)\s*,\s*([A-Za-z]{2})\s*$")
 
 
 @dataclass(frozen=True)
@@ -65,27 +65,10 @@ def _zip_table() -> dict[str, tuple[float, float, str | None]]:
 
 
 def load_offline_tables() -> None:
-    """Build the ZIP and city centroid tables now (about a second of CPU), so no request pays for it:
+    """Build the ZIP table and the gazetteer now (about a second of CPU), so no request pays for it:
     the app's start-up calls this in a worker thread before serving."""
     _zip_table()
-    _city_table()
-
-
-@cache
-def _city_table() -> dict[tuple[str, str], tuple[float, float]]:
-    import zipcodes
-
-    sums: dict[tuple[str, str], list[float]] = {}
-    for z in zipcodes.list_all():
-        # Standard ZIPs describe where people live; PO-box ZIPs sit on post offices.
-        if z["zip_code_type"] != "STANDARD" or not z["lat"]:
-            continue
-        key = (z["city"].casefold(), z["state"].upper())
-        acc = sums.setdefault(key, [0.0, 0.0, 0])
-        acc[0] += float(z["lat"])
-        acc[1] += float(z["long"])
-        acc[2] += 1
-    return {key: (lat / n, lng / n) for key, (lat, lng, n) in sums.items()}
+    gazetteer()
 
 
 def zip_centroid(postal_code: str | None) -> GeocodePoint | None:
@@ -105,11 +88,11 @@ def zip_timezone(postal_code: str | None) -> str | None:
 
 
 def city_centroid(city: str | None, state: str | None) -> GeocodePoint | None:
-    """The mean of a city's ZIP centroids, or None when the city is unknown."""
+    """The gazetteer's centre of a city (the mean of its ZIP centroids), or None when the city is unknown."""
     if not city or not state:
         return None
-    entry = _city_table().get((city.strip().casefold(), state.strip().upper()))
-    return GeocodePoint(entry[0], entry[1], "city", "offline") if entry else None
+    place = gazetteer().exact(city, state)
+    return GeocodePoint(place.latitude, place.longitude, "city", "offline") if place else None
 
 
 def address_centroid(address: dict) -> GeocodePoint | None:
@@ -121,12 +104,6 @@ def address_text(address: dict) -> str:
     """One line for the geocoder: '1 N Charles St, Baltimore, MD 21201'."""
     region = f"{address['state_province'] or ''} {address['postal_code'] or ''}".strip()
     return ", ".join(p for p in (address["address_1"], address["city"], region) if p)
-
-
-def parse_city_state(text: str) -> tuple[str, str] | None:
-    """('Baltimore', 'MD') from 'Baltimore, MD', else None."""
-    match = CITY_STATE_PATTERN.match(text)
-    return (match.group(1), match.group(2)) if match else None
 
 
 def normalise_query(text: str) -> str:
@@ -183,6 +160,12 @@ class Geocoder:
 
     async def geocode(self, text: str) -> GeocodePoint | None:
         """Coordinates for an address or place; cached, online if configured, offline otherwise."""
+        # Offline answers are cheap to recompute; only what the geocoder said is cached.
+        return await self.geocode_online(text) or offline_point(text)
+
+    async def geocode_online(self, text: str) -> GeocodePoint | None:
+        """What the configured geocoder says of an address (cached), or None: not configured, down, or no
+        answer. No offline centroid stands in for it."""
         key = normalise_query(text)
         if not key:
             return None
@@ -192,11 +175,7 @@ class Geocoder:
                 return None
             return GeocodePoint(cached["latitude"], cached["longitude"], cached["precision"], cached["geocoder"])
         point = await self._online(text)
-        cacheable = point is not None
-        if point is None:
-            point = offline_point(text)
-            # Offline answers are cheap to recompute; cache only what the geocoder said.
-        if cacheable and point is not None:
+        if point is not None:
             await self._remember(key, point)
         return point
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import msgspec
 
@@ -18,17 +19,18 @@ from directory.errors import (
     NEAR_EMPTY,
     NEAR_TOO_LONG,
     PAYMENT_UNKNOWN,
-    PLACE_NOT_FOUND,
     RADIUS_NEEDS_LOCATION,
     RADIUS_OUT_OF_RANGE,
 )
-from directory.geo.geocoding import Geocoder, offline_point, parse_city_state, zip_centroid
+from directory.geo.geocoding import Geocoder
+from directory.geo.places import SearchCentre, centre_of_coordinates, find_place
 from directory.hsds.objects import load_services
-from directory.schemas import ServiceListing, ServiceOut
+from directory.schemas import SearchCentreOut, ServiceListing, ServiceOut, ServiceSearchPage
 from directory.search.languages import language_code
 from directory.search.query import ListingFilters, SearchQuery
 from directory.tables import SearchDocument
 from directory.taxonomy.categories import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
+from kernel.paging import Page
 from kernel.problems import Invalid
 
 __all__ = [
@@ -37,19 +39,21 @@ __all__ = [
     "PublicListing",
     "checked_filters",
     "locate",
+    "located_page",
     "public_listings",
     "search_query",
 ]
+
+T = TypeVar("T")
 
 DEFAULT_RADIUS_KM = 40.0
 """How far a search around a place looks when no radius is asked for."""
 NEAR_MAX_LENGTH = 300
 
 
-async def locate(
-    near: str | None, lat: float | None, lng: float | None, geocoder: Geocoder
-) -> tuple[float, float] | None:
-    """The point a search is centred on, from lat/lng or a free-text place; 400 if not understood."""
+async def locate(near: str | None, lat: float | None, lng: float | None, geocoder: Geocoder) -> SearchCentre | None:
+    """The point a search is centred on, from lat/lng or a free-text place (`find_place`), with how it was
+    found; 400 if not understood."""
     if (lat is None) != (lng is None):
         raise Invalid(LAT_LNG_TOGETHER)
     if lat is not None and lng is not None:
@@ -57,7 +61,7 @@ async def locate(
             raise Invalid(LAT_OUT_OF_RANGE)
         if not -180 <= lng <= 180:
             raise Invalid(LNG_OUT_OF_RANGE)
-        return lat, lng
+        return centre_of_coordinates(lat, lng)
     if near is None:
         return None
     text = near.strip()
@@ -65,15 +69,7 @@ async def locate(
         raise Invalid(NEAR_EMPTY)
     if len(text) > NEAR_MAX_LENGTH:
         raise Invalid(NEAR_TOO_LONG, maximum=NEAR_MAX_LENGTH)
-    # ZIP codes and 'City, ST' are answered offline; street addresses go to the geocoder.
-    point = zip_centroid(text) if text.isdigit() or text[:5].isdigit() and len(text) <= 10 else None
-    if point is None and parse_city_state(text):
-        point = offline_point(text)
-    if point is None:
-        point = await geocoder.geocode(text)
-    if point is None:
-        raise Invalid(PLACE_NOT_FOUND, near=text)
-    return point.latitude, point.longitude
+    return await find_place(text, geocoder)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,13 +97,23 @@ async def search_query(asked: ListingSearch, geocoder: Geocoder, max_radius_km: 
         raise Invalid(RADIUS_NEEDS_LOCATION)
     return SearchQuery(
         text=asked.search or "",
-        latitude=point[0] if point else None,
-        longitude=point[1] if point else None,
+        latitude=point.latitude if point else None,
+        longitude=point.longitude if point else None,
         radius_km=(radius_km or DEFAULT_RADIUS_KM) if point else None,
         filters=checked_filters(asked.filters),
         page=asked.page,
         per_page=asked.per_page,
+        located=point,
     )
+
+
+def located_page(page: Page[T], located: SearchCentre | None) -> ServiceSearchPage[T]:
+    """A page of search results that says which point it measured from and how that point was found."""
+    fields = {name: getattr(page, name) for name in page.__struct_fields__}
+    if located is None:
+        return ServiceSearchPage(**fields)
+    centre = SearchCentreOut(latitude=located.latitude, longitude=located.longitude)
+    return ServiceSearchPage(**fields, located_as=located.located_as, search_centre=centre)
 
 
 def checked_filters(asked: ListingFilters) -> ListingFilters:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from directory.geo.places import SearchCentre
 
 __all__ = ["ListingFilters", "SearchQuery"]
 
@@ -40,3 +44,6 @@ class SearchQuery:
     """The time `open_now` is judged at (tests fix it); None: now."""
     page: int = 1
     per_page: int = 20
+    located: SearchCentre | None = None
+    """How the searched place was found (`located_as`, for the response and the pages); the index reads only
+    latitude and longitude."""

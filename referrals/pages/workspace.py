@@ -19,6 +19,7 @@ from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from directory.geo.places import centre_of_zip
 from kernel.clock import Now
 from kernel.guards import allow
 from kernel.i18n import gettext
@@ -439,6 +440,7 @@ class WorkspacePages(Controller):
         return render(
             "workspace/resources.html",
             client=client,
+            located=centre_of_zip(client["home_postal_code"]) if client["home_postal_code"] else None,
             open_needs=needs.open_needs,
             results=found.results,
             total=found.total,

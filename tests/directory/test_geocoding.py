@@ -119,3 +119,21 @@ def test_import_uses_the_geocoder_for_locations_without_coordinates(nominatim, t
     result = CliRunner().invoke(directory_group, ["import", "--quiet", str(package)], obj=settings)
     assert result.exit_code == 0, result.output
     assert "address 1" in result.output and "zip 1" in result.output
+
+
+async def test_a_street_address_placed_by_the_geocoder_says_so(nominatim):
+    app = create_app()
+    app.state.geocoder = Geocoder(settings_for(nominatim))
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/api/services", params={"near": "1 N Charles St, Baltimore, MD"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["located_as"] == "street address via the configured geocoder"
+        assert body["search_centre"] == {"latitude": 39.2960, "longitude": -76.6155}
+        # Places are found offline: the geocoder is asked only for the street address.
+        for place in ("Baltimore, MD", "baltimore maryland", "21201"):
+            assert (await client.get("/api/services", params={"near": place})).status_code == 200
+        assert FakeNominatim.calls == ["1 N Charles St, Baltimore, MD"]
+        # An address the geocoder does not know is not moved to the city centre.
+        unknown = await client.get("/api/services", params={"near": "999 Nowhere Rd, Baltimore, MD"})
+        assert unknown.status_code == 400 and unknown.json()["code"] == "address_not_placed"

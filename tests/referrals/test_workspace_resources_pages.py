@@ -27,6 +27,9 @@ async def test_resources_near_the_client_with_distance_and_a_refer_button(seeded
     page = await client.get(f"/app/clients/{client_id}/resources?radius=10")
     assert page.status_code == 200
     assert "Near home ZIP code 21201" in page.text and "MOUD / treatment" in page.text
+    assert "searching near: ZIP 21201 centre" in page.text
+    spanish = await client.get(f"/app/clients/{client_id}/resources?radius=10", headers={"Accept-Language": "es"})
+    assert "buscando cerca de: centro del código postal 21201" in spanish.text
     distances = re.findall(r'<li class="distance">(?:about )?([\d.]+) mi</li>', page.text)
     assert distances and all(float(d) <= 10.5 for d in distances)
     refer_links = re.findall(r'href="(/app/clients/[^"]+/refer\?[^"]+)"', page.text)
