@@ -363,7 +363,7 @@ class _Pass:
             for service in changed:
                 flatten_service(package, service.document, service.origin)
             imported = await import_package(
-                package, geocoder=self.geocoder, skip_invalid=True, data_source=self.data_source
+                package, geocoder=self.geocoder, skip_invalid=True, data_source=self.data_source, complete=False
             )
             for problem in imported.problems:
                 self.report.problems.append(str(problem))
