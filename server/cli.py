@@ -302,6 +302,8 @@ async def _sync(settings: Settings, url: str, options: dict, quiet: bool) -> int
             requests_per_second=options["rate"],
             timeout=options["timeout"],
             max_attempts=options["retries"] + 1,
+            max_page_bytes=int(settings.sync_max_page_mb * 1024**2),
+            max_service_bytes=int(settings.sync_max_service_mb * 1024**2),
         ) as client:
             with progress_for(quiet) as progress:
                 report = await sync_source(
