@@ -1027,13 +1027,16 @@ async def _date_changes(importer: _Importer) -> None:
     stored = {
         as_uuid(r["id"]): r
         for r in await select_where_in(
-            Service, "id", [s["id"] for s in services], columns=["id", "content_hash", "last_modified"]
+            Service, "id", [s["id"] for s in services], columns=["id", "source", "content_hash", "last_modified"]
         )
     }
     counts = importer.report.services
     for service in services:
-        service["source"], service["content_hash"] = importer.package.name, hashes[service["id"]]
         before = stored.get(service["id"])
+        # A service keeps the source that first supplied it: a package of UUIDs from several sources (an
+        # export of this directory) must not make one source answer for another's services.
+        service["source"] = (before and before["source"]) or importer.package.name
+        service["content_hash"] = hashes[service["id"]]
         if before is None:
             counts["new"] += 1
         elif before["content_hash"] == service["content_hash"]:
