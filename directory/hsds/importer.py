@@ -1027,7 +1027,7 @@ async def _date_changes(importer: _Importer) -> None:
     stored = {
         as_uuid(r["id"]): r
         for r in await select_where_in(
-            Service, "id", [s["id"] for s in services], columns=["id", "source", "content_hash", "last_modified"]
+            Service, "id", [s["id"] for s in services], columns=["id", "source", "status", "content_hash", "last_modified"]
         )
     }
     counts = importer.report.services
@@ -1039,7 +1039,7 @@ async def _date_changes(importer: _Importer) -> None:
         service["content_hash"] = hashes[service["id"]]
         if before is None:
             counts["new"] += 1
-        elif before["content_hash"] == service["content_hash"]:
+        elif before["content_hash"] == service["content_hash"] and before["status"] == service["status"]:
             counts["unchanged"] += 1
             if not service["_source_last_modified"]:
                 service["last_modified"] = before["last_modified"]

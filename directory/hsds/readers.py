@@ -661,6 +661,7 @@ def _flatten_service_children(package: Package, service: dict[str, Any], service
         for key, table in (("phones", "phones"), ("schedules", "schedules")):
             for child in _objects(package, service_at_location, key, origin):
                 package.add(table, {**_scalars(child), "service_at_location_id": service_at_location.get("id")}, origin)
+        _flatten_contacts(package, service_at_location, "service_at_location_id", origin)
 
 
 def _unit(capacity: dict[str, Any]) -> dict[str, Any]:

@@ -71,6 +71,8 @@ def test_a_renamed_folder_reimports_in_place_and_the_source_keeps_its_services(t
 
     # The same export, downloaded again into another folder; upstream edited one service and dropped another.
     renamed = first.rename(tmp_path / "211 download (1)")
+    services_csv = list(csv.reader((renamed / "data" / "services.csv").read_text().splitlines()))
+    dropped = next(row for row in services_csv if row[0] == "s6")
     rewrite(
         renamed / "data" / "services.csv",
         lambda header, rows: (
@@ -102,11 +104,13 @@ def test_a_renamed_folder_reimports_in_place_and_the_source_keeps_its_services(t
         shelter = client.get(f"/api/services/{after['Faith Mission Shelter']['id']}").json()
     assert shelter["description"] == "Emergency beds for adults; families too."
 
-    # Back in the next export: active again.
-    rewrite(renamed / "data" / "services.csv", lambda header, rows: (header, rows + [["s6", "o6", "", "NORTH", "x"]]))
+    # Back, as it was, in the next export: active again, and that is a change.
+    rewrite(renamed / "data" / "services.csv", lambda header, rows: (header, [*rows, dropped]))
     result = cli("import", "--quiet", "--skip-invalid", str(renamed))
     assert result.exit_code == 0, result.output
-    assert services_by_name()["NORTH"]["status"] == "active"
+    assert "Services: 1 changed, 7 unchanged" in result.output
+    back = services_by_name()["NORTH"]
+    assert back["status"] == "active" and back["last_modified"] > after["NORTH"]["last_modified"]
 
 
 def test_an_unnamed_package_is_named_by_the_source_option(tmp_path):
