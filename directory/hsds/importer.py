@@ -1024,11 +1024,9 @@ async def _date_changes(importer: _Importer) -> None:
     (unless the package dates its services itself), and the report counts new, changed and unchanged ones."""
     hashes = _service_contents(importer)
     services = importer.rows.get(Service, [])
+    columns = ["id", "source", "status", "content_hash", "last_modified"]
     stored = {
-        as_uuid(r["id"]): r
-        for r in await select_where_in(
-            Service, "id", [s["id"] for s in services], columns=["id", "source", "status", "content_hash", "last_modified"]
-        )
+        as_uuid(r["id"]): r for r in await select_where_in(Service, "id", [s["id"] for s in services], columns=columns)
     }
     counts = importer.report.services
     for service in services:
