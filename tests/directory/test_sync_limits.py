@@ -103,3 +103,28 @@ def test_a_service_over_the_service_limit_stops_the_sync_and_its_page_is_not_wri
     assert f"service {huge['id']} is 0.501 MB, over the limit of 0.25 MB" in str(stopped.value)
     assert "SYNC_MAX_SERVICE_MB" in str(stopped.value)
     assert run(Service.count().run()) == 0
+
+
+def test_the_command_takes_its_limits_from_the_settings_and_says_what_to_do(monkeypatch):
+    from click.testing import CliRunner
+
+    from server.cli import directory_group
+
+    endless = EndlessPage()
+    original = HsdsClient.__init__
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=endless.body())
+
+    def with_fake_upstream(self, url, **options):
+        original(self, url, **options, transport=httpx.MockTransport(handle))
+
+    monkeypatch.setattr(HsdsClient, "__init__", with_fake_upstream)
+    result = CliRunner().invoke(
+        directory_group, ["sync", "--quiet", "--retries", "0", UPSTREAM], env={"SYNC_MAX_PAGE_MB": "0.5"}
+    )
+    assert result.exit_code == 1
+    assert "stopped: GET http://127.0.0.1:9/api/services?page=1" in result.output
+    assert "over the limit of 0.5 MB: nothing of it was written" in result.output
+    assert "run the same command again to resume" in result.output
+    assert endless.sent < MB
