@@ -138,7 +138,7 @@ async def _import(
             except ImportFailed as error:
                 failure = error
     if failure is not None:
-        click.echo(f"Nothing imported from {path}: {failure.report.headline()}", err=True)
+        click.echo(f"Nothing imported from {path}: {failure.report.headline(written=False)}", err=True)
         for line in failure.report.lines():
             click.echo(line, err=True)
         click.echo(

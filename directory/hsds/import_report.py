@@ -129,9 +129,14 @@ class ImportReport:
             sum(r[4] for r in rows),
         )
 
-    def headline(self) -> str:
-        """One line with the same totals as the table below it."""
+    def headline(self, *, written: bool = True) -> str:
+        """One line with the same totals as the table below it (what would be imported, when nothing was)."""
         read, imported, skipped, changed = self.totals()
+        if not written:
+            return (
+                f"{self.package} (HSDS {self.hsds_version}): of {read:,} rows read, {skipped:,} would be left out "
+                f"and {imported:,} imported ({changed:,} of them with changes)"
+            )
         return (
             f"{self.package} (HSDS {self.hsds_version}): {read:,} rows read, {imported:,} imported "
             f"({changed:,} of them with changes), {skipped:,} left out"

@@ -219,7 +219,8 @@ def test_one_cause_is_one_line_with_a_count_and_three_examples(tmp_path):
 
     refused = cli("import", "--quiet", str(package))
     assert refused.exit_code == 1
-    assert headline_numbers(refused.output) == table_total(refused.output)
+    assert "Nothing imported from" in refused.output
+    assert "of 9,049 rows read, 6,030 would be left out and 3,019 imported (0 of them with changes)" in refused.output
     assert len(refused.output.splitlines()) < 30
 
 
