@@ -982,38 +982,50 @@ async def _name_the_source(package: Package, data_source: str | None) -> None:
         )
 
 
+def _digest(value: object) -> int:
+    """A 128-bit digest of a value's repr: digests of a parent's rows add up, in any order, to one number."""
+    return int.from_bytes(hashlib.blake2b(repr(value).encode(), digest_size=16).digest())
+
+
+_DIGEST_MODULUS = 1 << 128
+
+
 def _service_contents(importer: _Importer) -> dict[uuid.UUID, str]:
     """A hash per service of what the package says of it: its own fields, its organization, its children and
-    the places it is delivered at (with their addresses, phones and hours)."""
+    the places it is delivered at (with their addresses, phones and hours). Each parent's rows are summed as
+    digests, so a 100,000-service import holds one number per parent, not a copy of its rows."""
     rows = importer.rows
-    by_parent: dict[tuple[str, Any], list[tuple]] = {}
+    by_parent: dict[tuple[str, Any], int] = {}
+
+    def add(key: tuple[str, Any], digest: int) -> None:
+        by_parent[key] = (by_parent.get(key, 0) + digest) % _DIGEST_MODULUS
+
     for table in (Phone, Schedule, Language, CostOption, ServiceCapacity, Contact, Address, Accessibility):
         for row in rows.get(table, []):
+            digest = _digest((table._meta.tablename, _content(row)))
             for column in ("service", "location", "service_at_location"):
                 if row.get(column) is not None:
-                    by_parent.setdefault((column, row[column]), []).append((table._meta.tablename, _content(row)))
+                    add((column, row[column]), digest)
     for row in rows.get(Attribute, []):
-        by_parent.setdefault(("service", row["link_id"]), []).append(("attribute", _content(row)))
-    organizations = {row["id"]: _content(row) for row in rows.get(Organization, [])}
-    locations = {row["id"]: _content(row) for row in rows.get(Location, [])}
-    places: dict[uuid.UUID, list[tuple]] = {}
+        add(("service", row["link_id"]), _digest(("attribute", _content(row))))
+    locations = {row["id"]: _digest(_content(row)) for row in rows.get(Location, [])}
     for sal in rows.get(ServiceAtLocation, []):
-        places.setdefault(sal["service"], []).append(
-            (
-                _content(sal),
-                locations.get(sal["location"]),
-                sorted(map(repr, by_parent.get(("location", sal["location"]), []))),
-                sorted(map(repr, by_parent.get(("service_at_location", sal["id"]), []))),
-            )
+        place = (
+            _content(sal),
+            locations.get(sal["location"]),
+            by_parent.get(("location", sal["location"])),
+            by_parent.get(("service_at_location", sal["id"])),
         )
+        add(("place", sal["service"]), _digest(place))
+    organizations = {row["id"]: _digest(_content(row)) for row in rows.get(Organization, [])}
     hashes = {}
     for service in rows.get(Service, []):
         own = tuple(item for item in _content(service) if item[0] not in ("last_modified", "content_hash", "source"))
         said = (
             own,
             organizations.get(service["organization"]),
-            sorted(map(repr, by_parent.get(("service", service["id"]), []))),
-            sorted(map(repr, places.get(service["id"], []))),
+            by_parent.get(("service", service["id"])),
+            by_parent.get(("place", service["id"])),
         )
         hashes[service["id"]] = hashlib.sha256(repr(said).encode()).hexdigest()
     return hashes
