@@ -304,8 +304,14 @@ class Harness:
                 write_package(package, count, first=first)
                 self.progress(label, "importing them through the import path")
                 started = time.perf_counter()
+                # --partial: each batch is part of one source, and must not make the batches before it inactive.
                 imported = subprocess.run(
-                    [*ADMIN, "import", str(package)], env=env, check=True, cwd=ROOT, stdout=subprocess.PIPE, text=True
+                    [*ADMIN, "import", "--partial", str(package)],
+                    env=env,
+                    check=True,
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    text=True,
                 )
                 import_seconds += time.perf_counter() - started
                 self.progress(label, imported.stdout.strip())

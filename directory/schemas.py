@@ -17,6 +17,7 @@ __all__ = [
     "AddressOut",
     "AttributeOut",
     "CategoryRef",
+    "ContactOut",
     "CostOptionOut",
     "HsdsBase",
     "LanguageOut",
@@ -229,6 +230,17 @@ class PhoneOut(Out, kw_only=True):
     description: str | None = None
 
 
+class ContactOut(Out, kw_only=True):
+    """HSDS contact: a person or role to ask for, with their phones."""
+
+    id: str
+    name: str | None = None
+    title: str | None = None
+    department: str | None = None
+    email: str | None = None
+    phones: list[PhoneOut] = []
+
+
 class ScheduleOut(Out, kw_only=True):
     """HSDS schedule."""
 
@@ -322,6 +334,7 @@ class LocationOut(Out, kw_only=True):
     external_identifier_type: str | None = None
     addresses: list[AddressOut] = []
     phones: list[PhoneOut] = []
+    contacts: list[ContactOut] = []
     schedules: list[ScheduleOut] = []
     languages: list[LanguageOut] = []
     accessibility: list[AccessibilityOut] = []
@@ -342,6 +355,7 @@ class ServiceAtLocationOut(Out, kw_only=True):
     status: str | None = None
     description: str | None = None
     phones: list[PhoneOut] = []
+    contacts: list[ContactOut] = []
     schedules: list[ScheduleOut] = []
     location: LocationOut | None = None
     service: ServiceOut | None = None
@@ -364,6 +378,7 @@ class OrganizationOut(Out, kw_only=True):
     uri: str | None = None
     parent_organization_id: str | None = None
     phones: list[PhoneOut] = []
+    contacts: list[ContactOut] = []
     attributes: list[AttributeOut] = []
     locations: list[LocationOut] = []
     services: list[ServiceOut] = []
@@ -394,6 +409,7 @@ class ServiceOut(Out, kw_only=True):
     alert: str | None = None
     last_modified: dt.datetime | None = None
     phones: list[PhoneOut] = []
+    contacts: list[ContactOut] = []
     schedules: list[ScheduleOut] = []
     service_at_locations: list[ServiceAtLocationOut] = []
     languages: list[LanguageOut] = []

@@ -25,6 +25,7 @@ __all__ = [
     "Accessibility",
     "Address",
     "Attribute",
+    "Contact",
     "CostOption",
     "DirectoryRevision",
     "GeocodeCache",
@@ -107,6 +108,11 @@ class Service(Table):
     """Housing: residents taking methadone or buprenorphine are accepted."""
     no_sobriety_requirement = Boolean(null=True, default=None)
     """Housing: no sobriety requirement (housing first)."""
+    source = Varchar(length=200, default="", index=True)
+    """The package or API that supplies it (its ids are derived within it): a re-import of that source marks
+    what it no longer lists inactive."""
+    content_hash = Varchar(length=64, default="")
+    """A hash of what its source said when last written: `last_modified` moves only when this changes."""
 
 
 class Location(Table):
@@ -183,14 +189,29 @@ class ListingReport(Table):
     """When the listing was re-verified; resolved reports no longer count."""
 
 
-class Phone(Table):
-    """A phone number of an organization, service, location or service at a location."""
+class Contact(Table):
+    """A person or role to ask for at an organization, service or location (HSDS contact)."""
 
     id = UUID(primary_key=True)
     organization = ForeignKey(references=Organization, null=True, index=True)
     service = ForeignKey(references=Service, null=True, index=True)
     location = ForeignKey(references=Location, null=True, index=True)
     service_at_location = ForeignKey(references=ServiceAtLocation, null=True, index=True)
+    name = Varchar(length=255, null=True, default=None)
+    title = Varchar(length=255, null=True, default=None)
+    department = Varchar(length=255, null=True, default=None)
+    email = Varchar(length=255, null=True, default=None)
+
+
+class Phone(Table):
+    """A phone number of an organization, service, location, service at a location or contact."""
+
+    id = UUID(primary_key=True)
+    organization = ForeignKey(references=Organization, null=True, index=True)
+    service = ForeignKey(references=Service, null=True, index=True)
+    location = ForeignKey(references=Location, null=True, index=True)
+    service_at_location = ForeignKey(references=ServiceAtLocation, null=True, index=True)
+    contact = ForeignKey(references=Contact, null=True, index=True)
     number = Varchar(length=50)
     extension = Varchar(length=20, null=True, default=None)
     type = Varchar(length=20, null=True, default=None)

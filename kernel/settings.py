@@ -115,6 +115,13 @@ class Settings:
     max_radius_km: float = 500.0
     """Largest search radius accepted; anything larger is almost surely a mistake."""
 
+    sync_max_page_mb: float = 16.0
+    """Largest page of services `directory-admin sync` reads (megabytes, read as it streams in): a larger one
+    stops the sync with a message rather than filling the memory (a page takes ~70 times its size once parsed)."""
+
+    sync_max_service_mb: float = 2.0
+    """Largest single service (its nested JSON, megabytes) a sync accepts; a larger one stops the sync."""
+
     redis_url: str = field(default="", metadata=SECRET)
     """redis://... to share rate-limit counters between app servers; without it each server counts in memory."""
 
@@ -518,6 +525,8 @@ _RULES: dict[str, Rule] = {
     "geocoder_user_agent": lambda agent: _plain_text(agent) or (None if agent.strip() else "must not be empty"),
     "search_index_poll_seconds": _above(0),
     "max_radius_km": _above(0),
+    "sync_max_page_mb": _above(0),
+    "sync_max_service_mb": _above(0),
     "redis_url": _redis_url,
     "trusted_proxies": _trusted_proxies,
     "public_rate_limit": _at_least(0, " (0 turns the limit off)"),

@@ -89,9 +89,8 @@ def migrate() -> None:
 
 def _print_report(report) -> None:
     written = ", ".join(f"{count:,} {table}" for table, count in report.written.items() if count)
-    click.echo(
-        f"Imported {report.package} (HSDS {report.hsds_version}) in {report.seconds:.1f} s: {written or 'nothing'}"
-    )
+    click.echo(f"Imported {report.headline()}, in {report.seconds:.1f} s")
+    click.echo(f"Database rows written: {written or 'none'}")
     if report.geocoded:
         click.echo("Coordinates by precision: " + ", ".join(f"{k} {v:,}" for k, v in sorted(report.geocoded.items())))
     for line in report.lines():
@@ -104,7 +103,13 @@ def _print_report(report) -> None:
 
 
 async def _import(
-    settings: Settings, path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool
+    settings: Settings,
+    path: Path,
+    skip_invalid: bool,
+    sample_data: bool,
+    source: str | None,
+    quiet: bool,
+    partial: bool = False,
 ) -> int:
     from directory.geo.geocoding import Geocoder
     from directory.hsds.importer import ImportFailed, import_package, paused_garbage_collection
@@ -127,13 +132,13 @@ async def _import(
                     skip_invalid=skip_invalid,
                     sample_data=sample_data,
                     data_source=source,
+                    complete=not partial,
                     progress=progress,
                 )
             except ImportFailed as error:
                 failure = error
     if failure is not None:
-        bad_rows = len({problem.origin for problem in failure.report.problems})
-        click.echo(f"Nothing imported: {bad_rows:,} row(s) of {path} cannot be imported.", err=True)
+        click.echo(f"Nothing imported from {path}: {failure.report.headline(written=False)}", err=True)
         for line in failure.report.lines():
             click.echo(line, err=True)
         click.echo(
@@ -146,19 +151,34 @@ async def _import(
 
 
 @directory_group.command(
-    name="import", help="Import an HSDS package: a CSV datapackage directory (3.0 or 1.x) or a JSON file."
+    name="import",
+    help="Import an HSDS package: a CSV datapackage (a directory or a .zip; 3.0 or 1.x) or a JSON file. Services "
+    "its source supplied before and no longer lists become inactive (unless --partial).",
 )
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones.")
 @click.option("--sample-data", is_flag=True, help="Mark every organization as made-up demo data.")
-@click.option("--source", default=None, help="Publisher to credit (defaults to the package name).")
+@click.option(
+    "--source",
+    default=None,
+    help="Publisher to credit (defaults to the package name); also names the source of a package that names none.",
+)
+@click.option(
+    "--partial", is_flag=True, help="The package holds only some of its source's services: leave the others be."
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_obj
 def import_command(
-    settings: Settings, path: Path, skip_invalid: bool, sample_data: bool, source: str | None, quiet: bool
+    settings: Settings,
+    path: Path,
+    skip_invalid: bool,
+    sample_data: bool,
+    source: str | None,
+    partial: bool,
+    quiet: bool,
 ) -> None:
     """Import a package."""
-    sys.exit(_run(_import(settings, path, skip_invalid, sample_data, source, quiet)))
+    sys.exit(_run(_import(settings, path, skip_invalid, sample_data, source, quiet, partial)))
 
 
 async def _export(target: Path, export_format: str, include_confidential: bool) -> None:
@@ -289,6 +309,8 @@ async def _sync(settings: Settings, url: str, options: dict, quiet: bool) -> int
             requests_per_second=options["rate"],
             timeout=options["timeout"],
             max_attempts=options["retries"] + 1,
+            max_page_bytes=int(settings.sync_max_page_mb * 1024**2),
+            max_service_bytes=int(settings.sync_max_service_mb * 1024**2),
         ) as client:
             with progress_for(quiet) as progress:
                 report = await sync_source(

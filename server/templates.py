@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from directory.hsds import source_text
 from kernel import page_format
 from kernel.i18n import LANGUAGES, current_language, gettext, install_catalogs, ngettext
 from kernel.pages import principal_in_context
@@ -45,6 +46,8 @@ def template_config(settings: Settings) -> TemplateConfig:
         day=partial(page_format.day, time_zone=settings.time_zone),
         moment=partial(page_format.moment, time_zone=settings.time_zone),
         since=page_format.since,
+        schedule_notes=source_text.schedule_notes,
+        listing_contacts=source_text.listing_contacts,
     )
     engine = JinjaTemplateEngine.from_environment(environment)
     engine.register_template_callable("principal", principal_in_context)

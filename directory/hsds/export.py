@@ -20,6 +20,7 @@ from directory.tables import (
     Accessibility,
     Address,
     Attribute,
+    Contact,
     CostOption,
     Language,
     Location,
@@ -107,6 +108,17 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
         "address_type",
     ),
     "service_at_location.csv": ("id", "service_id", "location_id", "description"),
+    "contacts.csv": (
+        "id",
+        "organization_id",
+        "service_id",
+        "service_at_location_id",
+        "location_id",
+        "name",
+        "title",
+        "department",
+        "email",
+    ),
     "phones.csv": (
         "id",
         "location_id",
@@ -177,6 +189,7 @@ RENAMES = {
     "location": "location_id",
     "service_at_location": "service_at_location_id",
     "phone": "phone_id",
+    "contact": "contact_id",
     "taxonomy_term": "taxonomy_term_id",
 }
 
@@ -219,6 +232,7 @@ async def export_csv_package(
         ],
         "addresses.csv": [_renamed(r) for r in await Address.select() if str(r["location"]) not in hidden],
         "service_at_location.csv": [_renamed(r) for r in await ServiceAtLocation.select()],
+        "contacts.csv": [_renamed(r) for r in await Contact.select()],
         "phones.csv": [_renamed(r) for r in await Phone.select()],
         "schedules.csv": [_renamed(r) for r in await Schedule.select()],
         "languages.csv": [_renamed(r) for r in await Language.select()],

@@ -73,6 +73,8 @@ class ImportReport:
     unread_columns: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(file, column) -> rows with a value in a column this directory does not keep."""
     unmapped_terms: int = 0
+    services: Counter[str] = field(default_factory=Counter)
+    """Services new, changed, unchanged (since the source's last import) and made inactive (no longer listed)."""
     seconds: float = 0.0
 
     def add(self, origin: Origin, kind: Kind, cause: str, example: object = None, *, partial: bool = False) -> None:
@@ -117,9 +119,43 @@ class ImportReport:
             key=lambda g: (file_order.get(g[0], len(file_order)), -len(g[2]), g[1]),
         )
 
+    def totals(self) -> tuple[int, int, int, int]:
+        """(read, imported, skipped, changed) over every file: the summary table's total line."""
+        rows = self.summary()
+        return (
+            sum(r[1] for r in rows),
+            sum(r[2] for r in rows),
+            sum(r[3] for r in rows),
+            sum(r[4] for r in rows),
+        )
+
+    def headline(self, *, written: bool = True) -> str:
+        """One line with the same totals as the table below it (what would be imported, when nothing was)."""
+        read, imported, skipped, changed = self.totals()
+        if not written:
+            return (
+                f"{self.package} (HSDS {self.hsds_version}): of {read:,} rows read, {skipped:,} would be left out "
+                f"and {imported:,} imported ({changed:,} of them with changes)"
+            )
+        return (
+            f"{self.package} (HSDS {self.hsds_version}): {read:,} rows read, {imported:,} imported "
+            f"({changed:,} of them with changes), {skipped:,} left out"
+        )
+
+    def services_line(self) -> str | None:
+        """Services new, changed, unchanged and made inactive, when the import wrote any."""
+        if not self.services:
+            return None
+        parts = [f"{self.services[k]:,} {k}" for k in ("new", "changed", "unchanged") if self.services[k]]
+        if self.services["made inactive"]:
+            parts.append(f"{self.services['made inactive']:,} no longer in the source: made inactive")
+        return "Services: " + (", ".join(parts) or "none")
+
     def lines(self, *, examples: int = EXAMPLES_PER_CAUSE) -> list[str]:
         """The report as text lines: causes grouped with a few example rows each, then the per-file table."""
         out: list[str] = [f"Note: {note}" for note in self.notes]
+        if (services := self.services_line()) is not None:
+            out.append(services)
         headings = {
             "skipped": "Left out",
             "changed": "Imported with changes",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import json
 import re
 import time
@@ -21,7 +22,8 @@ from typing import Any, Literal, overload
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
-from directory.geo.geocoding import Geocoder, address_centroid, address_text, zip_timezone
+from directory.geo.earth import km_between
+from directory.geo.geocoding import Geocoder, address_centroid, address_text, zip_centroid, zip_timezone
 from directory.hsds.ids import stable_uuid
 from directory.hsds.import_report import ImportReport, Origin
 from directory.hsds.readers import Package
@@ -39,6 +41,7 @@ from directory.tables import (
     Accessibility,
     Address,
     Attribute,
+    Contact,
     CostOption,
     Language,
     Location,
@@ -196,8 +199,8 @@ class _Importer:
         if _content(converted) != _content(earlier):
             if table in PARENT_TABLES:
                 before = earlier["_origin"]
-                cause = f"'id' is used by an earlier row too ({before.file} row {before.row})"
-                self.report.add(origin, "skipped", cause, row.get("id"))
+                cause = "'id' is used by an earlier row too"
+                self.report.add(origin, "skipped", cause, f"{row.get('id')} (as {before.file} row {before.row})")
                 return False
             # Child rows sharing an id are told apart by what they say.
             converted["id"] = stable_uuid(None, self.package.name, table, str(row.get("id")), repr(_content(converted)))
@@ -209,7 +212,9 @@ class _Importer:
             earlier, quiet = first[converted["id"]], False  # the same as another row that shared the id
         before = earlier["_origin"]
         if not quiet:
-            self.report.add(origin, "changed", f"repeats {before.file} row {before.row} exactly: kept once")
+            self.report.add(
+                origin, "changed", "repeats an earlier row exactly: kept once", Origin(before.file, before.row)
+            )
         return False
 
     # One converter per HSDS table.
@@ -277,6 +282,7 @@ class _Importer:
             "alert": read_text(row, "alert"),
             # The package's own time of change when it gives one (a mirror keeps upstream's), else this import's.
             "last_modified": read_datetime(row, "last_modified") or self.started,
+            "_source_last_modified": bool(read_text(row, "last_modified")),
         }
 
     @staticmethod
@@ -351,6 +357,24 @@ class _Importer:
             "description": read_text(row, "description"),
         }
 
+    def contact(self, row: dict) -> dict:
+        converted = {
+            "id": self.id_for("contacts", row.get("id"), row),
+            "organization": self.ref(row, "organization_id", "organizations"),
+            "service": self.ref(row, "service_id", "services"),
+            "location": self.ref(row, "location_id", "locations"),
+            "service_at_location": self.ref(row, "service_at_location_id", "service_at_location"),
+            "name": read_text(row, "name", max_length=255),
+            "title": read_text(row, "title", max_length=255),
+            "department": read_text(row, "department", max_length=255),
+            "email": read_text(row, "email", max_length=255),
+        }
+        if not any(converted[k] for k in ("organization", "service", "location", "service_at_location")):
+            raise RowError("a contact must belong to an organization, service, location or service at location")
+        if not any(converted[k] for k in ("name", "title", "department", "email")):
+            raise RowError("a contact needs a 'name', 'title', 'department' or 'email'")
+        return converted
+
     def phone(self, row: dict) -> dict:
         converted = {
             "id": self.id_for("phones", row.get("id"), row),
@@ -358,13 +382,14 @@ class _Importer:
             "service": self.ref(row, "service_id", "services"),
             "location": self.ref(row, "location_id", "locations"),
             "service_at_location": self.ref(row, "service_at_location_id", "service_at_location"),
+            "contact": self.ref(row, "contact_id", "contacts"),
             "number": read_text(row, "number", required=True, max_length=50),
             "extension": read_text(row, "extension", max_length=20),
             "type": read_text(row, "type", max_length=20),
             "description": read_text(row, "description"),
         }
-        if not any(converted[k] for k in ("organization", "service", "location", "service_at_location")):
-            raise RowError("a phone must belong to an organization, service, location or service at location")
+        if not any(converted[k] for k in PHONE_PARENTS):
+            raise RowError("a phone must belong to an organization, service, location, service at location or contact")
         return converted
 
     def schedule(self, row: dict) -> dict:
@@ -518,6 +543,7 @@ class _Importer:
         self.convert("locations", Location, self.location)
         self.convert("addresses", Address, self.address)
         self.convert("service_at_location", ServiceAtLocation, self.service_at_location)
+        self.convert("contacts", Contact, self.contact)
         self.convert("phones", Phone, self.phone)
         self.convert("schedules", Schedule, self.schedule)
         self.convert("languages", Language, self.language)
@@ -557,6 +583,11 @@ REFERENCES: tuple[tuple[type[Table], str, type[Table]], ...] = (
     (Phone, "service", Service),
     (Phone, "location", Location),
     (Phone, "service_at_location", ServiceAtLocation),
+    (Phone, "contact", Contact),
+    (Contact, "organization", Organization),
+    (Contact, "service", Service),
+    (Contact, "location", Location),
+    (Contact, "service_at_location", ServiceAtLocation),
     (Schedule, "service", Service),
     (Schedule, "location", Location),
     (Schedule, "service_at_location", ServiceAtLocation),
@@ -577,9 +608,11 @@ async def _existing_ids(table: type[Table], ids: Iterable[uuid.UUID]) -> set[uui
 
 # Reference columns a row can lose and still stand: a location needs no organization, and a phone,
 # schedule or language keeps its other parent.
+PHONE_PARENTS = ("organization", "service", "location", "service_at_location", "contact")
 OPTIONAL_PARENTS: dict[type[Table], tuple[str, ...]] = {
     Location: ("organization",),
-    Phone: ("organization", "service", "location", "service_at_location"),
+    Phone: PHONE_PARENTS,
+    Contact: ("organization", "service", "location", "service_at_location"),
     Schedule: ("service", "location", "service_at_location"),
     Language: ("service", "location", "phone"),
 }
@@ -631,7 +664,10 @@ def _keep_row(
         if example is not None:
             cause = f"belongs to a {referenced._meta.tablename} that was left out"
         else:
-            cause = f"'{key}' {row['_raw'].get(key, value)!r} is not in the package or the directory"
+            # The cause is the same for every row (so 3,000 rows with one missing parent are one line); the
+            # missing id is the row's example.
+            cause = f"'{key}' is not in the package or the directory"
+            example = row["_raw"].get(key, value)
         others = [c for c in OPTIONAL_PARENTS.get(table, ()) if c != column and row.get(c) is not None]
         if column in OPTIONAL_PARENTS.get(table, ()) and (others or table is Location):
             row[column] = None
@@ -706,6 +742,7 @@ def _fill_coordinates(importer: _Importer, progress: Progress) -> None:
         address = addresses.get(location["id"])
         if address is not None:
             location["timezone"] = zip_timezone(address["postal_code"])
+            _distrust_far_coordinates(importer.report, location, address)
         if location["latitude"] is None and address is not None:
             point = address_centroid(address)
             if point is not None:
@@ -714,6 +751,30 @@ def _fill_coordinates(importer: _Importer, progress: Progress) -> None:
         precision = location["geocode_precision"] or "none"
         importer.report.geocoded[precision] = importer.report.geocoded.get(precision, 0) + 1
         task.advance()
+
+
+#: Source coordinates farther than this from the centre of their own address's ZIP are not believed.
+MAX_KM_FROM_OWN_ZIP = 15.0
+
+
+def _distrust_far_coordinates(report: ImportReport, location: dict[str, Any], address: dict[str, Any]) -> None:
+    """Coordinates the source gives that lie far from the location's own ZIP (a swapped sign, another
+    site's point) would put it in the wrong town for every distance: it is placed by its address instead."""
+    if location["geocode_precision"] != "source" or location["latitude"] is None:
+        return
+    centre = zip_centroid(address["postal_code"])
+    if centre is None:
+        return
+    km = km_between((location["latitude"], location["longitude"]), (centre.latitude, centre.longitude))
+    if km <= MAX_KM_FROM_OWN_ZIP:
+        return
+    cause = (
+        f"coordinates more than {MAX_KM_FROM_OWN_ZIP:g} km from the centre of the location's own ZIP: "
+        "not used for distance, placed by its address (ZIP centre, or the geocoder) instead"
+    )
+    example = f"{location['latitude']:.4f},{location['longitude']:.4f} is {km:.0f} km from ZIP {address['postal_code']}"
+    report.add(location["_origin"], "changed", cause, example)
+    location["latitude"] = location["longitude"] = location["geocode_precision"] = None
 
 
 async def _upgrade_with_geocoder(importer: _Importer, geocoder: Geocoder, progress: Progress) -> None:
@@ -748,6 +809,7 @@ async def _upsert(table: type[Table], rows: list[dict], progress: Progress) -> N
 CHILDREN: tuple[tuple[type[Table], tuple[str, ...]], ...] = (
     (Language, ("service", "location")),
     (Phone, ("organization", "service", "location", "service_at_location")),
+    (Contact, ("organization", "service", "location", "service_at_location")),
     (Schedule, ("service", "location", "service_at_location")),
     (CostOption, ("service",)),
     (Accessibility, ("location",)),
@@ -771,6 +833,13 @@ async def _delete_phones(column: str, ids: list) -> None:
     await delete_where_in(Phone, "id", phones)
 
 
+async def _delete_contacts(column: str, ids: list) -> None:
+    """Delete the contacts (and each contact's phones) whose `column` is one of `ids`."""
+    contacts = [r["id"] for r in await select_where_in(Contact, column, ids, columns=["id"])]
+    await _delete_phones("contact", contacts)
+    await delete_where_in(Contact, "id", contacts)
+
+
 async def _delete_replaced_children(importer: _Importer) -> dict[str, list[uuid.UUID]]:
     """Children of re-imported parents are replaced by the package's; new parents have none.
 
@@ -789,11 +858,14 @@ async def _delete_replaced_children(importer: _Importer) -> dict[str, list[uuid.
         for column in columns:
             if table is Phone:
                 await _delete_phones(column, parents[column])
+            elif table is Contact:
+                await _delete_contacts(column, parents[column])
             else:
                 await delete_where_in(table, column, parents[column])
     await delete_where_in(Attribute, "link_id", parents["organization"] + parents["service"] + parents["location"])
     stale = sorted(await _stale_service_at_locations(importer))
     await _delete_phones("service_at_location", stale)
+    await _delete_contacts("service_at_location", stale)
     await delete_where_in(Schedule, "service_at_location", stale)
     await delete_where_in(ServiceAtLocation, "id", stale)
     return parents
@@ -806,6 +878,7 @@ WRITE_ORDER = (
     Location,
     Address,
     ServiceAtLocation,
+    Contact,
     Phone,
     Schedule,
     Language,
@@ -823,15 +896,19 @@ async def import_package(
     skip_invalid: bool = False,
     sample_data: bool = False,
     data_source: str | None = None,
+    complete: bool = True,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate, geocode and write a package in one transaction; raise ImportFailed on bad rows.
 
     `skip_invalid` writes the good rows and reports the bad ones; `sample_data` marks every
-    organization as made-up demo data; `data_source` overrides the credited publisher.
+    organization as made-up demo data; `data_source` overrides the credited publisher (and names the source
+    of a package that names none). A `complete` package is all its source has: that source's services it no
+    longer lists become inactive.
     """
     started = time.perf_counter()
     progress = progress or Progress()
+    await _name_the_source(package, data_source)
     report = ImportReport(
         package=package.name,
         hsds_version=package.hsds_version,
@@ -846,6 +923,7 @@ async def import_package(
     if report.problems and not skip_invalid:
         raise ImportFailed(report)
     await _map_terms(importer)
+    await _date_changes(importer)
     for organization in importer.rows.get(Organization, []):
         organization["is_sample_data"] = organization.get("is_sample_data") or sample_data
         organization["data_source"] = data_source or organization.get("data_source") or package.name
@@ -865,9 +943,135 @@ async def import_package(
             report.written[table._meta.tablename] = len(importer.rows.get(table, []))
         service_ids = [r["id"] for r in importer.rows.get(Service, [])]
         service_ids += await _services_sharing(existing["location"], existing["organization"])
+        if complete:
+            service_ids += await _inactivate_gone(importer)
         await refresh_search_documents(sorted(set(service_ids)), source=RowSource(importer.rows), progress=progress)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _name_the_source(package: Package, data_source: str | None) -> None:
+    """Settle the name a package's ids are derived within: its own (datapackage name or title), else the one
+    given (--source), else the source already in the directory whose services its ids name, else its folder's.
+    A renamed folder must not turn every organization and service into a new one."""
+    if package.own_name:
+        return
+    if data_source:
+        package.name, package.own_name = data_source, True
+        package.notes.append(f"the package names no source: its ids are kept as those of {data_source!r} (--source)")
+        return
+    folder_name = package.name
+    upstream_ids = [str(s["id"]) for s in package.tables["services"] if s.get("id")][:500]
+    candidates = await Service.select(Service.source).distinct().where(Service.source != "")
+    best, best_hits = None, 0
+    for candidate in (str(r["source"]) for r in candidates):
+        ids = [stable_uuid(i, candidate, "services") for i in upstream_ids]
+        hits = await Service.count().where(Service.id.is_in(ids or [uuid.UUID(int=0)]) & (Service.source == candidate))
+        if hits > best_hits:
+            best, best_hits = candidate, hits
+    if best is not None and best_hits * 2 > len(upstream_ids):
+        package.name, package.own_name = best, True
+        package.notes.append(
+            f"the package names no source: it is {best!r}, whose services {best_hits:,} of its first "
+            f"{len(upstream_ids):,} service ids name (pass --source to say so)"
+        )
+    else:
+        package.notes.append(
+            f"the package names no source (no name or title in a datapackage.json): its ids are derived from "
+            f"{folder_name!r}; pass --source NAME to keep them stable if the folder is renamed"
+        )
+
+
+def _digest(value: object) -> int:
+    """A 128-bit digest of a value's repr: digests of a parent's rows add up, in any order, to one number."""
+    return int.from_bytes(hashlib.blake2b(repr(value).encode(), digest_size=16).digest())
+
+
+_DIGEST_MODULUS = 1 << 128
+
+
+def _service_contents(importer: _Importer) -> dict[uuid.UUID, str]:
+    """A hash per service of what the package says of it: its own fields, its organization, its children and
+    the places it is delivered at (with their addresses, phones and hours). Each parent's rows are summed as
+    digests, so a 100,000-service import holds one number per parent, not a copy of its rows."""
+    rows = importer.rows
+    by_parent: dict[tuple[str, Any], int] = {}
+
+    def add(key: tuple[str, Any], digest: int) -> None:
+        by_parent[key] = (by_parent.get(key, 0) + digest) % _DIGEST_MODULUS
+
+    for table in (Phone, Schedule, Language, CostOption, ServiceCapacity, Contact, Address, Accessibility):
+        for row in rows.get(table, []):
+            digest = _digest((table._meta.tablename, _content(row)))
+            for column in ("service", "location", "service_at_location"):
+                if row.get(column) is not None:
+                    add((column, row[column]), digest)
+    for row in rows.get(Attribute, []):
+        add(("service", row["link_id"]), _digest(("attribute", _content(row))))
+    locations = {row["id"]: _digest(_content(row)) for row in rows.get(Location, [])}
+    for sal in rows.get(ServiceAtLocation, []):
+        place = (
+            _content(sal),
+            locations.get(sal["location"]),
+            by_parent.get(("location", sal["location"])),
+            by_parent.get(("service_at_location", sal["id"])),
+        )
+        add(("place", sal["service"]), _digest(place))
+    organizations = {row["id"]: _digest(_content(row)) for row in rows.get(Organization, [])}
+    hashes = {}
+    for service in rows.get(Service, []):
+        own = tuple(item for item in _content(service) if item[0] not in ("last_modified", "content_hash", "source"))
+        said = (
+            own,
+            organizations.get(service["organization"]),
+            by_parent.get(("service", service["id"])),
+            by_parent.get(("place", service["id"])),
+        )
+        hashes[service["id"]] = hashlib.sha256(repr(said).encode()).hexdigest()
+    return hashes
+
+
+async def _date_changes(importer: _Importer) -> None:
+    """Each service remembers its source and what the source said: last_modified moves only when that changes
+    (unless the package dates its services itself), and the report counts new, changed and unchanged ones."""
+    hashes = _service_contents(importer)
+    services = importer.rows.get(Service, [])
+    columns = ["id", "source", "status", "content_hash", "last_modified"]
+    stored = {
+        as_uuid(r["id"]): r for r in await select_where_in(Service, "id", [s["id"] for s in services], columns=columns)
+    }
+    counts = importer.report.services
+    for service in services:
+        before = stored.get(service["id"])
+        # A service keeps the source that first supplied it: a package of UUIDs from several sources (an
+        # export of this directory) must not make one source answer for another's services.
+        service["source"] = (before and before["source"]) or importer.package.name
+        service["content_hash"] = hashes[service["id"]]
+        if before is None:
+            counts["new"] += 1
+        elif before["content_hash"] == service["content_hash"] and before["status"] == service["status"]:
+            counts["unchanged"] += 1
+            if not service["_source_last_modified"]:
+                service["last_modified"] = before["last_modified"]
+        else:
+            counts["changed"] += 1
+
+
+async def _inactivate_gone(importer: _Importer) -> list[uuid.UUID]:
+    """The source's active services that its package no longer lists become inactive (never deleted, as a
+    full sync does); a service the package lists but could not import is still the source's."""
+    listed = {importer.id_for("services", s.get("id"), s) for s in importer.package.tables["services"]}
+    active = await Service.select(Service.id).where(
+        (Service.source == importer.package.name) & (Service.status == "active")
+    )
+    gone = [as_uuid(r["id"]) for r in active if as_uuid(r["id"]) not in listed]
+    if gone:
+        for start in range(0, len(gone), 500):
+            await Service.update({Service.status: "inactive", Service.last_modified: importer.started}).where(
+                Service.id.is_in(gone[start : start + 500])
+            )
+    importer.report.services["made inactive"] = len(gone)
+    return gone
 
 
 async def _map_terms(importer: _Importer) -> None:

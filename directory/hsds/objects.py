@@ -24,6 +24,7 @@ from directory.schemas import (
     AccessibilityOut,
     AddressOut,
     AttributeOut,
+    ContactOut,
     CostOptionOut,
     LanguageOut,
     LocationOut,
@@ -41,6 +42,7 @@ from directory.tables import (
     Accessibility,
     Address,
     Attribute,
+    Contact,
     CostOption,
     Language,
     Location,
@@ -170,6 +172,27 @@ def _phone(row: dict) -> PhoneOut:
     )
 
 
+async def _contacts_by(column: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ContactOut]]:
+    """HSDS contacts (with their phones) whose `column` is one of `ids`, by that id."""
+    rows = await query_rows_by(Contact, column, ids)
+    phones = await query_rows_by(Phone, "contact", [as_uuid(c["id"]) for group in rows.values() for c in group])
+    return {
+        parent: [
+            ContactOut(
+                id=str(c["id"]),
+                name=c["name"],
+                title=c["title"],
+                department=c["department"],
+                email=c["email"],
+                phones=[_phone(p) for p in phones.get(as_uuid(c["id"]), [])],
+            )
+            for c in group
+            if column != "service" or c["service_at_location"] is None
+        ]
+        for parent, group in rows.items()
+    }
+
+
 def _schedule(row: dict) -> ScheduleOut:
     return ScheduleOut(
         id=str(row["id"]),
@@ -243,6 +266,7 @@ async def load_organizations(
     terms = terms if terms is not None else await _terms()
     rows = await query_where_in(Organization, "id", ids)
     phones = await query_rows_by(Phone, "organization", ids) if nested else {}
+    contacts = await _contacts_by("organization", ids) if nested else {}
     attributes = await query_rows_by(Attribute, "link_id", ids) if nested else {}
     # An organization's locations: those it owns, and those its services are delivered at.
     location_ids: dict[uuid.UUID, dict[uuid.UUID, None]] = {}
@@ -290,6 +314,7 @@ async def load_organizations(
             organization.phones = [
                 _phone(p) for p in phones.get(organization_id, []) if p["service"] is None and p["location"] is None
             ]
+            organization.contacts = contacts.get(organization_id, [])
             organization.attributes = [_attribute(a, terms) for a in attributes.get(organization_id, [])]
             organization.attributes += _typed_attributes(row, "organization", terms)
         organization.locations = [location_out[i] for i in location_ids.get(organization_id, {}) if i in location_out]
@@ -324,6 +349,7 @@ async def load_locations(
     terms = terms if terms is not None else await _terms()
     addresses = await query_rows_by(Address, "location", ids)
     phones = await query_rows_by(Phone, "location", ids)
+    contacts = await _contacts_by("location", ids)
     schedules = await query_rows_by(Schedule, "location", ids)
     languages = await query_rows_by(Language, "location", ids)
     accessibility = await query_rows_by(Accessibility, "location", ids)
@@ -352,6 +378,7 @@ async def load_locations(
             ]
         )
         location.phones = [_phone(p) for p in phones.get(location_id, []) if p["service"] is None]
+        location.contacts = contacts.get(location_id, [])
         location.schedules = [_schedule(s) for s in schedules.get(location_id, []) if s["service"] is None]
         location.languages = [_language(x) for x in languages.get(location_id, []) if x["service"] is None]
         location.accessibility = [
@@ -418,6 +445,8 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
     )
     phones = await query_rows_by(Phone, "service", service_ids)
     sal_phones = await query_rows_by(Phone, "service_at_location", sal_ids)
+    contacts = await _contacts_by("service", service_ids)
+    sal_contacts = await _contacts_by("service_at_location", sal_ids)
     schedules = await query_rows_by(Schedule, "service", service_ids)
     sal_schedules = await query_rows_by(Schedule, "service_at_location", sal_ids)
     languages = await query_rows_by(Language, "service", service_ids)
@@ -432,6 +461,7 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
         service = service_summary(row)
         service.phones = [_phone(p) for p in phones.get(service_id, []) if p["service_at_location"] is None]
         service.schedules = [_schedule(s) for s in schedules.get(service_id, []) if s["service_at_location"] is None]
+        service.contacts = contacts.get(service_id, [])
         service.service_at_locations = [
             ServiceAtLocationOut(
                 id=str(s["id"]),
@@ -439,6 +469,7 @@ async def load_services(ids: list[uuid.UUID], *, show_confidential: bool = False
                 location_id=str(s["location"]),
                 description=s["description"],
                 phones=[_phone(p) for p in sal_phones.get(as_uuid(s["id"]), [])],
+                contacts=sal_contacts.get(as_uuid(s["id"]), []),
                 schedules=[_schedule(x) for x in sal_schedules.get(as_uuid(s["id"]), [])],
                 location=locations.get(as_uuid(s["location"])),
             )

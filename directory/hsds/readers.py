@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import re
+import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ TABLES = (
     "locations",
     "addresses",
     "service_at_location",
+    "contacts",
     "phones",
     "schedules",
     "languages",
@@ -51,6 +54,9 @@ class Package:
 
     name: str
     hsds_version: str
+    own_name: bool = True
+    """The name is the package's own (its datapackage.json's name or title, an API's URL), not a folder's or
+    file's: ids not UUIDs are derived within the name, so only an own name keeps them across a renamed folder."""
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in TABLES})
     origins: dict[int, Origin] = field(default_factory=dict)
     read: Counter[str] = field(default_factory=Counter)
@@ -104,18 +110,58 @@ class Package:
 
 
 def read_package(path: Path) -> Package:
-    """Read a CSV datapackage directory (HSDS 3.0 or 1.x/2.x) or a JSON file of HSDS 3.0 objects."""
+    """Read a CSV datapackage (a directory, its datapackage.json or a .zip of it; HSDS 3.0 or 1.x/2.x) or a JSON
+    file of HSDS 3.0 objects."""
     path = Path(path)
     if path.is_dir():
-        files = PackageFiles(path)
+        files = PackageFiles(_package_root(path))
         if any(files.find(name) for name in LEGACY_MARKERS):
             return _read_legacy_csv(files)
         return _read_csv(files)
     if path.is_file() and path.name == "datapackage.json":
         return read_package(path.parent)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return _read_zip(path)
     if path.suffix.lower() == ".json" and path.exists():
         return _read_json(path)
-    raise PackageError(f"{path}: expected a CSV datapackage directory or a .json file")
+    raise PackageError(f"{path}: expected a CSV datapackage (a directory or a .zip) or a .json file")
+
+
+def _package_root(directory: Path) -> Path:
+    """The folder holding the package: `directory`, or its only subfolder when the package was unpacked into one
+    (a zip of `export/datapackage.json` unpacked into `download/`)."""
+    if (directory / "datapackage.json").is_file() or any(directory.glob("*.csv")):
+        return directory
+    inside = [p for p in directory.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
+    if len(inside) == 1 and ((inside[0] / "datapackage.json").is_file() or any(inside[0].glob("*.csv"))):
+        return inside[0]
+    return directory
+
+
+#: A zip whose files would unpack to more than this is refused (a package of 100,000 services is ~1 GB).
+MAX_ZIP_BYTES = 4 * 1024**3
+
+
+def _read_zip(path: Path) -> Package:
+    """A zipped datapackage, unpacked to a temporary folder (members outside it are refused) and read there."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+                raise PackageError(f"{path.name}: unpacks to more than {MAX_ZIP_BYTES // 1024**3} GB")
+            with tempfile.TemporaryDirectory(prefix="hsds-zip-") as unpacked:
+                root = Path(unpacked).resolve()
+                for member in members:
+                    target = (root / member.filename).resolve()
+                    if not target.is_relative_to(root):
+                        raise PackageError(f"{path.name}: {member.filename!r} would unpack outside the package")
+                archive.extractall(root)
+                package = read_package(root)
+    except zipfile.BadZipFile as error:
+        raise PackageError(f"{path.name}: not a zip file ({error})") from None
+    if not package.own_name:
+        package.name = path.stem
+    return package
 
 
 # Files only pre-3.0 packages have: their presence says which reader to use.
@@ -128,7 +174,6 @@ LEGACY_MARKERS = (
 
 # Files of either version that this directory has no table for: counted and reported, not imported.
 UNSTORED_FILES = {
-    "contacts.csv": "contacts are not kept",
     "funding.csv": "funding sources are not kept",
     "programs.csv": "programs are not kept",
     "required_documents.csv": "required documents are not kept",
@@ -153,22 +198,38 @@ class PackageFiles:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.name = directory.name
+        self.own_name = False
         self.paths: dict[str, Path] = {}
         descriptor = directory / "datapackage.json"
         if descriptor.exists():
             try:
-                document = json.loads(descriptor.read_text(encoding="utf-8"))
+                document = json.loads(descriptor.read_text(encoding="utf-8-sig"))
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 raise PackageError(f"{descriptor.name}: not valid JSON ({error})") from error
             if isinstance(document, dict):
-                self.name = str(document.get("name") or directory.name)
-                for resource in document.get("resources") or []:
-                    where = resource.get("path") if isinstance(resource, dict) else None
-                    if isinstance(where, str) and where.endswith(".csv"):
-                        resolved = (directory / where).resolve()
-                        # A descriptor names files inside its package, never elsewhere on the machine.
-                        if resolved.is_relative_to(directory.resolve()) and resolved.is_file():
-                            self.paths[Path(where).name] = resolved
+                self._read_descriptor(document)
+
+    def _read_descriptor(self, document: dict[str, Any]) -> None:
+        """The package's own name, and where its resources are (a file known by its resource name too:
+        resource `organizations` at `data/211_organizations.csv` is the organizations file)."""
+        for key in ("name", "title"):
+            if isinstance(document.get(key), str) and document[key].strip():
+                self.name, self.own_name = document[key].strip(), True
+                break
+        for resource in document.get("resources") or []:
+            if not isinstance(resource, dict):
+                continue
+            where = resource.get("path")
+            if isinstance(where, list) and len(where) == 1:
+                where = where[0]
+            if not isinstance(where, str) or not where.lower().endswith(".csv"):
+                continue
+            resolved = (self.directory / where).resolve()
+            # A descriptor names files inside its package, never elsewhere on the machine.
+            if resolved.is_relative_to(self.directory.resolve()) and resolved.is_file():
+                self.paths[Path(where).name] = resolved
+                if isinstance(resource.get("name"), str) and resource["name"]:
+                    self.paths.setdefault(f"{resource['name']}.csv", resolved)
 
     def find(self, file_name: str) -> Path | None:
         """The path of a package file, or None when the package has no such file."""
@@ -219,6 +280,7 @@ CSV_FILES = {
     "locations": "locations.csv",
     "addresses": "addresses.csv",
     "service_at_location": "service_at_location.csv",
+    "contacts": "contacts.csv",
     "phones": "phones.csv",
     "schedules": "schedules.csv",
     "languages": "languages.csv",
@@ -231,15 +293,25 @@ CSV_FILES = {
 
 def _read_csv(files: PackageFiles) -> Package:
     files.require_services()
-    package = Package(name=files.name, hsds_version="3.0")
+    package = Package(name=files.name, hsds_version="3.0", own_name=files.own_name)
     taxonomies = {row.get("id"): row.get("name") for _origin, row in files.rows(package, "taxonomies.csv")}
     for table, file_name in CSV_FILES.items():
         for origin, row in files.rows(package, file_name):
             if table == "taxonomy_terms" and not row.get("taxonomy") and row.get("taxonomy_id"):
                 row["taxonomy"] = taxonomies.get(row["taxonomy_id"]) or row["taxonomy_id"]
+            if table == "schedules":
+                _keep_original_text(row)
             package.add(table, row, origin)
     files.note_unstored(package)
     return package
+
+
+def _keep_original_text(row: dict[str, str]) -> None:
+    """A schedule's free text as the source wrote it (`original_text`, what 211 systems keep beside the
+    weekly rules: "Intake Hours 6-7am Mon / Walk-In Hours") is its HSDS description."""
+    text = row.pop("original_text", "")
+    if text and text != row.get("description"):
+        row["description"] = "\n".join(p for p in (row.get("description"), text) if p)
 
 
 #: An AIRS / 211 LA taxonomy code, e.g. BD-1800.2000 or RX-8450.5000-150.
@@ -249,10 +321,11 @@ AIRS_CODE = re.compile(r"[A-Z]{1,2}(-\d{4}(\.\d{3,4})?(-\d{3})?(\.\d{2,3})?)?")
 def _read_legacy_csv(files: PackageFiles) -> Package:
     """HSDS 1.x/2.x tables, renamed and reshaped to 3.0 (the shape 211 systems still export)."""
     files.require_services()
-    package = Package(name=files.name, hsds_version="1.x")
+    package = Package(name=files.name, hsds_version="1.x", own_name=files.own_name)
     for reshape in (
         _legacy_organizations_and_services,
         _legacy_places,
+        _legacy_contacts,
         _legacy_phones_and_hours,
         _legacy_languages_and_accessibility,
         _legacy_taxonomy,
@@ -293,6 +366,11 @@ def _legacy_places(files: PackageFiles, package: Package) -> None:
         package.add("service_at_location", row, origin)
 
 
+def _legacy_contacts(files: PackageFiles, package: Package) -> None:
+    for origin, row in files.rows(package, "contacts.csv"):
+        package.add("contacts", row, origin)
+
+
 def _legacy_phones_and_hours(files: PackageFiles, package: Package) -> None:
     """Phones (a phone's language becomes a language row of its own) and regular schedules (weekday numbers or
     names become RRULE days)."""
@@ -307,6 +385,7 @@ def _legacy_phones_and_hours(files: PackageFiles, package: Package) -> None:
                     origin,
                 )
     for origin, row in files.rows(package, "regular_schedules.csv"):
+        _keep_original_text(row)
         weekday = row.pop("weekday", "")
         row["freq"] = "WEEKLY"
         if weekday.isdigit() and 1 <= int(weekday) <= 7:
@@ -385,15 +464,27 @@ def _legacy_eligibility_and_payments(files: PackageFiles, package: Package) -> N
 def _parent_service(
     package: Package, services_by_id: dict[Any, dict[str, Any]], origin: Origin, row: dict[str, str]
 ) -> dict[str, Any] | None:
-    """The service a 1.x eligibility or payment row belongs to; a finding (naming 'service_id') when none."""
+    """The service a 1.x eligibility or payment row belongs to; a finding (naming 'service_id') when none.
+
+    A row whose service_id is empty still belongs to a service when that is unambiguous: the package has one
+    service, or the row's own id is a service's id (some exports key these rows by their service)."""
     service_id = row.get("service_id", "")
     if not service_id:
-        package.note(origin, "skipped", "'service_id' is empty")
+        if len(services_by_id) == 1 or row.get("id", "") in services_by_id:
+            only = services_by_id.get(row.get("id", "")) or next(iter(services_by_id.values()))
+            package.note(
+                origin,
+                "changed",
+                "'service_id' is empty: attached to the only service it can be",
+                row.get("id") or None,
+            )
+            return only
+        package.note(origin, "skipped", "'service_id' is empty and no one service can be told")
         return None
-    service = services_by_id.get(service_id)
-    if service is None:
-        package.note(origin, "skipped", f"'service_id' {service_id!r} is not a service in the package")
-    return service
+    found = services_by_id.get(service_id)
+    if found is None:
+        package.note(origin, "skipped", "'service_id' is not a service in the package", service_id)
+    return found
 
 
 def _read_json(path: Path) -> Package:
@@ -403,7 +494,13 @@ def _read_json(path: Path) -> Package:
         raise PackageError(f"{path.name}: not valid JSON ({error})") from error
     except RecursionError:
         raise PackageError(f"{path.name}: nested too deeply to be HSDS") from None
-    package = Package(name=path.stem, hsds_version="3.0")
+    package = Package(name=path.stem, hsds_version="3.0", own_name=False)
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("name"), str)
+        and isinstance(document.get("services"), list)
+    ):
+        package.name, package.own_name = document["name"], True
     if isinstance(document, dict) and "services" in document and isinstance(document["services"], list):
         for index, organization in enumerate(_objects(package, document, "organizations", Origin(path.name, "-"))):
             package.read[path.name] += 1
@@ -451,11 +548,12 @@ def _scalars(obj: dict[str, Any]) -> dict[str, Any]:
 
 # Nested keys each flattener turns into rows; any other non-empty nested value is counted as not kept.
 _NESTED = {
-    "organization": frozenset({"phones", "attributes", "services", "locations"}),
-    "location": frozenset({"addresses", "phones", "schedules", "languages", "accessibility", "attributes"}),
+    "organization": frozenset({"phones", "attributes", "services", "locations", "contacts"}),
+    "location": frozenset({"addresses", "phones", "schedules", "languages", "accessibility", "attributes", "contacts"}),
     "service": frozenset(
         {
             "organization",
+            "contacts",
             "phones",
             "schedules",
             "languages",
@@ -476,6 +574,15 @@ def _flatten_organization(package: Package, organization: dict[str, Any], origin
             package.add("phones", {**_scalars(phone), "organization_id": organization.get("id")}, origin)
         for attribute in _objects(package, organization, "attributes", origin):
             _flatten_attribute(package, attribute, organization.get("id"), "organization", origin)
+        _flatten_contacts(package, organization, "organization_id", origin)
+
+
+def _flatten_contacts(package: Package, parent: dict[str, Any], parent_key: str, origin: Origin) -> None:
+    """A parent's contacts and each contact's phones."""
+    for contact in _objects(package, parent, "contacts", origin):
+        package.add("contacts", {**_scalars(contact), parent_key: parent.get("id")}, origin)
+        for phone in _objects(package, contact, "phones", origin):
+            package.add("phones", {**_scalars(phone), "contact_id": contact.get("id")}, origin)
 
 
 def _flatten_attribute(package: Package, attribute: dict[str, Any], link_id: Any, entity: str, origin: Origin) -> None:
@@ -509,6 +616,7 @@ def _flatten_location(package: Package, location: dict[str, Any], origin: Origin
         package.add("accessibility", {**_scalars(accessibility), "location_id": location_id}, origin)
     for attribute in _objects(package, location, "attributes", origin):
         _flatten_attribute(package, attribute, location_id, "location", origin)
+    _flatten_contacts(package, location, "location_id", origin)
 
 
 def flatten_service(package: Package, service: dict[str, Any], origin: Origin) -> None:
@@ -538,6 +646,7 @@ def _flatten_service_children(package: Package, service: dict[str, Any], service
             package.add(table, {**_scalars(child), "service_id": service_id, **_unit(child)}, origin)
     for attribute in _objects(package, service, "attributes", origin):
         _flatten_attribute(package, attribute, service_id, "service", origin)
+    _flatten_contacts(package, service, "service_id", origin)
     for service_at_location in _objects(package, service, "service_at_locations", origin):
         location = service_at_location.get("location")
         location_id = service_at_location.get("location_id")
@@ -552,6 +661,7 @@ def _flatten_service_children(package: Package, service: dict[str, Any], service
         for key, table in (("phones", "phones"), ("schedules", "schedules")):
             for child in _objects(package, service_at_location, key, origin):
                 package.add(table, {**_scalars(child), "service_at_location_id": service_at_location.get("id")}, origin)
+        _flatten_contacts(package, service_at_location, "service_at_location_id", origin)
 
 
 def _unit(capacity: dict[str, Any]) -> dict[str, Any]:

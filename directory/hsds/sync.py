@@ -133,6 +133,8 @@ class HsdsClient:
         max_attempts: int = 5,
         backoff: float = 1.0,
         max_backoff: float = 60.0,
+        max_page_bytes: int = 16 * 1024**2,
+        max_service_bytes: int = 2 * 1024**2,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -144,6 +146,10 @@ class HsdsClient:
         self.max_attempts = max(1, max_attempts)
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.max_page_bytes = max_page_bytes
+        """A page of services larger than this stops the sync (read as it streams in, never held whole)."""
+        self.max_service_bytes = max_service_bytes
+        """A single service larger than this (its JSON, alone or in a page) stops the sync."""
         self.requests = 0
         self.retries = 0
         self._interval = 1.0 / requests_per_second
@@ -172,15 +178,16 @@ class HsdsClient:
             now = self._next_request_at
         self._next_request_at = now + self._interval
 
-    async def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
-        """A 2xx, 404 or 410 answer to GET `path`; other answers that may pass are retried, the rest raise."""
+    async def get(self, path: str, params: dict[str, Any] | None = None, *, max_bytes: int) -> httpx.Response:
+        """A 2xx, 404 or 410 answer to GET `path`, its body at most `max_bytes`; other answers that may pass are
+        retried, the rest raise."""
         url = self._http.build_request("GET", path, params=params).url
         for attempt in range(1, self.max_attempts + 1):
             await self._pace()
             self.requests += 1
             wait: float | None = None
             try:
-                response = await self._http.get(path, params=params)
+                response = await self._capped_get(path, params, max_bytes)
             except httpx.TimeoutException:
                 failure = f"no answer within {self.timeout:g} s"
             except httpx.TransportError as error:
@@ -205,9 +212,27 @@ class HsdsClient:
         tries = "once" if self.max_attempts == 1 else f"{self.max_attempts} times"
         raise SyncFailed(f"GET {url} failed ({tries}; the last time: {failure})")
 
+    async def _capped_get(self, path: str, params: dict[str, Any] | None, max_bytes: int) -> httpx.Response:
+        """GET `path`, reading a successful body as it streams in and stopping once it passes `max_bytes`, so an
+        oversized answer never sits in memory whole (a 300 MB page once took a sync to 21.6 GB)."""
+        async with self._http.stream("GET", path, params=params) as streamed:
+            if not streamed.is_success:
+                return httpx.Response(streamed.status_code, headers=streamed.headers, request=streamed.request)
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise _too_large(streamed.request.url, int(declared), max_bytes)
+            body = bytearray()
+            async for chunk in streamed.aiter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise _too_large(streamed.request.url, len(body), max_bytes, read_so_far=True)
+            return httpx.Response(
+                streamed.status_code, headers=streamed.headers, content=bytes(body), request=streamed.request
+            )
+
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
-        """The JSON answer to GET `path`, or None when it is 404 or 410 (not there)."""
-        return self.json_of(await self.get(path, params))
+        """The JSON of one service at `path`, or None when it is 404 or 410 (not there)."""
+        return self.json_of(await self.get(path, params, max_bytes=self.max_service_bytes))
 
     @staticmethod
     def json_of(response: httpx.Response) -> Any | None:
@@ -215,10 +240,22 @@ class HsdsClient:
         if response.status_code in (404, 410):
             return None
         try:
-            return response.json()
-        except ValueError:
+            return msgspec.json.decode(response.content)
+        except (msgspec.DecodeError, ValueError):
             kind = response.headers.get("Content-Type", "no Content-Type")
             raise SyncFailed(f"GET {response.request.url} answered {kind}, not JSON: is this an HSDS API?") from None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024**2:.3g} MB"
+
+
+def _too_large(url: httpx.URL, size: int, limit: int, *, read_so_far: bool = False) -> SyncFailed:
+    what = f"more than {_megabytes(limit)} (stopped reading at {_megabytes(size)})" if read_so_far else _megabytes(size)
+    return SyncFailed(
+        f"GET {url} answered {what}, over the limit of {_megabytes(limit)}: nothing of it was written. "
+        "Ask for fewer services a page (--per-page), or raise SYNC_MAX_PAGE_MB / SYNC_MAX_SERVICE_MB"
+    )
 
 
 # --- one pass -----------------------------------------------------------------------------------------
@@ -298,7 +335,7 @@ class _Pass:
         params: dict[str, Any] = {"page": page, "per_page": self.per_page, "full": "true"}
         if modified_after is not None:
             params["modified_after"] = _hsds_time(modified_after)
-        response = await self.client.get("services", params)
+        response = await self.client.get("services", params, max_bytes=self.client.max_page_bytes)
         document = self.client.json_of(response)
         where = f"{self.client.base_url}/services"
         if document is None:
@@ -336,7 +373,14 @@ class _Pass:
                     f"{origin}: service {upstream_id} is listed, but /services/{{id}} has no such service"
                 )
                 return None
-        content_hash = hashlib.sha256(msgspec.json.encode(document, order="sorted")).hexdigest()
+        encoded = msgspec.json.encode(document, order="sorted")
+        if len(encoded) > self.client.max_service_bytes:
+            raise SyncFailed(
+                f"{origin}: service {upstream_id} is {_megabytes(len(encoded))}, over the limit of "
+                f"{_megabytes(self.client.max_service_bytes)}: nothing of its page was written. "
+                "Raise SYNC_MAX_SERVICE_MB to accept it"
+            )
+        content_hash = hashlib.sha256(encoded).hexdigest()
         service_id = stable_uuid(upstream_id, self.name, "services")
         return _Listed(upstream_id, service_id, document, content_hash, origin)
 
@@ -363,7 +407,7 @@ class _Pass:
             for service in changed:
                 flatten_service(package, service.document, service.origin)
             imported = await import_package(
-                package, geocoder=self.geocoder, skip_invalid=True, data_source=self.data_source
+                package, geocoder=self.geocoder, skip_invalid=True, data_source=self.data_source, complete=False
             )
             for problem in imported.problems:
                 self.report.problems.append(str(problem))

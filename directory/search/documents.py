@@ -17,6 +17,7 @@ import msgspec
 from piccolo.table import Table
 
 from directory.geo.geocoding import address_centroid
+from directory.hsds.source_text import readable_text
 from directory.schemas import (
     CapacityOut,
     CategoryRef,
@@ -98,7 +99,7 @@ def _hours_text(schedules: list[dict[str, Any]]) -> list[str]:
         days = [DAY_NAMES[DAY_CODES.index(d)] for d in (schedule.get("byday") or "").split(",") if d in DAY_CODES]
         if not days or not schedule.get("opens_at") or not schedule.get("closes_at"):
             if schedule.get("description"):
-                lines.append(schedule["description"])
+                lines.append(readable_text(schedule["description"]))
             continue
         prefix = "Walk-in " if schedule.get("attending_type") == "walk_in" else ""
         lines.append(f"{prefix}{', '.join(days)} {schedule['opens_at']}–{schedule['closes_at']}")

@@ -351,6 +351,8 @@ HELENA_SERVICES = [
         "Treasure State Methadone Clinic",
         "Treasure State",
         km=26,
+        # No ZIP: 26 km from Helena's, its own coordinates would be distrusted (more than 15 km off its ZIP).
+        postal_code="",
         description="Methadone dosing seven days a week.",
         medication="methadone",
         languages=({"name": "Spanish; English"},),
