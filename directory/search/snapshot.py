@@ -43,6 +43,9 @@ MAX_PREFIX_MATCHES = 200
 
 
 CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
+#: A listing in a phrase's category matches it a little less than one with the phrase's own words ("AA
+#: meetings": Alcoholics Anonymous before another recovery support group as near).
+PHRASE_CATEGORY_SIMILARITY = 90.0
 #: How close an unfinished word (a prefix of a directory word) counts, as a typo's closeness.
 PREFIX_SIMILARITY = 90.0
 
@@ -288,10 +291,12 @@ class Snapshot:
     def _phrase_concept(self, key: str, phrase: EverydayPhrase) -> Concept:
         """What an everyday phrase stands for: its words and categories, each an exact match."""
         matches: dict[int, float] = {}
-        for target in (*phrase.words, *(CATEGORY_TERM_PREFIX + code for code in phrase.categories)):
-            term = self.word_ids.get(target)
-            if term is not None:
+        for target in phrase.words:
+            if (term := self.word_ids.get(target)) is not None:
                 matches[term] = 100.0
+        for code in phrase.categories:
+            if (term := self.word_ids.get(CATEGORY_TERM_PREFIX + code)) is not None:
+                matches.setdefault(term, PHRASE_CATEGORY_SIMILARITY)
         return Concept(key, matches)
 
     def _word_concept(self, word: str) -> Concept:
