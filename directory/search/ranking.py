@@ -40,9 +40,8 @@ _MISSED_WORD_KM = 1.0e9
 _FUZZY_WORD_KM = 1.0e5
 #: ... counting distances under this as this (next door and across the street are equally near).
 NEAR_ENOUGH_KM = 1.0
-#: A strong name match: the query names at least this share of the words of the listing's (or its
-#: organization's) name, with at least two query words (and at least this share of them) found there.
-NAME_COVERAGE = 0.5
+#: A strong name match: at least two query words, and at least this share of them, found in the listing's (or its
+#: organization's) name.
 NAME_QUERY_SHARE = 0.75
 
 
@@ -443,10 +442,10 @@ def _explain(snapshot: Snapshot, doc: int, concepts: list[Concept]) -> list[Matc
 
 
 def _strong_name_matches(snapshot: Snapshot, docs: np.ndarray, words: list[Concept]) -> np.ndarray:
-    """Whether the query names each listing: in its own name or its organization's, the query finds at least
-    two of its words (and NAME_QUERY_SHARE of them) covering NAME_COVERAGE of that name's words, one of them a
-    word of the name's own (not of the vocabulary, as "Kolmac") unless the query covers the whole name of three
-    words or more ("Addiction Treatment Services"). Typos count, so "Kolmak Clinic" names Kolmac Clinic."""
+    """Whether the query names each listing: in its own name or its organization's, the query finds at least two
+    of its words (and NAME_QUERY_SHARE of them), one of them a word of the name's own (not of the vocabulary, as
+    "Kolmac"), or else covers the whole name of three words or more ("Addiction Treatment Services"). Typos
+    count, so "Kolmak Clinic" names Kolmac Clinic; every site of "STRIDE CHC" is named, nearest first."""
     needed = max(2, math.ceil(NAME_QUERY_SHARE * len(words)))
     named = np.zeros(len(docs), dtype=bool)
     for pointers, name_terms in (
@@ -475,5 +474,5 @@ def _strong_name_matches(snapshot: Snapshot, docs: np.ndarray, words: list[Conce
         covered_count = np.add.reduceat(covered.astype(np.int16), segment_starts) * (lengths > 0)
         coverage = covered_count / np.maximum(lengths, 1)
         whole_name = (coverage >= 1.0) & (covered_count >= 3)
-        named |= (words_found >= needed) & (coverage >= NAME_COVERAGE) & (distinctive_found | whole_name)
+        named |= (words_found >= needed) & (distinctive_found | whole_name)
     return named
