@@ -3,7 +3,8 @@ AIRS taxonomy terms (parent_id left empty: the code says the level), or HSDS 3.0
 
 Each kind of help the everyday phrases name has a listing, in the words 211 records use; and near the ZIP's
 centre sit the decoys a loose search falls for: a naltrexone clinic for "naloxone", a dental clinic for
-"rental", a mental health clinic for "dental", a heat relief station for "eat", a grants office for "gratis".
+"rental", a mental health clinic for "dental", a heat relief station for "eat", a grants office for "gratis",
+a late laundry for "tonight".
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ LISTINGS = [
         0.3,
         "ND-6500",
         "Small Business Development",
+    ),
+    Listing(
+        "night",
+        "Night Owl",
+        "Night Owl Laundry",
+        "Coin laundry open late.",
+        0.35,
+        "BM-4000",
+        "Laundry Facilities",
     ),
     # MOUD and treatment.
     Listing(
