@@ -172,7 +172,7 @@ def _score_words(snapshot: Snapshot, candidates: _Candidates, text: str) -> None
     words = [concept for concept in candidates.concepts if not concept.prefers_free]
     prefers_free = len(words) < len(candidates.concepts)
     if prefers_free:
-        candidates.free = snapshot.mask(("payment", "free"))[candidates.docs]
+        candidates.free = snapshot.free_mask()[candidates.docs]
     if not words:
         if candidates.free is not None:
             candidates.keep(candidates.free)
@@ -407,12 +407,12 @@ def _explain(snapshot: Snapshot, doc: int, concepts: list[Concept]) -> list[Matc
     explanations = []
     for concept in concepts:
         if concept.prefers_free:
-            if snapshot.mask(("payment", "free"))[doc]:
+            if (free := snapshot.free_word(doc)) is not None:
                 explanations.append(
                     MatchExplanation(
                         query_term=concept.query_term,
-                        matched="free",
-                        field="payment",
+                        matched=free[0],
+                        field=free[1],
                         similarity=100,
                         score=0.0,
                         fuzzy=False,

@@ -20,6 +20,7 @@ from directory.search.words import (
     EVERYDAY_PHRASES,
     FIELD_ORDER,
     FIELD_WEIGHTS,
+    FREE_WORDS,
     MAX_PHRASE_WORDS,
     MIN_FUZZY_LENGTH,
     PROTECTED_WORDS,
@@ -212,6 +213,32 @@ class Snapshot:
             cached[np.asarray(docs, dtype=np.int64)] = True
             self._masks[key] = cached
         return cached
+
+    def free_mask(self) -> np.ndarray:
+        """Listings that cost nothing: payment accepted "free", or "free" or "gratis" in their own words (211
+        exports seldom fill the payment field; "Free naloxone kits" says it)."""
+        cached = self._masks.get(("free", "true"))
+        if cached is None:
+            cached = self.mask(("payment", "free")).copy()
+            for word in FREE_WORDS:
+                term = self.word_ids.get(word)
+                if term is not None:
+                    start, end = self.posting_starts[term], self.posting_starts[term + 1]
+                    cached[self.posting_docs[start:end]] = True
+            self._masks[("free", "true")] = cached
+        return cached
+
+    def free_word(self, doc: int) -> tuple[str, str] | None:
+        """Why a listing counts as free: ("free", "payment"), or its free word and the field it is in."""
+        if self.mask(("payment", "free"))[doc]:
+            return "free", "payment"
+        start, end = int(self.doc_ptr[doc]), int(self.doc_ptr[doc + 1])
+        for term, field_index in zip(
+            self.doc_terms[start:end].tolist(), self.doc_fields[start:end].tolist(), strict=True
+        ):
+            if self.vocabulary[term] in FREE_WORDS:
+                return self.vocabulary[term], FIELD_ORDER[field_index]
+        return None
 
     def near(self, latitude: float, longitude: float, radius_km: float) -> np.ndarray:
         """Docs in the grid cells the circle's bounding box touches (a superset of those within the radius)."""
