@@ -47,6 +47,8 @@ CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
 #: A listing in a phrase's category matches it a little less than one with the phrase's own words ("AA
 #: meetings": Alcoholics Anonymous before another recovery support group as near).
 PHRASE_CATEGORY_SIMILARITY = 90.0
+#: A typo stands for the vocabulary word it comes closest to, and for others only as close within this margin.
+CLOSEST_VOCABULARY_MARGIN = 3.0
 #: How close an unfinished word (a prefix of a directory word) counts, as a typo's closeness.
 PREFIX_SIMILARITY = 90.0
 
@@ -390,6 +392,14 @@ class Snapshot:
             if term not in matches and fuzzy_allowed(word, candidate):
                 fuzzy[term] = max(fuzzy.get(term, 0.0), PREFIX_SIMILARITY)
             position += 1
+        # A typo near two vocabulary words ("nalaxone": naloxone 88, naltrexone 78) is only the closer one.
+        closest = max((c for t, c in fuzzy.items() if self.vocabulary[t] in PROTECTED_WORDS), default=None)
+        if closest is not None:
+            fuzzy = {
+                t: c
+                for t, c in fuzzy.items()
+                if self.vocabulary[t] not in PROTECTED_WORDS or c >= closest - CLOSEST_VOCABULARY_MARGIN
+            }
         for term, similarity in fuzzy.items():
             matches[term] = fuzzy_score(similarity)
         return matches, fuzzy

@@ -103,6 +103,12 @@ async def test_typos_still_find_the_word_and_say_they_were_typos(client, typo, w
     assert match["fuzzy"] is True and match["similarity"] < 100 and match["score"] < 60
 
 
+async def test_a_typo_between_two_medications_is_only_the_closer_one(client):
+    body = await search(client, "nalaxone")
+    assert body["total_items"] >= 2
+    assert {m["matched"] for listing in body["contents"] for m in listing["match"]} == {"naloxone"}
+
+
 async def test_a_typo_always_scores_below_the_exact_word(client):
     """A typo in the strongest field scores below the exact word in the weakest (the description)."""
     exact = await search(client, "buprenorphine", near=DENVER_ZIP)
