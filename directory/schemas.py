@@ -150,6 +150,8 @@ class MatchExplanation(Out, kw_only=True):
     field: str
     similarity: int
     score: float
+    fuzzy: bool
+    """The listing word only resembles the query word (a typo or an unfinished word): it scores below an exact one."""
 
 
 class ServiceSearchResult(ServiceListing, kw_only=True, omit_defaults=False):

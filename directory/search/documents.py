@@ -7,6 +7,7 @@ directory revision is bumped so every app server reloads its search index.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -184,7 +185,7 @@ async def refresh_search_documents(
     source = source or RowSource()
     progress = progress or Progress()
     revision = await bump_revision()
-    terms = {as_uuid(t["id"]): t for t in await TaxonomyTerm.select()}
+    terms = _with_ancestor_names({as_uuid(t["id"]): t for t in await TaxonomyTerm.select()})
     task = progress.task("Indexing listings", total=len(ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -361,7 +362,7 @@ def _categories(attributes: list[Row], terms: dict[uuid.UUID, Row]) -> tuple[lis
         if term is None:
             continue
         term_ids.append(str(term["id"]))
-        names.append(term["name"])
+        names.extend(name for name in term[SEARCH_NAMES] if name not in names)
         code = term_category(term)
         if code is not None:
             for part in (code.split(".")[0], code):
@@ -375,6 +376,43 @@ def _populations(attributes: list[Row], terms: dict[uuid.UUID, Row]) -> list[str
     found = (terms.get(as_uuid(attribute["taxonomy_term"])) for attribute in attributes)
     labels = (population_label(term) for term in found if term is not None)
     return list(dict.fromkeys(label for label in labels if label))
+
+
+#: The key under which a taxonomy term row carries its own name and its ancestors' (what a search matches).
+SEARCH_NAMES = "search_names"
+#: Levels of an AIRS-style code: "BD-1800.2000-250" sits under "BD-1800.2000", "BD-1800", "BD" and "B".
+_CODE_LEVEL = re.compile(r"^(.*)[.-][^.-]*$")
+
+
+def _with_ancestor_names(terms: dict[uuid.UUID, Row]) -> dict[uuid.UUID, Row]:
+    """Each term with the names of itself and its ancestors, by `parent_id` or else, for the coded terms of
+    211 exports (which seldom fill parent_id), by the levels of its code within the same taxonomy: a listing
+    tagged "Inpatient Drug Detoxification" is found by "detoxification" and by "Substance Use Disorder Services"."""
+    by_code = {(t["taxonomy"], t["code"]): t for t in terms.values() if t.get("code")}
+    for term in terms.values():
+        names: list[str] = []
+        seen: set[uuid.UUID] = set()
+        current: Row | None = term
+        while current is not None and as_uuid(current["id"]) not in seen:
+            seen.add(as_uuid(current["id"]))
+            names.append(current["name"])
+            current = _parent_term(current, terms, by_code)
+        term[SEARCH_NAMES] = names
+    return terms
+
+
+def _parent_term(term: Row, terms: dict[uuid.UUID, Row], by_code: dict[tuple[str | None, str], Row]) -> Row | None:
+    """A term's parent: by parent_id, else the nearest coded term a level up its code."""
+    if term.get("parent_id"):
+        return terms.get(as_uuid(term["parent_id"]))
+    code = term.get("code") or ""
+    while code:
+        level = _CODE_LEVEL.match(code)
+        code = level.group(1) if level else (code[:-1] if len(code) == 2 and code.isalpha() else "")
+        parent = by_code.get((term["taxonomy"], code))
+        if parent is not None:
+            return parent
+    return None
 
 
 def _rows_under(grouped: Grouped, parent_id: uuid.UUID | None) -> list[Row]:
@@ -512,7 +550,9 @@ def _text_fields(facts: _ServiceFacts, place: _Place) -> dict[str, str]:
         "name": " ".join(filter(None, [service["name"], service["alternate_name"], location_name])),
         "organization": " ".join(filter(None, [organization["name"], organization["alternate_name"]])),
         "category": " ".join(
-            [CATEGORY_NAMES[c] for c in facts.categories]
+            # A category's name only when no sub-category of it says more ("Benefits and insurance" would make
+            # every SNAP office an insurance office).
+            [CATEGORY_NAMES[c] for c in facts.categories if not any(d.startswith(c + ".") for d in facts.categories)]
             + [c.replace(".", " ").replace("_", " ") for c in facts.categories]
             + facts.term_names
         ),

@@ -1,8 +1,9 @@
 """The ranking: one search on one snapshot, in phases: filter the candidates (place, facets, hours), score
 their words, order them, and render the page with each listing's distance and match explanation.
 
-With a place, nearness leads the ranking and a stronger match may only move a listing ahead of nearer ones
-within FIELD_MATCH_DISTANCE_FACTOR (see `_ranking_distances`).
+A strong match on a listing's own name (`_strong_name_matches`: someone typed the program's name) comes first.
+Otherwise, with a place, nearness leads the ranking and a stronger match may only move a listing ahead of
+nearer ones within FIELD_MATCH_DISTANCE_FACTOR (see `_ranking_distances`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from directory.geo.earth import EARTH_RADIUS_KM
 from directory.schemas import MatchExplanation, ServiceSearchResult
 from directory.search.query import ListingFilters, SearchQuery
 from directory.search.snapshot import Concept, Snapshot, kilometres
-from directory.search.words import FIELD_ORDER, FIELD_WEIGHTS
+from directory.search.words import FIELD_ORDER, FIELD_WEIGHTS, FUZZY_CEILING, FUZZY_SCALE
 
 __all__ = ["FIELD_MATCH_DISTANCE_FACTOR", "NEAR_ENOUGH_KM", "REVERIFICATION_PENALTY_KM", "SearchResults", "run_search"]
 
@@ -33,10 +34,15 @@ FIELD_MATCH_DISTANCE_FACTOR = 2.0
 # relevance 100, the whole factor at a description-only match (60) and below, in proportion between.
 _STRETCH_PER_POINT = (FIELD_MATCH_DISTANCE_FACTOR - 1.0) / (100.0 * (1.0 - FIELD_WEIGHTS["description"]))
 _STRETCH_AT_ZERO = 1.0 + 100.0 * _STRETCH_PER_POINT
-#: Each query word a listing misses puts it this much farther in the ranking: beyond any stretched distance.
-_MISSED_WORD_KM = 1.0e6
+#: Each query word a listing misses puts it this much farther in the ranking: beyond any stretched distance ...
+_MISSED_WORD_KM = 1.0e9
+#: ... and each it matches only by resemblance (a typo), this much: an exact match always ranks first.
+_FUZZY_WORD_KM = 1.0e5
 #: ... counting distances under this as this (next door and across the street are equally near).
 NEAR_ENOUGH_KM = 1.0
+#: A strong name match: at least two query words, and at least this share of them, found in the listing's (or its
+#: organization's) name.
+NAME_QUERY_SHARE = 0.75
 
 
 _ENCODER = msgspec.json.Encoder()
@@ -84,11 +90,21 @@ class _Candidates:
     """0-100, the mean over query words of the best match × field weight; None without words."""
     words_matched: np.ndarray | None = None
     """How many of several query words each matched; None for one word or none."""
+    words_wanted: int = 0
+    """How many query words (and preferences, as "gratis") a listing can match."""
+    free: np.ndarray | None = None
+    """Whether each listing is free, when the query asks for free help; None otherwise."""
+    named: np.ndarray | None = None
+    """Whether the query strongly matches each listing's own name; None when it cannot (fewer than two words)."""
+    strength: np.ndarray | None = None
+    """The relevance with typos counted at their closeness: how strong a field matched, for nearness."""
+    fuzzy_words: np.ndarray | None = None
+    """How many query words each matched only by resemblance (typos); None without words."""
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the candidates where `mask` is false, from every array."""
         self.docs = self.docs[mask]
-        for name in ("distances", "relevance", "words_matched"):
+        for name in ("distances", "relevance", "words_matched", "free", "named", "strength", "fuzzy_words"):
             values = getattr(self, name)
             if values is not None:
                 setattr(self, name, values[mask])
@@ -150,11 +166,29 @@ def _filter(snapshot: Snapshot, query: SearchQuery) -> _Candidates:
 
 
 def _score_words(snapshot: Snapshot, candidates: _Candidates, text: str) -> None:
-    """Score the candidates against the query's words and keep those that match at least one."""
+    """Score the candidates against the query's words and keep those that match at least one; a query asking
+    for free help counts being free as one more word matched (and with no other words, keeps only those)."""
     candidates.concepts = snapshot.expand(text)
-    if not candidates.concepts:
+    words = [concept for concept in candidates.concepts if not concept.prefers_free]
+    prefers_free = len(words) < len(candidates.concepts)
+    if prefers_free:
+        candidates.free = snapshot.free_mask()[candidates.docs]
+    if not words:
+        if candidates.free is not None:
+            candidates.keep(candidates.free)
         return
-    candidates.relevance, candidates.words_matched = _score(snapshot, candidates.docs, candidates.concepts)
+    scores = _score(snapshot, candidates.docs, words)
+    candidates.relevance = np.round(scores.total / len(words), 1)
+    candidates.strength = scores.strength / len(words)
+    candidates.fuzzy_words = scores.fuzzy_words
+    candidates.words_matched = scores.words_matched
+    candidates.words_wanted = len(words)
+    if candidates.free is not None:
+        matched = candidates.words_matched if candidates.words_matched is not None else candidates.relevance > 0
+        candidates.words_matched = matched.astype(np.int16) + candidates.free
+        candidates.words_wanted += 1
+    if len(words) >= 2:
+        candidates.named = _strong_name_matches(snapshot, candidates.docs, words)
     candidates.keep(candidates.relevance > 0)
 
 
@@ -169,17 +203,29 @@ def _order(snapshot: Snapshot, candidates: _Candidates) -> np.ndarray:
     if relevance is not None and demoted is not None:
         relevance = relevance - demoted * REVERIFICATION_PENALTY_POINTS
     # The last key sorts first.
-    if distances is not None and relevance is not None:
-        ranking = _ranking_distances(distances, relevance)
-        if candidates.words_matched is not None:  # listings matching more of the query's words come first
-            ranking += (len(candidates.concepts) - candidates.words_matched) * _MISSED_WORD_KM
+    if distances is not None and relevance is not None and candidates.strength is not None:
+        strength = candidates.strength
+        if demoted is not None:
+            strength = strength - demoted * REVERIFICATION_PENALTY_POINTS
+        ranking = _ranking_distances(distances, strength)
+        # Listings matching more of the query's words come first; then those matching more of them exactly.
+        if candidates.words_matched is not None:
+            ranking += (candidates.words_wanted - candidates.words_matched) * _MISSED_WORD_KM
+        if candidates.fuzzy_words is not None:
+            ranking += candidates.fuzzy_words * _FUZZY_WORD_KM
         sort_keys = [docs, distances, ranking]
     elif distances is not None:
         sort_keys = [docs, distances]
     elif relevance is not None:
         sort_keys = [docs, -relevance]
+        if candidates.words_matched is not None:
+            sort_keys.append(-candidates.words_matched)
     else:
         sort_keys = [docs]
+    if candidates.named is not None and distances is not None:
+        # The program someone named comes first, however far within the radius (without a place, relevance
+        # already puts it near the top).
+        sort_keys.append(~candidates.named)
     return np.lexsort(sort_keys)
 
 
@@ -250,9 +296,42 @@ def _facet_keys(filters: ListingFilters) -> list[tuple[str, str]]:
     return keys
 
 
-def _score(snapshot: Snapshot, docs: np.ndarray, concepts: list[Concept]) -> tuple[np.ndarray, np.ndarray | None]:
-    """Per doc: the mean over concepts of the best similarity × field weight, to one decimal; and, for more
-    than one concept (query word), how many of them it matched at all.
+@dataclass
+class _WordScores:
+    """What scoring the query's words found for each candidate, summed over the words."""
+
+    total: np.ndarray
+    """The sum over query words of the best similarity × field weight (typos counted at FUZZY_SCALE)."""
+    strength: np.ndarray
+    """The same with typos counted at their closeness: how strong a field they matched in, for nearness."""
+    fuzzy_words: np.ndarray
+    """How many query words matched only by resemblance (a typo, an unfinished word)."""
+    words_matched: np.ndarray | None
+    """How many query words matched at all (counted for more than one word)."""
+
+    @classmethod
+    def empty(cls, size: int, count_words: bool) -> _WordScores:
+        """Nothing found yet."""
+        return cls(
+            total=np.zeros(size, dtype=np.float32),
+            strength=np.zeros(size, dtype=np.float32),
+            fuzzy_words=np.zeros(size, dtype=np.int16),
+            words_matched=np.zeros(size, dtype=np.int16) if count_words else None,
+        )
+
+    def add(self, best: np.ndarray) -> None:
+        """One query word's best score per candidate (fuzzy ones are at most FUZZY_CEILING, exact ones above)."""
+        fuzzy = (best > 0) & (best <= FUZZY_CEILING)
+        self.total += best
+        self.strength += np.where(fuzzy, best / FUZZY_SCALE, best)
+        self.fuzzy_words += fuzzy
+        if self.words_matched is not None:
+            self.words_matched += best > 0
+
+
+def _score(snapshot: Snapshot, docs: np.ndarray, concepts: list[Concept]) -> _WordScores:
+    """Per doc, summed over concepts (query words): the best similarity × field weight, with and without the
+    typo discount, how many matched by resemblance only, and (for several) how many matched at all.
 
     Few candidates (a place was given) are scored from their own terms; many (the whole
     directory) from the postings of the matched terms, whichever touches fewer entries.
@@ -264,22 +343,20 @@ def _score(snapshot: Snapshot, docs: np.ndarray, concepts: list[Concept]) -> tup
         for concept in concepts
         for term in concept.matches
     )
-    count_words = len(concepts) > 1
+    scores = _WordScores.empty(len(docs), count_words=len(concepts) > 1)
     if by_documents <= by_postings:
-        total, words_matched = _score_by_documents(snapshot, docs, lengths, concepts, count_words)
+        _score_by_documents(snapshot, docs, lengths, concepts, scores)
     else:
-        total, words_matched = _score_by_postings(snapshot, docs, concepts, count_words)
-    return np.round(total / len(concepts), 1), words_matched
+        _score_by_postings(snapshot, docs, concepts, scores)
+    return scores
 
 
 def _score_by_documents(
-    snapshot: Snapshot, docs: np.ndarray, lengths: np.ndarray, concepts: list[Concept], count_words: bool = True
-) -> tuple[np.ndarray, np.ndarray | None]:
-    total = np.zeros(len(docs), dtype=np.float32)
-    words_matched = np.zeros(len(docs), dtype=np.int16) if count_words else None
+    snapshot: Snapshot, docs: np.ndarray, lengths: np.ndarray, concepts: list[Concept], scores: _WordScores
+) -> None:
     count = int(lengths.sum())
     if count == 0:
-        return total, words_matched
+        return
     segment_starts = np.cumsum(lengths) - lengths
     entries = np.arange(count) + np.repeat(snapshot.doc_ptr[docs] - segment_starts, lengths)
     terms = snapshot.doc_terms[entries]
@@ -288,46 +365,37 @@ def _score_by_documents(
     for concept in concepts:
         if not concept.matches:
             continue
-        scores = concept.similarities_of(terms) * weights
-        best = np.maximum.reduceat(scores, np.minimum(segment_starts, count - 1))
+        similarities = concept.similarities_of(terms) * weights
+        best = np.maximum.reduceat(similarities, np.minimum(segment_starts, count - 1))
         best[empty] = 0
-        total += best
-        if words_matched is not None:
-            words_matched += best > 0
-    return total, words_matched
+        scores.add(best)
 
 
-def _score_by_postings(
-    snapshot: Snapshot, docs: np.ndarray, concepts: list[Concept], count_words: bool = True
-) -> tuple[np.ndarray, np.ndarray | None]:
+def _score_by_postings(snapshot: Snapshot, docs: np.ndarray, concepts: list[Concept], scores: _WordScores) -> None:
     if len(docs) == snapshot.size and np.array_equal(docs, np.arange(snapshot.size)):
         position_of = None  # every doc is a candidate in order: its position is its number
         # (a place's neighbourhood can hold every doc too, but in grid order: that needs the mapping)
     else:
         position_of = np.full(snapshot.size, -1, dtype=np.int64)
         position_of[docs] = np.arange(len(docs))
-    total = np.zeros(len(docs), dtype=np.float32)
-    words_matched = np.zeros(len(docs), dtype=np.int16) if count_words else None
     for concept in concepts:
         best = np.zeros(len(docs), dtype=np.float32)
         for term, similarity in concept.matches.items():
             start, end = snapshot.posting_starts[term], snapshot.posting_starts[term + 1]
             # Doc numbers (int32), then positions among the candidates (int64) when only some are.
             positions: np.ndarray = snapshot.posting_docs[start:end]
-            scores = snapshot.posting_weights[start:end] * np.float32(similarity)
+            similarities = snapshot.posting_weights[start:end] * np.float32(similarity)
             if position_of is not None:
                 positions = position_of[positions]
                 inside = positions >= 0
-                positions, scores = positions[inside], scores[inside]
-            np.maximum.at(best, positions, scores)
-        total += best
-        if words_matched is not None:
-            words_matched += best > 0
-    return total, words_matched
+                positions, similarities = positions[inside], similarities[inside]
+            np.maximum.at(best, positions, similarities)
+        scores.add(best)
 
 
 def _explain(snapshot: Snapshot, doc: int, concepts: list[Concept]) -> list[MatchExplanation]:
-    """For each query word, the listing word that scored best for this doc, where, and how well."""
+    """For each query word, the listing word that scored best for this doc, where, how well, and whether it only
+    resembles the word typed; for a wish for free help, that the listing is free."""
     start, end = int(snapshot.doc_ptr[doc]), int(snapshot.doc_ptr[doc + 1])
     own = dict(
         zip(
@@ -338,6 +406,19 @@ def _explain(snapshot: Snapshot, doc: int, concepts: list[Concept]) -> list[Matc
     )
     explanations = []
     for concept in concepts:
+        if concept.prefers_free:
+            if (free := snapshot.free_word(doc)) is not None:
+                explanations.append(
+                    MatchExplanation(
+                        query_term=concept.query_term,
+                        matched=free[0],
+                        field=free[1],
+                        similarity=100,
+                        score=0.0,
+                        fuzzy=False,
+                    )
+                )
+            continue
         best = None
         for term, similarity in concept.matches.items():
             if term in own and (best is None or similarity * own[term][0] > best[1] * own[best[0]][0]):
@@ -346,13 +427,52 @@ def _explain(snapshot: Snapshot, doc: int, concepts: list[Concept]) -> list[Matc
             continue
         term, similarity = best
         weight, field_index = own[term]
+        fuzzy = term in concept.fuzzy
         explanations.append(
             MatchExplanation(
                 query_term=concept.query_term,
-                matched=snapshot.vocabulary[term],
+                matched=snapshot.shown_word(term),
                 field=FIELD_ORDER[field_index],
-                similarity=round(similarity),
+                similarity=round(concept.fuzzy[term] if fuzzy else similarity),
                 score=round(similarity * weight, 1),
+                fuzzy=fuzzy,
             )
         )
     return explanations
+
+
+def _strong_name_matches(snapshot: Snapshot, docs: np.ndarray, words: list[Concept]) -> np.ndarray:
+    """Whether the query names each listing: in its own name or its organization's, the query finds at least two
+    of its words (and NAME_QUERY_SHARE of them), one of them a word of the name's own (not of the vocabulary, as
+    "Kolmac"), or else covers the whole name of three words or more ("Addiction Treatment Services"). Typos
+    count, so "Kolmak Clinic" names Kolmac Clinic; every site of "STRIDE CHC" is named, nearest first."""
+    needed = max(2, math.ceil(NAME_QUERY_SHARE * len(words)))
+    named = np.zeros(len(docs), dtype=bool)
+    for pointers, name_terms in (
+        (snapshot.name_ptr, snapshot.name_terms),
+        (snapshot.organization_ptr, snapshot.organization_terms),
+    ):
+        lengths = pointers[docs + 1] - pointers[docs]
+        count = int(lengths.sum())
+        if count == 0:
+            continue
+        segment_starts = np.minimum(np.cumsum(lengths) - lengths, count - 1)
+        entries = np.arange(count) + np.repeat(pointers[docs] - (np.cumsum(lengths) - lengths), lengths)
+        terms = name_terms[entries]
+        covered = np.zeros(count, dtype=bool)
+        words_found = np.zeros(len(docs), dtype=np.int16)
+        distinctive_found = np.zeros(len(docs), dtype=bool)
+        for concept in words:
+            if not concept.matches:
+                continue
+            hit = concept.similarities_of(terms) > 0
+            covered |= hit
+            found = np.logical_or.reduceat(hit, segment_starts) & (lengths > 0)
+            words_found += found
+            if concept.distinctive:
+                distinctive_found |= found
+        covered_count = np.add.reduceat(covered.astype(np.int16), segment_starts) * (lengths > 0)
+        coverage = covered_count / np.maximum(lengths, 1)
+        whole_name = (coverage >= 1.0) & (covered_count >= 3)
+        named |= (words_found >= needed) & (distinctive_found | whole_name)
+    return named

@@ -7,7 +7,7 @@ import datetime as dt
 import math
 import zoneinfo
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -16,13 +16,23 @@ from rapidfuzz import fuzz, process
 
 from directory.geo.earth import EARTH_RADIUS_KM
 from directory.search.words import (
+    CATEGORY_TERM_PREFIX,
     EVERYDAY_PHRASES,
     FIELD_ORDER,
     FIELD_WEIGHTS,
+    FREE_WORDS,
+    MAX_PHRASE_WORDS,
+    MIN_FUZZY_LENGTH,
+    PROTECTED_WORDS,
+    EverydayPhrase,
     best_synonym_key,
+    fuzzy_allowed,
+    fuzzy_score,
     min_similarity,
     tokenize,
+    without_free_words,
 )
+from directory.taxonomy.categories import CATEGORIES
 
 __all__ = ["Concept", "Snapshot", "kilometres"]
 
@@ -33,12 +43,28 @@ MAX_REMEMBERED_CORRECTIONS = 50_000
 MAX_PREFIX_MATCHES = 200
 
 
+CATEGORY_NAMES = {term.code: term.name for term in CATEGORIES}
+#: A listing in a phrase's category matches it a little less than one with the phrase's own words ("AA
+#: meetings": Alcoholics Anonymous before another recovery support group as near).
+PHRASE_CATEGORY_SIMILARITY = 90.0
+#: A typo stands for the vocabulary word it comes closest to, and for others only as close within this margin.
+CLOSEST_VOCABULARY_MARGIN = 3.0
+#: How close an unfinished word (a prefix of a directory word) counts, as a typo's closeness.
+PREFIX_SIMILARITY = 90.0
+
+
 @dataclass
 class Concept:
-    """One query word (or phrase) and the directory words it may match, with similarity."""
+    """One query word (or phrase) and the directory words it may match, with the similarity each counts."""
 
     query_term: str
     matches: dict[int, float]
+    fuzzy: dict[int, float] = field(default_factory=dict)
+    """The matches that are typos or unfinished words, with how close they came (before FUZZY_SCALE)."""
+    distinctive: bool = False
+    """Not a word of the vocabulary (a name's own word, as "Kolmac"): it may make a strong name match."""
+    prefers_free: bool = False
+    """Asks for free help ("gratis", "no cost"): matches no word, prefers listings that are free."""
 
     def similarities_of(self, terms: np.ndarray) -> np.ndarray:
         """Each term's similarity to this concept (0 where it does not match)."""
@@ -59,7 +85,7 @@ class Snapshot:
         self._read_listings(rows)
         self._index_words(rows)
         self._index_places()
-        self._corrections: dict[str, dict[int, float]] = {}
+        self._corrections: dict[str, tuple[dict[int, float], dict[int, float]]] = {}
         self._masks: dict[tuple[str, str], np.ndarray] = {}
 
     def _read_listings(self, rows: list[dict[str, Any]]) -> None:
@@ -118,22 +144,35 @@ class Snapshot:
         doc_terms: list[np.ndarray] = []
         doc_weights: list[np.ndarray] = []
         doc_fields: list[np.ndarray] = []
+        own_name_terms: dict[str, list[list[int]]] = {"name": [], "organization": []}
+        category_field = FIELD_ORDER.index("category")
         for row in rows:
             terms: dict[int, tuple[float, int]] = {}
             text_fields = _decode(row["text_fields"])
             for field_index, field_name in enumerate(FIELD_ORDER):
                 weight = FIELD_WEIGHTS[field_name]
-                for word in set(tokenize(text_fields.get(field_name, ""))):
-                    term = vocabulary.setdefault(word, len(vocabulary))
+                field_terms = [
+                    vocabulary.setdefault(w, len(vocabulary)) for w in set(tokenize(text_fields.get(field_name, "")))
+                ]
+                if field_name in own_name_terms:
+                    own_name_terms[field_name].append(field_terms)
+                for term in field_terms:
                     if term not in terms or terms[term][0] < weight:
                         terms[term] = (weight, field_index)
+            # Each category as one index word, so an everyday phrase can ask for a category ("food stamps").
+            for code in _decode(row["categories"]):
+                term = vocabulary.setdefault(CATEGORY_TERM_PREFIX + code, len(vocabulary))
+                terms[term] = (FIELD_WEIGHTS["category"], category_field)
             doc_terms.append(np.fromiter(terms.keys(), dtype=np.int32, count=len(terms)))
             doc_weights.append(np.fromiter((w for w, _ in terms.values()), dtype=np.float32, count=len(terms)))
             doc_fields.append(np.fromiter((f for _, f in terms.values()), dtype=np.int8, count=len(terms)))
         self.vocabulary = list(vocabulary)
-        self.sorted_vocabulary = sorted(vocabulary)
+        self.sorted_vocabulary = sorted(word for word in vocabulary if ":" not in word)
         self.word_ids = vocabulary
-        self.fuzzy_vocabulary = [word for word in self.vocabulary if not word.isdigit()]
+        self.fuzzy_vocabulary = [word for word in self.vocabulary if not word.isdigit() and ":" not in word]
+        # The words of each listing's own name and of its organization's (CSR by doc), for strong name matches.
+        self.name_ptr, self.name_terms = _csr(own_name_terms["name"])
+        self.organization_ptr, self.organization_terms = _csr(own_name_terms["organization"])
         # Term postings (CSR by term) for text-only search over the whole directory.
         lengths = np.fromiter((len(t) for t in doc_terms), dtype=np.int64, count=n)
         all_docs = np.repeat(np.arange(n, dtype=np.int32), lengths)
@@ -176,6 +215,32 @@ class Snapshot:
             cached[np.asarray(docs, dtype=np.int64)] = True
             self._masks[key] = cached
         return cached
+
+    def free_mask(self) -> np.ndarray:
+        """Listings that cost nothing: payment accepted "free", or "free" or "gratis" in their own words (211
+        exports seldom fill the payment field; "Free naloxone kits" says it)."""
+        cached = self._masks.get(("free", "true"))
+        if cached is None:
+            cached = self.mask(("payment", "free")).copy()
+            for word in FREE_WORDS:
+                term = self.word_ids.get(word)
+                if term is not None:
+                    start, end = self.posting_starts[term], self.posting_starts[term + 1]
+                    cached[self.posting_docs[start:end]] = True
+            self._masks[("free", "true")] = cached
+        return cached
+
+    def free_word(self, doc: int) -> tuple[str, str] | None:
+        """Why a listing counts as free: ("free", "payment"), or its free word and the field it is in."""
+        if self.mask(("payment", "free"))[doc]:
+            return "free", "payment"
+        start, end = int(self.doc_ptr[doc]), int(self.doc_ptr[doc + 1])
+        for term, field_index in zip(
+            self.doc_terms[start:end].tolist(), self.doc_fields[start:end].tolist(), strict=True
+        ):
+            if self.vocabulary[term] in FREE_WORDS:
+                return self.vocabulary[term], FIELD_ORDER[field_index]
+        return None
 
     def near(self, latitude: float, longitude: float, radius_km: float) -> np.ndarray:
         """Docs in the grid cells the circle's bounding box touches (a superset of those within the radius)."""
@@ -231,40 +296,68 @@ class Snapshot:
         return np.unique(ranges[is_open, 0])
 
     def expand(self, query_text: str) -> list[Concept]:
-        """Query words → directory words with similarity, everyday phrases first."""
-        words = tokenize(query_text)
+        """Query words → directory words with similarity: everyday phrases first (longest first), then each word
+        as itself, its plural, a vocabulary word it misspells, or typos and unfinished words within the guard
+        rails (words.fuzzy_allowed); words asking for free help become one preference, last."""
+        words, free = without_free_words(tokenize(query_text))
         concepts: list[Concept] = []
         i = 0
         while i < len(words):
-            if i + 1 < len(words):
-                phrase = f"{words[i]} {words[i + 1]}"
-                if phrase in EVERYDAY_PHRASES:
-                    concepts.append(self._concept(phrase, EVERYDAY_PHRASES[phrase]))
-                    i += 2
-                    continue
-            word = words[i]
-            i += 1
-            corrected = self._correct(word)
-            targets = EVERYDAY_PHRASES.get(word) or EVERYDAY_PHRASES.get(best_synonym_key(word) or "")
-            if targets:
-                concept = self._concept(word, targets)
-                for term, similarity in corrected.items():
-                    concept.matches[term] = max(concept.matches.get(term, 0.0), similarity)
-                concepts.append(concept)
+            for length in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+                key = " ".join(words[i : i + length])
+                phrase = EVERYDAY_PHRASES.get(key)
+                if phrase is not None:
+                    concepts.append(self._word_concept(key) if length == 1 else self._phrase_concept(key, phrase))
+                    i += length
+                    break
             else:
-                concepts.append(Concept(word, corrected))
+                concepts.append(self._word_concept(words[i]))
+                i += 1
+        if free:
+            concepts.append(Concept(" ".join(free), {}, prefers_free=True))
         return concepts
 
-    def _concept(self, phrase: str, targets: tuple[str, ...]) -> Concept:
+    def _phrase_concept(self, key: str, phrase: EverydayPhrase) -> Concept:
+        """What an everyday phrase stands for: its words and categories, each an exact match."""
         matches: dict[int, float] = {}
-        for target in targets:
-            term = self.word_ids.get(target)
-            if term is not None:
+        for target in phrase.words:
+            if (term := self.word_ids.get(target)) is not None:
                 matches[term] = 100.0
-        return Concept(phrase, matches)
+        for code in phrase.categories:
+            if (term := self.word_ids.get(CATEGORY_TERM_PREFIX + code)) is not None:
+                matches.setdefault(term, PHRASE_CATEGORY_SIMILARITY)
+        return Concept(key, matches)
 
-    def _correct(self, word: str) -> dict[int, float]:
-        """Directory words similar to `word` (typos) or starting with it (unfinished words).
+    def _word_concept(self, word: str) -> Concept:
+        """One query word: itself and its corrections, and what it means if it is (or misspells) an everyday word."""
+        matches, fuzzy = self._correct(word)
+        concept = Concept(word, matches, fuzzy, distinctive=word not in PROTECTED_WORDS and not word.isdigit())
+        phrase = EVERYDAY_PHRASES.get(word)
+        closeness = 100.0
+        if phrase is None and (synonym := best_synonym_key(word)) is not None:
+            phrase, closeness = EVERYDAY_PHRASES[synonym[0]], synonym[1]
+            concept.distinctive = False
+        if phrase is not None:
+            for term in self._phrase_concept(word, phrase).matches:
+                similarity = 100.0 if closeness == 100.0 else fuzzy_score(closeness)
+                if similarity > concept.matches.get(term, 0.0):
+                    concept.matches[term] = similarity
+                    if closeness == 100.0:
+                        concept.fuzzy.pop(term, None)
+                    else:
+                        concept.fuzzy[term] = closeness
+        return concept
+
+    def shown_word(self, term: int) -> str:
+        """An index word as a person reads it (a category by its name)."""
+        word = self.vocabulary[term]
+        if word.startswith(CATEGORY_TERM_PREFIX):
+            return CATEGORY_NAMES.get(word.removeprefix(CATEGORY_TERM_PREFIX), word)
+        return word
+
+    def _correct(self, word: str) -> tuple[dict[int, float], dict[int, float]]:
+        """Directory words that are `word` (or its plural), or within the guard rails a typo of it or a word it
+        begins: the similarity each counts, and how close the typos came.
 
         Remembered per snapshot: the vocabulary does not change, and a fuzzy pass over a large
         vocabulary costs milliseconds while a repeated word then costs nothing.
@@ -275,25 +368,63 @@ class Snapshot:
             if len(self._corrections) >= MAX_REMEMBERED_CORRECTIONS:
                 self._corrections.clear()
             self._corrections[word] = cached
-        return dict(cached)
+        return dict(cached[0]), dict(cached[1])
 
-    def _find_corrections(self, word: str) -> dict[int, float]:
+    def _find_corrections(self, word: str) -> tuple[dict[int, float], dict[int, float]]:
         matches: dict[int, float] = {}
-        if word in self.word_ids:
-            matches[self.word_ids[word]] = 100.0
-        if not word.isdigit():  # numbers (house numbers, ZIPs) only ever match exactly
-            for candidate, similarity, _ in process.extract(
-                word, self.fuzzy_vocabulary, scorer=fuzz.ratio, score_cutoff=min_similarity(word), limit=8
-            ):
-                matches.setdefault(self.word_ids[candidate], float(similarity))
-        if len(word) >= 4:
-            position = bisect_left(self.sorted_vocabulary, word)
-            end = min(len(self.sorted_vocabulary), position + MAX_PREFIX_MATCHES)
-            while position < end and self.sorted_vocabulary[position].startswith(word):
-                term = self.word_ids[self.sorted_vocabulary[position]]
-                matches[term] = max(matches.get(term, 0.0), 90.0)
-                position += 1
-        return matches
+        fuzzy: dict[int, float] = {}
+        for form in (word, *_plural_forms(word)):
+            if form in self.word_ids:
+                matches[self.word_ids[form]] = 100.0
+        if len(word) < MIN_FUZZY_LENGTH or word.isdigit():  # short words and numbers only ever match exactly
+            return matches, fuzzy
+        for candidate, similarity, _ in process.extract(
+            word, self.fuzzy_vocabulary, scorer=fuzz.ratio, score_cutoff=min_similarity(word), limit=8
+        ):
+            term = self.word_ids[candidate]
+            if term not in matches and fuzzy_allowed(word, candidate):
+                fuzzy[term] = float(similarity)
+        position = bisect_left(self.sorted_vocabulary, word)
+        end = min(len(self.sorted_vocabulary), position + MAX_PREFIX_MATCHES)
+        while position < end and self.sorted_vocabulary[position].startswith(word):
+            candidate = self.sorted_vocabulary[position]
+            term = self.word_ids[candidate]
+            if term not in matches and fuzzy_allowed(word, candidate):
+                fuzzy[term] = max(fuzzy.get(term, 0.0), PREFIX_SIMILARITY)
+            position += 1
+        # A typo near two vocabulary words ("nalaxone": naloxone 88, naltrexone 78) is only the closer one.
+        closest = max((c for t, c in fuzzy.items() if self.vocabulary[t] in PROTECTED_WORDS), default=None)
+        if closest is not None:
+            fuzzy = {
+                t: c
+                for t, c in fuzzy.items()
+                if self.vocabulary[t] not in PROTECTED_WORDS or c >= closest - CLOSEST_VOCABULARY_MARGIN
+            }
+        for term, similarity in fuzzy.items():
+            matches[term] = fuzzy_score(similarity)
+        return matches, fuzzy
+
+
+def _plural_forms(word: str) -> tuple[str, ...]:
+    """The word's plural or singular, as an exact match: 'meal' finds 'meals', 'pantries' finds 'pantry'."""
+    forms = [word + "s", word + "es"]
+    if word.endswith("ies") and len(word) > 4:
+        forms.append(word[:-3] + "y")
+    elif word.endswith("es") and len(word) > 4:
+        forms.append(word[:-2])
+    if word.endswith("s") and len(word) > 3:
+        forms.append(word[:-1])
+    if word.endswith("y") and len(word) > 3:
+        forms.append(word[:-1] + "ies")
+    return tuple(forms)
+
+
+def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of terms as (pointers, terms): row i is terms[pointers[i]:pointers[i + 1]]."""
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    pointers = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    terms = np.fromiter((t for r in rows for t in r), dtype=np.int32, count=int(lengths.sum()))
+    return pointers, terms
 
 
 def _decode(value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""The directory's category taxonomy (HSDS taxonomy terms) and the words people use for them."""
+"""The directory's category taxonomy (HSDS taxonomy terms); the everyday words people use for them are in
+`directory/search/everyday_phrases.csv`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from directory.hsds.ids import stable_uuid
 __all__ = [
     "CATEGORIES",
     "CATEGORY_CODES",
-    "EVERYDAY_WORDS",
-    "SPANISH_EVERYDAY_WORDS",
     "MEDICATIONS",
     "PAYMENT_METHODS",
     "ATTRIBUTE_TAXONOMY_NAME",
@@ -157,126 +156,6 @@ CATEGORIES: tuple[CategoryTerm, ...] = (
 
 #: Every category code, top-level and sub-category ('food', 'food.pantry').
 CATEGORY_CODES = frozenset(term.code for term in CATEGORIES)
-
-
-# Everyday words and brand names -> the terms the directory is written in. Keys are phrases
-# of one or more words; values are the words a matching listing contains.
-EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
-    "suboxone": ("buprenorphine",),
-    "subutex": ("buprenorphine",),
-    "zubsolv": ("buprenorphine",),
-    "sublocade": ("buprenorphine",),
-    "brixadi": ("buprenorphine",),
-    "bupe": ("buprenorphine",),
-    "vivitrol": ("naltrexone",),
-    "dose": ("methadone",),
-    "dosing": ("methadone",),
-    "otp": ("methadone",),
-    "mat": ("moud",),
-    "rehab": ("treatment",),
-    "detox": ("treatment", "withdrawal"),
-    "narcan": ("naloxone",),
-    "needle exchange": ("syringe",),
-    "bus pass": ("transportation", "transit"),
-    "bus": ("transportation", "transit"),
-    "train": ("transportation", "transit"),
-    "token": ("transit",),
-    "ride": ("transportation", "rides"),
-    "rides": ("transportation", "rides"),
-    "cab": ("transportation", "rides"),
-    "taxi": ("transportation", "rides"),
-    "nemt": ("medical", "rides"),
-    "food bank": ("food", "pantry"),
-    "food stamps": ("snap", "benefits"),
-    "groceries": ("food", "pantry"),
-    "soup kitchen": ("meals",),
-    "hungry": ("food",),
-    "homeless": ("shelter", "housing"),
-    "bed": ("shelter",),
-    "rent": ("rental", "housing"),
-    "eviction": ("rental", "housing"),
-    "sober living": ("recovery", "housing"),
-    "halfway house": ("recovery", "housing"),
-    "doctor": ("primary", "care"),
-    "clinic": ("health", "care", "treatment"),
-    "therapy": ("counseling",),
-    "therapist": ("counseling",),
-    "job": ("employment",),
-    "jobs": ("employment",),
-    "work": ("employment",),
-    "lawyer": ("legal",),
-    "attorney": ("legal",),
-    "insurance": ("insurance", "benefits"),
-}
-
-# Everyday Spanish -> the (English) terms the directory is written in. Written with their accents; the
-# search matches them with or without ("médico", "medico") and skips small words such as "de"
-# ("pase de autobús" is the phrase "pase autobús"), so each key has at most two words besides those.
-SPANISH_EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
-    # food
-    "comida": ("food",),
-    "comidas": ("food", "meals"),
-    "alimentos": ("food",),
-    "despensa": ("food", "pantry"),
-    "banco de comida": ("food", "pantry"),
-    "banco de alimentos": ("food", "pantry"),
-    "comedor": ("meals",),
-    "comida caliente": ("meals",),
-    "hambre": ("food",),
-    "cupones de alimentos": ("snap", "benefits"),
-    "estampillas de comida": ("snap", "benefits"),
-    # housing
-    "refugio": ("shelter", "housing"),
-    "albergue": ("shelter", "housing"),
-    "cama": ("shelter",),
-    "vivienda": ("housing",),
-    "alojamiento": ("housing",),
-    "sin hogar": ("shelter", "housing"),
-    "desamparado": ("shelter", "housing"),
-    "renta": ("rental", "housing"),
-    "alquiler": ("rental", "housing"),
-    "desalojo": ("rental", "housing"),
-    "vivienda de recuperación": ("recovery", "housing"),
-    "casa de recuperación": ("recovery", "housing"),
-    # transportation
-    "transporte": ("transportation", "transit"),
-    "pase de autobús": ("transportation", "transit"),
-    "autobús": ("transportation", "transit"),
-    "camión": ("transportation", "transit"),
-    "tren": ("transportation", "transit"),
-    "viaje": ("transportation", "rides"),
-    "transporte médico": ("medical", "rides"),
-    # MOUD and treatment
-    "metadona": ("methadone",),
-    "buprenorfina": ("buprenorphine",),
-    "naltrexona": ("naltrexone",),
-    "naloxona": ("naloxone",),
-    "sobredosis": ("naloxone",),
-    "tratamiento": ("treatment",),
-    "desintoxicación": ("treatment", "withdrawal"),
-    "rehabilitación": ("treatment",),
-    "recuperación": ("recovery",),
-    "jeringas": ("syringe",),
-    "intercambio de jeringas": ("syringe",),
-    # health care
-    "médico": ("primary", "care"),
-    "doctora": ("primary", "care"),
-    "clínica": ("health", "care", "treatment"),
-    "salud": ("health",),
-    "salud mental": ("mental", "counseling"),
-    "terapia": ("counseling",),
-    "consejería": ("counseling",),
-    "crisis": ("crisis",),
-    # work, legal, benefits
-    "trabajo": ("employment",),
-    "empleo": ("employment",),
-    "abogado": ("legal",),
-    "abogada": ("legal",),
-    "ayuda legal": ("legal",),
-    "seguro": ("insurance", "benefits"),
-    "seguro médico": ("insurance", "benefits"),
-    "beneficios": ("benefits",),
-}
 
 
 def term_category(term: dict) -> str | None:

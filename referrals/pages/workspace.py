@@ -430,12 +430,15 @@ class WorkspacePages(Controller):
         words: Annotated[str, QueryParameter(max_length=200)] = "",
         page: PageNumber = 1,
     ) -> Template:
-        """Listings for the client's open needs, nearest their home ZIP first, each with a Refer button."""
+        """Listings for the client's open needs near their home ZIP, ranked as the public search ranks them (the
+        words given, then nearness), each with a Refer button."""
         if radius not in RADIUS_MILES:
             raise Invalid(RADIUS_NOT_OFFERED, allowed=RADIUS_MILES)
         principal = request.user
         needs = await client_needs(principal, client)
-        found = await resources_for_client(principal, client, state.search_index, radius * KM_PER_MILE, page, PER_PAGE)
+        found = await resources_for_client(
+            principal, client, state.search_index, radius * KM_PER_MILE, page, PER_PAGE, text=words
+        )
         wanted = [category for need in needs.open_needs for category in NEED_CATEGORIES[need]]
         return render(
             "workspace/resources.html",

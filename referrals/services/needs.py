@@ -109,8 +109,8 @@ async def resources_for_client(
     per_page: int,
     text: str = "",
 ) -> SearchResults:
-    """Directory services for the client's open needs, nearest the client's home ZIP first, narrowed by the
-    words given (a name, a medication); audited."""
+    """Directory services for the client's open needs near the client's home ZIP, narrowed and ranked by the
+    words given (a name, a medication) exactly as the public search ranks them; audited."""
     async with write_transaction(NeedAnswer._meta.db):
         await record_audit(principal, "view", "client_resources", client["id"])
         needs = await open_needs(client["id"])

@@ -47,3 +47,24 @@ async def test_without_open_needs_the_page_says_to_screen_first(seeded, client):
     await client.post(f"/app/clients/{client_id}/screenings", data={"food": "no"})
     page = await client.get(f"/app/clients/{client_id}/resources")
     assert page.status_code == 200 and "no open needs" in page.text and "/refer?" not in page.text
+
+
+async def test_words_rank_the_resources_as_the_public_search_does(seeded, client):
+    """'Addiction Treatment Services' within 10 miles: the named partner first, not on page 3 by distance."""
+    client_id = await _client_with_need(client, "moud")
+    page = await client.get(f"/app/clients/{client_id}/resources?radius=10&words=Addiction+Treatment+Services")
+    assert page.status_code == 200
+    names = [html.unescape(n) for n in re.findall(r"<h2>([^<]+)</h2>", page.text)]
+    assert names and names[0].startswith("Addiction Treatment Services"), names[:3]
+    shown = re.findall(r"service_at_location_id=([0-9a-f-]+)", page.text)
+    public = await client.get(
+        "/api/services",
+        params={
+            "search": "Addiction Treatment Services",
+            "near": "21201",
+            "radius_km": 10 * 1.609344,
+            "category": "moud",
+            "per_page": len(shown),
+        },
+    )
+    assert shown == [r["service_at_location_id"] for r in public.json()["contents"]]
