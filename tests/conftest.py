@@ -7,6 +7,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -194,12 +195,18 @@ def empty_database() -> None:
     restore_or_build("empty", lambda: asyncio.run(_reset_database()))
 
 
+_modules_on_the_seed: set[str] = set()
+"""Modules whose shared seed data (with whatever their module fixtures added) is in the database now."""
+
+
 @pytest.fixture(autouse=True)
 def clean_database(request, migrated_database) -> None:
     """Every test starts from an empty directory, except tests of a saved state of their own (the demo seed,
-    the referral tests' world), which restore it instead."""
-    if not {"seeded", "world"} & set(request.fixturenames):
-        empty_database()
+    the referral tests' world), which restore it instead, and the other tests of a module whose shared seed is
+    in place (emptying the database under it would pull it from the module's next tests, in a shuffled order)."""
+    if {"seeded", "world"} & set(request.fixturenames) or request.module.__name__ in _modules_on_the_seed:
+        return
+    empty_database()
 
 
 def send_csrf_header(test_client):
@@ -226,10 +233,13 @@ async def client():
 
 
 @pytest.fixture(scope="module")
-def seeded(migrated_database) -> None:
+def seeded(request, migrated_database) -> Iterator[None]:
     """The demo seed data, loaded through the CLI as `make run` does (once per test process, then copied back
     at the start of each module that reads it); read-only, shared by the module's tests."""
     seeded_database()
+    _modules_on_the_seed.add(request.module.__name__)
+    yield
+    _modules_on_the_seed.discard(request.module.__name__)
 
 
 def seeded_database() -> None:
@@ -245,6 +255,18 @@ def _seed() -> None:
     empty_database()
     result = CliRunner().invoke(directory_group, ["seed", "--quiet"])
     assert result.exit_code == 0, result.output
+
+
+BROWSER_TESTS = PROJECT_ROOT / "tests" / "browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist (`--dist loadgroup`) a module's tests run on one worker, so its module fixtures (the seed and
+    what a module imports on top) are built once, not once per worker and again each time the worker comes back
+    to the module; every browser test shares one worker: one server and one Chromium for them all."""
+    for item in items:
+        group = "browser" if BROWSER_TESTS in item.path.parents else item.path.relative_to(PROJECT_ROOT).as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:

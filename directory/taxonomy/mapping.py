@@ -149,6 +149,17 @@ class MappingRules:
             return refinement
         if listed != NO_CATEGORY and refinement and refinement != NO_CATEGORY and _narrower(refinement, listed):
             return refinement
+        # A name saying SUD care or harm reduction ('Naloxone Distribution' under a general health section) is that,
+        # whatever broad section its code sits in: moving it into the SUD categories only asks more consent.
+        if (
+            not exact
+            and listed != NO_CATEGORY
+            and refinement
+            and refinement != NO_CATEGORY
+            and _sud_related(refinement)
+            and not _sud_related(listed)
+        ):
+            return refinement
         # A whole name the table knows says more than a listed ancestor of the code ('Case Management' under a
         # mental health code is case management), but never takes an SUD service out of the SUD categories: a
         # referral to it tells that the client uses drugs, whatever its name.

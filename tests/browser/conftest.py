@@ -275,11 +275,3 @@ def _write_page_sizes() -> None:
         writer.writerow(["page", "html_bytes"])
         for name, size in sorted(_SIZES.items()):
             writer.writerow([name, size])
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist (`--dist loadgroup`) every browser test goes to one worker: one server and one Chromium for
-    them all, not one per worker (this hook sees the whole session's items, so it picks out this folder's)."""
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("browser"))

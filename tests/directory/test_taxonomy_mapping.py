@@ -47,6 +47,7 @@ def categories(*terms: dict) -> list[str | None]:
         ("RX-1700.1700", "Drug Detoxification", "moud.detox"),
         ("RX-8500.8000", "Sober Living Homes", "housing.recovery_housing"),
         ("RX-8470.1900-630", "Narcan Distribution", "harm_reduction.naloxone"),
+        ("LH-2700.6000", "Naloxone Distribution", "harm_reduction.naloxone"),  # an SUD name beats a broad section
         ("PN-8100.0500-180", "Narcotics Anonymous", "moud.recovery_support"),
         ("RX-8470.8350", "Substance Use Disorder Hotlines", "moud"),  # SUD-related, as referrals to it are
         ("RX-8470.9999", "Case Management", "moud"),  # a name never takes an SUD service out of SUD care
