@@ -27,10 +27,10 @@ async def _hash_of(email: str) -> str:
     return (await Account.select(Account.password_hash).where(Account.email == email).first())["password_hash"]
 
 
-@pytest.mark.parametrize(
-    ("profile", "parameters"),
-    [("argon2id", "$argon2id$v=19$m=65536,t=3,p=4$"), ("test-only", "$argon2id$v=19$m=8,t=1,p=1$")],
-)
+PARAMETERS = {"argon2id": "$argon2id$v=19$m=65536,t=3,p=4$", "test-only": "$argon2id$v=19$m=8,t=1,p=1$"}
+
+
+@pytest.mark.parametrize(("profile", "parameters"), list(PARAMETERS.items()))
 def test_the_profile_sets_the_hash_cost_and_both_kinds_of_hash_sign_in(profile, parameters):
     settings = dataclasses.replace(Settings.from_environment(), password_hashing=profile)
     _create_admin(settings, f"{profile}@example.org")
@@ -41,6 +41,11 @@ def test_the_profile_sets_the_hash_cost_and_both_kinds_of_hash_sign_in(profile, 
     with TestClient(app=create_app(other_settings)) as client:
         response = client.post("/api/auth/login", json={"email": f"{profile}@example.org", "password": PASSWORD})
         assert response.status_code == 200, response.text
+        # A password changed through that app is hashed at the app's own profile.
+        client.headers["x-csrftoken"] = client.cookies.get("csrftoken", "")
+        change = {"current_password": PASSWORD, "new_password": PASSWORD + " again"}
+        assert client.post("/api/auth/password", json=change).status_code == 200
+    assert asyncio.run(_hash_of(f"{profile}@example.org")).startswith(PARAMETERS[other])
 
 
 def test_the_default_is_full_strength():
