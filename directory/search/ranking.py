@@ -177,12 +177,18 @@ def _score_words(snapshot: Snapshot, candidates: _Candidates, text: str) -> None
         if candidates.free is not None:
             candidates.keep(candidates.free)
         return
-    scores = _score(snapshot, candidates.docs, words)
-    candidates.relevance = np.round(scores.total / len(words), 1)
-    candidates.strength = scores.strength / len(words)
+    # A word naming the kind of place ("doctor" in "suboxone doctor") only qualifies a word of the vocabulary
+    # naming the need: the listings are those matching the need, ranked by how well; missing the kind word costs
+    # nothing. Beside other words ("low cost clinic") the kind word is the need.
+    need = [concept for concept in words if not concept.names_kind]
+    if not any(concept.names_need for concept in need):
+        need = words
+    scores = _score(snapshot, candidates.docs, need)
+    candidates.relevance = np.round(scores.total / len(need), 1)
+    candidates.strength = scores.strength / len(need)
     candidates.fuzzy_words = scores.fuzzy_words
     candidates.words_matched = scores.words_matched
-    candidates.words_wanted = len(words)
+    candidates.words_wanted = len(need)
     if candidates.free is not None:
         matched = candidates.words_matched if candidates.words_matched is not None else candidates.relevance > 0
         candidates.words_matched = matched.astype(np.int16) + candidates.free

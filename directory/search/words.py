@@ -24,6 +24,7 @@ __all__ = [
     "FREE_WORDS",
     "FUZZY_CEILING",
     "FUZZY_SCALE",
+    "KIND_WORDS",
     "MAX_PHRASE_WORDS",
     "MIN_FUZZY_LENGTH",
     "PROTECTED_WORDS",
@@ -55,14 +56,27 @@ STOP_WORDS = frozenset(
         *("the", "to", "with", "need", "needs", "help", "find", "where", "around", "close", "closest", "nearby"),
         *("get", "want", "looking", "can", "could", "do", "does", "there", "any", "some", "please", "am", "are"),
         *("tonight", "today", "now", "right", "asap", "someone", "somewhere", "place", "places", "what", "who"),
-        *("how", "go", "us", "we", "our", "you", "it", "this", "that", "be", "by", "area", "local"),
+        *("how", "go", "us", "we", "our", "you", "it", "this", "that", "be", "by", "area", "local", "people"),
         # Spanish small words, so "pase de autobús" and "necesito comida cerca de mí" read as their content words
         *("de", "del", "el", "la", "las", "los", "y", "en", "para", "por", "un", "una", "con", "mi", "mis"),
         *("necesito", "necesita", "busco", "quiero", "donde", "ayuda", "cerca", "hoy", "ahora", "esta"),
         *("noche", "puedo", "puede", "hay", "algun", "alguna", "lugar", "que", "se", "al", "me", "yo"),
+        *("personas", "persona", "gente"),
     ]
 )
 TOKEN = re.compile(r"[a-z0-9]+")
+
+#: Words that name the kind of place, not the help ("suboxone doctor", "detox center", "VA clinic", "clínica de
+#: metadona"): beside a word that names the need they only qualify it, so a listing is ranked by the need it
+#: matches and is not passed over for missing the kind word; alone ("doctor", "clinic") they are the need.
+KIND_WORDS = frozenset(
+    [
+        *("doctor", "doctors", "clinic", "clinics", "center", "centers", "centre", "centres", "program"),
+        *("programs", "service", "services", "office", "offices", "provider", "providers", "facility"),
+        *("facilities", "agency", "agencies", "clinica", "clinicas", "centro", "centros", "programa"),
+        *("programas", "servicio", "servicios", "oficina"),
+    ]
+)
 
 #: Words that ask for no-cost help: a preference for listings that are free, never a word to match or fuzz
 #: ("gratis" is not "ratios" or "grants").
