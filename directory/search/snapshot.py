@@ -23,6 +23,7 @@ from directory.search.words import (
     FREE_WORDS,
     KIND_WORDS,
     MAX_PHRASE_WORDS,
+    MEDICATION_MENTION_WEIGHT,
     MIN_FUZZY_LENGTH,
     PROTECTED_WORDS,
     EverydayPhrase,
@@ -33,7 +34,7 @@ from directory.search.words import (
     tokenize,
     without_free_words,
 )
-from directory.taxonomy.categories import CATEGORIES
+from directory.taxonomy.categories import CATEGORIES, MEDICATIONS
 
 __all__ = ["Concept", "Snapshot", "kilometres"]
 
@@ -151,6 +152,7 @@ class Snapshot:
         doc_fields: list[np.ndarray] = []
         own_name_terms: dict[str, list[list[int]]] = {"name": [], "organization": []}
         category_field = FIELD_ORDER.index("category")
+        description_field = FIELD_ORDER.index("description")
         for row in rows:
             terms: dict[int, tuple[float, int]] = {}
             text_fields = _decode(row["text_fields"])
@@ -164,6 +166,11 @@ class Snapshot:
                 for term in field_terms:
                     if term not in terms or terms[term][0] < weight:
                         terms[term] = (weight, field_index)
+            # A medication only the description names is a mention, not an offer (words.MEDICATION_MENTION_WEIGHT).
+            for medication in MEDICATIONS:
+                mentioned = vocabulary.get(medication)
+                if mentioned is not None and terms.get(mentioned, (0.0, -1))[1] == description_field:
+                    terms[mentioned] = (MEDICATION_MENTION_WEIGHT, description_field)
             # Each category as one index word, so an everyday phrase can ask for a category ("food stamps").
             for code in _decode(row["categories"]):
                 term = vocabulary.setdefault(CATEGORY_TERM_PREFIX + code, len(vocabulary))
@@ -342,6 +349,7 @@ class Snapshot:
             fuzzy,
             distinctive=word not in PROTECTED_WORDS and not word.isdigit(),
             names_kind=word in KIND_WORDS,
+            names_need=word in MEDICATIONS,
         )
         phrase = EVERYDAY_PHRASES.get(word)
         closeness = 100.0

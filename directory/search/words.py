@@ -19,6 +19,7 @@ __all__ = [
     "CATEGORY_TERM_PREFIX",
     "EVERYDAY_PHRASES",
     "EVERYDAY_PHRASES_FILE",
+    "EXACT_FLOOR",
     "FIELD_ORDER",
     "FIELD_WEIGHTS",
     "FREE_WORDS",
@@ -26,6 +27,7 @@ __all__ = [
     "FUZZY_SCALE",
     "KIND_WORDS",
     "MAX_PHRASE_WORDS",
+    "MEDICATION_MENTION_WEIGHT",
     "MIN_FUZZY_LENGTH",
     "PROTECTED_WORDS",
     "STOP_WORDS",
@@ -46,6 +48,12 @@ FIELD_ORDER = tuple(FIELD_WEIGHTS)
 FUZZY_SCALE = 0.55
 #: The most a fuzzy match can score; an exact one scores at least 60 (100 × the description's weight).
 FUZZY_CEILING = 100.0 * FUZZY_SCALE
+#: The least an exact word scores (100 × the description's weight); a score below it is a weak match.
+EXACT_FLOOR = 100.0 * FIELD_WEIGHTS["description"]
+#: A medication a listing's description only mentions ("many also offer buprenorphine", "we refer people to
+#: naltrexone prescribers"), while its medications and categories do not list it, weighs this much: above any
+#: typo (FUZZY_CEILING), below EXACT_FLOOR, so it ranks, as a typo does, after every listing that offers it.
+MEDICATION_MENTION_WEIGHT = 0.95 * FIELD_WEIGHTS["description"]
 #: Words shorter than this are matched exactly (with their plural), never as typos: "eat" is not "heat".
 MIN_FUZZY_LENGTH = 5
 
