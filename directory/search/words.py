@@ -65,6 +65,8 @@ STOP_WORDS = frozenset(
         *("get", "want", "looking", "can", "could", "do", "does", "there", "any", "some", "please", "am", "are"),
         *("tonight", "today", "now", "right", "asap", "someone", "somewhere", "place", "places", "what", "who"),
         *("how", "go", "us", "we", "our", "you", "it", "this", "that", "be", "by", "area", "local", "people"),
+        # what is left of a contraction ("I'm hungry" is "i", "m", "hungry"): "m" is no word to find M and M
+        *("m", "s", "t", "ll", "re", "ve", "d"),
         # Spanish small words, so "pase de autobús" and "necesito comida cerca de mí" read as their content words
         *("de", "del", "el", "la", "las", "los", "y", "en", "para", "por", "un", "una", "con", "mi", "mis"),
         *("necesito", "necesita", "busco", "quiero", "donde", "ayuda", "cerca", "hoy", "ahora", "esta"),

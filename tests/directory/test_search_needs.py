@@ -46,3 +46,25 @@ async def test_a_word_for_the_kind_of_place_does_not_outweigh_the_need(client):
     detox there."""
     listings = await search(client, "detox center", "80204")
     assert "detox" in listings[0]["display_name"].casefold(), [listing["display_name"] for listing in listings[:3]]
+
+
+async def test_what_is_left_of_a_contraction_finds_nothing_by_itself(client):
+    """ "I'm hungry" is "i", "m", "hungry": the "m" found "M and M Behavioral Hlth Solutions" among the food."""
+    listings = await search(client, "I'm hungry", "21224")
+    assert listings and all(m["query_term"] != "m" for listing in listings for m in listing["match"])
+    assert all("food" in {c["code"] for c in listing["categories"]} for listing in listings[:3])
+
+
+async def test_health_insurance_means_enrolment_not_every_listing_that_takes_medicaid(client):
+    """A ride service whose description says it serves Medicaid members is not help getting insured."""
+    listings = await search(client, "health insurance help", "Baltimore, MD")
+    codes = [{c["code"] for c in listing["categories"]} for listing in listings[:2]]
+    assert all("benefits.insurance_enrollment" in listing_codes for listing_codes in codes), [
+        listing["display_name"] for listing in listings[:3]
+    ]
+
+
+async def test_sober_living_finds_a_halfway_house(client):
+    """The SAMHSA record named "Halfway House" is recovery housing in 211's words (Recovery Homes/Halfway Houses)."""
+    listings = await search(client, "sober living", "21201")
+    assert "Halfway House" in {listing["name"].split(" – ")[0] for listing in listings}
