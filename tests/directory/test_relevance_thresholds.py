@@ -25,12 +25,13 @@ from server.app import create_app
 # first part: 0.820, 0.810, 0.968, 0.907, 0.866; with kind words as qualifiers and more everyday words: 0.931,
 # 0.924, 0.968, 0.920, 0.936; with a medication a description only mentions ranked after those offering it: 0.950,
 # 0.971, 0.968, 0.933, 0.956; with enrolment, crisis, halfway-house and contraction fixes: 0.976, 0.990, 0.968,
-# 0.933, 0.970). Raise them as search improves; the target is 0.9.
-EVERYDAY_ENGLISH_FLOOR = 0.96
+# 0.933, 0.970; with detoxification spelt out and "homeless clinic" as homeless + a kind of place: 0.979, 0.990,
+# 0.968, 0.953, 0.975). Raise them as search improves; the target is 0.9.
+EVERYDAY_ENGLISH_FLOOR = 0.97
 EVERYDAY_SPANISH_FLOOR = 0.98
 KNOWN_ITEM_FLOOR = 0.95
-CATEGORY_NEAR_A_PLACE_FLOOR = 0.92
-OVERALL_FLOOR = 0.96
+CATEGORY_NEAR_A_PLACE_FLOOR = 0.94
+OVERALL_FLOOR = 0.97
 
 FLOORS = {
     "english": EVERYDAY_ENGLISH_FLOOR,

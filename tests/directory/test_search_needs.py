@@ -68,3 +68,18 @@ async def test_sober_living_finds_a_halfway_house(client):
     """The SAMHSA record named "Halfway House" is recovery housing in 211's words (Recovery Homes/Halfway Houses)."""
     listings = await search(client, "sober living", "21201")
     assert "Halfway House" in {listing["name"].split(" – ")[0] for listing in listings}
+
+
+async def test_detoxification_spelt_out_finds_the_detox_programs(client):
+    """Near 21201 the AIRS name "Inpatient Drug Detoxification" found programs by "drug" and shelters by
+    "inpatient" ~ "patients"; the listings named Detox were missing."""
+    listings = await search(client, "Inpatient Drug Detoxification", "21201")
+    assert "detox" in listings[0]["display_name"].casefold(), [listing["display_name"] for listing in listings[:3]]
+
+
+async def test_a_homeless_clinic_is_for_people_who_are_homeless(client):
+    """Not any health centre near 21201 (the word "clinic" only says the kind of place)."""
+    listings = await search(client, "homeless clinic", "21201")
+    assert all("homeless" in listing["display_name"].casefold() for listing in listings[:2]), [
+        listing["display_name"] for listing in listings[:3]
+    ]
