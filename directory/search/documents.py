@@ -546,15 +546,16 @@ def _text_fields(facts: _ServiceFacts, place: _Place) -> dict[str, str]:
     """The words a search matches, by field (each field weighs differently: words.FIELD_WEIGHTS)."""
     service, organization, location = facts.service, facts.organization, place.location
     location_name = location["name"] if location else None
+    # A category's name only when no sub-category of it says more ("Benefits and insurance" would make every SNAP
+    # office an insurance office), also when it comes back as the name of a term's ancestor.
+    broader = {CATEGORY_NAMES[c] for c in facts.categories if any(d.startswith(c + ".") for d in facts.categories)}
     return {
         "name": " ".join(filter(None, [service["name"], service["alternate_name"], location_name])),
         "organization": " ".join(filter(None, [organization["name"], organization["alternate_name"]])),
         "category": " ".join(
-            # A category's name only when no sub-category of it says more ("Benefits and insurance" would make
-            # every SNAP office an insurance office).
-            [CATEGORY_NAMES[c] for c in facts.categories if not any(d.startswith(c + ".") for d in facts.categories)]
+            [CATEGORY_NAMES[c] for c in facts.categories if CATEGORY_NAMES[c] not in broader]
             + [c.replace(".", " ").replace("_", " ") for c in facts.categories]
-            + facts.term_names
+            + [name for name in facts.term_names if name not in broader]
         ),
         "medication": " ".join(facts.medications),
         "description": " ".join(filter(None, [service["description"], service["eligibility_description"]]))[:2000],

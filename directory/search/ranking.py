@@ -19,7 +19,7 @@ from directory.geo.earth import EARTH_RADIUS_KM
 from directory.schemas import MatchExplanation, ServiceSearchResult
 from directory.search.query import ListingFilters, SearchQuery
 from directory.search.snapshot import Concept, Snapshot, kilometres
-from directory.search.words import FIELD_ORDER, FIELD_WEIGHTS, FUZZY_CEILING, FUZZY_SCALE
+from directory.search.words import EXACT_FLOOR, FIELD_ORDER, FIELD_WEIGHTS, FUZZY_CEILING, FUZZY_SCALE
 
 __all__ = ["FIELD_MATCH_DISTANCE_FACTOR", "NEAR_ENOUGH_KM", "REVERIFICATION_PENALTY_KM", "SearchResults", "run_search"]
 
@@ -177,12 +177,18 @@ def _score_words(snapshot: Snapshot, candidates: _Candidates, text: str) -> None
         if candidates.free is not None:
             candidates.keep(candidates.free)
         return
-    scores = _score(snapshot, candidates.docs, words)
-    candidates.relevance = np.round(scores.total / len(words), 1)
-    candidates.strength = scores.strength / len(words)
+    # A word naming the kind of place ("doctor" in "suboxone doctor") only qualifies a word of the vocabulary
+    # naming the need: the listings are those matching the need, ranked by how well; missing the kind word costs
+    # nothing. Beside other words ("low cost clinic") the kind word is the need.
+    need = [concept for concept in words if not concept.names_kind]
+    if not any(concept.names_need for concept in need):
+        need = words
+    scores = _score(snapshot, candidates.docs, need)
+    candidates.relevance = np.round(scores.total / len(need), 1)
+    candidates.strength = scores.strength / len(need)
     candidates.fuzzy_words = scores.fuzzy_words
     candidates.words_matched = scores.words_matched
-    candidates.words_wanted = len(words)
+    candidates.words_wanted = len(need)
     if candidates.free is not None:
         matched = candidates.words_matched if candidates.words_matched is not None else candidates.relevance > 0
         candidates.words_matched = matched.astype(np.int16) + candidates.free
@@ -305,7 +311,8 @@ class _WordScores:
     strength: np.ndarray
     """The same with typos counted at their closeness: how strong a field they matched in, for nearness."""
     fuzzy_words: np.ndarray
-    """How many query words matched only by resemblance (a typo, an unfinished word)."""
+    """How many query words matched only weakly: by resemblance (a typo, an unfinished word), or a medication
+    a description only mentions."""
     words_matched: np.ndarray | None
     """How many query words matched at all (counted for more than one word)."""
 
@@ -320,11 +327,13 @@ class _WordScores:
         )
 
     def add(self, best: np.ndarray) -> None:
-        """One query word's best score per candidate (fuzzy ones are at most FUZZY_CEILING, exact ones above)."""
+        """One query word's best score per candidate: fuzzy ones are at most FUZZY_CEILING, exact ones at least
+        EXACT_FLOOR, a medication a description only mentions between; typos and mentions are weak matches,
+        ranked after the exact ones."""
         fuzzy = (best > 0) & (best <= FUZZY_CEILING)
         self.total += best
         self.strength += np.where(fuzzy, best / FUZZY_SCALE, best)
-        self.fuzzy_words += fuzzy
+        self.fuzzy_words += (best > 0) & (best < EXACT_FLOOR)
         if self.words_matched is not None:
             self.words_matched += best > 0
 

@@ -21,7 +21,9 @@ from directory.search.words import (
     FIELD_ORDER,
     FIELD_WEIGHTS,
     FREE_WORDS,
+    KIND_WORDS,
     MAX_PHRASE_WORDS,
+    MEDICATION_MENTION_WEIGHT,
     MIN_FUZZY_LENGTH,
     PROTECTED_WORDS,
     EverydayPhrase,
@@ -32,7 +34,7 @@ from directory.search.words import (
     tokenize,
     without_free_words,
 )
-from directory.taxonomy.categories import CATEGORIES
+from directory.taxonomy.categories import CATEGORIES, MEDICATIONS
 
 __all__ = ["Concept", "Snapshot", "kilometres"]
 
@@ -65,6 +67,10 @@ class Concept:
     """Not a word of the vocabulary (a name's own word, as "Kolmac"): it may make a strong name match."""
     prefers_free: bool = False
     """Asks for free help ("gratis", "no cost"): matches no word, prefers listings that are free."""
+    names_kind: bool = False
+    """Names the kind of place ("doctor", "center"; words.KIND_WORDS): beside a word naming the need, optional."""
+    names_need: bool = False
+    """An everyday phrase or word of the vocabulary ("suboxone", "detox"): it names the help wanted."""
 
     def similarities_of(self, terms: np.ndarray) -> np.ndarray:
         """Each term's similarity to this concept (0 where it does not match)."""
@@ -146,6 +152,7 @@ class Snapshot:
         doc_fields: list[np.ndarray] = []
         own_name_terms: dict[str, list[list[int]]] = {"name": [], "organization": []}
         category_field = FIELD_ORDER.index("category")
+        description_field = FIELD_ORDER.index("description")
         for row in rows:
             terms: dict[int, tuple[float, int]] = {}
             text_fields = _decode(row["text_fields"])
@@ -159,6 +166,11 @@ class Snapshot:
                 for term in field_terms:
                     if term not in terms or terms[term][0] < weight:
                         terms[term] = (weight, field_index)
+            # A medication only the description names is a mention, not an offer (words.MEDICATION_MENTION_WEIGHT).
+            for medication in MEDICATIONS:
+                mentioned = vocabulary.get(medication)
+                if mentioned is not None and terms.get(mentioned, (0.0, -1))[1] == description_field:
+                    terms[mentioned] = (MEDICATION_MENTION_WEIGHT, description_field)
             # Each category as one index word, so an everyday phrase can ask for a category ("food stamps").
             for code in _decode(row["categories"]):
                 term = vocabulary.setdefault(CATEGORY_TERM_PREFIX + code, len(vocabulary))
@@ -326,18 +338,26 @@ class Snapshot:
         for code in phrase.categories:
             if (term := self.word_ids.get(CATEGORY_TERM_PREFIX + code)) is not None:
                 matches.setdefault(term, PHRASE_CATEGORY_SIMILARITY)
-        return Concept(key, matches)
+        return Concept(key, matches, names_need=True)
 
     def _word_concept(self, word: str) -> Concept:
         """One query word: itself and its corrections, and what it means if it is (or misspells) an everyday word."""
         matches, fuzzy = self._correct(word)
-        concept = Concept(word, matches, fuzzy, distinctive=word not in PROTECTED_WORDS and not word.isdigit())
+        concept = Concept(
+            word,
+            matches,
+            fuzzy,
+            distinctive=word not in PROTECTED_WORDS and not word.isdigit(),
+            names_kind=word in KIND_WORDS,
+            names_need=word in MEDICATIONS,
+        )
         phrase = EVERYDAY_PHRASES.get(word)
         closeness = 100.0
         if phrase is None and (synonym := best_synonym_key(word)) is not None:
             phrase, closeness = EVERYDAY_PHRASES[synonym[0]], synonym[1]
             concept.distinctive = False
         if phrase is not None:
+            concept.names_need = not concept.names_kind
             for term in self._phrase_concept(word, phrase).matches:
                 similarity = 100.0 if closeness == 100.0 else fuzzy_score(closeness)
                 if similarity > concept.matches.get(term, 0.0):

@@ -19,12 +19,15 @@ __all__ = [
     "CATEGORY_TERM_PREFIX",
     "EVERYDAY_PHRASES",
     "EVERYDAY_PHRASES_FILE",
+    "EXACT_FLOOR",
     "FIELD_ORDER",
     "FIELD_WEIGHTS",
     "FREE_WORDS",
     "FUZZY_CEILING",
     "FUZZY_SCALE",
+    "KIND_WORDS",
     "MAX_PHRASE_WORDS",
+    "MEDICATION_MENTION_WEIGHT",
     "MIN_FUZZY_LENGTH",
     "PROTECTED_WORDS",
     "STOP_WORDS",
@@ -45,6 +48,12 @@ FIELD_ORDER = tuple(FIELD_WEIGHTS)
 FUZZY_SCALE = 0.55
 #: The most a fuzzy match can score; an exact one scores at least 60 (100 × the description's weight).
 FUZZY_CEILING = 100.0 * FUZZY_SCALE
+#: The least an exact word scores (100 × the description's weight); a score below it is a weak match.
+EXACT_FLOOR = 100.0 * FIELD_WEIGHTS["description"]
+#: A medication a listing's description only mentions ("many also offer buprenorphine", "we refer people to
+#: naltrexone prescribers"), while its medications and categories do not list it, weighs this much: above any
+#: typo (FUZZY_CEILING), below EXACT_FLOOR, so it ranks, as a typo does, after every listing that offers it.
+MEDICATION_MENTION_WEIGHT = 0.95 * FIELD_WEIGHTS["description"]
 #: Words shorter than this are matched exactly (with their plural), never as typos: "eat" is not "heat".
 MIN_FUZZY_LENGTH = 5
 
@@ -55,14 +64,29 @@ STOP_WORDS = frozenset(
         *("the", "to", "with", "need", "needs", "help", "find", "where", "around", "close", "closest", "nearby"),
         *("get", "want", "looking", "can", "could", "do", "does", "there", "any", "some", "please", "am", "are"),
         *("tonight", "today", "now", "right", "asap", "someone", "somewhere", "place", "places", "what", "who"),
-        *("how", "go", "us", "we", "our", "you", "it", "this", "that", "be", "by", "area", "local"),
+        *("how", "go", "us", "we", "our", "you", "it", "this", "that", "be", "by", "area", "local", "people"),
+        # what is left of a contraction ("I'm hungry" is "i", "m", "hungry"): "m" is no word to find M and M
+        *("m", "s", "t", "ll", "re", "ve", "d"),
         # Spanish small words, so "pase de autobús" and "necesito comida cerca de mí" read as their content words
         *("de", "del", "el", "la", "las", "los", "y", "en", "para", "por", "un", "una", "con", "mi", "mis"),
         *("necesito", "necesita", "busco", "quiero", "donde", "ayuda", "cerca", "hoy", "ahora", "esta"),
         *("noche", "puedo", "puede", "hay", "algun", "alguna", "lugar", "que", "se", "al", "me", "yo"),
+        *("personas", "persona", "gente"),
     ]
 )
 TOKEN = re.compile(r"[a-z0-9]+")
+
+#: Words that name the kind of place, not the help ("suboxone doctor", "detox center", "VA clinic", "clínica de
+#: metadona"): beside a word that names the need they only qualify it, so a listing is ranked by the need it
+#: matches and is not passed over for missing the kind word; alone ("doctor", "clinic") they are the need.
+KIND_WORDS = frozenset(
+    [
+        *("doctor", "doctors", "clinic", "clinics", "center", "centers", "centre", "centres", "program"),
+        *("programs", "service", "services", "office", "offices", "provider", "providers", "facility"),
+        *("facilities", "agency", "agencies", "clinica", "clinicas", "centro", "centros", "programa"),
+        *("programas", "servicio", "servicios", "oficina"),
+    ]
+)
 
 #: Words that ask for no-cost help: a preference for listings that are free, never a word to match or fuzz
 #: ("gratis" is not "ratios" or "grants").

@@ -490,6 +490,16 @@ LISTINGS = [
         "RP-1400.8000-200",
         "Domestic Violence Counseling",
     ),
+    # Tagged only with a target population (an AIRS Y code): found by it, and by "VA" in its organization's name.
+    Listing(
+        "veterans",
+        "Southern Arizona VA Health Care System",
+        "Tucson Vet Center",
+        "Readjustment counseling and referrals after military service.",
+        5.5,
+        "YN-9000",
+        "Veterans",
+    ),
 ]
 
 
