@@ -346,3 +346,15 @@ async def test_a_draft_is_sent_only_if_the_consent_still_covers_it(world, client
     assert (await client.get(f"/api/referrals/{draft['id']}")).json()["status"] == "draft"
     await sign_in(client, "x@example.org")
     assert (await client.get(f"/api/referrals/{draft['id']}")).status_code == 404
+
+
+async def test_a_clients_consents_are_listed_newest_first_and_the_reading_is_audited(world, client, clock):
+    client_id = await new_client(client)
+    older = await consent(client, client_id, world.partner_x, signed_at=(START - dt.timedelta(days=3)).isoformat())
+    newer = await consent(client, client_id, world.partner_y, signed_at=(START - dt.timedelta(days=1)).isoformat())
+    listed = (await client.get(f"/api/clients/{client_id}/consents")).json()
+    assert [c["id"] for c in listed] == [newer, older]
+    await sign_in(client, "admin@example.org")
+    events = (await client.get("/api/audit", params={"per_page": 100})).json()["contents"]
+    reads = [(e["action"], e["object_type"], e["object_id"]) for e in events if e["object_type"] == "consent_list"]
+    assert reads == [("view", "consent_list", client_id)]
