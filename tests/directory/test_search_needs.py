@@ -83,3 +83,30 @@ async def test_a_homeless_clinic_is_for_people_who_are_homeless(client):
     assert all("homeless" in listing["display_name"].casefold() for listing in listings[:2]), [
         listing["display_name"] for listing in listings[:3]
     ]
+
+
+@pytest.mark.parametrize(
+    ("words", "near", "kind"),
+    [
+        # Found by the outside review: a detox unit of an organization named "Crisis Response" came first for suicide.
+        ("suicide", "21201", "mental_health.crisis"),
+        ("suicidal", "21201", "mental_health.crisis"),
+        ("i want to kill myself", "21201", "mental_health.crisis"),
+        ("988", "21201", "mental_health.crisis"),
+        # "using" was read as "housing": shelters, a domestic violence shelter among them.
+        ("i want to stop using", "21201", "moud"),
+        ("using", "80202", "moud"),
+        # Drug names found nothing; "get off heroin" found a housing listing by "off".
+        ("heroin", "21201", "moud"),
+        ("get off heroin", "21201", "moud"),
+        ("cocaine", "80202", "moud"),
+        ("meth", "80202", "moud"),
+        ("drinking problem", "21201", "moud"),
+        ("dejar de beber", "21201", "moud"),
+        ("evicted", "21201", "housing.rental_help"),
+    ],
+)
+async def test_words_people_use_in_a_crisis_or_about_drugs_find_that_help_first(client, words, near, kind):
+    listings = await search(client, words, near)
+    top = [(listing["display_name"], [c["code"] for c in listing["categories"]]) for listing in listings[:3]]
+    assert listings and all(kind in codes for _, codes in top), top
