@@ -29,10 +29,10 @@ browser:
 		{ echo "Chromium is missing and could not be installed: apt-get install -y chromium" >&2; exit 1; }
 
 # The whole suite (browser tests included) on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set: on every
-# core (pytest-xdist, one database per worker; the browser tests share one worker), in a shuffled order
+# core (pytest-xdist, one database per worker), in a shuffled order
 # (pytest-randomly prints its seed), with the 20 slowest tests. Both engines run even when the first fails; each
 # one's time and result come last, and the command fails if either failed. PYTEST_ARGS adds pytest options.
-PYTEST := $(BIN)/pytest -q -n auto --dist loadgroup --durations=20 $(PYTEST_ARGS)
+PYTEST := $(BIN)/pytest -q -n auto --durations=20 $(PYTEST_ARGS)
 test: $(STAMP) browser
 	@failed=0; summary=""; \
 	start=$$(date +%s); \

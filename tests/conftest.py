@@ -257,22 +257,6 @@ def _seed() -> None:
     assert result.exit_code == 0, result.output
 
 
-BROWSER_TESTS = PROJECT_ROOT / "tests" / "browser"
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist (`--dist loadgroup`) a module's tests run on one worker, so its module fixtures (the seed and
-    what a module imports on top) are built once, not once per worker and again each time the worker comes back
-    to the module; every browser test shares one worker: one server and one Chromium for them all. The browser
-    tests, the longest group, go first (after pytest-randomly's shuffle, which keeps their own order shuffled):
-    last, they kept one worker busy for minutes while the others had nothing left to do."""
-    for item in items:
-        group = "browser" if BROWSER_TESTS in item.path.parents else item.path.relative_to(PROJECT_ROOT).as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: BROWSER_TESTS not in item.path.parents)
-
-
 def pytest_terminal_summary(terminalreporter, config) -> None:
     """Say which shuffled order ran (`make test` runs quietly, which hides pytest-randomly's own header line)."""
     seed = getattr(config.option, "randomly_seed", None)
