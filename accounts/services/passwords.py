@@ -39,36 +39,38 @@ MIN_PASSWORD_LENGTH = 12
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 _HASHERS = {"argon2id": PasswordHasher(), "test-only": PasswordHasher.from_parameters(profiles.CHEAPEST)}
-_hasher = _HASHERS["argon2id"]
-_dummy_hashes: dict[int, str] = {}
+_profile = "argon2id"
+_dummy_hashes: dict[str, str] = {}
 
 
 def use_password_hashing(profile: str) -> None:
     """Hash new passwords with this PASSWORD_HASHING profile from now on (the app and the CLI call this at
     start-up with their settings; every process of a deployment reads the same variable)."""
-    global _hasher
-    _hasher = _HASHERS[profile]
+    global _profile
+    if profile not in _HASHERS:
+        raise KeyError(profile)
+    _profile = profile
 
 
 def hash_password(password: str) -> str:
     """An argon2id hash of a password that meets the length rule (Invalid otherwise)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(PASSWORD_TOO_SHORT, minimum=MIN_PASSWORD_LENGTH)
-    return _hasher.hash(password)
+    return _HASHERS[_profile].hash(password)
 
 
 def dummy_hash() -> str:
     """A hash of no one's password at the current profile's cost, to verify against when an e-mail is unknown
     (so an unknown e-mail takes as long as a wrong password)."""
-    if id(_hasher) not in _dummy_hashes:
-        _dummy_hashes[id(_hasher)] = _hasher.hash("not a real password, only for timing")
-    return _dummy_hashes[id(_hasher)]
+    if _profile not in _dummy_hashes:
+        _dummy_hashes[_profile] = _HASHERS[_profile].hash("not a real password, only for timing")
+    return _dummy_hashes[_profile]
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches the hash."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _HASHERS[_profile].verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
