@@ -241,7 +241,10 @@ def axe_violations(page) -> list[str]:
         page.evaluate(AXE_SOURCE)
     found = page.evaluate(
         """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            // Playwright's evaluate has no timeout of its own: a check that never ends fails here, not at CI's.
+            const timeout = new Promise((_, reject) =>
+                setTimeout(() => reject(new Error('axe-core did not finish within 30 s')), 30000));
+            const result = await Promise.race([axe.run(document, {runOnly: {type: 'tag', values: tags}}), timeout]);
             return result.violations.map(v =>
                 `${v.id} (${v.impact}): ${v.help} -> ` +
                 v.nodes.map(n => n.target.join(' ')).slice(0, 5).join(', '));

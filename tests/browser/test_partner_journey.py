@@ -154,7 +154,11 @@ def test_a_decline_needs_a_reason_and_a_stale_form_says_so(visitor_factory, live
     other = visitor.context.new_page()
     other.goto(f"{live_server.url}/partner/referrals/{referral_id}")
     other.get_by_role("button", name="Accept", exact=True).click()
+    # Wait for the answer before closing the tab: closing it mid-request raced the accept against the decline.
+    other.locator("main").get_by_text("Accepted").first.wait_for(timeout=SHORT)
     other.close()
+    # Back to the first tab, as a person would: a tab left in the background may not run its timers.
+    page.bring_to_front()
     page.locator("#reason-rejected").select_option("no_capacity")
     page.locator("#reason-text-rejected").fill("Full until next month")
     page.get_by_role("button", name="Decline").click()
