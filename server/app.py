@@ -120,6 +120,10 @@ async def _is_open_directory(request: Request) -> bool:
     return bool(opt.get("public")) and (path.startswith("/api/") or bool(opt.get(SESSIONLESS)))
 
 
+COUNTER_STORES = ("login_attempts", "public_reports", "public_requests")
+"""The stores of rate-limit counters, by name (each its own namespace in Redis)."""
+
+
 def _counter_store(settings: Settings, namespace: str) -> Store:
     """Rate-limit counters: in Redis, shared by every app server, when REDIS_URL is set; otherwise in this
     process's memory (no database write per request; each server then counts on its own)."""
@@ -208,12 +212,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             FlashPlugin(FlashConfig(template_config=templates)),
         ],
         template_config=templates,
-        stores={
-            "sessions": DatabaseStore(),
-            "login_attempts": _counter_store(settings, "login_attempts"),
-            "public_reports": _counter_store(settings, "public_reports"),
-            "public_requests": _counter_store(settings, "rate_limits"),
-        },
+        stores={"sessions": DatabaseStore()} | {name: _counter_store(settings, name) for name in COUNTER_STORES},
         lifespan=[app_lifespan],
         dependencies={"now": Provide(provide_now), "settings": Provide(provide_settings)},
         state=State(
