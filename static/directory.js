@@ -25,7 +25,7 @@
   function pinPopup(card, inList) {
     var popup = document.createElement("div");
     var name = document.createElement("a");
-    name.href = card.dataset.href;
+    name.href = "/listings/" + card.dataset.id;
     name.textContent = card.dataset.name;
     var toCard = document.createElement("a");
     toCard.href = "#" + card.id;
