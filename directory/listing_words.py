@@ -8,6 +8,7 @@ them here, so the Spanish pages say "sáb 10:00–14:00" and "inglés, español"
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from babel import Locale, UnknownLocaleError
 
@@ -48,7 +49,7 @@ def hours_lines(lines: list[str]) -> list[str]:
 def language_names(codes: list[str]) -> list[str]:
     """The languages a listing records, named in the visitor's language ('en' -> 'English' / 'inglés')."""
     try:
-        names = Locale.parse(current_language()).languages
+        names: Mapping[str, str] = Locale.parse(current_language()).languages
     except (UnknownLocaleError, ValueError):
         names = {}
     return [names.get(CLDR_LANGUAGE.get(code, code), code) for code in codes]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
@@ -109,7 +109,11 @@ FILTER_LABELS = {
     "medication": N_("medication"),
 }
 """How the empty result names a filter it offers to drop."""
-LISTING_WORDS = {"hours_lines": hours_lines, "language_names": language_names, "organization_line": organization_line}
+LISTING_WORDS: dict[str, Any] = {
+    "hours_lines": hours_lines,
+    "language_names": language_names,
+    "organization_line": organization_line,
+}
 """The wording helpers every directory page's template calls (in the visitor's language)."""
 CAPACITY_UNITS = {"places": N_("places"), "beds": N_("beds"), "rooms": N_("rooms"), "spots": N_("spots")}
 """Capacity units partners commonly enter, in the visitor's language (another unit is shown as entered)."""
