@@ -52,7 +52,9 @@ def language_names(codes: list[str]) -> list[str]:
         names: Mapping[str, str] = Locale.parse(current_language()).languages
     except (UnknownLocaleError, ValueError):
         names = {}
-    return [names.get(CLDR_LANGUAGE.get(code, code), code) for code in codes]
+    english = Locale.parse("en").languages
+    # A language CLDR has no name for in the visitor's language keeps its English name, then its code.
+    return [names.get(cldr, english.get(cldr, code)) for code in codes for cldr in [CLDR_LANGUAGE.get(code, code)]]
 
 
 def organization_line(listing: ServiceListing) -> str:

@@ -159,6 +159,12 @@ def test_map_pins_open_a_popup_stay_out_of_the_tab_order_and_the_searched_place_
     assert pins.count() >= 10
     assert page.locator("#map .leaflet-marker-icon[tabindex], #map .leaflet-marker-icon[role=button]").count() == 0
     assert page.locator("#map .leaflet-tooltip").inner_text() == "Searched place"
+    # axe's WCAG 2.2 target-size rule (off in the usual check): 20 pins a few pixels apart were 20 tiny targets.
+    too_small = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: 'rule', values: ['target-size']}}))
+            .violations.flatMap(v => v.nodes.map(n => n.target.join(' ')))"""
+    )
+    assert too_small == [], too_small
     pins.first.dispatch_event("click")
     popup = page.locator("#map .leaflet-popup")
     popup.wait_for()
