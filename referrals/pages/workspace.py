@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -49,7 +49,7 @@ from referrals.schemas import (
     ReferralOut,
     ScreeningIn,
 )
-from referrals.services.caseload import CASELOAD_SHOWS, CASELOAD_SORTS, caseload
+from referrals.services.caseload import CASELOAD_SHOWS, CASELOAD_SORTS, CaseloadShow, CaseloadSort, caseload
 from referrals.services.clients import create_client, update_client, view_client
 from referrals.services.consents import (
     consent_status,
@@ -285,7 +285,13 @@ class WorkspacePages(Controller):
             if value not in allowed:
                 raise Invalid(FIELD_INVALID, field=field, problem=f"{field} must be one of {', '.join(allowed)}")
         entries, total = await caseload(
-            request.user, now, page, PER_PAGE, name=name, sort=sort, show=show  # type: ignore[arg-type]
+            request.user,
+            now,
+            page,
+            PER_PAGE,
+            name=name,
+            sort=cast("CaseloadSort", sort),
+            show=cast("CaseloadShow", show),
         )
         return render(
             "workspace/caseload.html",

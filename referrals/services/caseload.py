@@ -56,7 +56,9 @@ def _later(first: dt.datetime | None, second: dt.datetime) -> dt.datetime:
 
 async def _entries(clients: list[ClientRow], now: dt.datetime) -> list[CaseloadEntry]:
     """Each client with its open referrals, next follow-up, last activity and risks (a few queries in all)."""
-    entries = {str(row["id"]): CaseloadEntry(client=client_out(row), last_activity=row["updated_at"]) for row in clients}
+    entries = {
+        str(row["id"]): CaseloadEntry(client=client_out(row), last_activity=row["updated_at"]) for row in clients
+    }
     if not entries:
         return []
     ids = list(entries)
@@ -137,4 +139,3 @@ async def caseload(
         ids = ", ".join(entry.client.id for entry in shown)
         await record_audit(principal, "view", "client_list", None, f"{len(shown)} clients: {ids}")
     return shown, len(chosen)
-

@@ -136,9 +136,11 @@ async def consent_to_revoke(principal: Principal, client: ClientRow, consent_id:
     """A live consent of this client, shown before revoking it (the view is audited); NotFound if there is none
     (unknown or already revoked)."""
     async with write_transaction(Consent._meta.db):
-        row = await _with_names().where(
-            (Consent.id == consent_id) & (Consent.client == client["id"]) & Consent.revoked_at.is_null()
-        ).first()
+        row = (
+            await _with_names()
+            .where((Consent.id == consent_id) & (Consent.client == client["id"]) & Consent.revoked_at.is_null())
+            .first()
+        )
         if row is None:
             raise NotFound(CONSENT_NOT_FOUND, consent_id=consent_id)
         await record_audit(principal, "view", "consent", consent_id, f"client {client['id']}")
