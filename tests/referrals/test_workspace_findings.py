@@ -9,6 +9,7 @@ import re
 import uuid
 
 from directory.tables import Location, Phone, ServiceAtLocation
+from tests.conftest import in_app_loop
 from tests.referrals.conftest import consent, new_client, refer, sign_in
 from tests.referrals.test_workspace_pages import post_form
 
@@ -26,8 +27,12 @@ PARTNER_SAYS = {
 
 async def _partner_updates_the_pantry(client, world) -> None:
     """Partner X gives its food pantry a phone and says: 3 open of 20, waitlist 5, accepting, Mondays 9 to 5."""
-    service = await ServiceAtLocation.select(ServiceAtLocation.service).where(ServiceAtLocation.id == world.food_x)
-    await Phone.insert(Phone(id=uuid.uuid4(), service=service[0]["service"], number="410-555-0100"))
+
+    async def add_phone() -> None:
+        listing = await ServiceAtLocation.select(ServiceAtLocation.service).where(ServiceAtLocation.id == world.food_x)
+        await Phone.insert(Phone(id=uuid.uuid4(), service=listing[0]["service"], number="410-555-0100"))
+
+    await in_app_loop(client, add_phone)
     await sign_in(client, "x@example.org")
     saved = await post_form(client, f"/partner/listings/{world.food_x}", PARTNER_SAYS)
     assert saved.status_code == 303, saved.text
@@ -152,8 +157,12 @@ async def test_codes_read_as_words_on_the_client_and_referral_pages(world, clien
     spanish = await client.get(f"/app/clients/{client_id}", headers=SPANISH)
     assert ">Español" in spanish.text.split('class="preferred-language"')[1].split("</dd>")[0]
     # A location named as its service: the name once, not "X · X".
-    service = await ServiceAtLocation.select(ServiceAtLocation.location).where(ServiceAtLocation.id == world.food_x)
-    await Location.update({Location.name: "Harbor Food Pantry"}).where(Location.id == service[0]["location"])
+
+    async def name_the_location_as_its_service() -> None:
+        listing = await ServiceAtLocation.select(ServiceAtLocation.location).where(ServiceAtLocation.id == world.food_x)
+        await Location.update({Location.name: "Harbor Food Pantry"}).where(Location.id == listing[0]["location"])
+
+    await in_app_loop(client, name_the_location_as_its_service)
     made = await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
     referral = await client.get(f"/app/referrals/{made['id']}")
     assert "Harbor Food Pantry · Harbor Food Pantry" not in referral.text and "Harbor Food Pantry" in referral.text
