@@ -14,6 +14,12 @@ import uuid
 
 import pytest
 
+from tests.browser.test_partner_journey import (
+    PARTNER_1,
+    close_api_sessions,  # noqa: F401 (closes the API sessions partner_listing keeps)
+    partner_listing,
+)
+
 CARE_MANAGER = "care.manager@demo.example"
 FOOD_PARTNER = "Neighbors Food Pantry"
 """partner1@demo.example's organization (its name carries "(sample)")."""
@@ -189,22 +195,26 @@ def test_the_workspace_in_spanish(visitor_factory):
     assert page.get_by_role("heading", level=1).inner_text() == "Casos"
 
 
-PARTNER_1 = "partner1@demo.example"
-"""Staff of FOOD_PARTNER."""
-
-
-def _first_food_listing(visitor, client_path: str) -> str:
-    """The service_at_location id of the first FOOD_PARTNER listing on the client's resources page."""
-    page = visitor.visit(f"{client_path}/resources?words={urllib.parse.quote(FOOD_PARTNER)}", "workspace-resources")
-    card = page.locator("li.resource", has=page.locator(".org", has_text=FOOD_PARTNER)).first
-    href = card.get_by_role("link", name=re.compile("^Refer")).get_attribute("href")
-    found = re.search(r"service_at_location_id=([0-9a-f-]{36})", href or "")
-    assert found, href
-    return found.group(1)
+def _resource_card(visitor, client_path: str, listing_id: str):
+    """The card of one listing on the client's resources page (narrowed to FOOD_PARTNER, paging on to it)."""
+    page = visitor.visit(
+        f"{client_path}/resources?words={urllib.parse.quote(FOOD_PARTNER)}", "workspace-resources-intake"
+    )
+    card = page.locator("li.resource", has=page.locator(f"a[href*='service_at_location_id={listing_id}']"))
+    for _ in range(20):
+        next_page = page.get_by_role("link", name="Next page")
+        if card.count() or not next_page.count():
+            break
+        next_page.click()
+        page.wait_for_load_state("load")
+    assert card.count(), f"listing {listing_id} is not near the client"
+    return card
 
 
 @pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", False)])
-def test_what_the_partner_says_of_its_intake_reaches_the_care_manager_who_refers(visitor_factory, width, javascript):
+def test_what_the_partner_says_of_its_intake_reaches_the_care_manager_who_refers(
+    visitor_factory, live_server, width, javascript
+):
     """The partner sets 3 open of 20, waitlist 5, accepting; the care manager sees it on the resource card and the
     refer form, then the partner's phone (a tel: link) and hours on the referral, and both sides name its status
     with the same word."""
@@ -212,7 +222,7 @@ def test_what_the_partner_says_of_its_intake_reaches_the_care_manager_who_refers
     sign_in_as_care_manager(care_manager)
     client_path, _ = add_client(care_manager)
     record_screening(care_manager, "Food")
-    listing_id = _first_food_listing(care_manager, client_path)
+    _, listing_id = partner_listing(live_server.url, PARTNER_1)
 
     partner = visitor_factory(width, javascript=javascript)
     partner.sign_in(PARTNER_1)
@@ -226,10 +236,8 @@ def test_what_the_partner_says_of_its_intake_reaches_the_care_manager_who_refers
     edit.get_by_role("button", name="Save and mark as checked").click()
     edit.wait_for_url(re.compile("/partner/listings$"))
 
-    page = care_manager.visit(
-        f"{client_path}/resources?words={urllib.parse.quote(FOOD_PARTNER)}", "workspace-resources-intake"
-    )
-    card = page.locator("li.resource", has=page.locator(f"a[href*='service_at_location_id={listing_id}']"))
+    card = _resource_card(care_manager, client_path, listing_id)
+    page = care_manager.page
     said = card.locator(".availability").inner_text()
     assert "Accepting new clients" in said and "3 places open of 20" in said and "waitlist: 5" in said, said
     assert "Updated" in said
