@@ -75,7 +75,8 @@ async def test_the_capacity_a_partner_sets_shows_on_the_resource_cards_and_the_r
     card = _card((await client.get(f"/app/clients/{client_id}/resources")).text, "Harbor Food Pantry")
     assert "Not accepting new clients" in card and "0 places open of 20" in card
     spanish = await client.get(f"/app/clients/{client_id}/resources", headers=SPANISH)
-    assert "No acepta clientes nuevos" in _card(spanish.text, "Harbor Food Pantry")
+    card = _card(spanish.text, "Harbor Food Pantry")
+    assert "No acepta clientes nuevos" in card and "0 cupos libres de 20" in card and "lista de espera: 5" in card
 
 
 async def test_the_referral_page_shows_the_partners_phone_and_hours_for_the_warm_handoff(world, client):
