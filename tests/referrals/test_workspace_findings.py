@@ -51,7 +51,7 @@ def _card(page_text: str, name: str) -> str:
     """The resource card naming this service."""
     found = [card for card in page_text.split('<li class="card resource">')[1:] if f"<h2>{name}</h2>" in card]
     assert found, page_text
-    return found[0].split("</li>\n  {% endfor")[0]
+    return found[0].split('<a class="button"')[0]  # up to its Refer button
 
 
 async def test_the_capacity_a_partner_sets_shows_on_the_resource_cards_and_the_refer_form(world, client):
