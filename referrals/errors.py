@@ -35,6 +35,7 @@ __all__ = [
     "DATE_UNREADABLE",
     "EVENT_EMPTY",
     "FOLLOW_UP_NOT_FOUND",
+    "FOLLOW_UP_RESULT_MISSING",
     "HOURS_HALF_GIVEN",
     "ID_UNREADABLE",
     "INBOX_FOR_PARTNERS",
@@ -94,6 +95,13 @@ FOLLOW_UP_NOT_FOUND = ErrorCode(
     404,
     "no follow-up with id %(follow_up_id)s",
     N_("This follow-up is not on your team's worklist."),
+)
+FOLLOW_UP_RESULT_MISSING = ErrorCode(
+    "follow_up_result_missing",
+    400,
+    "result: choose what came of the follow-up",
+    N_("Choose what came of the follow-up: nothing is recorded until you do."),
+    field="result",
 )
 RADIUS_NOT_OFFERED = ErrorCode(
     "radius_not_offered",

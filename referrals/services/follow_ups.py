@@ -13,6 +13,7 @@ from typing import cast
 
 from accounts.services.audit import record_audit
 from kernel.database import write_transaction
+from kernel.i18n import N_
 from kernel.principal import Principal
 from kernel.problems import NotFound
 from kernel.settings import Settings
@@ -34,12 +35,12 @@ __all__ = [
 ]
 
 RULE_DESCRIPTIONS = {
-    "chase_partner": "The partner has not accepted the referral: call them.",
-    "confirm_handoff": "Confirm the first contact of the warm handoff happened.",
-    "check_attendance": "The appointment has passed with no outcome: check whether the client attended.",
-    "client_outreach": "The client missed the appointment or could not be connected: reach out.",
-    "retention_7_days": "Check the client is still in MOUD treatment (7 days after connecting).",
-    "retention_30_days": "Check the client is still in MOUD treatment (30 days after connecting).",
+    "chase_partner": N_("The partner has not accepted the referral: call them."),
+    "confirm_handoff": N_("Confirm the first contact of the warm handoff happened."),
+    "check_attendance": N_("The appointment has passed with no outcome: check whether the client attended."),
+    "client_outreach": N_("The client missed the appointment or could not be connected: reach out."),
+    "retention_7_days": N_("Check the client is still in MOUD treatment (7 days after connecting)."),
+    "retention_30_days": N_("Check the client is still in MOUD treatment (30 days after connecting)."),
 }
 _WAITING_FOR_PARTNER = {"requested", "received"}
 _ATTENDANCE_OUTCOMES = {"in-progress", "completed", "failed", "cancelled", "rejected", "entered-in-error"}

@@ -111,7 +111,7 @@ def acknowledge_accept_and_report_attended(visitor, referral_path: str) -> None:
     visitor.check("partner-referral-accepted")
     page.get_by_role("button", name="Client attended").click()
     page.get_by_role("button", name="Completed").wait_for(timeout=SHORT)
-    assert "Attending" in page.locator("main").inner_text()
+    assert "In progress" in page.locator("main").inner_text()
 
 
 @pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", True), ("phone", False)])

@@ -291,11 +291,17 @@ def calls(world, s: Scenario) -> list[Call]:
             },
         ),
         Call(
+            "GET",
+            "/app/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke",
+            f"/app{client[4:]}/consents/{s.spare_consent_id}/revoke",
+            page({"care_manager_a": 200, "care_manager_b": 404}),
+        ),
+        Call(
             "POST",
             "/app/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke",
             f"/app{client[4:]}/consents/{s.spare_consent_id}/revoke",
             page({"care_manager_a": 303, "care_manager_b": 404}),
-            form={},
+            form={"confirmed": "yes"},
         ),
         Call(
             "GET",
