@@ -7,16 +7,20 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.methods.select import Select
+
+SelectQuery = TypeVar("SelectQuery", bound=Select)
 
 __all__ = [
     "create_engine",
     "execute_many",
     "fetch_all",
+    "locked_for_update",
     "pending_migrations",
     "quoted",
     "raw_connection",
@@ -56,6 +60,12 @@ def write_transaction(engine: Engine[Any]) -> AbstractAsyncContextManager[object
     # Piccolo declares `__aexit__ -> bool` but returns False whenever an exception came through: no
     # exception is swallowed, and saying so lets mypy see that a `return` inside the block always ends it.
     return cast("AbstractAsyncContextManager[object, None]", transaction)
+
+
+def locked_for_update(query: SelectQuery) -> SelectQuery:
+    """The select with its rows locked until the transaction ends (FOR UPDATE) on PostgreSQL; SQLite has no row
+    locks and needs none inside `write_transaction`, whose write lock is taken at BEGIN."""
+    return query if isinstance(query.table._meta.db, SQLiteEngine) else query.lock_rows()
 
 
 async def run_migrations() -> None:

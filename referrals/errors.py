@@ -34,6 +34,7 @@ __all__ = [
     "DATE_TIME_UNREADABLE",
     "DATE_UNREADABLE",
     "EVENT_EMPTY",
+    "FOLLOW_UP_CLOSED",
     "FOLLOW_UP_NOT_FOUND",
     "FOLLOW_UP_RESULT_MISSING",
     "HOURS_HALF_GIVEN",
@@ -89,6 +90,12 @@ SCREENING_EMPTY = ErrorCode(
     "answers: answer at least one need",
     N_("Answer at least one question of the screening."),
     field="answers",
+)
+FOLLOW_UP_CLOSED = ErrorCode(
+    "follow_up_closed",
+    409,
+    "follow-up %(follow_up_id)s was closed (%(close_reason)s): nothing was recorded",
+    N_("This follow-up was already closed, so nothing was recorded. Open the referral to see why."),
 )
 FOLLOW_UP_NOT_FOUND = ErrorCode(
     "follow_up_not_found",
