@@ -90,6 +90,7 @@ def _page_error(request: Request[Any, Any, Any], error: Exception) -> Response[A
         403: gettext("You may not see this page"),
         404: gettext("Not found"),
         409: gettext("Someone else changed this first"),
+        415: gettext("This form could not be read"),
         429: gettext("Too many tries: please wait a minute"),
     }
     return render(

@@ -51,7 +51,7 @@ from referrals.pages.partner_listings import PartnerListingPages
 from referrals.pages.workspace import WorkspacePages
 from server.api_docs import DOCS_POLICIES, LocalRedoc, LocalSwagger
 from server.language import choose_page_language
-from server.request_rules import check_request
+from server.request_rules import check_request, refuse_multipart
 from server.security_headers import security_headers
 from server.templates import template_config
 
@@ -154,6 +154,7 @@ def _middleware(settings: Settings) -> list:
     ]
     return [
         *(proxies if settings.trusted_proxies else []),
+        refuse_multipart,
         DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings.signing_secret, settings.production)),
         *limits,
         session_config.middleware,
