@@ -15,7 +15,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
-from litestar.plugins.problem_details import ProblemDetailsPlugin
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
@@ -39,7 +39,7 @@ from kernel.clock import Clock, provide_now
 from kernel.database import pending_migrations
 from kernel.deployment_check import refuse_unsafe_production
 from kernel.guards import OPEN_DATA, SESSIONLESS
-from kernel.problems import ProblemCodeSchema, problem_details_config
+from kernel.problems import ProblemCodeSchema
 from kernel.settings import PROJECT_ROOT, Settings, SettingsError, provide_settings
 from referrals.controllers.clients import ClientController
 from referrals.controllers.follow_ups import FollowUpController
@@ -50,6 +50,7 @@ from referrals.pages.partner import PartnerInboxPages
 from referrals.pages.partner_listings import PartnerListingPages
 from referrals.pages.workspace import WorkspacePages
 from server.api_docs import DOCS_POLICIES, LocalRedoc, LocalSwagger
+from server.error_pages import error_handlers
 from server.language import choose_page_language
 from server.request_rules import check_request, refuse_multipart
 from server.security_headers import security_headers
@@ -203,8 +204,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         middleware=_middleware(settings),
         before_request=check_request,
         before_send=[security_headers(settings.production, settings.map_tile_origin, DOCS_POLICIES)],
+        # Problem details for the API, pages for browsers: server/error_pages.py decides which.
+        exception_handlers=error_handlers(),
         plugins=[
-            ProblemDetailsPlugin(problem_details_config()),
+            ProblemDetailsPlugin(ProblemDetailsConfig()),
             ProblemCodeSchema(),
             FlashPlugin(FlashConfig(template_config=templates)),
         ],

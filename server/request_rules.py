@@ -27,7 +27,7 @@ from server.errors import (
     QUERY_HAS_NUL,
 )
 
-__all__ = ["check_request", "refuse_multipart"]
+__all__ = ["check_request", "refuse_multipart", "use_request_language"]
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -85,7 +85,8 @@ async def check_request(request: Request) -> None:
         return
 
 
-async def _check_page_request(request: Request) -> None:
+def use_request_language(request: Request) -> None:
+    """Speak the request's language: `?lang=`, else the `lang` cookie, else Accept-Language."""
     use_language(
         choose_language(
             request.query_params.get("lang"),
@@ -93,6 +94,10 @@ async def _check_page_request(request: Request) -> None:
             request.headers.get("accept-language", ""),
         )
     )
+
+
+async def _check_page_request(request: Request) -> None:
+    use_request_language(request)
     if b"%00" in request.scope["query_string"]:
         raise Invalid(ADDRESS_HAS_NUL)
     if request.method not in _WITH_BODY:
