@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import msgspec
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
@@ -36,7 +37,7 @@ from directory.geo.geocoding import Geocoder, load_offline_tables
 from directory.pages import PublicDirectoryPages
 from directory.search.index import SearchIndex
 from kernel.clock import Clock, provide_now
-from kernel.database import pending_migrations
+from kernel.database import DatabaseHealth, pending_migrations
 from kernel.deployment_check import refuse_unsafe_production
 from kernel.guards import OPEN_DATA, SESSIONLESS
 from kernel.problems import ProblemCodeSchema
@@ -50,7 +51,7 @@ from referrals.pages.partner import PartnerInboxPages
 from referrals.pages.partner_listings import PartnerListingPages
 from referrals.pages.workspace import WorkspacePages
 from server.api_docs import DOCS_POLICIES, LocalRedoc, LocalSwagger
-from server.error_pages import error_handlers
+from server.error_pages import RETRY_AFTER_SECONDS, error_handlers
 from server.language import choose_page_language
 from server.request_rules import check_request, refuse_multipart
 from server.security_headers import security_headers
@@ -60,29 +61,46 @@ __all__ = ["create_app"]
 
 
 class Health(msgspec.Struct):
-    """Whether the server can serve: database engine, migrations (checked at start-up), search index."""
+    """Whether the server can serve: the database at its last check, migrations (checked at start-up), search index."""
 
     status: str
     database: str
+    database_reachable: bool
+    database_checked_at: dt.datetime
     migrations_applied: bool
     pending_migrations: list[str]
     search_index_revision: int
     search_index_listings: int
 
 
-@get("/healthz", operation_id="getHealth", summary="Health check", tags=["operations"], opt=OPEN_DATA)
-async def healthz(state: State) -> Health:
-    """Database engine, whether every migration was applied at start-up, and the search index state."""
+@get(
+    "/healthz",
+    operation_id="getHealth",
+    summary="Health check",
+    tags=["operations"],
+    opt=OPEN_DATA,
+    responses={503: ResponseSpec(Health, description="The database did not answer its last check")},
+)
+async def healthz(state: State) -> Response[Health]:
+    """The database as it answered its last check (a background task asks every DATABASE_CHECK_SECONDS; no query
+    here), whether every migration was applied at start-up, and the search index state. 503 while unreachable."""
     pending: list[str] = state.pending_migrations
     index: SearchIndex = state.search_index
-    return Health(
-        status="ok" if not pending else "migrations pending",
+    database: DatabaseHealth = state.database_health
+    status = "database unreachable" if not database.reachable else ("migrations pending" if pending else "ok")
+    health = Health(
+        status=status,
         database="postgresql" if state.settings.is_postgres else "sqlite",
+        database_reachable=database.reachable,
+        database_checked_at=database.checked_at,
         migrations_applied=not pending,
         pending_migrations=pending,
         search_index_revision=index.revision,
         search_index_listings=index.size,
     )
+    if database.reachable:
+        return Response(health)
+    return Response(health, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 @asynccontextmanager
@@ -94,14 +112,17 @@ async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
     if pooled:
         await DB.start_connection_pool()
     index: SearchIndex = app.state.search_index
+    database = app.state.database_health = DatabaseHealth(DB, app.state.settings.database_check_seconds)
     try:
         app.state.pending_migrations = await pending_migrations()
         app.state.demo_data = not app.state.pending_migrations and await demo_accounts_exist()
         # CPU work that would otherwise stall the first requests that need it, done before serving.
         await asyncio.to_thread(load_offline_tables)
         await index.start()
+        await database.start()
         yield
     finally:
+        await database.stop()
         await index.stop()
         if pooled:
             await DB.close_connection_pool()
