@@ -15,11 +15,11 @@ from litestar.response import Redirect, Template
 
 from accounts.controllers import SIGNED_IN, SignInAttemptsLimit
 from accounts.errors import NEW_PASSWORDS_DIFFER, TOKEN_NOT_FOUND, TOKENS_FOR_PARTNER_STAFF
+from accounts.rows import NamedApiTokenRow
 from accounts.schemas import PasswordChangeForm, SignInForm
 from accounts.services.audit import record_audit
 from accounts.services.passwords import change_password
 from accounts.services.sign_in import LoginRefused, sign_in
-from accounts.rows import NamedApiTokenRow
 from accounts.services.tokens import TOKEN_PREFIX, issue_token, list_tokens, revoke_token
 from accounts.sessions import start_session
 from accounts.tables import AuditEvent
@@ -164,7 +164,9 @@ class PartnerTokenPages(Controller):
         return render("accounts/tokens.html", tokens=rows, error=None, name="")
 
     @post("/", status_code=303)
-    async def issue(self, request: Request, data: Annotated[TokenForm, FORM], settings: AppSettings) -> Template | Redirect:
+    async def issue(
+        self, request: Request, data: Annotated[TokenForm, FORM], settings: AppSettings
+    ) -> Template | Redirect:
         """Issue a token, then show its secret once on the page this redirects to (never stored, never in the
         session): reloading that page shows no secret and issues no second token."""
         organization_id = _organization_of(request.user)

@@ -33,7 +33,7 @@ def _answer(request: Request[Any, Any, Any], error: DomainError | HTTPException)
         use_request_language(request)  # an unknown address never reached check_request, which chooses it
         return error_page(request, error)
     convert = _PROBLEMS[DomainError] if isinstance(error, DomainError) else _PROBLEMS[HTTPException]
-    return convert(error).to_response(request)  # type: ignore[arg-type]
+    return convert(error).to_response(request)
 
 
 def _failure(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
