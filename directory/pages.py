@@ -18,7 +18,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from directory.errors import COORDINATES_NOT_NUMBERS, LISTING_NOT_FOUND, PRINT_LIST_UNKNOWN
+from directory.errors import COORDINATES_NOT_NUMBERS, LISTING_NOT_FOUND, PRINT_LIST_TOO_LONG, PRINT_LIST_UNKNOWN
 from directory.geo.places import SearchCentre
 from directory.listing_words import hours_lines, language_names, organization_line
 from directory.schemas import ServiceSearchResult
@@ -45,8 +45,9 @@ __all__ = ["PUBLIC_REPORTS", "PublicDirectoryPages"]
 
 PER_PAGE = 20
 """Results on one page: enough to choose from, small enough for a phone on a slow connection."""
-PRINT_MAX = 50
-"""The most listings one printed list holds."""
+PRINT_MAX = 30
+"""The most listings one printed list holds (more is refused, not cut short: a list must not lose places
+silently, and each id costs a lookup)."""
 RADIUS_CHOICES_KM = {
     "mi": (1.6, 8.0, 16.0, DEFAULT_RADIUS_KM, 80.0),
     "km": (2.0, 5.0, 10.0, 25.0, DEFAULT_RADIUS_KM, 80.0),
@@ -357,6 +358,8 @@ class PublicDirectoryPages(Controller):
     @get("/print", name="public_print")
     async def print_list(self, ids: FromQuery[list[str] | None] = None) -> Template:
         """The chosen listings as a clean list for paper; its URL shares the same list."""
+        if len(ids or ()) > PRINT_MAX:
+            raise Invalid(PRINT_LIST_TOO_LONG, maximum=PRINT_MAX, count=len(ids or ()))
         chosen: list[uuid.UUID] = []
         for text in ids or ():
             try:
@@ -365,7 +368,7 @@ class PublicDirectoryPages(Controller):
                 raise Invalid(PRINT_LIST_UNKNOWN, id=text) from None
             if value not in chosen:
                 chosen.append(value)
-        listings = await public_listings(chosen[:PRINT_MAX])
+        listings = await public_listings(chosen)
         return render(
             "directory/print.html",
             listings=listings,
