@@ -16,10 +16,11 @@ from litestar.types import Receive, Scope, Send
 
 from kernel.guards import SESSIONLESS
 
-__all__ = ["SESSION_COOKIE", "SIGN_IN_PATH", "SessionCSRFMiddleware", "csrf_config"]
+__all__ = ["SESSION_COOKIE", "SIGN_IN_FORM_PATH", "SIGN_IN_PATH", "SessionCSRFMiddleware", "csrf_config"]
 
 SESSION_COOKIE = "session"
 SIGN_IN_PATH = "/api/auth/login"
+SIGN_IN_FORM_PATH = "/app/sign-in"
 
 
 def csrf_config(secret: str, secure: bool) -> CSRFConfig:
@@ -35,8 +36,13 @@ class SessionCSRFMiddleware(CSRFMiddleware):
         if scope.get("route_handler") is not None and scope["route_handler"].opt.get(SESSIONLESS):
             await self.app(scope, receive, send)
             return
-        # Sign-in checks no token: it takes JSON only (no cross-site form can send it), and a stale or planted
-        # session cookie must not stop anyone signing in; the new session gets a new id and a new token.
+        # The sign-in form is checked without a session too (its page sets the token cookie): otherwise another
+        # site could post it and sign the visitor in as the attacker (login CSRF).
+        if scope["type"] == ScopeType.HTTP and scope["path"] == SIGN_IN_FORM_PATH:
+            await super().__call__(scope, receive, send)
+            return
+        # The API's sign-in checks no token: it takes JSON only (no cross-site form can send it), and a stale or
+        # planted session cookie must not stop anyone signing in; the new session gets a new id and a new token.
         if scope["type"] == ScopeType.HTTP and (scope["path"] == SIGN_IN_PATH or not _has_session_cookie(scope)):
             if scope["path"] == SIGN_IN_PATH:
                 token = generate_csrf_token(secret=self.config.secret)

@@ -14,6 +14,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from accounts.controllers import SIGNED_IN, SignInAttemptsLimit
+from accounts.csrf import SIGN_IN_FORM_PATH
 from accounts.errors import NEW_PASSWORDS_DIFFER, TOKEN_NOT_FOUND, TOKENS_FOR_PARTNER_STAFF
 from accounts.rows import NamedApiTokenRow
 from accounts.schemas import PasswordChangeForm, SignInForm
@@ -41,7 +42,7 @@ def home_page(principal: Principal) -> str:
     return {"care_manager": "/app/", "partner_staff": "/partner/", "admin": "/app/reports"}.get(principal.role, "/")
 
 
-SIGN_IN_PAGE = "/app/sign-in"
+SIGN_IN_PAGE = SIGN_IN_FORM_PATH
 """The sign-in form (AccountPages below); a page refused for want of a session sends people here and back."""
 
 

@@ -7,9 +7,11 @@ import asyncio
 import re
 
 import pytest
+from litestar.testing import AsyncTestClient
 from markupsafe import escape
 
 from accounts.services.accounts import create_account, create_care_team
+from tests.apps import app_for_test
 
 PASSWORD = "correct horse battery"
 LANGUAGES = pytest.mark.parametrize("language", ["en", "es"])
@@ -49,6 +51,7 @@ def _focused(page) -> str:
 
 @LANGUAGES
 async def test_a_wrong_sign_in_says_so_and_focuses_the_e_mail(care_manager, client, language):
+    await client.get("/app/sign-in")  # the form's page sets the CSRF token the form posts back
     page = await client.post(
         "/app/sign-in",
         data={"email": care_manager, "password": "not the password", "next": ""},
@@ -81,3 +84,25 @@ async def test_a_short_new_password_says_how_long_it_must_be(care_manager, clien
     assert api.status_code == 400 and api.json()["code"] == "password_too_short"
     assert api.json()["parameters"] == {"minimum": 12}
     assert api.json()["detail"] == "passwords must have at least 12 characters"
+
+
+async def test_another_site_cannot_sign_a_visitor_in_with_the_sign_in_form(care_manager):
+    """Login CSRF: a form on another site posting the sign-in form (with the attacker's account) is refused."""
+    async with AsyncTestClient(app=await app_for_test()) as browser:
+        forged = await browser.post(
+            "/app/sign-in",
+            data={"email": care_manager, "password": PASSWORD, "next": ""},
+            headers={"Origin": "null"},
+            follow_redirects=False,
+        )
+        assert forged.status_code == 403
+        assert "session" not in forged.cookies
+        form = await browser.get("/app/sign-in")
+        token = form.cookies["csrftoken"]
+        assert f'name="_csrf_token" value="{token}"' in form.text
+        signed_in = await browser.post(
+            "/app/sign-in",
+            data={"email": care_manager, "password": PASSWORD, "next": "", "_csrf_token": token},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303 and "session" in signed_in.cookies
