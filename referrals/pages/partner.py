@@ -94,7 +94,7 @@ class PartnerInboxPages(Controller):
     async def referral(
         self, request: Request, referral_id: FromPath[uuid.UUID], now: Now, settings: AppSettings
     ) -> Template:
-        """One referral as the consent lets the partner see it (opening a new one acknowledges receipt)."""
+        """One referral as the consent lets the partner see it; reading it changes nothing (acknowledging is a POST)."""
         return _referral_page(await open_referral(request.user, referral_id, now, settings))
 
     @post("/referrals/{referral_id:uuid}/events", status_code=303)

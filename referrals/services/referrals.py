@@ -454,22 +454,13 @@ async def append_event(
 async def open_referral(
     principal: Principal, referral_id: uuid.UUID, now: dt.datetime, settings: Settings
 ) -> ReferralView:
-    """One referral as the caller may see it, the view audited; a partner opening a newly sent referral
-    records that it was received."""
+    """One referral as the caller may see it, the view audited (a partner's view recorded as a disclosure).
+
+    Reading never changes the referral: a link prefetch or a crawler holding a partner's session must not
+    acknowledge receipt on the partner's behalf. Acknowledging is an event (`append_event`, status received)."""
     async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
         await record_audit(principal, "view", "referral", referral_id)
-        if principal.role == "partner_staff" and referral["status"] == "requested":
-            try:
-                received = ReferralEventIn(version=referral["version"], status="received")
-                event, events, _ = await _apply(principal, referral, received, now, settings)
-                return await _render_and_seal(principal, referral, event, events, now, settings, "api")
-            except StaleVersion:
-                # Another of the partner's staff opened it at the same moment: show it as it is now.
-                referral = await find_referral(principal, referral_id)
-            except PartnerAccessEnded:
-                # Shown only that it exists, the partner has not received the referral: nothing is recorded.
-                pass
         return await _render(principal, referral, await referral_events(referral_id), now, settings)
 
 

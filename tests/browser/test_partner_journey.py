@@ -98,7 +98,7 @@ def referral_for_partner(server_url: str, partner_email: str = PARTNER_1, need: 
 
 
 def acknowledge_accept_and_report_attended(visitor, referral_path: str) -> None:
-    """As the signed-in partner: open the referral (acknowledging it), accept it, then report the client came."""
+    """As the signed-in partner: open the referral, acknowledge it by its button, accept it, report the client came."""
     page = visitor.visit(referral_path, "partner-referral")
     acknowledge = page.get_by_role("button", name="Acknowledge receipt")
     if acknowledge.count():

@@ -253,7 +253,9 @@ async def _partner_opens(client, world) -> str:
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
-    assert (await client.get(url)).status_code == 200  # received: version 2
+    assert (await client.get(url)).status_code == 200
+    acknowledged = await post_form(client, f"{url}/events", {"version": "1", "status": "received"}, "en")
+    assert acknowledged.status_code == 303  # received: version 2
     return url
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from referrals.services.views import REDISCLOSURE_NOTICE
-from tests.referrals.conftest import consent, new_client, refer, sign_in
+from tests.referrals.conftest import acknowledge, consent, new_client, refer, sign_in
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -31,7 +31,7 @@ async def test_the_inbox_shows_new_referrals_first_with_their_count(world, clien
     first = await _referral_to_x(client, world)
     await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
-    await client.get(f"/api/referrals/{first['id']}")  # opened: acknowledged
+    await acknowledge(client, first["id"])
     page = await client.get("/partner/")
     assert page.status_code == 200
     assert "1 new" in page.text
@@ -70,10 +70,10 @@ async def test_the_referral_shows_only_what_the_consent_allows_and_the_notice(wo
     assert "Jordan Quill" in page.text and "555-0142" in page.text
     for private in ("555-0199", "Aunt Rose", "Loves cooking", "while I start buprenorphine", "Client was anxious"):
         assert private not in page.text
-    # Viewing was recorded as the API records it: receipt acknowledged, and a disclosure for the care team.
+    # Viewing was recorded as the API records it: a disclosure for the care team, and no change of status.
     await sign_in(client, "a@example.org")
     seen = (await client.get(f"/api/referrals/{referral['id']}")).json()
-    assert seen["status"] == "received"
+    assert seen["status"] == "requested" and len(seen["timeline"]) == 1
     disclosures = (await client.get(f"/api/clients/{seen['client_id']}/disclosures")).json()["contents"]
     assert any(d["referral_id"] == referral["id"] for d in disclosures)
 
@@ -98,12 +98,13 @@ async def test_each_action_moves_the_status_into_the_ledger(world, client):
     page = await client.get(url)
     assert 'value="accepted"' in page.text and 'value="completed"' not in page.text
     steps = [
+        {"status": "received"},
         {"status": "accepted"},
         {"status": "on-hold", "reason_code": "waitlist", "reason_text": "Next intake Monday"},
         {"status": "in-progress"},
         {"status": "completed"},
     ]
-    version = 2
+    version = 1
     for step in steps:
         response = await _post(client, f"{url}/events", {"version": str(version), **step}, follow_redirects=False)
         assert response.status_code == 303, response.text
@@ -121,7 +122,7 @@ async def test_decline_and_no_show_need_a_listed_reason(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
-    await client.get(url)
+    await acknowledge(client, referral["id"])
     bad = await _post(client, f"{url}/events", {"version": "2", "status": "rejected", "reason_code": "nonsense"})
     assert bad.status_code == 400 and "listed reasons" in bad.text
     bad_version = await _post(client, f"{url}/events", {"version": "two", "status": "accepted"})
@@ -142,7 +143,7 @@ async def test_a_stale_version_shows_the_current_state_not_an_error(world, clien
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
-    await client.get(url)
+    await acknowledge(client, referral["id"])
     await _post(client, f"{url}/events", {"version": "2", "status": "accepted"})
     stale = await _post(
         client, f"{url}/events", {"version": "2", "status": "rejected", "reason_code": "other", "reason_text": "x"}
@@ -215,7 +216,7 @@ async def test_a_problem_report_is_answered_from_our_listings(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
-    await client.get(url)
+    await acknowledge(client, referral["id"])
     await _post(
         client,
         f"{url}/events",
@@ -236,7 +237,7 @@ async def test_a_problem_report_is_answered_from_our_listings(world, client):
 async def test_the_report_queue_is_for_admins_and_resolves_reports(world, client):
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
-    await client.get(f"/api/referrals/{referral['id']}")
+    await acknowledge(client, referral["id"])
     await client.post(
         f"/api/referrals/{referral['id']}/events",
         json={"version": 2, "status": "rejected", "reason_code": "service_not_offered", "reason_text": "Closed"},
@@ -275,3 +276,27 @@ async def test_tokens_issue_once_and_revoke(world, client):
     assert revoked.status_code == 303
     client.cookies.clear()
     assert (await client.get("/api/referrals", headers={"Authorization": f"Bearer {secret}"})).status_code == 401
+
+
+async def test_opening_a_referral_changes_nothing_until_the_partner_acknowledges_it(world, client):
+    """A link prefetch or a crawler holding the partner's session must not acknowledge on its behalf."""
+    referral = await _referral_to_x(client, world)
+    await sign_in(client, "x@example.org")
+    url = f"/partner/referrals/{referral['id']}"
+    for _ in range(2):
+        page = await client.get(url)
+        assert page.status_code == 200 and "Acknowledge receipt" in page.text
+    assert "1 new" in (await client.get("/partner/")).text
+    await sign_in(client, "a@example.org")
+    seen = (await client.get(f"/api/referrals/{referral['id']}")).json()
+    assert seen["status"] == "requested" and [e["to_status"] for e in seen["timeline"]] == ["requested"]
+    disclosures = (await client.get(f"/api/clients/{seen['client_id']}/disclosures")).json()["contents"]
+    assert len([d for d in disclosures if d["channel"] == "api"]) == 2  # each view is still disclosed
+    await sign_in(client, "x@example.org")
+    acknowledged = await _post(client, f"{url}/events", {"version": "1", "status": "received"}, follow_redirects=False)
+    assert acknowledged.status_code == 303
+    page = await client.get(url)
+    assert "Acknowledge receipt" not in page.text and "No new referrals" in (await client.get("/partner/")).text
+    await sign_in(client, "a@example.org")
+    seen = (await client.get(f"/api/referrals/{referral['id']}")).json()
+    assert [e["to_status"] for e in seen["timeline"]] == ["requested", "received"]
