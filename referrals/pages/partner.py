@@ -3,6 +3,7 @@ the same services as the JSON API (so the access, consent, audit and ledger rule
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated
 
@@ -30,6 +31,8 @@ __all__ = ["PartnerInboxPages", "PartnerReferralEventForm"]
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 INBOX_PAGE_SIZE = 20
 KNOWN_REASONS = frozenset(code for codes in REASON_CODES.values() for code in codes)
+WHOLE_NUMBER = re.compile(r"[0-9]{1,10}", re.ASCII)
+"""A version as the form sends it: `str.isdigit` also takes "²", which `int` then refuses."""
 
 
 class PartnerReferralEventForm(msgspec.Struct, kw_only=True):
@@ -46,7 +49,7 @@ class PartnerReferralEventForm(msgspec.Struct, kw_only=True):
         """The API's event body (validated as the API validates it); Invalid for what no form would send."""
         if self.reason_code and self.reason_code not in KNOWN_REASONS:
             raise Invalid(REASON_NOT_LISTED)
-        if not self.version.isdigit():
+        if not WHOLE_NUMBER.fullmatch(self.version):
             raise Invalid(FIELD_INVALID, field="version", problem="version must be a whole number")
         try:
             return msgspec.convert(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from referrals.services.views import REDISCLOSURE_NOTICE
 from tests.referrals.conftest import acknowledge, consent, new_client, refer, sign_in
 
@@ -300,3 +302,88 @@ async def test_opening_a_referral_changes_nothing_until_the_partner_acknowledges
     await sign_in(client, "a@example.org")
     seen = (await client.get(f"/api/referrals/{referral['id']}")).json()
     assert [e["to_status"] for e in seen["timeline"]] == ["requested", "received"]
+
+
+LISTING_FORM = {"available": "4", "maximum": "20", "waitlist": "", "unit": "places", "accepting_new_patients": "yes"}
+
+
+def _summary(page) -> str:
+    """The words of the error summary at the top of a form page."""
+    found = re.search(r'<div class="error-summary".*?</div>', page.text, re.S)
+    assert found, page.text
+    return re.sub(r"<[^>]+>", "", found.group(0))
+
+
+def _last_verified(page) -> str:
+    """What the public listing page says under "Last verified"."""
+    found = re.search(r"Last verified</dt><dd>([^<]*)</dd>", page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+async def test_saving_a_listing_moves_its_last_verified_date_on_the_public_page_and_the_api(world, client, clock):
+    clock.advance(hours=12)  # 02:00 UTC on March 3 is still March 2 in the directory's time zone
+    await sign_in(client, "x@example.org")
+    saved = await _post(client, f"/partner/listings/{world.food_x}", LISTING_FORM, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert _last_verified(await client.get(f"/listings/{world.food_x}")) == "Mar 2, 2026"
+    listing = (await client.get(f"/api/service_at_locations/{world.food_x}")).json()
+    service = (await client.get(f"/api/services/{listing['service']['id']}")).json()
+    assert service["assured_date"] == "2026-03-02"
+    results = (await client.get("/api/services?search=Harbor Food Pantry")).json()["contents"]
+    assert next(r for r in results if r["name"] == "Harbor Food Pantry")["assured_date"] == "2026-03-02"
+    # "Checked: it is right" moves it too.
+    clock.advance(days=1)
+    checked = await _post(client, f"/partner/listings/{world.food_x}/verify", {}, follow_redirects=False)
+    assert checked.status_code == 303
+    assert _last_verified(await client.get(f"/listings/{world.food_x}")) == "Mar 3, 2026"
+
+
+async def test_overnight_hours_are_kept_and_the_same_time_twice_is_refused(world, client):
+    await sign_in(client, "x@example.org")
+    url = f"/partner/listings/{world.food_x}"
+    form = await client.get(url)
+    assert "24-hour" not in form.text and "after midnight" in form.text
+    overnight = {**LISTING_FORM, "opens_FR": "17:00", "closes_FR": "08:00", "opens_SA": "5:00 PM", "closes_SA": "8 am"}
+    saved = await _post(client, url, overnight, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert "Friday 17:00–08:00" in (await client.get("/partner/listings")).text
+    assert "Saturday 17:00–08:00" in (await client.get("/partner/listings")).text
+    same = await _post(client, url, {**LISTING_FORM, "opens_FR": "09:00", "closes_FR": "09:00"})
+    assert same.status_code == 400
+    assert "Friday: the opening and closing times are the same" in _summary(same) and "FR" not in _summary(same)
+    assert 'href="#opens_FR"' in same.text
+    spanish = await _post(
+        client, url, {**LISTING_FORM, "opens_FR": "09:00", "closes_FR": "09:00"}, headers={"Accept-Language": "es"}
+    )
+    assert spanish.status_code == 400 and "Viernes: " in _summary(spanish) and "FR" not in _summary(spanish)
+    half = await _post(client, url, {**LISTING_FORM, "opens_FR": "09:00"})
+    assert half.status_code == 400 and "Friday: give both an opening and a closing time" in half.text
+    unreadable = await _post(client, url, {**LISTING_FORM, "opens_FR": "25:00", "closes_FR": "08:00"})
+    assert unreadable.status_code == 400 and "Friday: write the opening and closing times" in unreadable.text
+
+
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [("available", "Open places now"), ("maximum", "Places in total"), ("waitlist", "People on the waitlist")],
+)
+@pytest.mark.parametrize("value", ["²", "١٢", "-3", "2.5", "1000001", "99999999999", "9" * 60])
+async def test_each_number_field_refuses_what_is_no_number_of_places_naming_the_field(
+    world, client, field, label, value
+):
+    await sign_in(client, "x@example.org")
+    form = {**LISTING_FORM, "available": "", "maximum": "", field: value}
+    refused = await _post(client, f"/partner/listings/{world.food_x}", form)
+    assert refused.status_code == 400, refused.text
+    assert f"{label}: write a whole number from 0 to 1,000,000" in refused.text
+    assert f'href="#{field}"' in refused.text
+
+
+async def test_a_referral_action_with_a_version_that_is_no_number_is_refused(world, client):
+    referral = await _referral_to_x(client, world)
+    await sign_in(client, "x@example.org")
+    for version in ("²", "-1", "١"):
+        response = await _post(
+            client, f"/partner/referrals/{referral['id']}/events", {"version": version, "status": "received"}
+        )
+        assert response.status_code == 400, response.text
