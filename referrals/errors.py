@@ -42,6 +42,7 @@ __all__ = [
     "NEED_ANSWERED_TWICE",
     "NEED_UNKNOWN",
     "OWN_LISTINGS_FOR_PARTNER_STAFF",
+    "OUTCOME_NOT_CONFIRMED",
     "PARTNER_ACCESS_ENDED",
     "PLACES_NOT_WHOLE_NUMBER",
     "RADIUS_NOT_OFFERED",
@@ -388,6 +389,13 @@ REASON_NOT_LISTED = ErrorCode(
     "a reason must be one of the listed reasons",
     N_("Choose one of the listed reasons."),
     field="reason_code",
+)
+OUTCOME_NOT_CONFIRMED = ErrorCode(
+    "outcome_not_confirmed",
+    400,
+    "confirm must be yes to record %(to_status)s, an outcome the partner cannot take back",
+    N_("Tick the box to confirm this outcome: once recorded, your organization cannot take it back."),
+    field="confirm",
 )
 CLIENT_FILTER_FOR_CARE_MANAGERS = ErrorCode(
     "client_filter_for_care_managers",

@@ -21,7 +21,7 @@ from kernel.pages import PAGE_ERROR_HANDLERS, PageError, page_error, render, see
 from kernel.paging import PageNumber
 from kernel.problems import FIELD_INVALID, Invalid
 from kernel.settings import AppSettings
-from referrals.errors import REASON_NOT_LISTED
+from referrals.errors import OUTCOME_NOT_CONFIRMED, REASON_NOT_LISTED
 from referrals.schemas import ReferralEventIn
 from referrals.services.referrals import ReferralView, StaleVersion, append_event, open_referral, partner_inbox
 from referrals.services.transitions import CLOSED_STATUSES, REASON_CODES, TransitionRefused
@@ -31,6 +31,9 @@ __all__ = ["PartnerInboxPages", "PartnerReferralEventForm"]
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 INBOX_PAGE_SIZE = 20
 KNOWN_REASONS = frozenset(code for codes in REASON_CODES.values() for code in codes)
+CONFIRMED_OUTCOMES = ("completed", "failed", "rejected")
+"""Outcomes a partner records only with a ticked box (no script needed): completed and declined close the
+referral for good, and did-not-connect sends the care team to reach out; one stray tap must not do either."""
 WHOLE_NUMBER = re.compile(r"[0-9]{1,10}", re.ASCII)
 """A version as the form sends it: `str.isdigit` also takes "²", which `int` then refuses."""
 
@@ -44,6 +47,13 @@ class PartnerReferralEventForm(msgspec.Struct, kw_only=True):
     reason_text: Annotated[str, msgspec.Meta(max_length=4000)] = ""
     note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
     back: Annotated[str, msgspec.Meta(max_length=20)] = ""
+    confirm: Annotated[str, msgspec.Meta(max_length=10)] = ""
+    """"yes" when the partner ticked the box confirming an outcome it cannot take back (CONFIRMED_OUTCOMES)."""
+
+    @property
+    def unconfirmed(self) -> bool:
+        """An outcome the partner cannot take back, sent without its confirming box ticked."""
+        return self.status in CONFIRMED_OUTCOMES and self.confirm != "yes"
 
     def as_event(self) -> ReferralEventIn:
         """The API's event body (validated as the API validates it); Invalid for what no form would send."""
@@ -73,6 +83,7 @@ def _referral_page(view: ReferralView, *, status_code: int = 200, error: PageErr
         referral=view,
         closed=view.status in CLOSED_STATUSES,
         reason_codes=REASON_CODES,
+        confirmed_outcomes=CONFIRMED_OUTCOMES,
         error=error,
     )
 
@@ -109,9 +120,13 @@ class PartnerInboxPages(Controller):
         now: Now,
         settings: AppSettings,
     ) -> Template | Redirect:
-        """Post an action as `POST /api/referrals/{id}/events` does; a stale version or a refused change shows
-        the referral as it is now with the reason."""
+        """Post an action as `POST /api/referrals/{id}/events` does; an outcome without its confirming box, a
+        stale version or a refused change shows the referral as it is now with the reason."""
         change = data.as_event()
+        if data.unconfirmed:
+            current = await open_referral(request.user, referral_id, now, settings)
+            unconfirmed = Invalid(OUTCOME_NOT_CONFIRMED, to_status=data.status)
+            return _referral_page(current, status_code=400, error=page_error(unconfirmed))
         try:
             await append_event(request.user, referral_id, change, now, settings)
         except (StaleVersion, TransitionRefused) as refusal:

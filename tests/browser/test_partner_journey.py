@@ -114,6 +114,14 @@ def acknowledge_accept_and_report_attended(visitor, referral_path: str) -> None:
     assert "Attending" in page.locator("main").inner_text()
 
 
+def record_completed(page) -> None:
+    """As the signed-in partner on an attended referral: tick the box that confirms it, then "Completed"."""
+    page.get_by_label("I am sure: this closes the referral for good.").check()
+    page.get_by_role("button", name="Completed").click()
+    page.get_by_text("This referral is closed").wait_for(timeout=SHORT)
+    assert "Completed" in page.locator("main").inner_text()
+
+
 @pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", True), ("phone", False)])
 def test_a_partner_acknowledges_accepts_and_reports_attendance(visitor_factory, live_server, width, javascript):
     referral_id, name = referral_for_partner(live_server.url)
@@ -161,6 +169,7 @@ def test_a_decline_needs_a_reason_and_a_stale_form_says_so(visitor_factory, live
     page.bring_to_front()
     page.locator("#reason-rejected").select_option("no_capacity")
     page.locator("#reason-text-rejected").fill("Full until next month")
+    page.locator("#confirm-rejected").check()
     page.get_by_role("button", name="Decline").click()
     page.get_by_role("alert").wait_for(timeout=SHORT)
     assert "Someone else updated this referral" in page.get_by_role("alert").inner_text()
@@ -264,3 +273,24 @@ def test_a_partner_works_a_referral_in_spanish(visitor_factory, live_server):
     page.get_by_role("button", name="Aceptar", exact=True).click()
     page.get_by_role("button", name="El cliente asistió").wait_for()
     visitor.check("partner-referral-accepted-es")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_completed_is_not_recorded_by_one_stray_tap(visitor_factory, live_server, javascript):
+    """ "Completed" closes the referral for good: a tap on it alone records nothing, with or without script;
+    ticking the box that says so first records it."""
+    referral_id, _ = referral_for_partner(live_server.url)
+    visitor = visitor_factory("phone", javascript=javascript)
+    visitor.sign_in(PARTNER_1)
+    path = f"/partner/referrals/{referral_id}"
+    acknowledge_accept_and_report_attended(visitor, path)
+    page = visitor.page
+    page.get_by_role("button", name="Completed").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(path) and "Attending" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Completed").count() == 1, "nothing was recorded"
+    assert page.locator("#confirm-completed:invalid").count() == 1, "the unticked box is what stops it"
+    visitor.check("partner-referral-confirm-completed")
+    record_completed(page)
+    visitor.check("partner-referral-completed")
+    assert api_session(live_server.url, PARTNER_1).get(f"/api/referrals/{referral_id}").json()["status"] == "completed"

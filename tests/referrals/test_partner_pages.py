@@ -104,7 +104,7 @@ async def test_each_action_moves_the_status_into_the_ledger(world, client):
         {"status": "accepted"},
         {"status": "on-hold", "reason_code": "waitlist", "reason_text": "Next intake Monday"},
         {"status": "in-progress"},
-        {"status": "completed"},
+        {"status": "completed", "confirm": "yes"},
     ]
     version = 1
     for step in steps:
@@ -125,18 +125,28 @@ async def test_decline_and_no_show_need_a_listed_reason(world, client):
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
     await acknowledge(client, referral["id"])
-    bad = await _post(client, f"{url}/events", {"version": "2", "status": "rejected", "reason_code": "nonsense"})
+    bad = await _post(
+        client, f"{url}/events", {"version": "2", "status": "rejected", "confirm": "yes", "reason_code": "nonsense"}
+    )
     assert bad.status_code == 400 and "listed reasons" in bad.text
     bad_version = await _post(client, f"{url}/events", {"version": "two", "status": "accepted"})
     assert bad_version.status_code == 400
-    no_text = await _post(client, f"{url}/events", {"version": "2", "status": "rejected", "reason_code": "no_capacity"})
+    no_text = await _post(
+        client, f"{url}/events", {"version": "2", "status": "rejected", "confirm": "yes", "reason_code": "no_capacity"}
+    )
     assert no_text.status_code == 409 and "Say in a few words what happened" in no_text.text
-    not_allowed = await _post(client, f"{url}/events", {"version": "2", "status": "completed"})
+    not_allowed = await _post(client, f"{url}/events", {"version": "2", "status": "completed", "confirm": "yes"})
     assert not_allowed.status_code == 409 and "This change is not possible" in not_allowed.text
     declined = await _post(
         client,
         f"{url}/events",
-        {"version": "2", "status": "rejected", "reason_code": "no_capacity", "reason_text": "Full this month"},
+        {
+            "version": "2",
+            "status": "rejected",
+            "confirm": "yes",
+            "reason_code": "no_capacity",
+            "reason_text": "Full this month",
+        },
     )
     assert declined.status_code == 200 and "Declined" in declined.text
 
@@ -148,7 +158,9 @@ async def test_a_stale_version_shows_the_current_state_not_an_error(world, clien
     await acknowledge(client, referral["id"])
     await _post(client, f"{url}/events", {"version": "2", "status": "accepted"})
     stale = await _post(
-        client, f"{url}/events", {"version": "2", "status": "rejected", "reason_code": "other", "reason_text": "x"}
+        client,
+        f"{url}/events",
+        {"version": "2", "status": "rejected", "confirm": "yes", "reason_code": "other", "reason_text": "x"},
     )
     assert stale.status_code == 409
     assert "Someone else updated this referral" in stale.text
@@ -222,7 +234,7 @@ async def test_a_problem_report_is_answered_from_our_listings(world, client):
     await _post(
         client,
         f"{url}/events",
-        {"version": "2", "status": "rejected", "reason_code": "no_capacity", "reason_text": "Full"},
+        {"version": "2", "status": "rejected", "confirm": "yes", "reason_code": "no_capacity", "reason_text": "Full"},
     )
     listings = await client.get("/partner/listings")
     assert "1 open problem report" in listings.text and "Needs checking" in listings.text
@@ -387,3 +399,37 @@ async def test_a_referral_action_with_a_version_that_is_no_number_is_refused(wor
             client, f"/partner/referrals/{referral['id']}/events", {"version": version, "status": "received"}
         )
         assert response.status_code == 400, response.text
+
+
+@pytest.mark.parametrize(
+    ("steps", "outcome", "extra"),
+    [
+        ([("received", {}), ("accepted", {})], "completed", {}),
+        ([("received", {}), ("accepted", {})], "failed", {"reason_code": "no_show", "reason_text": "Did not come"}),
+        ([("received", {})], "rejected", {"reason_code": "no_capacity", "reason_text": "Full this month"}),
+    ],
+)
+async def test_an_outcome_the_partner_cannot_take_back_needs_its_box_ticked(world, client, steps, outcome, extra):
+    """One stray tap on "Completed" (or did-not-connect, or decline) records nothing: the form's box must be
+    ticked, and the server checks it too, for browsers that send the form without checking `required`."""
+    referral = await _referral_to_x(client, world)
+    await sign_in(client, "x@example.org")
+    url = f"/partner/referrals/{referral['id']}"
+    for version, (status, fields) in enumerate(steps, start=1):
+        await _post(client, f"{url}/events", {"version": str(version), "status": status, **fields})
+    version = str(len(steps) + 1)
+    page = await client.get(url)
+    assert f'id="confirm-{outcome}" name="confirm" value="yes" required' in page.text
+    one_tap = await _post(client, f"{url}/events", {"version": version, "status": outcome, **extra})
+    assert one_tap.status_code == 400
+    assert "Tick the box to confirm this outcome" in _summary(one_tap)
+    assert f'href="#confirm-{outcome}"' in one_tap.text
+    assert f'id="confirm-{outcome}" name="confirm" value="yes" required autofocus' in one_tap.text
+    await sign_in(client, "a@example.org")
+    seen = (await client.get(f"/api/referrals/{referral['id']}")).json()
+    assert seen["status"] == steps[-1][0] and len(seen["timeline"]) == len(steps) + 1
+    await sign_in(client, "x@example.org")
+    confirmed = {"version": version, "status": outcome, "confirm": "yes", **extra}
+    assert (await _post(client, f"{url}/events", confirmed, follow_redirects=False)).status_code == 303
+    await sign_in(client, "a@example.org")
+    assert (await client.get(f"/api/referrals/{referral['id']}")).json()["status"] == outcome
