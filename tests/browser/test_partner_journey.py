@@ -8,8 +8,10 @@ so nothing depends on another test or on the demo referrals' state. The helpers 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -294,3 +296,42 @@ def test_completed_is_not_recorded_by_one_stray_tap(visitor_factory, live_server
     record_completed(page)
     visitor.check("partner-referral-completed")
     assert api_session(live_server.url, PARTNER_1).get(f"/api/referrals/{referral_id}").json()["status"] == "completed"
+
+
+def test_a_partner_filters_the_inbox_and_accepts_with_an_appointment_on_a_phone(visitor_factory, live_server):
+    """The filters are a plain GET form and the appointment a plain field: a phone without script does both."""
+    referral_id, name = referral_for_partner(live_server.url, need="food")
+    today = dt.datetime.now(ZoneInfo("America/New_York")).date()
+    visitor = visitor_factory("phone", javascript=False)
+    visitor.sign_in(PARTNER_1)
+    page = visitor.page
+    page.get_by_label("Need").select_option("food")
+    page.get_by_label("Sent on or after").fill(today.isoformat())
+    page.get_by_role("button", name="Show referrals").click()
+    page.wait_for_load_state("load")
+    assert "need=food" in page.url and page.get_by_role("link", name=name).count() == 1
+    assert page.get_by_label("Need").input_value() == "food", "the form shows what was chosen"
+    visitor.check("partner-inbox-filtered")
+    page.get_by_label("Need").select_option("housing")
+    page.get_by_role("button", name="Show referrals").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("link", name=name).count() == 0
+    page.get_by_label("Need").select_option("")
+    page.get_by_label("Show", exact=True).select_option("closed")
+    page.get_by_role("button", name="Show referrals").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("link", name=name).count() == 0, "an open referral is not among the closed ones"
+
+    page = visitor.visit(f"/partner/referrals/{referral_id}", "partner-referral")
+    page.get_by_role("button", name="Acknowledge receipt").click()
+    page.wait_for_load_state("load")
+    appointment = today + dt.timedelta(days=3)
+    page.locator("#appointment_at").fill(f"{appointment.isoformat()}T10:30")
+    page.get_by_role("button", name="Accept", exact=True).click()
+    page.wait_for_load_state("load")
+    assert "Accepted" in page.locator("main").inner_text()
+    assert re.search(r"Appointment\s+\w{3} \d{1,2}, \d{4}, 10:30", page.locator("main").inner_text())
+    visitor.check("partner-referral-accepted-with-appointment")
+    seen = api_session(live_server.url, CARE_MANAGER).get(f"/api/referrals/{referral_id}").json()
+    local = dt.datetime.fromisoformat(seen["appointment_at"]).astimezone(ZoneInfo("America/New_York"))
+    assert (local.date(), local.hour, local.minute) == (appointment, 10, 30)

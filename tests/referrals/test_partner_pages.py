@@ -433,3 +433,66 @@ async def test_an_outcome_the_partner_cannot_take_back_needs_its_box_ticked(worl
     assert (await _post(client, f"{url}/events", confirmed, follow_redirects=False)).status_code == 303
     await sign_in(client, "a@example.org")
     assert (await client.get(f"/api/referrals/{referral['id']}")).json()["status"] == outcome
+
+
+async def _referral_sent(client, world, clock, hours_later: float, need: str = "food") -> dict:
+    """A referral sent `hours_later` than the last one (as manager A)."""
+    clock.advance(hours=hours_later)
+    await sign_in(client, "a@example.org")
+    return await _referral_to_x(client, world, need=need)
+
+
+def _listed(page) -> list[str]:
+    """The referral ids the inbox page lists, in order."""
+    return re.findall(r'href="/partner/referrals/([0-9a-f-]{36})"', page.text)
+
+
+async def test_the_inbox_lists_open_referrals_and_filters_by_state_need_and_day_sent(world, client, clock):
+    food = await _referral_sent(client, world, clock, 0)  # March 2, 09:00 in New York
+    housing = await _referral_sent(client, world, clock, 24, need="housing")  # March 3
+    done = await _referral_sent(client, world, clock, 24)  # March 4, then completed
+    await sign_in(client, "x@example.org")
+    for version, status in enumerate(("accepted", "in-progress", "completed"), start=1):
+        fields = {"version": str(version), "status": status, "confirm": "yes"}
+        assert (await _post(client, f"/partner/referrals/{done['id']}/events", fields)).status_code in (200, 303)
+    inbox = await client.get("/partner/")
+    assert inbox.status_code == 200 and set(_listed(inbox)) == {food["id"], housing["id"]}
+    assert 'name="show"' in inbox.text and 'method="get"' in inbox.text
+    closed = await client.get("/partner/?show=closed")
+    assert _listed(closed) == [done["id"]]
+    assert _listed(await client.get("/partner/?need=housing")) == [housing["id"]]
+    assert _listed(await client.get("/partner/?sent_from=2026-03-03")) == [housing["id"]]
+    assert _listed(await client.get("/partner/?sent_to=2026-03-02")) == [food["id"]]
+    assert _listed(await client.get("/partner/?show=closed&sent_to=2026-03-03")) == []
+    assert "No referrals match what you chose" in (await client.get("/partner/?need=legal")).text
+    for bad in (
+        "show=shut",
+        "need=spaceships",
+        "sent_from=yesterday",
+        "sent_to=2026-02-30",
+        "sent_from=２０２６-03-02",
+    ):
+        refused = await client.get(f"/partner/?{bad}")
+        assert refused.status_code == 400, bad
+
+
+async def test_accepting_with_an_appointment_shows_it_to_the_partner_and_the_care_manager(world, client):
+    referral = await _referral_to_x(client, world)
+    await sign_in(client, "x@example.org")
+    url = f"/partner/referrals/{referral['id']}"
+    assert 'type="datetime-local" id="appointment_at" name="appointment_at"' in (await client.get(url)).text
+    accepted = {"version": "1", "status": "accepted", "appointment_at": "2026-03-05T10:30"}
+    assert (await _post(client, f"{url}/events", accepted, follow_redirects=False)).status_code == 303
+    assert "Mar 5, 2026, 10:30\u202fAM" in (await client.get(url)).text
+    assert "Appointment Mar 5, 2026, 10:30\u202fAM" in (await client.get("/partner/")).text
+    await sign_in(client, "a@example.org")
+    seen = (await client.get(f"/api/referrals/{referral['id']}")).json()
+    assert seen["appointment_at"] == "2026-03-05T15:30:00Z"  # 10:30 in New York
+    assert seen["timeline"][-1]["appointment_at"] == "2026-03-05T15:30:00Z"
+    care_manager_page = await client.get(f"/app/referrals/{referral['id']}")
+    assert "Mar 5, 2026, 10:30\u202fAM" in care_manager_page.text
+    await sign_in(client, "x@example.org")
+    unreadable = await _post(
+        client, f"{url}/events", {"version": "2", "status": "in-progress", "appointment_at": "soon"}
+    )
+    assert unreadable.status_code == 400
