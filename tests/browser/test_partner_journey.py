@@ -335,3 +335,26 @@ def test_a_partner_filters_the_inbox_and_accepts_with_an_appointment_on_a_phone(
     seen = api_session(live_server.url, CARE_MANAGER).get(f"/api/referrals/{referral_id}").json()
     local = dt.datetime.fromisoformat(seen["appointment_at"]).astimezone(ZoneInfo("America/New_York"))
     assert (local.date(), local.hour, local.minute) == (appointment, 10, 30)
+
+
+@pytest.mark.parametrize(("width", "javascript"), [("phone", False), ("desktop", True)])
+def test_overnight_hours_save_and_the_public_listing_shows_it_checked_today(visitor_factory, width, javascript):
+    """A shelter open Friday 5 PM to 8 AM saves as it is; the hint speaks of the boxes people see (no 24-hour
+    clock beside AM/PM boxes), and the public listing's "Last verified" moves to today."""
+    visitor = visitor_factory(width, javascript=javascript)
+    visitor.sign_in(PARTNER_1)
+    page = visitor.visit("/partner/listings", "partner-listings")
+    page.get_by_role("link", name=re.compile("Edit capacity and hours")).first.click()
+    page.wait_for_url(re.compile("/partner/listings/[0-9a-f-]{36}$"))
+    listing_id = page.url.rsplit("/", 1)[1]
+    hint = page.locator("#hours-hint").inner_text()
+    assert "24-hour" not in hint and "after midnight" in hint
+    page.get_by_label("Friday opens").fill("17:00")
+    page.get_by_label("Friday closes").fill("08:00")
+    page.get_by_role("button", name="Save and mark as checked").click()
+    page.wait_for_url(re.compile("/partner/listings$"))
+    assert "Friday 17:00–08:00" in page.locator("main").inner_text()
+    listing = visitor.visit(f"/listings/{listing_id}", "listing-checked-today")
+    today = dt.datetime.now(ZoneInfo("America/New_York")).date()
+    shown = listing.locator("dt", has_text="Last verified").locator("xpath=following-sibling::dd[1]").inner_text()
+    assert shown == f"{today:%b} {today.day}, {today.year}"
