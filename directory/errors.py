@@ -10,12 +10,13 @@ __all__ = [
     "ADDRESS_NOT_PLACED",
     "AVAILABLE_ABOVE_MAXIMUM",
     "CAPACITY_OUT_OF_RANGE",
+    "CAPACITY_WORDS",
     "CATEGORY_UNKNOWN",
     "COORDINATES_NOT_NUMBERS",
     "DAY_UNKNOWN",
     "FORMAT_UNKNOWN",
     "HOURS_FORMAT",
-    "HOURS_ORDER",
+    "HOURS_SAME_TIME",
     "LANGUAGE_UNKNOWN",
     "LAT_LNG_TOGETHER",
     "LAT_OUT_OF_RANGE",
@@ -46,6 +47,7 @@ __all__ = [
     "TAXONOMY_NOT_FOUND",
     "TAXONOMY_TERM_NOT_FOUND",
     "UNIT_LENGTH",
+    "WEEKDAY_WORDS",
     "ZIP_UNKNOWN",
 ]
 
@@ -204,11 +206,29 @@ REPORT_NOTE_TOO_LONG = ErrorCode(
     N_("Please keep the note to %(maximum)s characters."),
     field="note",
 )
+WEEKDAY_WORDS = {
+    "MO": N_("Monday"),
+    "TU": N_("Tuesday"),
+    "WE": N_("Wednesday"),
+    "TH": N_("Thursday"),
+    "FR": N_("Friday"),
+    "SA": N_("Saturday"),
+    "SU": N_("Sunday"),
+}
+"""A weekday's name (HSDS byday code -> words), for the messages that name the day a person got wrong."""
+CAPACITY_WORDS = {
+    "available": N_("Open places now"),
+    "maximum": N_("Places in total"),
+    "waitlist": N_("People on the waitlist"),
+}
+"""How the capacity fields read on the partner's listing form, for the messages that name one."""
+
 CAPACITY_OUT_OF_RANGE = ErrorCode(
     "capacity_out_of_range",
     400,
     "%(field)s must be a number from 0 to 1000000",
-    N_("A number of places goes from 0 to 1,000,000."),
+    N_("%(field_name)s: a number of places goes from 0 to 1,000,000."),
+    words={"field_name": CAPACITY_WORDS},
 )
 AVAILABLE_ABOVE_MAXIMUM = ErrorCode(
     "available_above_maximum",
@@ -235,15 +255,20 @@ HOURS_FORMAT = ErrorCode(
     "hours_format",
     400,
     "hours on %(day)s must be written HH:MM",
-    N_("Write opening hours as a time of day, such as 09:00."),
+    N_("%(day_name)s: write the opening and closing times as times of day, such as 9:00 AM or 5:30 PM."),
     field="hours",
+    words={"day_name": WEEKDAY_WORDS},
 )
-HOURS_ORDER = ErrorCode(
-    "hours_order",
+HOURS_SAME_TIME = ErrorCode(
+    "hours_same_time",
     400,
-    "on %(day)s the closing time must come after the opening time",
-    N_("The closing time must come after the opening time on the same day."),
+    "on %(day)s the opening and closing times are the same (a closing time before the opening time runs past midnight)",
+    N_(
+        "%(day_name)s: the opening and closing times are the same. Give the time you close; a closing time "
+        "earlier than the opening time means you are open past midnight."
+    ),
     field="hours",
+    words={"day_name": WEEKDAY_WORDS},
 )
 
 # --- the HSDS API ------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ to the partner: ..."), so API clients that read it keep working; new clients rea
 
 from __future__ import annotations
 
+from directory.errors import CAPACITY_WORDS, WEEKDAY_WORDS
 from kernel.i18n import N_
 from kernel.problems import ErrorCode
 
@@ -43,6 +44,7 @@ __all__ = [
     "NEED_ANSWERED_TWICE",
     "NEED_UNKNOWN",
     "OWN_LISTINGS_FOR_PARTNER_STAFF",
+    "OUTCOME_NOT_CONFIRMED",
     "PARTNER_ACCESS_ENDED",
     "PLACES_NOT_WHOLE_NUMBER",
     "RADIUS_NOT_OFFERED",
@@ -403,6 +405,13 @@ REASON_NOT_LISTED = ErrorCode(
     N_("Choose one of the listed reasons."),
     field="reason_code",
 )
+OUTCOME_NOT_CONFIRMED = ErrorCode(
+    "outcome_not_confirmed",
+    400,
+    "confirm must be yes to record %(to_status)s, an outcome the partner cannot take back",
+    N_("Tick the box to confirm this outcome: once recorded, your organization cannot take it back."),
+    field="confirm",
+)
 CLIENT_FILTER_FOR_CARE_MANAGERS = ErrorCode(
     "client_filter_for_care_managers",
     400,
@@ -434,12 +443,14 @@ HOURS_HALF_GIVEN = ErrorCode(
     "hours_half_given",
     400,
     "%(day)s: give both an opening and a closing time for a day, or neither",
-    N_("Give both an opening and a closing time for a day, or neither."),
+    N_("%(day_name)s: give both an opening and a closing time, or neither."),
     field="hours",
+    words={"day_name": WEEKDAY_WORDS},
 )
 PLACES_NOT_WHOLE_NUMBER = ErrorCode(
     "places_not_whole_number",
     400,
     "%(field)s: a number of places must be a whole number from 0 to 1000000",
-    N_("Write a number of places as a whole number, such as 12."),
+    N_("%(field_name)s: write a whole number from 0 to 1,000,000 in digits, such as 12."),
+    words={"field_name": CAPACITY_WORDS},
 )

@@ -20,7 +20,7 @@ from directory.errors import (
     CAPACITY_OUT_OF_RANGE,
     DAY_UNKNOWN,
     HOURS_FORMAT,
-    HOURS_ORDER,
+    HOURS_SAME_TIME,
     UNIT_LENGTH,
 )
 from directory.search.documents import DAY_CODES
@@ -29,6 +29,7 @@ from directory.tables import ListingReport, Schedule, Service, ServiceAtLocation
 from kernel.problems import Invalid
 
 __all__ = [
+    "CAPACITY_LIMIT",
     "DAY_CODES",
     "ListingAvailability",
     "WeeklyHours",
@@ -39,12 +40,15 @@ __all__ = [
     "update_listing_availability",
 ]
 
-CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
+CAPACITY_LIMIT = 1_000_000
+"""The most places, or people waiting, a listing may state."""
 
 
 @dataclass(frozen=True)
 class WeeklyHours:
-    """Opening hours on one weekday (HSDS schedule: freq WEEKLY, byday, opens_at, closes_at)."""
+    """Opening hours on one weekday (HSDS schedule: freq WEEKLY, byday, opens_at, closes_at); a closing time
+    before the opening time closes the next morning."""
 
     day: str
     opens_at: str
@@ -66,8 +70,8 @@ class ListingAvailability:
         """Invalid, naming the field, unless the numbers and hours make sense."""
         for name in ("available", "maximum", "waitlist"):
             value = getattr(self, name)
-            if value is not None and not 0 <= value <= 1_000_000:
-                raise Invalid(CAPACITY_OUT_OF_RANGE, field=name)
+            if value is not None and not 0 <= value <= CAPACITY_LIMIT:
+                raise Invalid(CAPACITY_OUT_OF_RANGE, field=name, field_name=name)
         if self.available is not None and self.maximum is not None and self.available > self.maximum:
             raise Invalid(AVAILABLE_ABOVE_MAXIMUM)
         if not 1 <= len(self.unit.strip()) <= 100:
@@ -75,10 +79,12 @@ class ListingAvailability:
         for hours in self.hours:
             if hours.day not in DAY_CODES:
                 raise Invalid(DAY_UNKNOWN, allowed=DAY_CODES)
-            if not (CLOCK_TIME.match(hours.opens_at) and CLOCK_TIME.match(hours.closes_at)):
-                raise Invalid(HOURS_FORMAT, day=hours.day)
-            if hours.opens_at >= hours.closes_at:
-                raise Invalid(HOURS_ORDER, day=hours.day)
+            if not (CLOCK_TIME.fullmatch(hours.opens_at) and CLOCK_TIME.fullmatch(hours.closes_at)):
+                raise Invalid(HOURS_FORMAT, day=hours.day, day_name=hours.day)
+            # A closing time before the opening time runs past midnight (a shelter open 17:00-08:00), as HSDS
+            # and the search's open-now read it; the same time twice says nothing.
+            if hours.opens_at == hours.closes_at:
+                raise Invalid(HOURS_SAME_TIME, day=hours.day, day_name=hours.day)
 
 
 def _listing_query():
@@ -140,9 +146,10 @@ async def listing_details(service_at_location_id: uuid.UUID) -> dict | None:
 
 
 async def update_listing_availability(
-    service_at_location_id: uuid.UUID, change: ListingAvailability, now: dt.datetime
+    service_at_location_id: uuid.UUID, change: ListingAvailability, now: dt.datetime, verified_on: dt.date
 ) -> int | None:
-    """Write the listing's capacity, accepting flag and weekly hours, and re-verify it.
+    """Write the listing's capacity, accepting flag and weekly hours, and re-verify it (last verified
+    `verified_on`, the day in the directory's time zone).
 
     Capacity and accepting new patients belong to the service (all its locations); hours to this service
     at this location (they take precedence over the service's and location's own). Returns the new directory
@@ -193,8 +200,8 @@ async def update_listing_availability(
                 closes_at=hours.closes_at,
             )
         )
-    # mark_verified rebuilds the service's search documents, so they see the new capacity and hours.
-    return await mark_verified(service_at_location_id, now)
+    # mark_verified rebuilds the service's search documents, so they see the new capacity, hours and date.
+    return await mark_verified(service_at_location_id, now, verified_on)
 
 
 async def open_listing_reports() -> list[dict]:

@@ -20,7 +20,7 @@ import uuid
 from directory.errors import LISTING_NOT_FOUND, REPORT_NOTE_TOO_LONG, REPORT_REASON_UNKNOWN
 from directory.search.documents import refresh_search_documents
 from directory.search.index import note_directory_change
-from directory.tables import ListingReport, ServiceAtLocation
+from directory.tables import ListingReport, Service, ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.problems import Invalid, NotFound
 
@@ -90,8 +90,9 @@ async def report_listing_problem(
     return await refresh_search_documents([rows[0]["service"]])
 
 
-async def mark_verified(service_at_location_id: uuid.UUID, now: dt.datetime) -> int | None:
-    """Clear the flag and resolve the open reports after the partner or an admin checked the listing.
+async def mark_verified(service_at_location_id: uuid.UUID, now: dt.datetime, verified_on: dt.date) -> int | None:
+    """Clear the flag, resolve the open reports and date the service's last verification (HSDS assured_date,
+    `verified_on`: the day in the directory's time zone) after the partner or an admin checked the listing.
 
     Returns the new directory revision, or None if there is no such listing. Call it inside a transaction."""
     rows = (
@@ -106,6 +107,8 @@ async def mark_verified(service_at_location_id: uuid.UUID, now: dt.datetime) -> 
     await ListingReport.update({ListingReport.resolved_at: now}).where(
         (ListingReport.service_at_location == service_at_location_id) & ListingReport.resolved_at.is_null()
     )
+    await Service.update({Service.assured_date: verified_on}).where(Service.id == rows[0]["service"])
+    # Rebuilt after the date is set: the public listing and the API read "last verified" from these documents.
     return await refresh_search_documents([rows[0]["service"]])
 
 

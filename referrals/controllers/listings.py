@@ -11,6 +11,7 @@ from directory.schemas import ServiceAtLocationOut
 from kernel.clock import Now
 from kernel.guards import allow
 from kernel.problems import problems
+from kernel.settings import AppSettings
 from referrals.services.directory_feedback import verify_listing
 
 __all__ = ["ListingVerificationController"]
@@ -30,6 +31,8 @@ class ListingVerificationController(Controller):
         summary="Mark a listing re-verified",
         status_code=200,
     )
-    async def verify(self, request: Request, sal_id: FromPath[uuid.UUID], now: Now) -> ServiceAtLocationOut:
-        """The listing was checked and is right again: it ranks normally from now on."""
-        return await verify_listing(request.user, sal_id, now)
+    async def verify(
+        self, request: Request, sal_id: FromPath[uuid.UUID], now: Now, settings: AppSettings
+    ) -> ServiceAtLocationOut:
+        """The listing was checked and is right again: it ranks normally from now on, last verified today."""
+        return await verify_listing(request.user, sal_id, now, settings)

@@ -65,7 +65,7 @@ class ReferralController(Controller):
     async def get_one(
         self, request: Request, referral_id: FromPath[uuid.UUID], now: Now, settings: AppSettings
     ) -> ReferralOut | PartnerReferralOut:
-        """The referral as you may see it; a partner opening a new referral marks it received."""
+        """The referral as you may see it; reading changes nothing (a partner acknowledges receipt with an event)."""
         return await open_referral(request.user, referral_id, now, settings)
 
     @post(

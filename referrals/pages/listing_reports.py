@@ -13,6 +13,7 @@ from kernel.clock import Now
 from kernel.guards import allow
 from kernel.i18n import gettext
 from kernel.pages import PAGE_ERROR_HANDLERS, render, see_other
+from kernel.settings import AppSettings
 from referrals.services.directory_feedback import listing_report_queue, verify_listing
 
 __all__ = ["ListingReportPages"]
@@ -32,8 +33,8 @@ class ListingReportPages(Controller):
         return render("reports/queue.html", listings=await listing_report_queue(request.user))
 
     @post("/{sal_id:uuid}/verify", status_code=303)
-    async def verify(self, request: Request, sal_id: FromPath[uuid.UUID], now: Now) -> Redirect:
-        """The listing was checked: its flag and reports are cleared."""
-        await verify_listing(request.user, sal_id, now)
+    async def verify(self, request: Request, sal_id: FromPath[uuid.UUID], now: Now, settings: AppSettings) -> Redirect:
+        """The listing was checked: its flag and reports are cleared, and it is last verified today."""
+        await verify_listing(request.user, sal_id, now, settings)
         flash(request, gettext("The listing is marked as verified and its reports are closed."), "success")
         return see_other("/app/reports")

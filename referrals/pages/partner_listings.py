@@ -3,6 +3,7 @@ and answers the problem reports on them; saving re-verifies the listing (one ser
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -13,20 +14,28 @@ from litestar.params import Body, FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from directory.listings.updates import DAY_CODES, ListingAvailability, WeeklyHours
+from directory.errors import HOURS_FORMAT
+from directory.listings.updates import CAPACITY_LIMIT, DAY_CODES, ListingAvailability, WeeklyHours
 from kernel.clock import Now
 from kernel.guards import allow
 from kernel.i18n import gettext
 from kernel.pages import PAGE_ERROR_HANDLERS, PageError, page_error, render, see_other
 from kernel.problems import Invalid
+from kernel.settings import AppSettings
 from referrals.errors import HOURS_HALF_GIVEN, PLACES_NOT_WHOLE_NUMBER
 from referrals.services.directory_feedback import listing_for_upkeep, own_listings, update_listing, verify_listing
 
 __all__ = ["ListingForm", "PartnerListingPages"]
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-Number = Annotated[str, msgspec.Meta(max_length=12)]
-Clock = Annotated[str, msgspec.Meta(max_length=8)]
+Number = Annotated[str, msgspec.Meta(max_length=100)]
+Clock = Annotated[str, msgspec.Meta(max_length=20)]
+WHOLE_NUMBER = re.compile(r"[0-9]+", re.ASCII)
+"""Digits 0-9 only: `str.isdigit` also takes "²" and "١٢", which are no number a person meant here."""
+TIME_24_HOUR = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::[0-9]{2}(?:\.[0-9]+)?)?", re.ASCII)
+"""What a time input sends (HH:MM, with seconds when it has a step), or a time typed on a 24-hour clock."""
+TIME_12_HOUR = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?\s*([ap])\.?\s*m\.?", re.ASCII | re.IGNORECASE)
+"""A time typed on a 12-hour clock where the browser shows a text box instead: 5:30 PM, 5pm, 8 a.m."""
 
 
 class ListingForm(msgspec.Struct, kw_only=True):
@@ -58,9 +67,9 @@ class ListingForm(msgspec.Struct, kw_only=True):
         for day in DAY_CODES:
             opens, closes = getattr(self, f"opens_{day}").strip(), getattr(self, f"closes_{day}").strip()
             if bool(opens) != bool(closes):
-                raise Invalid(HOURS_HALF_GIVEN, day=day)
+                raise Invalid(HOURS_HALF_GIVEN, day=day, day_name=day)
             if opens:
-                hours.append(WeeklyHours(day=day, opens_at=opens[:5], closes_at=closes[:5]))
+                hours.append(WeeklyHours(day=day, opens_at=_clock(opens, day), closes_at=_clock(closes, day)))
         return ListingAvailability(
             available=_number(self.available, "available"),
             maximum=_number(self.maximum, "maximum"),
@@ -72,11 +81,25 @@ class ListingForm(msgspec.Struct, kw_only=True):
 
 
 def _number(value: str, field: str) -> int | None:
-    if not value.strip():
+    """A whole number of places from 0 to CAPACITY_LIMIT in ASCII digits; None when left empty."""
+    value = value.strip()
+    if not value:
         return None
-    if not value.strip().isdigit():
-        raise Invalid(PLACES_NOT_WHOLE_NUMBER, field=field)
-    return int(value.strip())
+    if not WHOLE_NUMBER.fullmatch(value) or int(value) > CAPACITY_LIMIT:
+        raise Invalid(PLACES_NOT_WHOLE_NUMBER, field=field, field_name=field)
+    return int(value)
+
+
+def _clock(value: str, day: str) -> str:
+    """A time of day as HH:MM on a 24-hour clock (as HSDS stores it) from what the form sent."""
+    found = TIME_24_HOUR.fullmatch(value)
+    if found and int(found.group(1)) <= 23 and int(found.group(2)) <= 59:
+        return f"{int(found.group(1)):02d}:{found.group(2)}"
+    found = TIME_12_HOUR.fullmatch(value)
+    if found and 1 <= int(found.group(1)) <= 12 and int(found.group(2) or 0) <= 59:
+        hour = int(found.group(1)) % 12 + (12 if found.group(3).lower() == "p" else 0)
+        return f"{hour:02d}:{found.group(2) or '00'}"
+    raise Invalid(HOURS_FORMAT, day=day, day_name=day)
 
 
 def _edit_page(
@@ -129,11 +152,16 @@ class PartnerListingPages(Controller):
 
     @post("/{sal_id:uuid}", status_code=303)
     async def save(
-        self, request: Request, sal_id: FromPath[uuid.UUID], data: Annotated[ListingForm, FORM], now: Now
+        self,
+        request: Request,
+        sal_id: FromPath[uuid.UUID],
+        data: Annotated[ListingForm, FORM],
+        now: Now,
+        settings: AppSettings,
     ) -> Template | Redirect:
         """Save capacity, intake and hours; the listing counts as re-verified. A mistake shows on the form."""
         try:
-            await update_listing(request.user, sal_id, data.availability(), now)
+            await update_listing(request.user, sal_id, data.availability(), now, settings)
         except Invalid as refusal:
             listing = await listing_for_upkeep(request.user, sal_id)
             return _edit_page(listing, status_code=400, error=page_error(refusal), form=msgspec.structs.asdict(data))
@@ -141,8 +169,8 @@ class PartnerListingPages(Controller):
         return see_other("/partner/listings")
 
     @post("/{sal_id:uuid}/verify", status_code=303)
-    async def verify(self, request: Request, sal_id: FromPath[uuid.UUID], now: Now) -> Redirect:
+    async def verify(self, request: Request, sal_id: FromPath[uuid.UUID], now: Now, settings: AppSettings) -> Redirect:
         """The listing was checked and is right (or was fixed): its open reports are resolved."""
-        await verify_listing(request.user, sal_id, now)
+        await verify_listing(request.user, sal_id, now, settings)
         flash(request, gettext("Thank you: the listing is marked as checked and its reports are closed."), "success")
         return see_other("/partner/listings")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from accounts.services.audit import record_audit
 from directory.errors import LISTING_NOT_FOUND
@@ -25,6 +26,7 @@ from directory.tables import ServiceAtLocation
 from kernel.database import write_transaction
 from kernel.principal import Principal
 from kernel.problems import Forbidden, NotFound
+from kernel.settings import Settings
 from referrals.errors import OWN_LISTINGS_FOR_PARTNER_STAFF, REPORT_QUEUE_FOR_ADMINS
 from referrals.rows import ReferralEventRow, ReferralRow
 
@@ -74,8 +76,13 @@ def _may_keep(principal: Principal, organization_id: uuid.UUID | str | None) -> 
     return principal.role == "admin" or (principal.role == "partner_staff" and operator)
 
 
+def _verified_on(now: dt.datetime, settings: Settings) -> dt.date:
+    """The day a check happened, as the directory's people count days (TIME_ZONE, not UTC)."""
+    return now.astimezone(ZoneInfo(settings.time_zone)).date()
+
+
 async def verify_listing(
-    principal: Principal, service_at_location_id: uuid.UUID, now: dt.datetime
+    principal: Principal, service_at_location_id: uuid.UUID, now: dt.datetime, settings: Settings
 ) -> ServiceAtLocationOut:
     """The listing was checked and is right again: flag and open reports cleared (admins, and staff of the
     organization that runs it; NotFound for anyone else)."""
@@ -89,7 +96,7 @@ async def verify_listing(
         )
         if row is None or not _may_keep(principal, row["organization"]):
             raise NotFound(LISTING_NOT_FOUND, service_at_location_id=service_at_location_id)
-        revision = await mark_verified(service_at_location_id, now)
+        revision = await mark_verified(service_at_location_id, now, _verified_on(now, settings))
         await record_audit(principal, "verify", "service_at_location", service_at_location_id)
         fresh = await ServiceAtLocation.select().where(ServiceAtLocation.id == service_at_location_id)
     if revision is not None:
@@ -113,14 +120,18 @@ async def listing_for_upkeep(principal: Principal, service_at_location_id: uuid.
 
 
 async def update_listing(
-    principal: Principal, service_at_location_id: uuid.UUID, change: ListingAvailability, now: dt.datetime
+    principal: Principal,
+    service_at_location_id: uuid.UUID,
+    change: ListingAvailability,
+    now: dt.datetime,
+    settings: Settings,
 ) -> None:
     """Save a listing's capacity, accepting flag and hours, re-verifying it, with its audit row, in one
     transaction (admins, and staff of the organization that runs it; NotFound for anyone else)."""
     change.check()
     async with write_transaction(ServiceAtLocation._meta.db):
         await listing_for_upkeep(principal, service_at_location_id)
-        revision = await update_listing_availability(service_at_location_id, change, now)
+        revision = await update_listing_availability(service_at_location_id, change, now, _verified_on(now, settings))
         detail = f"capacity {change.available}/{change.maximum}, waitlist {change.waitlist}, {len(change.hours)} days"
         await record_audit(principal, "update", "service_at_location", service_at_location_id, detail)
     if revision is not None:

@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import msgspec
 from piccolo.columns import Column
@@ -59,6 +60,7 @@ from referrals.vocabulary import Channel, Status
 __all__ = [
     "NEEDS_FOR_REFERRAL",
     "PartnerAccessEnded",
+    "InboxFilter",
     "ReferralOffer",
     "ReferralView",
     "StaleVersion",
@@ -467,22 +469,13 @@ async def append_event(
 async def open_referral(
     principal: Principal, referral_id: uuid.UUID, now: dt.datetime, settings: Settings
 ) -> ReferralView:
-    """One referral as the caller may see it, the view audited; a partner opening a newly sent referral
-    records that it was received."""
+    """One referral as the caller may see it, the view audited (a partner's view recorded as a disclosure).
+
+    Reading never changes the referral: a link prefetch or a crawler holding a partner's session must not
+    acknowledge receipt on the partner's behalf. Acknowledging is an event (`append_event`, status received)."""
     async with write_transaction(Referral._meta.db):
         referral = await find_referral(principal, referral_id)
         await record_audit(principal, "view", "referral", referral_id)
-        if principal.role == "partner_staff" and referral["status"] == "requested":
-            try:
-                received = ReferralEventIn(version=referral["version"], status="received")
-                event, events, _ = await _apply(principal, referral, received, now, settings)
-                return await _render_and_seal(principal, referral, event, events, now, settings, "api")
-            except StaleVersion:
-                # Another of the partner's staff opened it at the same moment: show it as it is now.
-                referral = await find_referral(principal, referral_id)
-            except PartnerAccessEnded:
-                # Shown only that it exists, the partner has not received the referral: nothing is recorded.
-                pass
         return await _render(principal, referral, await referral_events(referral_id), now, settings)
 
 
@@ -563,20 +556,58 @@ INBOX_ORDER = ("requested", "received", "on-hold", "accepted", "in-progress", "f
 """A partner's inbox: not yet acknowledged first, then what needs the partner's work, then the closed ones."""
 
 
+@dataclass(frozen=True)
+class InboxFilter:
+    """Which of the organization's referrals its inbox lists: the open ones (the default) or the closed ones,
+    of one need or all, sent between two days (in TIME_ZONE, both included) or whenever."""
+
+    closed: bool = False
+    need: str | None = None
+    sent_from: dt.date | None = None
+    sent_to: dt.date | None = None
+
+    def check(self) -> None:
+        """Invalid for a need no referral can have."""
+        if self.need is not None and self.need not in NEEDS_FOR_REFERRAL:
+            raise Invalid(NEED_UNKNOWN, allowed=NEEDS_FOR_REFERRAL)
+
+    def lists(self, key: dict[str, Any], zone: ZoneInfo) -> bool:
+        """Whether a referral (its status, need and sending time) is one the inbox lists."""
+        if (key["status"] in CLOSED_STATUSES) != self.closed:
+            return False
+        if self.need is not None and key["need"] != self.need:
+            return False
+        sent_on = key["created_at"].astimezone(zone).date()
+        return (self.sent_from is None or sent_on >= self.sent_from) and (
+            self.sent_to is None or sent_on <= self.sent_to
+        )
+
+
 async def partner_inbox(
-    principal: Principal, now: dt.datetime, settings: Settings, *, page: int, per_page: int
+    principal: Principal,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    page: int,
+    per_page: int,
+    listed: InboxFilter | None = None,
 ) -> tuple[Page[ReferralView], int]:
-    """One page of the organization's inbox in INBOX_ORDER (newest first within a status), and how many
-    referrals are not yet acknowledged; audited and disclosed as the API's list is."""
+    """One page of the organization's inbox in INBOX_ORDER (newest first within a status), only the referrals
+    `listed` names (the open ones unless told), and how many referrals are not yet acknowledged; audited and
+    disclosed as the API's list is."""
+    listed = listed or InboxFilter()
+    listed.check()
     condition = referrals_visible_to(principal)
     if principal.role != "partner_staff" or condition is None:
         raise Forbidden(INBOX_FOR_PARTNERS)
+    zone = ZoneInfo(settings.time_zone)
     async with write_transaction(Referral._meta.db):
         # Ordering by a status rank is not expressible portably in Piccolo: rank the (id, status) pairs here.
-        keys = await Referral.select(Referral.id, Referral.status, Referral.created_at).where(condition)
+        every = await Referral.select(Referral.id, Referral.status, Referral.created_at, Referral.need).where(condition)
+        unacknowledged = sum(1 for r in every if r["status"] == "requested")
+        keys = [r for r in every if listed.lists(r, zone)]
         keys.sort(key=lambda r: r["created_at"], reverse=True)
         keys.sort(key=lambda r: INBOX_ORDER.index(r["status"]) if r["status"] in INBOX_ORDER else len(INBOX_ORDER))
-        unacknowledged = sum(1 for r in keys if r["status"] == "requested")
         wanted = [r["id"] for r in keys[offset_of(page, per_page) : offset_of(page, per_page) + per_page]]
         named = await with_names().where(condition & Referral.id.is_in(wanted)) if wanted else []
         found = {str(r["id"]): r for r in cast("list[NamedReferralRow]", named)}

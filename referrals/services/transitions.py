@@ -5,7 +5,7 @@ For a `client_self` referral nothing reaches the partner, so the care manager re
 
     from          to             who     reason needed
     draft         requested      CM
-    requested     received       P       (recorded when the partner first opens it)
+    requested     received       P       (the partner acknowledges receipt: an event, never a read)
     requested,
     received      accepted       P
     requested,

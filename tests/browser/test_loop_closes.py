@@ -21,6 +21,7 @@ from tests.browser.test_partner_journey import (
     acknowledge_accept_and_report_attended,
     close_api_sessions,  # noqa: F401 (closes the API sessions partner_listing keeps)
     partner_listing,
+    record_completed,
 )
 
 
@@ -42,9 +43,7 @@ def test_a_referral_goes_from_warm_handoff_to_a_closed_loop(visitor_factory, liv
     inbox = partner.visit("/partner/", "loop-partner-inbox")
     assert inbox.locator(f"a[href='{partner_path}']").count() == 1, "the new referral is in the partner's inbox"
     acknowledge_accept_and_report_attended(partner, partner_path)
-    partner.page.get_by_role("button", name="Completed").click()
-    partner.page.wait_for_load_state("load")
-    assert "Completed" in partner.page.locator("main").inner_text()
+    record_completed(partner.page)
     assert partner.page.get_by_role("button", name="Accept", exact=True).count() == 0, (
         "a closed referral offers no action"
     )

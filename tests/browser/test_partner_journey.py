@@ -8,8 +8,10 @@ so nothing depends on another test or on the demo referrals' state. The helpers 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -98,7 +100,7 @@ def referral_for_partner(server_url: str, partner_email: str = PARTNER_1, need: 
 
 
 def acknowledge_accept_and_report_attended(visitor, referral_path: str) -> None:
-    """As the signed-in partner: open the referral (acknowledging it), accept it, then report the client came."""
+    """As the signed-in partner: open the referral, acknowledge it by its button, accept it, report the client came."""
     page = visitor.visit(referral_path, "partner-referral")
     acknowledge = page.get_by_role("button", name="Acknowledge receipt")
     if acknowledge.count():
@@ -112,6 +114,14 @@ def acknowledge_accept_and_report_attended(visitor, referral_path: str) -> None:
     page.get_by_role("button", name="Client attended").click()
     page.get_by_role("button", name="Completed").wait_for(timeout=SHORT)
     assert "In progress" in page.locator("main").inner_text()
+
+
+def record_completed(page) -> None:
+    """As the signed-in partner on an attended referral: tick the box that confirms it, then "Completed"."""
+    page.get_by_label("I am sure: this closes the referral for good.").check()
+    page.get_by_role("button", name="Completed").click()
+    page.get_by_text("This referral is closed").wait_for(timeout=SHORT)
+    assert "Completed" in page.locator("main").inner_text()
 
 
 @pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", True), ("phone", False)])
@@ -161,6 +171,7 @@ def test_a_decline_needs_a_reason_and_a_stale_form_says_so(visitor_factory, live
     page.bring_to_front()
     page.locator("#reason-rejected").select_option("no_capacity")
     page.locator("#reason-text-rejected").fill("Full until next month")
+    page.locator("#confirm-rejected").check()
     page.get_by_role("button", name="Decline").click()
     page.get_by_role("alert").wait_for(timeout=SHORT)
     assert "Someone else updated this referral" in page.get_by_role("alert").inner_text()
@@ -276,3 +287,86 @@ def test_a_partner_works_a_referral_in_spanish(visitor_factory, live_server):
     page.get_by_role("button", name="Aceptar", exact=True).click()
     page.get_by_role("button", name="El cliente asistió").wait_for()
     visitor.check("partner-referral-accepted-es")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_completed_is_not_recorded_by_one_stray_tap(visitor_factory, live_server, javascript):
+    """ "Completed" closes the referral for good: a tap on it alone records nothing, with or without script;
+    ticking the box that says so first records it."""
+    referral_id, _ = referral_for_partner(live_server.url)
+    visitor = visitor_factory("phone", javascript=javascript)
+    visitor.sign_in(PARTNER_1)
+    path = f"/partner/referrals/{referral_id}"
+    acknowledge_accept_and_report_attended(visitor, path)
+    page = visitor.page
+    page.get_by_role("button", name="Completed").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(path) and "Attending" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Completed").count() == 1, "nothing was recorded"
+    assert page.locator("#confirm-completed:invalid").count() == 1, "the unticked box is what stops it"
+    visitor.check("partner-referral-confirm-completed")
+    record_completed(page)
+    visitor.check("partner-referral-completed")
+    assert api_session(live_server.url, PARTNER_1).get(f"/api/referrals/{referral_id}").json()["status"] == "completed"
+
+
+def test_a_partner_filters_the_inbox_and_accepts_with_an_appointment_on_a_phone(visitor_factory, live_server):
+    """The filters are a plain GET form and the appointment a plain field: a phone without script does both."""
+    referral_id, name = referral_for_partner(live_server.url, need="food")
+    today = dt.datetime.now(ZoneInfo("America/New_York")).date()
+    visitor = visitor_factory("phone", javascript=False)
+    visitor.sign_in(PARTNER_1)
+    page = visitor.page
+    page.get_by_label("Need").select_option("food")
+    page.get_by_label("Sent on or after").fill(today.isoformat())
+    page.get_by_role("button", name="Show referrals").click()
+    page.wait_for_load_state("load")
+    assert "need=food" in page.url and page.get_by_role("link", name=name).count() == 1
+    assert page.get_by_label("Need").input_value() == "food", "the form shows what was chosen"
+    visitor.check("partner-inbox-filtered")
+    page.get_by_label("Need").select_option("housing")
+    page.get_by_role("button", name="Show referrals").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("link", name=name).count() == 0
+    page.get_by_label("Need").select_option("")
+    page.get_by_label("Show", exact=True).select_option("closed")
+    page.get_by_role("button", name="Show referrals").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("link", name=name).count() == 0, "an open referral is not among the closed ones"
+
+    page = visitor.visit(f"/partner/referrals/{referral_id}", "partner-referral")
+    page.get_by_role("button", name="Acknowledge receipt").click()
+    page.wait_for_load_state("load")
+    appointment = today + dt.timedelta(days=3)
+    page.locator("#appointment_at").fill(f"{appointment.isoformat()}T10:30")
+    page.get_by_role("button", name="Accept", exact=True).click()
+    page.wait_for_load_state("load")
+    assert "Accepted" in page.locator("main").inner_text()
+    assert re.search(r"Appointment\s+\w{3} \d{1,2}, \d{4}, 10:30", page.locator("main").inner_text())
+    visitor.check("partner-referral-accepted-with-appointment")
+    seen = api_session(live_server.url, CARE_MANAGER).get(f"/api/referrals/{referral_id}").json()
+    local = dt.datetime.fromisoformat(seen["appointment_at"]).astimezone(ZoneInfo("America/New_York"))
+    assert (local.date(), local.hour, local.minute) == (appointment, 10, 30)
+
+
+@pytest.mark.parametrize(("width", "javascript"), [("phone", False), ("desktop", True)])
+def test_overnight_hours_save_and_the_public_listing_shows_it_checked_today(visitor_factory, width, javascript):
+    """A shelter open Friday 5 PM to 8 AM saves as it is; the hint speaks of the boxes people see (no 24-hour
+    clock beside AM/PM boxes), and the public listing's "Last verified" moves to today."""
+    visitor = visitor_factory(width, javascript=javascript)
+    visitor.sign_in(PARTNER_1)
+    page = visitor.visit("/partner/listings", "partner-listings")
+    page.get_by_role("link", name=re.compile("Edit capacity and hours")).first.click()
+    page.wait_for_url(re.compile("/partner/listings/[0-9a-f-]{36}$"))
+    listing_id = page.url.rsplit("/", 1)[1]
+    hint = page.locator("#hours-hint").inner_text()
+    assert "24-hour" not in hint and "after midnight" in hint
+    page.get_by_label("Friday opens").fill("17:00")
+    page.get_by_label("Friday closes").fill("08:00")
+    page.get_by_role("button", name="Save and mark as checked").click()
+    page.wait_for_url(re.compile("/partner/listings$"))
+    assert "Friday 17:00–08:00" in page.locator("main").inner_text()
+    listing = visitor.visit(f"/listings/{listing_id}", "listing-checked-today")
+    today = dt.datetime.now(ZoneInfo("America/New_York")).date()
+    shown = listing.locator("dt", has_text="Last verified").locator("xpath=following-sibling::dd[1]").inner_text()
+    assert shown == f"{today:%b} {today.day}, {today.year}"

@@ -202,3 +202,13 @@ async def change(client, referral: dict, expect: int = 201, **body) -> dict:
     response = await client.post(f"/api/referrals/{referral['id']}/events", json=payload)
     assert response.status_code == expect, response.text
     return response.json()
+
+
+async def acknowledge(client, referral_id: str, headers: dict | None = None) -> dict:
+    """The partner acknowledges receipt (an explicit event: reading a referral changes nothing)."""
+    seen = (await client.get(f"/api/referrals/{referral_id}", headers=headers)).json()
+    assert seen["status"] == "requested", seen
+    payload = {"version": seen["version"], "status": "received"}
+    response = await client.post(f"/api/referrals/{referral_id}/events", json=payload, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()

@@ -488,7 +488,7 @@ async def test_each_caller_gets_exactly_what_the_matrix_says(world, client, call
             )
         leaks += [f"{call.method} {call.url} shows {secret!r}" for secret in _leaks(caller, response.text)]
         if response.status_code < 300 and call.route.startswith("/api/referrals/{") and "version" in response.text:
-            # Partners opening a referral mark it received: later calls build on the new version.
+            # Later calls build on the version the last change left.
             scenario.version = response.json().get("version", scenario.version)
     assert mismatches == []
     assert leaks == []

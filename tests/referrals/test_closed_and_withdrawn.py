@@ -17,7 +17,7 @@ from referrals.services.ledger import verify_ledger
 from referrals.services.transitions import CLOSED_STATUSES, ReferralClosed, TransitionRefused, check_event
 from referrals.tables import LedgerHead, Referral, ReferralEvent
 from tests.conftest import in_app_loop
-from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
+from tests.referrals.conftest import START, acknowledge, change, consent, new_client, refer, sign_in
 
 APPOINTMENT = "2026-12-05T10:00:00Z"
 ATTEMPTS = (
@@ -60,14 +60,13 @@ async def _closed(world, client, status: str, partner: str = "x") -> dict:
     if status in ("completed", "rejected"):
         if partner == "y":
             await sign_in(client, "y@example.org")
-        opened = await client.get(f"/api/referrals/{referral['id']}", headers=_as(world, partner))
-        assert opened.json()["status"] == "received", opened.text
+        opened = await acknowledge(client, referral["id"], headers=_as(world, partner))
         if status == "completed":
-            accepted = await _as_partner(client, world, partner, opened.json(), status="accepted")
+            accepted = await _as_partner(client, world, partner, opened, status="accepted")
             await _as_partner(client, world, partner, accepted, status="completed", note="Came and got groceries")
         else:
             reason = {"reason_code": "no_capacity", "reason_text": "Full this month"}
-            await _as_partner(client, world, partner, opened.json(), status="rejected", **reason)
+            await _as_partner(client, world, partner, opened, status="rejected", **reason)
         await sign_in(client, "a@example.org")
     elif status == "cancelled":
         await change(client, referral, status="cancelled", reason_code="duplicate", reason_text="Made twice")
@@ -207,8 +206,8 @@ async def test_a_withdrawn_referral_stops_the_partners_events(world, client):
 
 
 async def test_a_partner_opening_a_referral_it_may_not_see_records_nothing(world, client):
-    """Opening a new referral marks it received, but not when the consent was revoked before the partner
-    opened it: the partner received nothing but its existence."""
+    """Opening a referral whose consent was revoked before the partner opened it shows only its existence and
+    records nothing in the ledger (opening any referral never does: acknowledging is an event)."""
     referral, client_id, consent_id = await _referral(world, client)
     await client.post(f"/api/clients/{client_id}/consents/{consent_id}/revoke")
     before = await _ledger_state(client, referral["id"])

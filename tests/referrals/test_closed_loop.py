@@ -67,7 +67,12 @@ async def test_a_demo_client_is_referred_connected_and_the_loop_closed(seeded):
         inbox = (await client.get("/api/referrals", params={"status": "requested"})).json()["contents"]
         assert referral["id"] in {r["id"] for r in inbox}
         opened = (await client.get(f"/api/referrals/{referral['id']}")).json()
-        assert opened["status"] == "received" and opened["client"]["preferred_name"] == "Alex R."
+        assert opened["status"] == "requested" and opened["client"]["preferred_name"] == "Alex R."
+        received = await client.post(
+            f"/api/referrals/{referral['id']}/events", json={"version": opened["version"], "status": "received"}
+        )
+        assert received.status_code == 201, received.text
+        opened = received.json()
         accepted = await client.post(
             f"/api/referrals/{referral['id']}/events", json={"version": opened["version"], "status": "accepted"}
         )

@@ -253,14 +253,16 @@ async def _partner_opens(client, world) -> str:
     referral = await _referral_to_x(client, world)
     await sign_in(client, "x@example.org")
     url = f"/partner/referrals/{referral['id']}"
-    assert (await client.get(url)).status_code == 200  # received: version 2
+    assert (await client.get(url)).status_code == 200
+    acknowledged = await post_form(client, f"{url}/events", {"version": "1", "status": "received"}, "en")
+    assert acknowledged.status_code == 303  # received: version 2
     return url
 
 
 @LANGUAGES
 async def test_a_partner_declining_without_saying_why_is_asked_to(world, client, language):
     url = await _partner_opens(client, world)
-    fields = {"version": "2", "status": "rejected", "reason_code": "no_capacity", "reason_text": "  "}
+    fields = {"version": "2", "status": "rejected", "confirm": "yes", "reason_code": "no_capacity", "reason_text": "  "}
     page = await post_form(client, f"{url}/events", fields, language)
     assert_refusal(page, 409, "reason_text_required", NO_REASON_TEXT[language], language, link="reason-text-rejected")
     assert 'id="reason-text-rejected"' in focused(page)
@@ -269,7 +271,7 @@ async def test_a_partner_declining_without_saying_why_is_asked_to(world, client,
 @LANGUAGES
 async def test_a_partner_change_the_status_does_not_allow(world, client, language):
     url = await _partner_opens(client, world)
-    page = await post_form(client, f"{url}/events", {"version": "2", "status": "completed"}, language)
+    page = await post_form(client, f"{url}/events", {"version": "2", "status": "completed", "confirm": "yes"}, language)
     assert_refusal(page, 409, "transition_not_allowed", NOT_POSSIBLE[language], language)
 
 
@@ -277,7 +279,7 @@ async def test_a_partner_change_the_status_does_not_allow(world, client, languag
 async def test_a_partner_acting_on_a_stale_version(world, client, language):
     url = await _partner_opens(client, world)
     assert (await post_form(client, f"{url}/events", {"version": "2", "status": "accepted"}, "en")).status_code == 303
-    fields = {"version": "2", "status": "rejected", "reason_code": "other", "reason_text": "Full"}
+    fields = {"version": "2", "status": "rejected", "confirm": "yes", "reason_code": "other", "reason_text": "Full"}
     page = await post_form(client, f"{url}/events", fields, language)
     assert_refusal(page, 409, "stale_version", PARTNER_STALE[language], language)
     assert 'value="3"' in page.text

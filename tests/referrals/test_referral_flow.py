@@ -33,10 +33,11 @@ async def test_warm_handoff_accepted_attended_and_followed_up(world, client, clo
         ("chase_partner", False),
     ]
 
-    # The partner opens it (received), then accepts: the chase and the confirmation close.
+    # The partner opens it, acknowledges receipt, then accepts: the chase and the confirmation close.
     await sign_in(client, "x@example.org")
     seen = (await client.get(f"/api/referrals/{referral['id']}")).json()
-    assert seen["view"] == "partner" and seen["status"] == "received"
+    assert seen["view"] == "partner" and seen["status"] == "requested"
+    seen = await change(client, seen, status="received")
     assert seen["client"]["preferred_name"] == "Jordan Quill"
     assert [m["value"] for m in seen["client"]["contact_methods"]] == ["555-0142"]
     assert seen["goal"] is None and "42 CFR part 2" in seen["redisclosure_notice"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.referrals.conftest import consent, new_client, refer, sign_in
+from tests.referrals.conftest import acknowledge, consent, new_client, refer, sign_in
 
 INLINE_CONSENT = {
     "record_consent": "true",
@@ -260,6 +260,7 @@ async def test_referring_with_inline_consent_and_the_disclosure_after_the_partne
     assert f"/app/referrals/{referral_id}" in client_page.text and "Confirm the first contact" in client_page.text
     await sign_in(client, "x@example.org")
     assert (await client.get(f"/api/referrals/{referral_id}")).status_code == 200
+    await acknowledge(client, referral_id)
     await sign_in(client, "a@example.org")
     client_page = await client.get(f"/app/clients/{client_id}")
     disclosures = client_page.text.split('id="disclosures"')[1]
