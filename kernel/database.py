@@ -19,7 +19,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query.methods.select import Select
 
-SelectQuery = TypeVar("SelectQuery", bound=Select)
+SelectQuery = TypeVar("SelectQuery", bound=Select[Any])
 
 __all__ = [
     "DatabaseHealth",
