@@ -58,8 +58,8 @@ def page_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Mar
 def template_config(settings: Settings, assets: StaticAssets | None = None) -> TemplateConfig:
     """Jinja over server/, accounts/, directory/ and referrals/ templates; escaping on; a missing variable is an
     error, not a blank (the browser tests would otherwise miss it); the settings are a global and set the filters'
-    unit and time zone; `static_url()` links the static files by fingerprint. Installs the message catalogs too. Templates are compiled once and, in production, never
-    looked at again (development checks each one for edits before using it)."""
+    unit and time zone; `static_url()` links the static files by fingerprint. Installs the message catalogs too.
+    Templates are compiled once and, in production, never looked at again (development checks them for edits)."""
     install_catalogs(PROJECT_ROOT / package / "locale" for package in CATALOG_PACKAGES)
     _translated_markup.cache_clear()
     _translated_alone.cache_clear()
