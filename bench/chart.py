@@ -14,6 +14,8 @@ ROUTE_COLOURS = {"/api/ (floor)": "#9aa5b1", "yardstick (asyncpg)": "#c87f2a"}
 SHORT_ROUTES = {
     "/api/ (floor)": "floor /api/",
     "search (category+radius)": "search",
+    "results page (/?near=)": "results page",
+    "listing page": "listing page",
     "yardstick (asyncpg)": "yardstick",
 }
 

@@ -55,6 +55,12 @@ class RadiusSearch:
             {"category": self.category, **where, "radius_km": f"{self.radius_km:g}", **words}
         )
 
+    def page_path(self, by_zip: bool) -> str:
+        """The same search as the public results page's URL (`/?near=...`), as a person's browser asks it."""
+        where = {"near": self.zip_code} if by_zip else {"lat": self.latitude, "lng": self.longitude}
+        words = {"search": self.words} if self.words else {}
+        return "/?" + urlencode({**where, "category": self.category, "radius_km": f"{self.radius_km:g}", **words})
+
     def yardstick_path(self) -> str:
         """The yardstick's URL path for the same place, radius and category (it ignores words)."""
         return "/search?" + urlencode(

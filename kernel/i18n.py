@@ -28,6 +28,7 @@ __all__ = [
     "gettext",
     "install_catalogs",
     "ngettext",
+    "translate",
     "use_language",
 ]
 
@@ -90,6 +91,11 @@ def current_language() -> str:
 def gettext(message: str) -> str:
     """The message in the request's language (itself when not translated)."""
     return _translations(_language.get()).gettext(message)
+
+
+def translate(language: str, message: str) -> str:
+    """The message in the given language (itself when not translated)."""
+    return _translations(language).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -459,7 +459,7 @@ def serve_command(settings: Settings, workers: int | None, log_level: str) -> No
     workers = workers or settings.workers
     # One worker serves the app made here from these settings. Several are processes of their own, each making
     # its app from the environment (the same, checked above): they are refused here what their apps would refuse.
-    app = create_app(settings) if workers == 1 else None
+    app = create_app(settings, serving=True) if workers == 1 else None
     refuse_unsafe_production(settings)
     click.echo(
         f"Serving the resource directory on http://{settings.host}:{settings.port}/ "
@@ -469,7 +469,7 @@ def serve_command(settings: Settings, workers: int | None, log_level: str) -> No
     # No access log: query strings can hold a client's address (near=...). X-Forwarded-For is believed
     # only from TRUSTED_PROXIES, by the app itself (uvicorn's own handling would trust 127.0.0.1).
     uvicorn.run(
-        app or "server.app:create_app",
+        app or "server.app:create_serving_app",
         factory=app is None,
         host=settings.host,
         port=settings.port,

@@ -59,8 +59,10 @@ def security_headers(
                 # Someone's answer (a client page, a referral, a token): no browser or proxy keeps a copy, so the
                 # Back button on a shared computer shows nothing after sign-out.
                 response_headers["Cache-Control"] = "no-store"
-            if not scope["path"].startswith("/api/"):
-                response_headers["Vary"] = "Accept-Language, Cookie"
+            if not scope["path"].startswith(("/api/", "/static/")):
+                # Pages only (a static file is the same for everyone). Added to, not replaced: a gzipped answer
+                # already varies by Accept-Encoding.
+                response_headers.extend_header_value("Vary", "Accept-Language, Cookie")
 
     return add_headers
 

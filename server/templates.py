@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from accounts.pages import home_page
 from directory.hsds import source_text
-from kernel import page_format
-from kernel.i18n import LANGUAGES, current_language, gettext, install_catalogs, ngettext
+from kernel import i18n, page_format
+from kernel.i18n import LANGUAGES, current_language, install_catalogs
 from kernel.pages import principal_in_context
 from kernel.settings import PROJECT_ROOT, Settings
+from server.static_assets import StaticAssets
 
-__all__ = ["CATALOG_PACKAGES", "TEMPLATE_PACKAGES", "template_config"]
+__all__ = ["CATALOG_PACKAGES", "TEMPLATE_PACKAGES", "page_gettext", "page_ngettext", "template_config"]
 
 TEMPLATE_PACKAGES = ("server", "accounts", "directory", "referrals")
 """Each keeps its templates in <package>/templates/<area>/ (server: the layout, which links every domain)."""
@@ -25,11 +27,42 @@ CATALOG_PACKAGES = ("kernel", "server", "accounts", "directory", "referrals")
 """Each keeps the Spanish for its page text in <package>/locale/es/LC_MESSAGES/messages.po."""
 
 
-def template_config(settings: Settings) -> TemplateConfig:
+@lru_cache(maxsize=8192)
+def _translated_markup(language: str, message: str) -> Markup:
+    # Keyed by language: the catalogs are read once, so a message's translation never changes in a process.
+    return Markup(i18n.translate(language, message))
+
+
+@lru_cache(maxsize=8192)
+def _translated_alone(language: str, message: str) -> Markup:
+    # The words without variables, formatted once: "%%" is "%" here as in a message with variables.
+    return _translated_markup(language, message) % {}
+
+
+def page_gettext(message: str, **variables: Any) -> Markup:
+    """`_()` and `gettext()` in templates: the message in the request's language, as Jinja's "newstyle" gettext
+    makes it (escaped variables put into the translated words), without its three nested context calls: a results
+    page says some hundred messages."""
+    language = current_language()
+    if not variables:
+        return _translated_alone(language, message)
+    return _translated_markup(language, message) % variables
+
+
+def page_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+    """`ngettext()` in templates: the singular or plural message for `num`, with `%(num)s` set, escaped as above."""
+    variables.setdefault("num", num)
+    return Markup(i18n.ngettext(singular, plural, num)) % variables
+
+
+def template_config(settings: Settings, assets: StaticAssets | None = None) -> TemplateConfig:
     """Jinja over server/, accounts/, directory/ and referrals/ templates; escaping on; a missing variable is an
     error, not a blank (the browser tests would otherwise miss it); the settings are a global and set the filters'
-    unit and time zone. Installs the message catalogs too."""
+    unit and time zone; `static_url()` links the static files by fingerprint. Installs the message catalogs too.
+    Templates are compiled once and, in production, never looked at again (development checks them for edits)."""
     install_catalogs(PROJECT_ROOT / package / "locale" for package in CATALOG_PACKAGES)
+    _translated_markup.cache_clear()
+    _translated_alone.cache_clear()
     environment = Environment(
         loader=FileSystemLoader([PROJECT_ROOT / package / "templates" for package in TEMPLATE_PACKAGES]),
         autoescape=select_autoescape(default=True),
@@ -37,12 +70,19 @@ def template_config(settings: Settings) -> TemplateConfig:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=not settings.production,
     )
-    environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # The i18n extension is kept for `{% trans %}` and for Babel's extraction; the callables are ours.
+    environment.install_gettext_callables(page_gettext, page_ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.globals.update(
+        _=page_gettext,
+        gettext=page_gettext,
+        ngettext=page_ngettext,
         languages=LANGUAGES,
         current_language=current_language,
         settings=settings,
+        static_url=(assets or StaticAssets(PROJECT_ROOT / "static")).url,
+        uses_htmx=False,
     )
     environment.filters.update(
         distance=partial(page_format.distance, unit=settings.distance_unit),

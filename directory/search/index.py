@@ -17,6 +17,7 @@ from directory.search.query import SearchQuery
 from directory.search.ranking import SearchResults, run_search
 from directory.search.snapshot import Snapshot
 from directory.tables import DirectoryRevision, SearchDocument
+from kernel.long_lived import refreeze_after_replacing
 
 __all__ = ["SearchIndex", "note_directory_change"]
 
@@ -77,7 +78,10 @@ class SearchIndex:
         async with self._lock:
             revision = await _database_revision()
             if self._snapshot is None or self._snapshot.revision != revision:
+                replacing = self._snapshot is not None
                 self._snapshot = await self._load(revision)
+                if replacing:
+                    refreeze_after_replacing()
             if self._wanted_revision > revision:
                 # The database was reset below a revision this process wrote (tests do): stop waiting for it.
                 self._wanted_revision = revision
