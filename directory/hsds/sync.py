@@ -51,6 +51,8 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 MAX_RETRY_AFTER = 600.0
 """An upstream asking to wait longer than this (seconds) is treated as down for now."""
+_ENCODING_HEADERS = frozenset({"content-encoding", "content-length"})
+"""Headers about the body as sent, not as read: dropped once the body is decoded."""
 
 MODIFIED_AFTER_MARGIN = dt.timedelta(minutes=5)
 """Asked for changes since this long before the last pass started: a service changed upstream as that pass
@@ -226,9 +228,9 @@ class HsdsClient:
                 body += chunk
                 if len(body) > max_bytes:
                     raise _too_large(streamed.request.url, len(body), max_bytes, read_so_far=True)
-            return httpx.Response(
-                streamed.status_code, headers=streamed.headers, content=bytes(body), request=streamed.request
-            )
+            # aiter_bytes decoded any gzip or brotli: the headers must stop saying the body is encoded.
+            headers = [(k, v) for k, v in streamed.headers.items() if k.lower() not in _ENCODING_HEADERS]
+            return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
 
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
         """The JSON of one service at `path`, or None when it is 404 or 410 (not there)."""

@@ -257,6 +257,8 @@ def test_what_the_partner_says_of_its_intake_reaches_the_care_manager_who_refers
 
     referral_id = referral_path.rsplit("/", 1)[1]
     seen = partner.visit(f"/partner/referrals/{referral_id}", "partner-referral-words")
+    seen.get_by_role("button", name="Acknowledge receipt").click()  # opening it acknowledges nothing
+    seen.wait_for_load_state("load")
     partner_word = seen.locator("main p", has_text="Status:").locator(".badge").first.inner_text()
     page = care_manager.visit(referral_path, "workspace-referral-words")
     assert page.locator(".referral-status").inner_text() == partner_word == "Acknowledged"
