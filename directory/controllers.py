@@ -20,7 +20,6 @@ from directory.errors import (
     FORMAT_UNKNOWN,
     LISTING_NOT_FOUND,
     MINIMAL_AND_FULL,
-    MODIFIED_AFTER_OUT_OF_RANGE,
     MODIFIED_AFTER_UNREADABLE,
     MODIFIED_AFTER_WITHOUT_OFFSET,
     ORGANIZATION_NOT_FOUND,
@@ -43,6 +42,7 @@ from directory.hsds.objects import (
     load_taxonomies,
     service_at_location_page,
     taxonomy_term_out,
+    term_and_descendants,
 )
 from directory.schemas import (
     HsdsBase,
@@ -60,7 +60,6 @@ from directory.search.listing_search import ListingSearch, located_page, search_
 from directory.search.query import ListingFilters
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
 from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
-from kernel.clock import EARLIEST, LATEST
 from kernel.guards import OPEN_DATA
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
 from kernel.problems import Invalid, NotFound, problems
@@ -94,14 +93,17 @@ Full = Annotated[bool, QueryParameter(description="Fully nested objects instead 
 TaxonomyId = Annotated[
     uuid.UUID | None, QueryParameter(description="Only those with a term of this taxonomy (see /api/taxonomies).")
 ]
-TaxonomyTermId = Annotated[uuid.UUID | None, QueryParameter(description="Only those with this taxonomy term.")]
+TaxonomyTermId = Annotated[
+    uuid.UUID | None,
+    QueryParameter(description="Only those with this taxonomy term, or a term under it (its children, theirs, ...)."),
+]
 OrganizationId = Annotated[uuid.UUID | None, QueryParameter(description="Only services of this organization.")]
 ModifiedAfter = Annotated[
     str | None,
     QueryParameter(
         description="Only services changed at or after this moment: a date-time with its UTC offset "
-        "(2024-05-01T00:00:00Z, 2024-05-01T08:00:00-04:00) or a date (2024-05-01: the start of that day in UTC); "
-        "between 2000 and 2100. A date-time without an offset is ambiguous and refused."
+        "(2024-05-01T00:00:00Z, 2024-05-01T08:00:00-04:00) or a date (2024-05-01: the start of that day in UTC). "
+        "A date-time without an offset is ambiguous and refused; a moment in the future finds nothing."
     ),
 ]
 
@@ -138,7 +140,8 @@ def check_format(value: str) -> bool:
 
 def parse_modified_after(text: str | None) -> dt.datetime | None:
     """The moment `modified_after` names, in UTC: a date-time with its offset, or a date (its start in UTC);
-    400 naming the parameter for a bare local time (ambiguous) or a moment outside 2000-2100."""
+    400 naming the parameter for a bare local time (ambiguous). HSDS bounds it neither way: any moment the
+    calendar holds is compared as it is (one in 2100 finds nothing, one in 1900 everything)."""
     if text is None:
         return None
     text = text.strip()
@@ -152,8 +155,6 @@ def parse_modified_after(text: str | None) -> dt.datetime | None:
         raise Invalid(MODIFIED_AFTER_UNREADABLE, modified_after=text) from None
     if moment is None:
         raise Invalid(MODIFIED_AFTER_WITHOUT_OFFSET, modified_after=text)
-    if not EARLIEST <= moment < LATEST:
-        raise Invalid(MODIFIED_AFTER_OUT_OF_RANGE, earliest=EARLIEST.year, latest=LATEST.year, modified_after=text)
     return moment
 
 
@@ -163,7 +164,8 @@ async def service_filter(
     taxonomy_id: uuid.UUID | None,
     modified_after: str | None,
 ) -> ServiceFilter:
-    """The HSDS service filters of a request; a taxonomy id no term has matches nothing."""
+    """The HSDS service filters of a request; a taxonomy id no term has matches nothing, a term stands for
+    itself and every term under it."""
     taxonomy = None
     if taxonomy_id is not None:
         names = {uuid.UUID(t.id): t.name for t in await load_taxonomies()}
@@ -171,7 +173,7 @@ async def service_filter(
         taxonomy = names.get(taxonomy_id, str(taxonomy_id))
     return ServiceFilter(
         organization_id=organization_id,
-        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_term_ids=None if taxonomy_term_id is None else await term_and_descendants(taxonomy_term_id),
         taxonomy=taxonomy,
         modified_after=parse_modified_after(modified_after),
     )
@@ -266,8 +268,10 @@ class DirectoryApiController(Controller):
         streamed = check_format(format)
         if minimal and full:
             raise Invalid(MINIMAL_AND_FULL)
-        # The HSDS filters other than the term are answered by the database, then applied in the index.
+        # The HSDS filters other than the term are answered by the database, then applied in the index; the
+        # term (and the terms under it) by the index's own facets.
         services = await service_filter(organization_id, None, taxonomy_id, modified_after)
+        terms = await term_and_descendants(taxonomy_term_id) if taxonomy_term_id else frozenset()
         service_ids = frozenset(str(r["id"]) for r in await services.service_ids()) if services.active else None
         query = await search_query(
             ListingSearch(
@@ -284,7 +288,7 @@ class DirectoryApiController(Controller):
                     walk_in=walk_in,
                     accepting_new_patients=accepting_new_patients,
                     open_now=open_now,
-                    taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
+                    taxonomy_term_ids=tuple(sorted(map(str, terms))),
                     service_ids=service_ids,
                 ),
                 page=page,
