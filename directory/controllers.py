@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar, cast
 import msgspec
 from litestar import Controller, Request, get
 from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 from piccolo.custom_types import Combinable
@@ -63,7 +64,7 @@ from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
 from kernel.guards import OPEN_DATA
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
 from kernel.problems import Invalid, NotFound, problems
-from kernel.settings import AppSettings
+from kernel.settings import AppSettings, Settings
 
 __all__ = ["DirectoryApiController"]
 
@@ -80,12 +81,14 @@ POSTCODE = re.compile(r"(?=[^0-9]*[0-9])[A-Za-z0-9][A-Za-z0-9 -]{1,11}")
 """A postcode: 2 to 12 letters, digits, spaces and hyphens, with a digit (21201, 21201-1234, SW1A 1AA, K1A 0B6)."""
 T = TypeVar("T")
 
+# `schema_extra` declares in OpenAPI what the handler checks itself (with its own error code and words).
 Format = Annotated[
     str,
     QueryParameter(
         description=f"json (default): a page of per_page results; ndjson: one JSON object per line, at most "
         f"{NDJSON_MAX_OBJECTS} per response (page picks which {NDJSON_MAX_OBJECTS}; per_page is not used), with a "
-        'Link rel="next" header while more remain and X-Total-Count.'
+        'Link rel="next" header while more remain and X-Total-Count.',
+        schema_extra={"enum": list(FORMATS)},
     ),
 ]
 SearchText = Annotated[str | None, QueryParameter(description="Words the name should contain.", max_length=200)]
@@ -115,7 +118,12 @@ Latitude = Annotated[float | None, QueryParameter(description="Latitude of the p
 Longitude = Annotated[float | None, QueryParameter(description="Longitude of the place to search around.")]
 Near = Annotated[str | None, QueryParameter(description="A ZIP code, 'City, ST' or street address to search around.")]
 RadiusKm = Annotated[
-    float | None, QueryParameter(description="Only results within this many km (default 40 with a location).")
+    float | None,
+    QueryParameter(
+        description="Only results within this many km (default 40 with a location; at most MAX_RADIUS_KM, by "
+        "default 500, as declared here).",
+        schema_extra={"exclusiveMinimum": 0, "maximum": Settings.max_radius_km},
+    ),
 ]
 Category = Annotated[
     list[str] | None, QueryParameter(description="Category slug, e.g. food, housing, moud; repeat for several.")
@@ -123,11 +131,28 @@ Category = Annotated[
 OpenNow = Annotated[bool | None, QueryParameter(description="Only services open right now (by their posted hours).")]
 WalkIn = Annotated[bool | None, QueryParameter(description="Only services that take walk-ins.")]
 LanguageFilter = Annotated[str | None, QueryParameter(description="Language code or name, e.g. es or Spanish.")]
-Payment = Annotated[str | None, QueryParameter(description=f"One of {', '.join(PAYMENT_METHODS)}.")]
-Medication = Annotated[str | None, QueryParameter(description=f"One of {', '.join(MEDICATIONS)}.")]
+Payment = Annotated[
+    str | None,
+    QueryParameter(description=f"One of {', '.join(PAYMENT_METHODS)}.", schema_extra={"enum": list(PAYMENT_METHODS)}),
+]
+Medication = Annotated[
+    str | None,
+    QueryParameter(description=f"One of {', '.join(MEDICATIONS)}.", schema_extra={"enum": list(MEDICATIONS)}),
+]
 AcceptingNewPatients = Annotated[bool | None, QueryParameter(description="Only services accepting new patients.")]
 Minimal = Annotated[
-    bool, QueryParameter(description="Each result as just its id and last change (with name and status).")
+    bool,
+    QueryParameter(
+        description="Each result as just its id and last change (with name and status). Not with full=true: "
+        "the two exclude each other (400)."
+    ),
+]
+SearchFull = Annotated[
+    bool,
+    QueryParameter(
+        description="Fully nested objects instead of their one-to-one fields. Not with minimal=true: the two "
+        "exclude each other (400)."
+    ),
 ]
 
 
@@ -257,7 +282,7 @@ class DirectoryApiController(Controller):
         medication: Medication = None,
         accepting_new_patients: AcceptingNewPatients = None,
         minimal: Minimal = False,
-        full: Full = False,
+        full: SearchFull = False,
         format: Format = "json",
         page: PageNumber = 1,
         per_page: PerPage = 20,
@@ -497,7 +522,18 @@ class DirectoryApiController(Controller):
             ),
         ] = None,
         proximity: Annotated[
-            str | None, QueryParameter(description="Only within this many metres of the postcode's centre.")
+            str | None,
+            QueryParameter(
+                description="Only within this many metres of the postcode's centre (above 0, at most "
+                "MAX_RADIUS_KM in metres: by default 500000, as declared here).",
+                # Read as text, to answer anything else with proximity's own error; declared as the number it is.
+                schema_extra={
+                    "oneOf": [
+                        Schema(type=OpenAPIType.NUMBER, exclusive_minimum=0, maximum=Settings.max_radius_km * 1000),
+                        Schema(type=OpenAPIType.NULL),
+                    ]
+                },
+            ),
         ] = None,
         full: Full = False,
         format: Format = "json",

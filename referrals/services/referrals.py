@@ -20,7 +20,6 @@ from accounts.services.audit import record_audit
 from directory.listings.facts import ListingFacts, listing_facts
 from directory.search.index import note_directory_change
 from directory.tables import ServiceAtLocation
-from directory.taxonomy.categories import CATEGORIES
 from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.paging import Page, make_page, offset_of
@@ -52,7 +51,7 @@ from referrals.services.ledger import GENESIS_HASH, append_sealed, referral_subj
 from referrals.services.transitions import CLOSED_STATUSES, check_event
 from referrals.services.views import care_team_view, partner_view
 from referrals.tables import Client, Consent, Referral, ReferralEvent
-from referrals.vocabulary import Channel, Status
+from referrals.vocabulary import REFERRAL_NEEDS, Channel, Status
 
 __all__ = [
     "NEEDS_FOR_REFERRAL",
@@ -73,7 +72,7 @@ __all__ = [
     "side_of",
 ]
 
-NEEDS_FOR_REFERRAL = tuple(term.code for term in CATEGORIES if "." not in term.code)
+NEEDS_FOR_REFERRAL = REFERRAL_NEEDS
 """A referral's need is a top-level directory category."""
 
 ReferralView = ReferralOut | PartnerReferralOut
