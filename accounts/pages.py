@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Annotated
 
@@ -13,12 +14,13 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from accounts.controllers import SIGNED_IN, SignInAttemptsLimit
-from accounts.errors import NEW_PASSWORDS_DIFFER, TOKENS_FOR_PARTNER_STAFF
+from accounts.errors import NEW_PASSWORDS_DIFFER, TOKEN_NOT_FOUND, TOKENS_FOR_PARTNER_STAFF
+from accounts.rows import NamedApiTokenRow
 from accounts.schemas import PasswordChangeForm, SignInForm
 from accounts.services.audit import record_audit
 from accounts.services.passwords import change_password
 from accounts.services.sign_in import LoginRefused, sign_in
-from accounts.services.tokens import issue_token, list_tokens, revoke_token
+from accounts.services.tokens import TOKEN_PREFIX, issue_token, list_tokens, revoke_token
 from accounts.sessions import start_session
 from accounts.tables import AuditEvent
 from kernel.database import write_transaction
@@ -26,7 +28,7 @@ from kernel.guards import PUBLIC, allow, client_address, principal_of
 from kernel.i18n import gettext
 from kernel.pages import PAGE_ERROR_HANDLERS, local_path, page_error, render, see_other
 from kernel.principal import Principal
-from kernel.problems import Forbidden, Invalid
+from kernel.problems import Forbidden, Invalid, NotFound
 from kernel.settings import AppSettings
 
 __all__ = ["SIGN_IN_PAGE", "AccountPages", "PartnerTokenPages", "TokenForm", "home_page"]
@@ -120,8 +122,35 @@ def _organization_of(principal: Principal) -> uuid.UUID:
     return principal.organization_id
 
 
+# The new token's secret reaches the page after the redirect in two halves, neither of which tells anything alone:
+# a one-time pad in a cookie only this browser sends to these pages, and the secret XOR that pad in the address.
+# Showing it deletes the cookie, so a reload shows no secret and issues no token; nothing is stored on the server.
+_PAD_COOKIE = "new_token_pad"
+_PAD_PATH = "/partner/tokens"
+_PAD_SECONDS = 300
+
+
+def _split_secret(token: str) -> tuple[str, str]:
+    """(pad, sealed): two random-looking hex strings whose XOR is the token."""
+    secret = token.encode()
+    pad = secrets.token_bytes(len(secret))
+    return pad.hex(), bytes(a ^ b for a, b in zip(secret, pad, strict=True)).hex()
+
+
+def _joined_secret(pad: str | None, sealed: str | None) -> str | None:
+    """The token from its two halves; None when either is missing or they do not make a token."""
+    try:
+        pad_bytes, sealed_bytes = bytes.fromhex(pad or ""), bytes.fromhex(sealed or "")
+    except ValueError:
+        return None
+    if not pad_bytes or len(pad_bytes) != len(sealed_bytes):
+        return None
+    token = bytes(a ^ b for a, b in zip(sealed_bytes, pad_bytes, strict=True)).decode("ascii", "replace")
+    return token if token.startswith(TOKEN_PREFIX) and token.isprintable() else None
+
+
 class PartnerTokenPages(Controller):
-    """A partner admin's API tokens: list, issue (the secret shown once, on the answer page only), revoke."""
+    """A partner admin's API tokens: list, issue (the secret shown once, after a redirect), revoke (after asking)."""
 
     path = "/partner/tokens"
     include_in_schema = False
@@ -134,9 +163,12 @@ class PartnerTokenPages(Controller):
         rows = await list_tokens(request.user, _organization_of(request.user))
         return render("accounts/tokens.html", tokens=rows, error=None, name="")
 
-    @post("/", status_code=200)
-    async def issue(self, request: Request, data: Annotated[TokenForm, FORM]) -> Template:
-        """Issue a token and show its secret on this answer only (never stored, never put in the session)."""
+    @post("/", status_code=303)
+    async def issue(
+        self, request: Request, data: Annotated[TokenForm, FORM], settings: AppSettings
+    ) -> Template | Redirect:
+        """Issue a token, then show its secret once on the page this redirects to (never stored, never in the
+        session): reloading that page shows no secret and issues no second token."""
         organization_id = _organization_of(request.user)
         try:
             token_id, token = await issue_token(request.user, organization_id, data.name)
@@ -145,9 +177,35 @@ class PartnerTokenPages(Controller):
             return render(
                 "accounts/tokens.html", status_code=400, tokens=rows, error=page_error(refusal), name=data.name
             )
-        page = render("accounts/tokens_issued.html", name=data.name.strip(), token=token, token_id=str(token_id))
+        pad, sealed = _split_secret(token)
+        issued = see_other(f"/partner/tokens/{token_id}/issued?sealed={sealed}")
+        issued.set_cookie(
+            _PAD_COOKIE,
+            pad,
+            path=_PAD_PATH,
+            max_age=_PAD_SECONDS,
+            httponly=True,
+            secure=settings.production,
+            samesite="strict",
+        )
+        return issued
+
+    @get("/{token_id:uuid}/issued")
+    async def issued(
+        self, request: Request, token_id: FromPath[uuid.UUID], sealed: FromQuery[str | None] = None
+    ) -> Template:
+        """The new token's secret, this once (its pad cookie is deleted); afterwards, a page saying it was shown."""
+        token_row = await _live_token(request.user, token_id)
+        token = _joined_secret(request.cookies.get(_PAD_COOKIE), sealed)
+        page = render("accounts/tokens_issued.html", name=token_row["name"], token=token, token_id=str(token_id))
         page.headers["Cache-Control"] = "no-store"
+        page.delete_cookie(_PAD_COOKIE, path=_PAD_PATH)
         return page
+
+    @get("/{token_id:uuid}/revoke")
+    async def confirm_revoke(self, request: Request, token_id: FromPath[uuid.UUID]) -> Template:
+        """Ask before revoking: the systems using the token stop working at once (a form, so no JavaScript)."""
+        return render("accounts/token_revoke.html", token=await _live_token(request.user, token_id))
 
     @post("/{token_id:uuid}/revoke", status_code=303)
     async def revoke(self, request: Request, token_id: FromPath[uuid.UUID]) -> Redirect:
@@ -155,3 +213,12 @@ class PartnerTokenPages(Controller):
         await revoke_token(request.user, token_id)
         flash(request, gettext("The token is revoked: it no longer works."), "success")
         return see_other("/partner/tokens")
+
+
+async def _live_token(principal: Principal, token_id: uuid.UUID) -> NamedApiTokenRow:
+    """One of the organization's tokens that still works (404 for another's, an unknown or a revoked one)."""
+    rows = await list_tokens(principal, _organization_of(principal))
+    found = next((row for row in rows if row["id"] == token_id and row["revoked_at"] is None), None)
+    if found is None:
+        raise NotFound(TOKEN_NOT_FOUND, token_id=token_id)
+    return found

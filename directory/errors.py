@@ -33,6 +33,7 @@ __all__ = [
     "PLACE_NOT_FOUND",
     "POSTCODE_INVALID",
     "POSTCODE_UNKNOWN",
+    "PRINT_LIST_TOO_LONG",
     "PRINT_LIST_UNKNOWN",
     "PROXIMITY_NEEDS_POSTCODE",
     "PROXIMITY_OUT_OF_RANGE",
@@ -166,6 +167,12 @@ LANGUAGE_UNKNOWN = ErrorCode(
     "language: %(language)r is not a language code or name",
     _CHECK_SEARCH,
     field="language",
+)
+PRINT_LIST_TOO_LONG = ErrorCode(
+    "print_list_too_long",
+    400,
+    "ids: a printed list holds at most %(maximum)s listings, got %(count)s",
+    N_("A printed list holds at most %(maximum)s places. Choose fewer places and try again."),
 )
 PRINT_LIST_UNKNOWN = ErrorCode(
     "print_list_unknown",

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from directory.errors import COORDINATES_NOT_NUMBERS, LISTING_NOT_FOUND, PRINT_LIST_UNKNOWN
+from directory.errors import COORDINATES_NOT_NUMBERS, LISTING_NOT_FOUND, PRINT_LIST_TOO_LONG, PRINT_LIST_UNKNOWN
 from directory.geo.places import SearchCentre
+from directory.listing_words import hours_lines, language_names, organization_line
 from directory.schemas import ServiceSearchResult
 from directory.search.index import SearchIndex
 from directory.search.listing_search import (
@@ -35,6 +36,7 @@ from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
 from kernel.clock import Now
 from kernel.guards import OPEN_DATA
 from kernel.i18n import N_, gettext
+from kernel.page_format import KM_PER_MILE
 from kernel.pages import PAGE_ERROR_HANDLERS, PageError, page_error, render, see_other
 from kernel.paging import PageNumber
 from kernel.problems import Invalid
@@ -43,8 +45,15 @@ __all__ = ["PUBLIC_REPORTS", "PublicDirectoryPages"]
 
 PER_PAGE = 20
 """Results on one page: enough to choose from, small enough for a phone on a slow connection."""
-PRINT_MAX = 50
-"""The most listings one printed list holds."""
+PRINT_MAX = 30
+"""The most listings one printed list holds (more is refused, not cut short: a list must not lose places
+silently, and each id costs a lookup)."""
+RADIUS_CHOICES_KM = {
+    "mi": (1.6, 8.0, 16.0, DEFAULT_RADIUS_KM, 80.0),
+    "km": (2.0, 5.0, 10.0, 25.0, DEFAULT_RADIUS_KM, 80.0),
+}
+"""The distances a visitor may choose, in km, by DISTANCE_UNIT: round numbers of miles (1, 5, 10, 25, 50) or km;
+the default is today's radius."""
 PUBLIC_REPORTS = RateLimitConfig(rate_limit=("hour", 5), store="public_reports")
 """Five problem reports an hour per address (the app's "public_reports" store: memory or Redis)."""
 CATEGORY_LABELS = {
@@ -101,6 +110,14 @@ FILTER_LABELS = {
     "medication": N_("medication"),
 }
 """How the empty result names a filter it offers to drop."""
+LISTING_WORDS: dict[str, Any] = {
+    "hours_lines": hours_lines,
+    "language_names": language_names,
+    "organization_line": organization_line,
+}
+"""The wording helpers every directory page's template calls (in the visitor's language)."""
+CAPACITY_UNITS = {"places": N_("places"), "beds": N_("beds"), "rooms": N_("rooms"), "spots": N_("spots")}
+"""Capacity units partners commonly enter, in the visitor's language (another unit is shown as entered)."""
 assert set(MEDICATION_LABELS) == set(MEDICATIONS) and set(PAYMENT_LABELS) == set(PAYMENT_METHODS)
 assert set(REPORT_REASON_LABELS) == set(PUBLIC_REPORT_REASONS)
 
@@ -130,6 +147,8 @@ class SearchForm:
     language: str = ""
     medication: str = ""
     page: int = 1
+    chosen: tuple[str, ...] = ()
+    """The listings ticked for "my list" on the pages seen so far (kept across pages, never in share links)."""
 
     @property
     def asked(self) -> bool:
@@ -144,8 +163,8 @@ class SearchForm:
         names = ("open_now", "walk_in", "payment", "language", "medication")
         return [name for name in names if getattr(self, name)]
 
-    def query(self, **changes: object) -> str:
-        """This search's URL query, with some fields changed (page 1 unless given)."""
+    def fields(self, **changes: object) -> list[tuple[str, str]]:
+        """This search's fields as (name, value) pairs, with some fields changed (page 1 unless given)."""
         changed = replace(self, **{"page": 1, **changes})  # type: ignore[arg-type]
         pairs: list[tuple[str, str]] = []
         for name in ("search", "near", "lat", "lng"):
@@ -162,7 +181,11 @@ class SearchForm:
                 pairs.append((name, getattr(changed, name)))
         if changed.page > 1:
             pairs.append(("page", str(changed.page)))
-        return urlencode(pairs)
+        return pairs
+
+    def query(self, **changes: object) -> str:
+        """This search's URL query, with some fields changed (page 1 unless given); never the chosen listings."""
+        return urlencode(self.fields(**changes))
 
     def listing_search(self) -> ListingSearch:
         """The search the service runs for this form; 400 for coordinates that are not numbers."""
@@ -188,6 +211,33 @@ class SearchForm:
             page=self.page,
             per_page=PER_PAGE,
         )
+
+
+def radius_choices(chosen_km: float | None, unit: str, max_km: float) -> list[tuple[float, str, bool]]:
+    """The distance select's options as (km, label, selected): the usual distances, and the one asked for when
+    it is none of them (a "look farther away" link doubles it)."""
+    asked = chosen_km or DEFAULT_RADIUS_KM
+    values = [km for km in RADIUS_CHOICES_KM.get(unit, RADIUS_CHOICES_KM["km"]) if km <= max_km]
+    if not any(abs(km - asked) < 0.01 for km in values):
+        values = sorted([*values, asked])
+    per_unit = KM_PER_MILE if unit == "mi" else 1.0
+    return [(km, _radius_label(km / per_unit, unit), abs(km - asked) < 0.01) for km in values]
+
+
+def _radius_label(value: float, unit: str) -> str:
+    return f"{value:.0f} {unit}" if value >= 0.95 else f"{value:.1f} {unit}"
+
+
+def chosen_ids(ids: list[str] | None) -> tuple[str, ...]:
+    """The well-formed listing ids carried from earlier pages, each once, at most PRINT_MAX (others are dropped:
+    a stale or mangled link still shows the results)."""
+    kept: dict[str, None] = {}
+    for text in ids or ():
+        try:
+            kept[str(uuid.UUID(text))] = None
+        except ValueError:
+            continue
+    return tuple(kept)[:PRINT_MAX]
 
 
 def _text(value: str | None, limit: int = 200) -> str:
@@ -227,6 +277,7 @@ class PublicDirectoryPages(Controller):
         language: FromQuery[str | None] = None,
         medication: FromQuery[str | None] = None,
         page: PageNumber = 1,
+        ids: FromQuery[list[str] | None] = None,
     ) -> Template:
         """The search form and, once something is asked, a page of results (the API's search) with a map."""
         form = SearchForm(
@@ -242,6 +293,7 @@ class PublicDirectoryPages(Controller):
             language=_text(language, 40),
             medication=_text(medication, 40),
             page=page,
+            chosen=chosen_ids(ids),
         )
         results: list[ServiceSearchResult] = []
         total = 0
@@ -274,6 +326,9 @@ class PublicDirectoryPages(Controller):
             payments=PAYMENT_LABELS,
             language_choices=LANGUAGE_LABELS,
             filter_names=FILTER_LABELS,
+            radius_choices=radius_choices(form.radius_km, state.settings.distance_unit, state.settings.max_radius_km),
+            capacity_units=CAPACITY_UNITS,
+            **LISTING_WORDS,
         )
 
     @get("/listings/{service_at_location_id:uuid}", name="public_listing")
@@ -301,8 +356,10 @@ class PublicDirectoryPages(Controller):
         return see_other(f"/listings/{service_at_location_id}?reported=true#report")
 
     @get("/print", name="public_print")
-    async def print_list(self, request: Request, ids: FromQuery[list[str] | None] = None) -> Template:
+    async def print_list(self, ids: FromQuery[list[str] | None] = None) -> Template:
         """The chosen listings as a clean list for paper; its URL shares the same list."""
+        if len(ids or ()) > PRINT_MAX:
+            raise Invalid(PRINT_LIST_TOO_LONG, maximum=PRINT_MAX, count=len(ids or ()))
         chosen: list[uuid.UUID] = []
         for text in ids or ():
             try:
@@ -311,12 +368,14 @@ class PublicDirectoryPages(Controller):
                 raise Invalid(PRINT_LIST_UNKNOWN, id=text) from None
             if value not in chosen:
                 chosen.append(value)
-        listings = await public_listings(chosen[:PRINT_MAX])
+        listings = await public_listings(chosen)
         return render(
             "directory/print.html",
             listings=listings,
             sources=data_sources(listings),
-            share_url=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            share_url="/print?" + urlencode([("ids", str(listing_id)) for listing_id in chosen[:PRINT_MAX]]),
+            capacity_units=CAPACITY_UNITS,
+            **LISTING_WORDS,
         )
 
 
@@ -345,6 +404,8 @@ async def _listing_page(
         payments=PAYMENT_LABELS,
         medications=MEDICATION_LABELS,
         reported=reported,
+        capacity_units=CAPACITY_UNITS,
+        **LISTING_WORDS,
         error=error,
         note=note,
     )

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import itertools
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.methods.select import Select
+
+SelectQuery = TypeVar("SelectQuery", bound=Select)
 
 __all__ = [
+    "DatabaseHealth",
     "create_engine",
+    "database_unreachable",
     "execute_many",
     "fetch_all",
+    "locked_for_update",
     "pending_migrations",
     "quoted",
     "raw_connection",
@@ -58,6 +69,12 @@ def write_transaction(engine: Engine[Any]) -> AbstractAsyncContextManager[object
     return cast("AbstractAsyncContextManager[object, None]", transaction)
 
 
+def locked_for_update(query: SelectQuery) -> SelectQuery:
+    """The select with its rows locked until the transaction ends (FOR UPDATE) on PostgreSQL; SQLite has no row
+    locks and needs none inside `write_transaction`, whose write lock is taken at BEGIN."""
+    return query if isinstance(query.table._meta.db, SQLiteEngine) else query.lock_rows()
+
+
 async def run_migrations() -> None:
     """Apply every pending Piccolo migration of every app, failing loudly."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -80,6 +97,75 @@ async def pending_migrations() -> list[str]:
         ran = set(await Migration.get_migrations_which_ran(app_config.app_name)) if table_exists else set()
         pending += [f"{app_config.app_name}:{i}" for i in manager.get_migration_ids(modules) if i not in ran]
     return pending
+
+
+# --- whether the database can be reached --------------------------------------------------------------
+
+_POSTGRES_AWAY = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+_SQLITE_AWAY = ("unable to open", "disk i/o error", "database or disk is full")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether an error (or what caused it) says the database cannot be reached now: the connection refused or
+    lost, the server shutting down, the SQLite file or its disk failing. Such a request may succeed if retried
+    (503); any other error is a fault (500)."""
+    seen: BaseException | None = error
+    for _ in range(5):  # a short chain: errors wrapped by the driver or the pool
+        if seen is None:
+            return False
+        if isinstance(seen, (OSError, *_POSTGRES_AWAY)):
+            return True
+        if isinstance(seen, sqlite3.OperationalError) and any(words in str(seen).lower() for words in _SQLITE_AWAY):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class DatabaseHealth:
+    """Whether the database answered its last check: a background task asks it every `interval` seconds, so a
+    health check answers from memory (a load balancer's checks never queue for a connection)."""
+
+    def __init__(self, engine: Engine[Any], interval: float, timeout: float = 5.0) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.timeout = timeout
+        self.reachable = True
+        """The lifespan opened the database before serving, so it starts reachable."""
+        self.checked_at = dt.datetime.now(dt.UTC)
+        self._checker: asyncio.Task[None] | None = None
+
+    async def check(self) -> bool:
+        """Ask the database for `SELECT 1` (within `timeout` seconds) and remember whether it answered."""
+        try:
+            await asyncio.wait_for(self.engine.run_ddl("SELECT 1"), self.timeout)
+            self.reachable = True
+        except Exception:  # noqa: BLE001 (whatever the failure, the database did not answer)
+            self.reachable = False
+        self.checked_at = dt.datetime.now(dt.UTC)
+        return self.reachable
+
+    async def start(self) -> None:
+        """Start checking every `interval` seconds."""
+        self._checker = asyncio.create_task(self._check_forever(), name="database-health")
+
+    async def stop(self) -> None:
+        """Stop checking."""
+        if self._checker is not None:
+            self._checker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checker
+            self._checker = None
+
+    async def _check_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.check()
 
 
 # --- bulk SQL -----------------------------------------------------------------------------------------

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_date, format_time, format_timedelta, get_day_names
 
 from kernel.i18n import current_language, gettext
 
-__all__ = ["KM_PER_MILE", "day", "distance", "moment", "since"]
+__all__ = ["KM_PER_MILE", "day", "distance", "moment", "since", "weekly_hours"]
 
 KM_PER_MILE = 1.609344
 
@@ -69,3 +69,23 @@ def since(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return format_timedelta(value - now, add_direction=True, threshold=1.1, locale=current_language())
+
+
+def weekly_hours(weekdays: list[int], opens_at: str, closes_at: str) -> str:
+    """Opening hours on some weekdays (0 is Monday; clock times '09:00') in the visitor's language, e.g.
+    "Mon–Fri 9:00 AM–5:00 PM" / "lun–vie 9:00–17:00"; three days or more in a row are one range."""
+    language = current_language()
+    names = get_day_names("abbreviated", locale=language)
+    runs: list[list[int]] = []
+    for weekday in sorted(set(weekdays)):
+        if runs and weekday == runs[-1][-1] + 1:
+            runs[-1].append(weekday)
+        else:
+            runs.append([weekday])
+    days = ", ".join(
+        f"{names[run[0]]}–{names[run[-1]]}" if len(run) >= 3 else ", ".join(names[d] for d in run) for run in runs
+    )
+    opens, closes = (
+        format_time(dt.time.fromisoformat(t), format="short", locale=language) for t in (opens_at, closes_at)
+    )
+    return f"{days} {opens}–{closes}"

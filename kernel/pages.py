@@ -24,6 +24,7 @@ from kernel.problems import DomainError, http_error_code
 __all__ = [
     "PAGE_ERROR_HANDLERS",
     "PageError",
+    "error_page",
     "local_path",
     "page_error",
     "principal_in_context",
@@ -77,7 +78,8 @@ def page_error(error: DomainError | HTTPException) -> PageError:
     return PageError(generic.code, generic.message_for({}), str(keys[0]) if keys and keys[0] else None)
 
 
-def _page_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+def error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A refusal as a page: 401 sends the visitor to sign in and back; any other status shows its code's words."""
     if not isinstance(error, DomainError | HTTPException):  # pragma: no cover (only these two are registered)
         raise error
     status = error.status_code
@@ -89,16 +91,22 @@ def _page_error(request: Request[Any, Any, Any], error: Exception) -> Response[A
         400: gettext("Please check what you entered"),
         403: gettext("You may not see this page"),
         404: gettext("Not found"),
+        405: gettext("This page cannot do that"),
         409: gettext("Someone else changed this first"),
+        415: gettext("This form could not be read"),
         429: gettext("Too many tries: please wait a minute"),
+        503: gettext("Not available right now"),
     }
-    return render(
+    page = render(
         "layout/error.html",
         status_code=status,
         title=titles.get(status, gettext("Something went wrong")),
         message=page_error(error).message,
     )
+    if isinstance(error, HTTPException) and error.headers:
+        page.headers.update(error.headers)  # Allow on a 405, Retry-After on a 503 or a 429
+    return page
 
 
-PAGE_ERROR_HANDLERS = {DomainError: _page_error, HTTPException: _page_error}
+PAGE_ERROR_HANDLERS = {DomainError: error_page, HTTPException: error_page}
 """Exception handlers for page controllers: the same refusals the API gives, as pages people can act on."""

@@ -112,6 +112,10 @@ class Settings:
     """How often a background task asks the database whether another server changed the directory
     (searches never wait for that question; a change made through this server shows in its next search)."""
 
+    database_check_seconds: float = 5.0
+    """How often a background task asks the database whether it answers; /healthz reports the last answer
+    (503 while the database is unreachable) without a query of its own."""
+
     max_radius_km: float = 500.0
     """Largest search radius accepted; anything larger is almost surely a mistake."""
 
@@ -524,6 +528,7 @@ _RULES: dict[str, Rule] = {
     "geocoder_min_delay": _at_least(0, " seconds"),
     "geocoder_user_agent": lambda agent: _plain_text(agent) or (None if agent.strip() else "must not be empty"),
     "search_index_poll_seconds": _above(0),
+    "database_check_seconds": _above(0),
     "max_radius_km": _above(0),
     "sync_max_page_mb": _above(0),
     "sync_max_service_mb": _above(0),

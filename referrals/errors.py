@@ -34,7 +34,9 @@ __all__ = [
     "DATE_TIME_UNREADABLE",
     "DATE_UNREADABLE",
     "EVENT_EMPTY",
+    "FOLLOW_UP_CLOSED",
     "FOLLOW_UP_NOT_FOUND",
+    "FOLLOW_UP_RESULT_MISSING",
     "HOURS_HALF_GIVEN",
     "ID_UNREADABLE",
     "INBOX_FOR_PARTNERS",
@@ -89,11 +91,24 @@ SCREENING_EMPTY = ErrorCode(
     N_("Answer at least one question of the screening."),
     field="answers",
 )
+FOLLOW_UP_CLOSED = ErrorCode(
+    "follow_up_closed",
+    409,
+    "follow-up %(follow_up_id)s was closed (%(close_reason)s): nothing was recorded",
+    N_("This follow-up was already closed, so nothing was recorded. Open the referral to see why."),
+)
 FOLLOW_UP_NOT_FOUND = ErrorCode(
     "follow_up_not_found",
     404,
     "no follow-up with id %(follow_up_id)s",
     N_("This follow-up is not on your team's worklist."),
+)
+FOLLOW_UP_RESULT_MISSING = ErrorCode(
+    "follow_up_result_missing",
+    400,
+    "result: choose what came of the follow-up",
+    N_("Choose what came of the follow-up: nothing is recorded until you do."),
+    field="result",
 )
 RADIUS_NOT_OFFERED = ErrorCode(
     "radius_not_offered",

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import msgspec
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
-from litestar.plugins.problem_details import ProblemDetailsPlugin
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
@@ -36,10 +37,10 @@ from directory.geo.geocoding import Geocoder, load_offline_tables
 from directory.pages import PublicDirectoryPages
 from directory.search.index import SearchIndex
 from kernel.clock import Clock, provide_now
-from kernel.database import pending_migrations
+from kernel.database import DatabaseHealth, pending_migrations
 from kernel.deployment_check import refuse_unsafe_production
 from kernel.guards import OPEN_DATA, SESSIONLESS
-from kernel.problems import ProblemCodeSchema, problem_details_config
+from kernel.problems import ProblemCodeSchema
 from kernel.settings import PROJECT_ROOT, Settings, SettingsError, provide_settings
 from referrals.controllers.clients import ClientController
 from referrals.controllers.fhir import FhirController
@@ -51,8 +52,9 @@ from referrals.pages.partner import PartnerInboxPages
 from referrals.pages.partner_listings import PartnerListingPages
 from referrals.pages.workspace import WorkspacePages
 from server.api_docs import DOCS_POLICIES, LocalRedoc, LocalSwagger
+from server.error_pages import RETRY_AFTER_SECONDS, error_handlers
 from server.language import choose_page_language
-from server.request_rules import check_request
+from server.request_rules import check_request, refuse_multipart
 from server.security_headers import security_headers
 from server.templates import template_config
 
@@ -60,29 +62,46 @@ __all__ = ["create_app"]
 
 
 class Health(msgspec.Struct):
-    """Whether the server can serve: database engine, migrations (checked at start-up), search index."""
+    """Whether the server can serve: the database at its last check, migrations (checked at start-up), search index."""
 
     status: str
     database: str
+    database_reachable: bool
+    database_checked_at: dt.datetime
     migrations_applied: bool
     pending_migrations: list[str]
     search_index_revision: int
     search_index_listings: int
 
 
-@get("/healthz", operation_id="getHealth", summary="Health check", tags=["operations"], opt=OPEN_DATA)
-async def healthz(state: State) -> Health:
-    """Database engine, whether every migration was applied at start-up, and the search index state."""
+@get(
+    "/healthz",
+    operation_id="getHealth",
+    summary="Health check",
+    tags=["operations"],
+    opt=OPEN_DATA,
+    responses={503: ResponseSpec(Health, description="The database did not answer its last check")},
+)
+async def healthz(state: State) -> Response[Health]:
+    """The database as it answered its last check (a background task asks every DATABASE_CHECK_SECONDS; no query
+    here), whether every migration was applied at start-up, and the search index state. 503 while unreachable."""
     pending: list[str] = state.pending_migrations
     index: SearchIndex = state.search_index
-    return Health(
-        status="ok" if not pending else "migrations pending",
+    database: DatabaseHealth = state.database_health
+    status = "database unreachable" if not database.reachable else ("migrations pending" if pending else "ok")
+    health = Health(
+        status=status,
         database="postgresql" if state.settings.is_postgres else "sqlite",
+        database_reachable=database.reachable,
+        database_checked_at=database.checked_at,
         migrations_applied=not pending,
         pending_migrations=pending,
         search_index_revision=index.revision,
         search_index_listings=index.size,
     )
+    if database.reachable:
+        return Response(health)
+    return Response(health, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 @asynccontextmanager
@@ -94,14 +113,17 @@ async def app_lifespan(app: Litestar) -> AsyncIterator[None]:
     if pooled:
         await DB.start_connection_pool()
     index: SearchIndex = app.state.search_index
+    database = app.state.database_health = DatabaseHealth(DB, app.state.settings.database_check_seconds)
     try:
         app.state.pending_migrations = await pending_migrations()
         app.state.demo_data = not app.state.pending_migrations and await demo_accounts_exist()
         # CPU work that would otherwise stall the first requests that need it, done before serving.
         await asyncio.to_thread(load_offline_tables)
         await index.start()
+        await database.start()
         yield
     finally:
+        await database.stop()
         await index.stop()
         if pooled:
             await DB.close_connection_pool()
@@ -119,6 +141,10 @@ async def _is_open_directory(request: Request) -> bool:
         return False
     opt = request.route_handler.opt
     return bool(opt.get("public")) and (path.startswith("/api/") or bool(opt.get(SESSIONLESS)))
+
+
+COUNTER_STORES = ("login_attempts", "public_reports", "public_requests")
+"""The stores of rate-limit counters, by name (each its own namespace in Redis)."""
 
 
 def _counter_store(settings: Settings, namespace: str) -> Store:
@@ -155,6 +181,7 @@ def _middleware(settings: Settings) -> list:
     ]
     return [
         *(proxies if settings.trusted_proxies else []),
+        refuse_multipart,
         DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings.signing_secret, settings.production)),
         *limits,
         session_config.middleware,
@@ -204,18 +231,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         middleware=_middleware(settings),
         before_request=check_request,
         before_send=[security_headers(settings.production, settings.map_tile_origin, DOCS_POLICIES)],
+        # Problem details for the API, pages for browsers: server/error_pages.py decides which.
+        exception_handlers=error_handlers(),
         plugins=[
-            ProblemDetailsPlugin(problem_details_config()),
+            ProblemDetailsPlugin(ProblemDetailsConfig()),
             ProblemCodeSchema(),
             FlashPlugin(FlashConfig(template_config=templates)),
         ],
         template_config=templates,
-        stores={
-            "sessions": DatabaseStore(),
-            "login_attempts": _counter_store(settings, "login_attempts"),
-            "public_reports": _counter_store(settings, "public_reports"),
-            "public_requests": _counter_store(settings, "rate_limits"),
-        },
+        stores={"sessions": DatabaseStore()} | {name: _counter_store(settings, name) for name in COUNTER_STORES},
         lifespan=[app_lifespan],
         dependencies={"now": Provide(provide_now), "settings": Provide(provide_settings)},
         state=State(

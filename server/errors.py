@@ -10,6 +10,7 @@ __all__ = [
     "ADDRESS_HAS_NUL",
     "BODY_HAS_NUL",
     "BODY_TOO_DEEP",
+    "FORM_ENCODING_UNSUPPORTED",
     "FORM_FROM_ANOTHER_SITE",
     "FORM_HAS_NUL",
     "PAGE_LANGUAGE_UNKNOWN",
@@ -45,6 +46,12 @@ FORM_FROM_ANOTHER_SITE = ErrorCode(
     403,
     "this form was sent from another site",
     N_("This form was sent from another site, so it was not accepted. Open this site's own page and try again."),
+)
+FORM_ENCODING_UNSUPPORTED = ErrorCode(
+    "form_encoding_unsupported",
+    415,
+    "send the form as application/x-www-form-urlencoded: multipart/form-data is not read",
+    N_("This form could not be read. Open the page again and send the form with its own button."),
 )
 FORM_HAS_NUL = ErrorCode(
     "form_has_nul",

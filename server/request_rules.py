@@ -12,6 +12,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from litestar import Request
+from litestar.datastructures import Headers
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from kernel.i18n import LANGUAGE_COOKIE, choose_language, use_language
 from kernel.problems import UNSUPPORTED_MEDIA_TYPE, Forbidden, Invalid, UnsupportedMediaType
@@ -19,19 +21,41 @@ from server.errors import (
     ADDRESS_HAS_NUL,
     BODY_HAS_NUL,
     BODY_TOO_DEEP,
+    FORM_ENCODING_UNSUPPORTED,
     FORM_FROM_ANOTHER_SITE,
     FORM_HAS_NUL,
     QUERY_HAS_NUL,
 )
 
-__all__ = ["check_request"]
+__all__ = ["check_request", "refuse_multipart", "use_request_language"]
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = _media_type(content_type)
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def refuse_multipart(app: ASGIApp) -> ASGIApp:
+    """Middleware, before the CSRF check: 415 at once for a multipart/form-data body (the pages read URL-encoded
+    forms, the API JSON). The CSRF check would read such a body to find its token, leaving none for the next
+    reader, which then waited for ever: the request got no answer."""
+
+    async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _media_type(Headers.from_scope(scope).get("content-type", "")) == (
+            "multipart/form-data"
+        ):
+            if scope["path"].startswith("/api/"):
+                raise UnsupportedMediaType(UNSUPPORTED_MEDIA_TYPE)
+            raise UnsupportedMediaType(FORM_ENCODING_UNSUPPORTED)
+        await app(scope, receive, send)
+
+    return refuse
 
 
 async def check_request(request: Request) -> None:
@@ -61,7 +85,8 @@ async def check_request(request: Request) -> None:
         return
 
 
-async def _check_page_request(request: Request) -> None:
+def use_request_language(request: Request) -> None:
+    """Speak the request's language: `?lang=`, else the `lang` cookie, else Accept-Language."""
     use_language(
         choose_language(
             request.query_params.get("lang"),
@@ -69,6 +94,10 @@ async def _check_page_request(request: Request) -> None:
             request.headers.get("accept-language", ""),
         )
     )
+
+
+async def _check_page_request(request: Request) -> None:
+    use_request_language(request)
     if b"%00" in request.scope["query_string"]:
         raise Invalid(ADDRESS_HAS_NUL)
     if request.method not in _WITH_BODY:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from accounts.pages import home_page
 from directory.hsds import source_text
 from kernel import page_format
 from kernel.i18n import LANGUAGES, current_language, gettext, install_catalogs, ngettext
@@ -51,4 +54,10 @@ def template_config(settings: Settings) -> TemplateConfig:
     )
     engine = JinjaTemplateEngine.from_environment(environment)
     engine.register_template_callable("principal", principal_in_context)
+    engine.register_template_callable("start_page", _start_page)
     return TemplateConfig(instance=engine)
+
+
+def _start_page(context: Mapping[str, Any]) -> str:
+    """Template callable `start_page()`: where the person looking starts (the directory, when nobody is signed in)."""
+    return home_page(principal_in_context(context))

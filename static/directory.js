@@ -21,6 +21,23 @@
     });
   }
 
+  // A pin's popup: the listing's name (to its page) and a link to its card in the list.
+  function pinPopup(card, inList) {
+    var popup = document.createElement("div");
+    var name = document.createElement("a");
+    name.href = "/listings/" + card.dataset.id;
+    name.textContent = card.dataset.name;
+    var toCard = document.createElement("a");
+    toCard.href = "#" + card.id;
+    toCard.textContent = inList;
+    popup.appendChild(name);
+    popup.appendChild(document.createElement("br"));
+    popup.appendChild(toCard);
+    return popup;
+  }
+
+  // Pins open a popup on click; they stay out of the tab order (keyboard users have the list, which holds
+  // everything the map shows), and the searched place is marked.
   function resultsMap() {
     var element = document.getElementById("map");
     if (!element || !window.L) return;
@@ -32,8 +49,17 @@
     cards.forEach(function (card) {
       var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)];
       points.push(point);
-      window.L.marker(point, { title: card.dataset.name, alt: card.dataset.name }).addTo(map);
+      window.L.marker(point, { alt: card.dataset.name, keyboard: false })
+        .bindPopup(pinPopup(card, element.dataset.inList))
+        .addTo(map);
     });
+    if (element.dataset.centreLat) {
+      var centre = [parseFloat(element.dataset.centreLat), parseFloat(element.dataset.centreLng)];
+      points.push(centre);
+      window.L.circleMarker(centre, { radius: 8, weight: 3, color: "#b00020", fillOpacity: 0.6, interactive: false })
+        .bindTooltip(element.dataset.centreLabel, { permanent: true, direction: "top", className: "map-centre" })
+        .addTo(map);
+    }
     if (points.length) map.fitBounds(points, { padding: [20, 20], maxZoom: 14 });
     else map.setView([39.29, -76.61], 10);
   }

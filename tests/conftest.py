@@ -52,7 +52,7 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 
 import server  # noqa: E402,F401  (sets PICCOLO_CONF)
 from kernel.database import run_migrations  # noqa: E402
-from server.app import create_app  # noqa: E402
+from tests.apps import app_for_test  # noqa: E402
 from tests.saved_states import restore_or_build  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -227,8 +227,8 @@ def send_csrf_header(test_client):
 
 @pytest.fixture
 async def client():
-    """An HTTP client talking to a fresh app instance."""
-    async with AsyncTestClient(app=create_app()) as test_client:
+    """An HTTP client talking to an app as good as new (see tests/apps.py)."""
+    async with AsyncTestClient(app=await app_for_test()) as test_client:
         yield send_csrf_header(test_client)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -20,6 +20,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from directory.geo.places import centre_of_zip
+from directory.schemas import ServiceListing
 from kernel.clock import Now
 from kernel.guards import allow
 from kernel.i18n import gettext
@@ -31,6 +32,7 @@ from referrals.dependencies import TeamClient, provide_client
 from referrals.errors import (
     DATE_TIME_UNREADABLE,
     DATE_UNREADABLE,
+    FOLLOW_UP_RESULT_MISSING,
     ID_UNREADABLE,
     RADIUS_NOT_OFFERED,
     SCREENING_EMPTY,
@@ -47,9 +49,15 @@ from referrals.schemas import (
     ReferralOut,
     ScreeningIn,
 )
-from referrals.services.caseload import caseload
+from referrals.services.caseload import CASELOAD_SHOWS, CASELOAD_SORTS, CaseloadShow, CaseloadSort, caseload
 from referrals.services.clients import create_client, update_client, view_client
-from referrals.services.consents import consent_status, create_consent, list_consents, revoke_consent
+from referrals.services.consents import (
+    consent_status,
+    consent_to_revoke,
+    create_consent,
+    list_consents,
+    revoke_consent,
+)
 from referrals.services.disclosures import list_disclosures
 from referrals.services.follow_ups import record_attempt, worklist
 from referrals.services.needs import NEED_CATEGORIES, client_needs, record_screening, resources_for_client
@@ -57,7 +65,7 @@ from referrals.services.referrals import (
     NEEDS_FOR_REFERRAL,
     append_event,
     list_referrals,
-    open_referral,
+    open_referral_to_call,
     refer_with_consent,
     referral_offer,
 )
@@ -132,6 +140,12 @@ class ConsentForm(msgspec.Struct, kw_only=True):
     signature_method: str = "electronic"
 
 
+class RevokeForm(msgspec.Struct, kw_only=True):
+    """The confirmation step's answer: "yes" only from the page that says what revoking ends."""
+
+    confirmed: str = ""
+
+
 class ReferForm(msgspec.Struct, kw_only=True):
     """A referral to one listing, with the consent it relies on, or the consent the client signs now."""
 
@@ -152,6 +166,14 @@ class ReferForm(msgspec.Struct, kw_only=True):
     consent_expires_on: str = ""
     consent_signed_name: str = ""
     consent_signature_method: str = "electronic"
+
+
+class AttemptForm(msgspec.Struct, kw_only=True):
+    """A follow-up made; the result has no default, so one click never records a contact that did not happen."""
+
+    method: str = ""
+    result: str = ""
+    note: str = ""
 
 
 class EventForm(msgspec.Struct, kw_only=True):
@@ -248,9 +270,29 @@ class WorkspacePages(Controller):
     # --- caseload -----------------------------------------------------------------------------------
 
     @get("/", name="caseload_page")
-    async def caseload_page(self, request: Request, now: Now, page: PageNumber = 1) -> Template:
-        """The team's clients with what needs attention, and the form to add one."""
-        entries, total = await caseload(request.user, now, page, PER_PAGE)
+    async def caseload_page(
+        self,
+        request: Request,
+        now: Now,
+        page: PageNumber = 1,
+        name: Annotated[str, QueryParameter(max_length=255)] = "",
+        sort: Annotated[str, QueryParameter(max_length=40)] = "name",
+        show: Annotated[str, QueryParameter(max_length=40)] = "all",
+    ) -> Template:
+        """The team's clients found by name, narrowed and sorted as asked, with what needs attention; the form
+        to add one."""
+        for field, value, allowed in (("sort", sort, CASELOAD_SORTS), ("show", show, CASELOAD_SHOWS)):
+            if value not in allowed:
+                raise Invalid(FIELD_INVALID, field=field, problem=f"{field} must be one of {', '.join(allowed)}")
+        entries, total = await caseload(
+            request.user,
+            now,
+            page,
+            PER_PAGE,
+            name=name,
+            sort=cast("CaseloadSort", sort),
+            show=cast("CaseloadShow", show),
+        )
         return render(
             "workspace/caseload.html",
             entries=entries,
@@ -258,6 +300,11 @@ class WorkspacePages(Controller):
             page=page,
             pages=max(1, -(-total // PER_PAGE)),
             now=now,
+            name=name,
+            sort=sort,
+            show=show,
+            sorts=CASELOAD_SORTS,
+            shows=CASELOAD_SHOWS,
         )
 
     @post("/clients", status_code=303)
@@ -402,6 +449,15 @@ class WorkspacePages(Controller):
         flash(request, gettext("Consent recorded."), "success")
         return see_other(f"/app/clients/{client_id}#consents")
 
+    @get("/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke", name="revoke_consent_page")
+    async def confirm_revoke_page(
+        self, request: Request, client_id: FromPath[uuid.UUID], client: TeamClient, consent_id: FromPath[uuid.UUID]
+    ) -> Template:
+        """Ask before revoking: what the consent covers and what revoking it ends (a page, so it works without
+        JavaScript)."""
+        consent = await consent_to_revoke(request.user, client, consent_id)
+        return render("workspace/revoke_consent.html", client=client, consent=consent)
+
     @post("/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke", status_code=303)
     async def revoke_consent_page(
         self,
@@ -409,10 +465,13 @@ class WorkspacePages(Controller):
         client_id: FromPath[uuid.UUID],
         client: TeamClient,
         consent_id: FromPath[uuid.UUID],
+        data: Annotated[RevokeForm, FORM],
         now: Now,
         settings: AppSettings,
     ) -> Redirect:
-        """Revoke a consent at once."""
+        """Revoke a consent once confirmed; a post without the confirmation goes to the page that asks for it."""
+        if data.confirmed != "yes":
+            return see_other(f"/app/clients/{client_id}/consents/{consent_id}/revoke")
         await revoke_consent(request.user, client, consent_id, now, settings)
         flash(request, gettext("Consent revoked: partners no longer see the client's details."), "success")
         return see_other(f"/app/clients/{client_id}#consents")
@@ -566,6 +625,7 @@ class WorkspacePages(Controller):
         self,
         request: Request,
         referral: ReferralOut,
+        listing: ServiceListing | None,
         error: PageError | None = None,
         status_code: int = 200,
         form: EventForm | None = None,
@@ -574,6 +634,7 @@ class WorkspacePages(Controller):
             "workspace/referral.html",
             status_code=status_code,
             referral=referral,
+            listing=listing,
             error=error,
             form=form or EventForm(version=referral.version),
             reason_codes={s: REASON_CODES.get(s, ()) for s in referral.next_statuses},
@@ -583,9 +644,10 @@ class WorkspacePages(Controller):
     async def referral_page(
         self, request: Request, referral_id: FromPath[uuid.UUID], now: Now, settings: AppSettings
     ) -> Template:
-        """Status, partner, timeline, follow-ups, and the changes a care manager may make."""
-        referral = await open_referral(request.user, referral_id, now, settings)
-        return await self._referral(request, referral)  # type: ignore[arg-type]
+        """Status, the partner with its phones and hours (to call during a warm handoff), timeline, follow-ups,
+        and the changes a care manager may make."""
+        referral, listing = await open_referral_to_call(request.user, referral_id, now, settings)
+        return await self._referral(request, referral, listing)  # type: ignore[arg-type]
 
     @post("/referrals/{referral_id:uuid}/events", status_code=303)
     async def referral_event(
@@ -610,9 +672,9 @@ class WorkspacePages(Controller):
             )
             await append_event(request.user, referral_id, change, now, settings)
         except (Conflict, Invalid) as refusal:
-            current = await open_referral(request.user, referral_id, now, settings)
+            current, listing = await open_referral_to_call(request.user, referral_id, now, settings)
             status_code = 409 if isinstance(refusal, Conflict) else 400
-            return await self._referral(request, current, page_error(refusal), status_code, data)  # type: ignore[arg-type]
+            return await self._referral(request, current, listing, page_error(refusal), status_code, data)  # type: ignore[arg-type]
         flash(request, gettext("Referral updated."), "success")
         return see_other(f"/app/referrals/{referral_id}")
 
@@ -623,13 +685,31 @@ class WorkspacePages(Controller):
         self, request: Request, now: Now, settings: AppSettings, mine: FromQuery[bool] = False
     ) -> Template:
         """Due and overdue follow-ups, overdue first, each recorded in one step."""
+        return await self._worklist(request, now, settings, mine)
+
+    async def _worklist(
+        self,
+        request: Request,
+        now: dt.datetime,
+        settings: Settings,
+        mine: bool,
+        *,
+        refused: uuid.UUID | None = None,
+        form: AttemptForm | None = None,
+        error: PageError | None = None,
+        status_code: int = 200,
+    ) -> Template:
         items = await worklist(request.user, now, settings, assigned_to_me=mine)
         return render(
             "workspace/follow_ups.html",
+            status_code=status_code,
             items=items,
             mine=mine,
             methods=ATTEMPT_METHODS,
             results=ATTEMPT_RESULTS,
+            refused=str(refused) if refused else None,
+            form=form,
+            error=error,
         )
 
     @post("/follow-ups/{follow_up_id:uuid}/attempts", status_code=303)
@@ -637,11 +717,28 @@ class WorkspacePages(Controller):
         self,
         request: Request,
         follow_up_id: FromPath[uuid.UUID],
-        data: Annotated[FollowUpAttemptIn, FORM],
+        data: Annotated[AttemptForm, FORM],
         now: Now,
-    ) -> Redirect:
-        """Record how you followed up and the result, then back to the worklist."""
-        done = await record_attempt(request.user, follow_up_id, data, now)
+        settings: AppSettings,
+    ) -> Template | Redirect:
+        """Record how you followed up and the result, then back to the worklist; without a result, the worklist
+        again saying so at that follow-up."""
+        try:
+            if not data.result:
+                raise Invalid(FOLLOW_UP_RESULT_MISSING)
+            attempt = _struct(FollowUpAttemptIn, {"method": data.method, "result": data.result, "note": data.note})
+            done = await record_attempt(request.user, follow_up_id, attempt, now)
+        except Invalid as refusal:
+            return await self._worklist(
+                request,
+                now,
+                settings,
+                False,
+                refused=follow_up_id,
+                form=data,
+                error=page_error(refusal),
+                status_code=400,
+            )
         message = (
             gettext("Follow-up recorded: the check stays open until someone answers.")
             if done.closed_at is None

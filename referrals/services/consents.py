@@ -46,6 +46,7 @@ __all__ = [
     "check_consent",
     "consent_covers",
     "consent_status",
+    "consent_to_revoke",
     "create_consent",
     "list_consents",
     "revoke_consent",
@@ -129,6 +130,21 @@ async def list_consents(principal: Principal, client: ClientRow) -> list[NamedCo
         rows = await _with_names().where(Consent.client == client["id"]).order_by(Consent.signed_at, ascending=False)
         await record_audit(principal, "view", "consent_list", client["id"])
         return cast("list[NamedConsentRow]", rows)
+
+
+async def consent_to_revoke(principal: Principal, client: ClientRow, consent_id: uuid.UUID) -> NamedConsentRow:
+    """A live consent of this client, shown before revoking it (the view is audited); NotFound if there is none
+    (unknown or already revoked)."""
+    async with write_transaction(Consent._meta.db):
+        row = (
+            await _with_names()
+            .where((Consent.id == consent_id) & (Consent.client == client["id"]) & Consent.revoked_at.is_null())
+            .first()
+        )
+        if row is None:
+            raise NotFound(CONSENT_NOT_FOUND, consent_id=consent_id)
+        await record_audit(principal, "view", "consent", consent_id, f"client {client['id']}")
+        return cast("NamedConsentRow", row)
 
 
 async def revoke_consent(

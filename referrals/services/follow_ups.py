@@ -12,11 +12,12 @@ import uuid
 from typing import cast
 
 from accounts.services.audit import record_audit
-from kernel.database import write_transaction
+from kernel.database import locked_for_update, write_transaction
+from kernel.i18n import N_
 from kernel.principal import Principal
-from kernel.problems import NotFound
+from kernel.problems import Conflict, NotFound
 from kernel.settings import Settings
-from referrals.errors import FOLLOW_UP_NOT_FOUND
+from referrals.errors import FOLLOW_UP_CLOSED, FOLLOW_UP_NOT_FOUND
 from referrals.rows import FollowUpRow, ReferralEventRow, ReferralRow, WorklistRow
 from referrals.schemas import FollowUpAttemptIn, FollowUpOut, WorklistItemOut
 from referrals.tables import FollowUp, FollowUpAttempt, Referral, ReferralEvent
@@ -34,12 +35,12 @@ __all__ = [
 ]
 
 RULE_DESCRIPTIONS = {
-    "chase_partner": "The partner has not accepted the referral: call them.",
-    "confirm_handoff": "Confirm the first contact of the warm handoff happened.",
-    "check_attendance": "The appointment has passed with no outcome: check whether the client attended.",
-    "client_outreach": "The client missed the appointment or could not be connected: reach out.",
-    "retention_7_days": "Check the client is still in MOUD treatment (7 days after connecting).",
-    "retention_30_days": "Check the client is still in MOUD treatment (30 days after connecting).",
+    "chase_partner": N_("The partner has not accepted the referral: call them."),
+    "confirm_handoff": N_("Confirm the first contact of the warm handoff happened."),
+    "check_attendance": N_("The appointment has passed with no outcome: check whether the client attended."),
+    "client_outreach": N_("The client missed the appointment or could not be connected: reach out."),
+    "retention_7_days": N_("Check the client is still in MOUD treatment (7 days after connecting)."),
+    "retention_30_days": N_("Check the client is still in MOUD treatment (30 days after connecting)."),
 }
 _WAITING_FOR_PARTNER = {"requested", "received"}
 _ATTENDANCE_OUTCOMES = {"in-progress", "completed", "failed", "cancelled", "rejected", "entered-in-error"}
@@ -223,21 +224,47 @@ async def _worklist_entries(
     return entries
 
 
+SAME_SUBMISSION = dt.timedelta(minutes=2)
+"""How long an identical attempt by the same person reads as the same submission sent again."""
+
+
+async def _same_attempt_recorded(
+    principal: Principal, follow_up_id: uuid.UUID, data: FollowUpAttemptIn, now: dt.datetime
+) -> bool:
+    """Whether this person recorded this very attempt (method, result, note) on this check moments ago."""
+    return await FollowUpAttempt.exists().where(
+        (FollowUpAttempt.follow_up == follow_up_id)
+        & (FollowUpAttempt.recorded_by == principal.account_id)
+        & (FollowUpAttempt.method == data.method)
+        & (FollowUpAttempt.result == data.result)
+        & (FollowUpAttempt.note == data.note)
+        & (FollowUpAttempt.at > now - SAME_SUBMISSION)
+    )
+
+
 async def record_attempt(
     principal: Principal, follow_up_id: uuid.UUID, data: FollowUpAttemptIn, now: dt.datetime
 ) -> FollowUpOut:
     """Record a follow-up made on one of the team's checks; a reached, re-engaged or declined client closes it.
 
-    NotFound unless the check is the principal's care team's."""
+    NotFound unless the check is the principal's care team's; Conflict once the check is closed. The same
+    attempt sent again by the same person within SAME_SUBMISSION (a double click, a resent form) is recorded
+    once: counting it twice would make one unanswered call look like two, which the at-risk rule counts."""
     async with write_transaction(FollowUp._meta.db):
+        # The row stays locked until the commit (PostgreSQL; SQLite's write lock is taken at BEGIN), so a
+        # second submission waits and then sees the first.
         item = cast(
             "FollowUpRow | None",
-            await FollowUp.select()
-            .where((FollowUp.id == follow_up_id) & (FollowUp.care_team == principal.care_team_id))
-            .first(),
+            await locked_for_update(
+                FollowUp.select().where((FollowUp.id == follow_up_id) & (FollowUp.care_team == principal.care_team_id))
+            ).first(),
         )
         if item is None or principal.role != "care_manager":
             raise NotFound(FOLLOW_UP_NOT_FOUND, follow_up_id=follow_up_id)
+        if item["closed_at"] is not None:
+            raise Conflict(FOLLOW_UP_CLOSED, follow_up_id=follow_up_id, close_reason=item["close_reason"])
+        if await _same_attempt_recorded(principal, follow_up_id, data, now):
+            return follow_up_out(item)
         await FollowUpAttempt.insert(
             FollowUpAttempt(
                 id=uuid.uuid4(),
@@ -251,7 +278,7 @@ async def record_attempt(
                 recorded_by=principal.account_id,
             )
         )
-        if data.result != "no_answer" and item["closed_at"] is None:
+        if data.result != "no_answer":
             await FollowUp.update({FollowUp.closed_at: now, FollowUp.close_reason: f"done: {data.result}"}).where(
                 FollowUp.id == follow_up_id
             )

@@ -18,7 +18,9 @@ from piccolo.columns import Column
 
 from accounts.services.audit import record_audit
 from directory.listings.facts import ListingFacts, listing_facts
+from directory.schemas import ServiceListing
 from directory.search.index import note_directory_change
+from directory.search.listing_search import public_listings
 from directory.tables import ServiceAtLocation
 from kernel.clock import require_plausible
 from kernel.database import write_transaction
@@ -64,6 +66,7 @@ __all__ = [
     "export_fhir",
     "list_referrals",
     "open_referral",
+    "open_referral_to_call",
     "read_fhir_resource",
     "refer_with_consent",
     "partner_inbox",
@@ -300,6 +303,9 @@ class ReferralOffer:
     """The client's consent that covers this referral now (the newest), or None."""
     check: ConsentCheck
     """The newest consent's check when none covers it ('none' when the client has no live consent)."""
+    directory_entry: ServiceListing | None = None
+    """The listing as the directory shows it now: capacity and intake as the partner last set them, phones,
+    hours (None if it has left search)."""
 
 
 async def referral_offer(
@@ -342,7 +348,14 @@ async def referral_offer(
         location_name=names["location_name"],
         consent=consent,
         check=check,
+        directory_entry=await directory_entry(service_at_location_id),
     )
+
+
+async def directory_entry(service_at_location_id: uuid.UUID) -> ServiceListing | None:
+    """The listing as the public directory shows it now (phones, hours, capacity); None if it left search."""
+    found = await public_listings([service_at_location_id])
+    return found[0].listing if found else None
 
 
 async def refer_with_consent(
@@ -471,6 +484,15 @@ async def open_referral(
                 # Shown only that it exists, the partner has not received the referral: nothing is recorded.
                 pass
         return await _render(principal, referral, await referral_events(referral_id), now, settings)
+
+
+async def open_referral_to_call(
+    principal: Principal, referral_id: uuid.UUID, now: dt.datetime, settings: Settings
+) -> tuple[ReferralView, ServiceListing | None]:
+    """One referral (as `open_referral`) with its listing as the directory shows it now, so the care manager
+    can call the partner during a warm handoff (phones, hours, capacity)."""
+    referral = await open_referral(principal, referral_id, now, settings)
+    return referral, await directory_entry(uuid.UUID(referral.service_at_location_id))
 
 
 async def list_referrals(

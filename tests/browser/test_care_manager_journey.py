@@ -14,6 +14,12 @@ import uuid
 
 import pytest
 
+from tests.browser.test_partner_journey import (
+    PARTNER_1,
+    close_api_sessions,  # noqa: F401 (closes the API sessions partner_listing keeps)
+    partner_listing,
+)
+
 CARE_MANAGER = "care.manager@demo.example"
 FOOD_PARTNER = "Neighbors Food Pantry"
 """partner1@demo.example's organization (its name carries "(sample)")."""
@@ -187,3 +193,139 @@ def test_the_workspace_in_spanish(visitor_factory):
     page = visitor.visit("/app/?lang=es", "workspace-caseload-es")
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.get_by_role("heading", level=1).inner_text() == "Casos"
+
+
+def _resource_card(visitor, client_path: str, listing_id: str):
+    """The card of one listing on the client's resources page (narrowed to FOOD_PARTNER, paging on to it)."""
+    page = visitor.visit(
+        f"{client_path}/resources?words={urllib.parse.quote(FOOD_PARTNER)}", "workspace-resources-intake"
+    )
+    card = page.locator("li.resource", has=page.locator(f"a[href*='service_at_location_id={listing_id}']"))
+    for _ in range(20):
+        next_page = page.get_by_role("link", name="Next page")
+        if card.count() or not next_page.count():
+            break
+        next_page.click()
+        page.wait_for_load_state("load")
+    assert card.count(), f"listing {listing_id} is not near the client"
+    return card
+
+
+@pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", False)])
+def test_what_the_partner_says_of_its_intake_reaches_the_care_manager_who_refers(
+    visitor_factory, live_server, width, javascript
+):
+    """The partner sets 3 open of 20, waitlist 5, accepting; the care manager sees it on the resource card and the
+    refer form, then the partner's phone (a tel: link) and hours on the referral, and both sides name its status
+    with the same word."""
+    care_manager = visitor_factory(width, javascript=javascript)
+    sign_in_as_care_manager(care_manager)
+    client_path, _ = add_client(care_manager)
+    record_screening(care_manager, "Food")
+    _, listing_id = partner_listing(live_server.url, PARTNER_1)
+
+    partner = visitor_factory(width, javascript=javascript)
+    partner.sign_in(PARTNER_1)
+    edit = partner.visit(f"/partner/listings/{listing_id}", "partner-listing-edit")
+    edit.get_by_label("Open places now").fill("3")
+    edit.get_by_label("Places in total").fill("20")
+    edit.get_by_label("People on the waitlist").fill("5")
+    edit.get_by_label("Yes", exact=True).check()
+    edit.get_by_label("Monday opens").fill("09:00")
+    edit.get_by_label("Monday closes").fill("17:00")
+    edit.get_by_role("button", name="Save and mark as checked").click()
+    edit.wait_for_url(re.compile("/partner/listings$"))
+
+    card = _resource_card(care_manager, client_path, listing_id)
+    page = care_manager.page
+    said = card.locator(".availability").inner_text()
+    assert "Accepting new clients" in said and "3 places open of 20" in said and "waitlist: 5" in said, said
+    assert "Updated" in said
+    card.get_by_role("link", name=re.compile("^Refer")).click()
+    page.wait_for_url(re.compile(r"/refer\?"))
+    care_manager.check("workspace-refer-intake")
+    intake = page.locator("dd.intake").inner_text()
+    assert "3 places open of 20" in intake and "waitlist: 5" in intake and "Updated" in intake, intake
+    referral_path = refer_with_warm_handoff(
+        care_manager, client_path, FOOD_PARTNER, name="workspace-intake", listing_id=listing_id
+    )
+    page = care_manager.page
+    phones = page.locator("dd.partner-phones a[href^='tel:']")
+    assert phones.count() >= 1, page.locator("dd.partner-phones").inner_text()
+    assert "09:00" in page.locator("dd.partner-hours").inner_text()
+    assert page.locator(".warm-handoff-call a[href^='tel:']").count() == 1
+
+    referral_id = referral_path.rsplit("/", 1)[1]
+    seen = partner.visit(f"/partner/referrals/{referral_id}", "partner-referral-words")
+    partner_word = seen.locator("main p", has_text="Status:").locator(".badge").first.inner_text()
+    page = care_manager.visit(referral_path, "workspace-referral-words")
+    assert page.locator(".referral-status").inner_text() == partner_word == "Acknowledged"
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_follow_up_result_must_be_chosen(visitor_factory, javascript):
+    """No result is preselected: submitting without one records nothing (the browser asks for it; with the check
+    bypassed, the server's refusal shows at the top and puts the focus on the field)."""
+    from playwright.sync_api import expect
+
+    visitor = visitor_factory("phone", javascript=javascript)
+    sign_in_as_care_manager(visitor)
+    client_path, name = add_client(visitor)
+    record_screening(visitor, "Food")
+    refer_with_warm_handoff(visitor, client_path, FOOD_PARTNER, name="workspace-result")
+    page = visitor.visit("/app/follow-ups", "workspace-follow-ups-result")
+    card = page.locator("li.follow-up", has=page.get_by_role("link", name=name, exact=True)).first
+    result = card.get_by_label("Result")
+    assert result.input_value() == "" and result.get_attribute("required") is not None
+    card.get_by_role("button", name="Record follow-up").click()
+    assert page.url.endswith("/app/follow-ups")
+    assert result.evaluate("select => select.validity.valueMissing")
+    assert "Follow-up recorded" not in page.content()
+    if javascript:
+        result.evaluate("select => select.removeAttribute('required')")
+        card.get_by_role("button", name="Record follow-up").click()
+        page.get_by_role("alert").wait_for()
+        assert "Choose what came of the follow-up" in page.get_by_role("alert").inner_text()
+        card = page.locator("li.follow-up", has=page.get_by_role("link", name=name, exact=True)).first
+        expect(card.get_by_label("Result")).to_be_focused()
+        visitor.check("workspace-follow-up-result-missing")
+    record_follow_up(visitor, name)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_revoking_a_consent_asks_first_and_the_caseload_finds_the_client(visitor_factory, javascript):
+    visitor = visitor_factory("desktop", javascript=javascript)
+    sign_in_as_care_manager(visitor)
+    page = visitor.visit("/app/", "workspace-caseload")
+    # "Add a client" is at the top, before the list.
+    add_link = page.get_by_role("link", name="Add a client")
+    list_top = page.locator("ul.caseload").bounding_box()
+    assert add_link.bounding_box()["y"] < list_top["y"]
+    client_path, name = add_client(visitor)
+    page = visitor.page
+    page.get_by_text("Record a signed consent", exact=True).click()
+    form = page.locator("form[action$='/consents']")
+    form.get_by_label("Signed by (the client's name as signed)").fill(name)
+    form.get_by_role("button", name="Record consent").click()
+    page.wait_for_load_state("load")
+    assert "Consent recorded." in page.content()
+    page.get_by_role("link", name=re.compile("^Revoke this consent")).click()
+    page.wait_for_url(re.compile(r"/consents/[0-9a-f-]{36}/revoke$"))
+    visitor.check("workspace-revoke-consent")
+    page.get_by_role("link", name="No, keep it").click()
+    page.wait_for_url(re.compile(rf"{re.escape(client_path)}#consents$"))
+    assert "Active" in page.locator("#consents").locator("..").inner_text()
+    page.get_by_role("link", name=re.compile("^Revoke this consent")).click()
+    page.get_by_role("button", name="Yes, revoke the consent").click()
+    page.wait_for_url(re.compile(rf"{re.escape(client_path)}#consents$"))
+    assert "Consent revoked" in page.content()
+    assert "Revoked" in page.locator("#consents").locator("..").inner_text()
+
+    page = visitor.visit("/app/", "workspace-caseload")
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Sort by").select_option(label="Last activity")
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_url(re.compile(r"/app/\?name="))
+    visitor.check("workspace-caseload-found")
+    assert page.locator("ul.caseload > li").count() == 1
+    assert page.locator("ul.caseload").get_by_role("link", name=name, exact=True).count() == 1

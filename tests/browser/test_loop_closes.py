@@ -61,7 +61,7 @@ def test_a_referral_goes_from_warm_handoff_to_a_closed_loop(visitor_factory, liv
     page = care_manager.visit(referral_path, "loop-closed-referral")
     assert page.locator(".referral-status").inner_text() == "Completed"
     timeline = page.locator("main").inner_text()
-    for step in ("Received", "Accepted", "In progress", "Completed"):
+    for step in ("Acknowledged", "Accepted", "In progress", "Completed"):
         assert step in timeline, f"the timeline shows {step!r}"
     worklist = care_manager.visit("/app/follow-ups", "loop-worklist")
     open_for_client = worklist.locator("li.follow-up", has=worklist.get_by_role("link", name=name, exact=True))

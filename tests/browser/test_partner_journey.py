@@ -111,7 +111,7 @@ def acknowledge_accept_and_report_attended(visitor, referral_path: str) -> None:
     visitor.check("partner-referral-accepted")
     page.get_by_role("button", name="Client attended").click()
     page.get_by_role("button", name="Completed").wait_for(timeout=SHORT)
-    assert "Attending" in page.locator("main").inner_text()
+    assert "In progress" in page.locator("main").inner_text()
 
 
 @pytest.mark.parametrize(("width", "javascript"), [("phone", True), ("desktop", True), ("phone", False)])
@@ -176,14 +176,26 @@ def test_a_partner_admin_issues_and_revokes_a_token(visitor_factory, width, java
     name = f"Browser system {uuid.uuid4().hex[:6]}"
     page.get_by_label("Name").fill(name)
     page.get_by_role("button", name="Issue token").click()
+    page.wait_for_url(re.compile("/partner/tokens/[0-9a-f-]{36}/issued"))
     secret = page.get_by_label("Token").input_value()
     assert secret.startswith("rdt_")
     visitor.check("partner-token-issued")
+    # A reload shows the secret no more (it was shown once) and issues no second token.
+    page.reload()
+    assert secret not in page.content() and "it cannot be shown again" in page.locator("main").inner_text()
     page.get_by_role("link", name="Done: back to the tokens").click()
     page.wait_for_url(re.compile("/partner/tokens"))
     assert secret not in page.content()
-    row = page.locator("tr", has_text=name)
-    row.get_by_role("button", name=re.compile("Revoke")).click()
+    assert page.locator("tr", has_text=name).count() == 1
+    # Revoke asks first, on a page of its own; saying no keeps the token.
+    page.locator("tr", has_text=name).get_by_role("link", name=re.compile("Revoke")).click()
+    page.get_by_role("heading", name=f"Revoke the token “{name}”?").wait_for(timeout=SHORT)
+    visitor.check("partner-token-revoke-confirm")
+    page.get_by_role("link", name="No, keep it").click()
+    page.wait_for_url(re.compile("/partner/tokens/?$"))
+    assert page.locator("tr", has_text=name).get_by_text("Revoked").count() == 0
+    page.locator("tr", has_text=name).get_by_role("link", name=re.compile("Revoke")).click()
+    page.get_by_role("button", name="Yes, revoke the token").click()
     page.locator("tr", has_text=name).get_by_text("Revoked").wait_for(timeout=SHORT)
     visitor.check("partner-tokens-revoked")
 

@@ -48,8 +48,18 @@ async def test_search_by_zip_shows_names_distance_phone_directions_and_credit(cl
     assert 'href="tel:' in html
     assert "https://www.google.com/maps/dir/?api=1&amp;destination=" in html
     assert "Source:" in html and "Where these listings come from" in html
-    # Each card names the organization under the service, so "CENTRAL" never stands alone.
-    assert html.count('class="org"') == cards
+    # Each card names the organization under the service, so "CENTRAL" never stands alone, unless the service's
+    # name already says it ("Neighbors Food Pantry – Baltimore" by "Neighbors Food Pantry" is said once).
+    api = (await client.get("/api/services", params={"near": BALTIMORE_ZIP, "search": "food"})).json()["contents"]
+    cards_html = re.findall(r'<li class="card".*?</li>\n', html, re.S)
+    assert len(cards_html) == cards
+    said_once = 0
+    for card, listing in zip(cards_html, api, strict=True):
+        organization = listing["organization"]["name"].removesuffix(" (sample)")
+        in_name = organization.lower() in listing["name"].lower()
+        assert ('class="org"' not in card) == in_name, card
+        said_once += in_name
+    assert said_once > 0
 
 
 @pytest.mark.parametrize(
@@ -81,14 +91,35 @@ async def test_category_buttons_and_filters_narrow_like_the_api(client):
     assert "checked" in await page(client, "/", near=BALTIMORE_ZIP, category="moud")
 
 
-async def test_paging_links_carry_the_search(client):
-    html = await page(client, "/", near=BALTIMORE_ZIP)
-    assert 'rel="next"' in html and 'rel="prev"' not in html
-    next_link = re.search(r'href="(/\?[^"]*page=2)" rel="next"', html).group(1).replace("&amp;", "&")
-    assert "near=21201" in next_link
-    second = await page(client, next_link)
-    assert 'rel="prev"' in second
+async def test_paging_carries_the_search_and_the_places_chosen(client):
+    html = await page(client, "/", near=BALTIMORE_ZIP, radius_km="16")
+    assert 'id="next-page"' in html and 'id="previous-page"' not in html
+    # The pager is the "my list" form's buttons: the search rides along as hidden fields.
+    hidden = dict(re.findall(r'<input type="hidden" name="(near|radius_km)" value="([^"]*)">', html))
+    assert hidden == {"near": "21201", "radius_km": "16"}
+    chosen = listing_ids(html)[0]
+    second = await page(client, "/", near=BALTIMORE_ZIP, radius_km="16", page="2", ids=[chosen, "not-an-id"])
+    assert 'id="previous-page"' in second and "Page 2 of" in second
     assert not set(listing_ids(html)) & set(listing_ids(second))
+    assert f'<input type="hidden" name="ids" value="{chosen}">' in second and 'value="not-an-id"' not in second
+    assert "(and 1 place chosen on other pages)" in second
+    back = await page(client, "/", near=BALTIMORE_ZIP, radius_km="16", ids=chosen)
+    assert f'name="ids" value="{chosen}" checked' in back
+
+
+async def test_the_distance_select_offers_round_distances_and_keeps_the_one_asked(client):
+    html = await page(client, "/", near=BALTIMORE_ZIP)
+    options = re.findall(r'<option value="([\d.]+)"( selected)?>Within ([^<]+)</option>', html)
+    assert [(value, label) for value, _, label in options] == [
+        ("1.6", "1 mi"),
+        ("8", "5 mi"),
+        ("16", "10 mi"),
+        ("40", "25 mi"),
+        ("80", "50 mi"),
+    ]
+    assert [value for value, selected, _ in options if selected] == ["40"]  # today's default
+    asked = await page(client, "/", near=BALTIMORE_ZIP, radius_km="5")
+    assert '<option value="5" selected>Within 3 mi</option>' in asked
 
 
 async def test_empty_result_offers_next_steps(client):

@@ -17,7 +17,7 @@ from directory.tables import Attribute, Location, Organization, Service, Service
 from directory.taxonomy.categories import term_id
 from directory.taxonomy.mapping import remap_terms
 from kernel.clock import FixedClock
-from server.app import create_app
+from tests.apps import app_for_test
 from tests.conftest import empty_database, send_csrf_header
 from tests.saved_states import restore_or_build
 
@@ -146,7 +146,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 async def client(clock):
     """An HTTP client to an app running on the test clock."""
-    async with AsyncTestClient(app=create_app(clock=clock)) as test_client:
+    async with AsyncTestClient(app=await app_for_test(clock)) as test_client:
         yield send_csrf_header(test_client)
 
 

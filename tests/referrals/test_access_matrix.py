@@ -303,11 +303,17 @@ def calls(world, s: Scenario) -> list[Call]:
             },
         ),
         Call(
+            "GET",
+            "/app/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke",
+            f"/app{client[4:]}/consents/{s.spare_consent_id}/revoke",
+            page({"care_manager_a": 200, "care_manager_b": 404}),
+        ),
+        Call(
             "POST",
             "/app/clients/{client_id:uuid}/consents/{consent_id:uuid}/revoke",
             f"/app{client[4:]}/consents/{s.spare_consent_id}/revoke",
             page({"care_manager_a": 303, "care_manager_b": 404}),
-            form={},
+            form={"confirmed": "yes"},
         ),
         Call(
             "GET",
@@ -404,8 +410,21 @@ def partner_page_calls(world, s: Scenario) -> list[Call]:
             "POST",
             "/partner/tokens",
             "/partner/tokens",
-            page({"partner_x": 200, "partner_y": 404}),
+            page({"partner_x": 303, "partner_y": 404}),
             form={"name": "Page system"},
+        ),
+        # The new secret's page (without the cookie half of the secret, it says the secret was shown already).
+        Call(
+            "GET",
+            "/partner/tokens/{token_id:uuid}/issued",
+            f"/partner/tokens/{world.page_spare_token_id}/issued",
+            page({"partner_x": 200, "partner_y": 404}),
+        ),
+        Call(
+            "GET",
+            "/partner/tokens/{token_id:uuid}/revoke",
+            f"/partner/tokens/{world.page_spare_token_id}/revoke",
+            page({"partner_x": 200, "partner_y": 404}),
         ),
         Call(
             "POST",

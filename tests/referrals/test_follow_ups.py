@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
@@ -59,7 +60,36 @@ async def test_two_unanswered_outreach_attempts_in_a_row_flag_the_client(world, 
     outreach = (await client.get("/api/worklist")).json()[0]["follow_up"]["id"]
     for _ in range(2):
         await client.post(f"/api/follow_ups/{outreach}/attempts", json={"method": "text", "result": "no_answer"})
+        clock.advance(hours=4)
     assert (await client.get("/api/worklist")).json()[0]["client_at_risk"] is True
+
+
+async def test_one_unanswered_call_sent_twice_at_once_is_recorded_once(world, client, clock):
+    """A double click (or a resent form) is one attempt: two would flag the client at risk on one call."""
+    referral = await _accepted_referral(world, client)
+    await change(client, referral, status="failed", reason_code="could_not_contact_client", reason_text="No reply")
+    outreach = (await client.get("/api/worklist")).json()[0]["follow_up"]["id"]
+    attempt = {"method": "phone", "result": "no_answer", "note": "Rang out"}
+    answers = await asyncio.gather(
+        *(client.post(f"/api/follow_ups/{outreach}/attempts", json=attempt) for _ in range(4))
+    )
+    assert {answer.status_code for answer in answers} == {201}
+    assert (await client.get("/api/worklist")).json()[0]["client_at_risk"] is False
+    clock.advance(minutes=5)
+    await client.post(f"/api/follow_ups/{outreach}/attempts", json=attempt)
+    assert (await client.get("/api/worklist")).json()[0]["client_at_risk"] is True
+
+
+async def test_a_closed_follow_up_takes_no_more_attempts(world, client, clock):
+    referral = await _accepted_referral(world, client)
+    await change(client, referral, status="failed", reason_code="could_not_contact_client", reason_text="No reply")
+    outreach = (await client.get("/api/worklist")).json()[0]["follow_up"]["id"]
+    reached = {"method": "phone", "result": "reached"}
+    assert (await client.post(f"/api/follow_ups/{outreach}/attempts", json=reached)).status_code == 201
+    again = await client.post(f"/api/follow_ups/{outreach}/attempts", json={"method": "text", "result": "no_answer"})
+    assert again.status_code == 409
+    assert again.json()["code"] == "follow_up_closed"
+    assert "done: reached" in again.json()["detail"]
 
 
 async def test_a_completed_moud_referral_calls_for_retention_checks_at_7_and_30_days(world, client, clock):

@@ -35,7 +35,7 @@ async def test_the_inbox_shows_new_referrals_first_with_their_count(world, clien
     page = await client.get("/partner/")
     assert page.status_code == 200
     assert "1 new" in page.text
-    assert page.text.index(">New<") < page.text.index(">Acknowledged<")
+    assert page.text.index(">Sent<") < page.text.index(">Acknowledged<")
     await sign_in(client, "y@example.org")
     other = await client.get("/partner/")
     assert other.status_code == 200 and "Jordan Quill" not in other.text
@@ -246,7 +246,7 @@ async def test_the_report_queue_is_for_admins_and_resolves_reports(world, client
     assert (await client.get("/app/reports")).status_code == 403
     await sign_in(client, "admin@example.org")
     queue = await client.get("/app/reports")
-    assert 'href="/listings/' in queue.text and "Service not offered" in queue.text
+    assert 'href="/listings/' in queue.text and "They no longer offer this service" in queue.text
     done = await _post(client, f"/app/reports/{world.food_x}/verify", {}, follow_redirects=False)
     assert done.status_code == 303
     assert "No open reports" in (await client.get("/app/reports")).text

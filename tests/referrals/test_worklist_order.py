@@ -29,6 +29,7 @@ async def test_overdue_then_urgent_then_at_risk_then_due_time_within_the_horizon
             f"/api/follow_ups/{at_risk_check}/attempts", json={"method": "phone", "result": "no_answer"}
         )
         assert answer.status_code == 201, answer.text
+        clock.advance(hours=1)  # two calls, an hour apart (the same call sent twice is recorded once)
 
     clock.current = START + dt.timedelta(hours=60)  # the horizon reaches 84 h
     worklist = (await client.get("/api/worklist")).json()

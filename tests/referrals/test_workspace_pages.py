@@ -171,12 +171,15 @@ async def test_recording_and_revoking_a_consent_on_the_client_page(world, client
     page = await client.get(f"/app/clients/{client_id}")
     assert "Eastside Shelter" in page.text and "Active" in page.text
     consent_id = (await client.get(f"/api/clients/{client_id}/consents")).json()[0]["id"]
-    revoked = await post_form(client, f"/app/clients/{client_id}/consents/{consent_id}/revoke", {})
+    revoke = f"/app/clients/{client_id}/consents/{consent_id}/revoke"
+    assert f'href="{revoke}"' in page.text  # the client page's button only opens the question
+    revoked = await post_form(client, revoke, {"confirmed": "yes"})
     assert revoked.status_code == 303
     page = await client.get(f"/app/clients/{client_id}")
     assert "Revoked" in page.text and "partners no longer see" in page.text
-    again = await post_form(client, f"/app/clients/{client_id}/consents/{consent_id}/revoke", {})
+    again = await post_form(client, revoke, {"confirmed": "yes"})
     assert again.status_code == 404 and "Not found" in again.text
+    assert (await client.get(revoke)).status_code == 404
     for bad, code in (
         ({**fields, "signed_name": ""}, "field_invalid"),
         ({**fields, "expiry_event": ""}, "consent_expiry_missing"),
@@ -260,9 +263,10 @@ async def test_referring_with_inline_consent_and_the_disclosure_after_the_partne
     await sign_in(client, "a@example.org")
     client_page = await client.get(f"/app/clients/{client_id}")
     disclosures = client_page.text.split('id="disclosures"')[1]
-    assert "Harbor Services: Staff X" in disclosures and "preferred_name" in disclosures
+    assert "Harbor Services: Staff X" in disclosures and "Preferred name, Contact details" in disclosures
+    assert "preferred_name" not in disclosures and "contact_methods" not in disclosures
     # The partner's receipt is in the timeline, by the partner.
-    assert "Received" in client_page.text
+    assert "Acknowledged" in client_page.text
 
 
 async def test_withdrawing_a_referral_and_a_stale_version(world, client, clock):
@@ -315,7 +319,8 @@ async def test_the_worklist_puts_overdue_first_and_records_in_one_step(world, cl
     assert "Follow-up recorded and closed." in page.text and f"follow-up-{overdue_id}" not in page.text
     assert first["id"]
     bad = await post_form(client, f"/app/follow-ups/{overdue_id}/attempts", {"method": "pigeon", "result": "reached"})
-    assert bad.status_code == 400 and "Please check what you entered" in bad.text
+    assert bad.status_code == 400 and 'data-error-code="field_invalid"' in bad.text
+    assert "<h1>Follow-ups</h1>" in bad.text  # the worklist again, the refusal at the top
     await sign_in(client, "b@example.org")
     other = await post_form(client, f"/app/follow-ups/{overdue_id}/attempts", {"method": "phone", "result": "reached"})
     assert other.status_code == 404
