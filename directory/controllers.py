@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar, cast
 import msgspec
 from litestar import Controller, Request, get
 from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 from piccolo.custom_types import Combinable
@@ -20,7 +21,6 @@ from directory.errors import (
     FORMAT_UNKNOWN,
     LISTING_NOT_FOUND,
     MINIMAL_AND_FULL,
-    MODIFIED_AFTER_OUT_OF_RANGE,
     MODIFIED_AFTER_UNREADABLE,
     MODIFIED_AFTER_WITHOUT_OFFSET,
     ORGANIZATION_NOT_FOUND,
@@ -43,6 +43,7 @@ from directory.hsds.objects import (
     load_taxonomies,
     service_at_location_page,
     taxonomy_term_out,
+    term_and_descendants,
 )
 from directory.schemas import (
     HsdsBase,
@@ -60,11 +61,10 @@ from directory.search.listing_search import ListingSearch, located_page, search_
 from directory.search.query import ListingFilters
 from directory.tables import Organization, ServiceAtLocation, TaxonomyTerm
 from directory.taxonomy.categories import MEDICATIONS, PAYMENT_METHODS
-from kernel.clock import EARLIEST, LATEST
 from kernel.guards import OPEN_DATA
 from kernel.paging import Page, PageNumber, PerPage, make_page, offset_of
 from kernel.problems import Invalid, NotFound, problems
-from kernel.settings import AppSettings
+from kernel.settings import AppSettings, Settings
 
 __all__ = ["DirectoryApiController"]
 
@@ -81,12 +81,14 @@ POSTCODE = re.compile(r"(?=[^0-9]*[0-9])[A-Za-z0-9][A-Za-z0-9 -]{1,11}")
 """A postcode: 2 to 12 letters, digits, spaces and hyphens, with a digit (21201, 21201-1234, SW1A 1AA, K1A 0B6)."""
 T = TypeVar("T")
 
+# `schema_extra` declares in OpenAPI what the handler checks itself (with its own error code and words).
 Format = Annotated[
     str,
     QueryParameter(
         description=f"json (default): a page of per_page results; ndjson: one JSON object per line, at most "
         f"{NDJSON_MAX_OBJECTS} per response (page picks which {NDJSON_MAX_OBJECTS}; per_page is not used), with a "
-        'Link rel="next" header while more remain and X-Total-Count.'
+        'Link rel="next" header while more remain and X-Total-Count.',
+        schema_extra={"enum": list(FORMATS)},
     ),
 ]
 SearchText = Annotated[str | None, QueryParameter(description="Words the name should contain.", max_length=200)]
@@ -94,14 +96,17 @@ Full = Annotated[bool, QueryParameter(description="Fully nested objects instead 
 TaxonomyId = Annotated[
     uuid.UUID | None, QueryParameter(description="Only those with a term of this taxonomy (see /api/taxonomies).")
 ]
-TaxonomyTermId = Annotated[uuid.UUID | None, QueryParameter(description="Only those with this taxonomy term.")]
+TaxonomyTermId = Annotated[
+    uuid.UUID | None,
+    QueryParameter(description="Only those with this taxonomy term, or a term under it (its children, theirs, ...)."),
+]
 OrganizationId = Annotated[uuid.UUID | None, QueryParameter(description="Only services of this organization.")]
 ModifiedAfter = Annotated[
     str | None,
     QueryParameter(
         description="Only services changed at or after this moment: a date-time with its UTC offset "
-        "(2024-05-01T00:00:00Z, 2024-05-01T08:00:00-04:00) or a date (2024-05-01: the start of that day in UTC); "
-        "between 2000 and 2100. A date-time without an offset is ambiguous and refused."
+        "(2024-05-01T00:00:00Z, 2024-05-01T08:00:00-04:00) or a date (2024-05-01: the start of that day in UTC). "
+        "A date-time without an offset is ambiguous and refused; a moment in the future finds nothing."
     ),
 ]
 
@@ -113,7 +118,12 @@ Latitude = Annotated[float | None, QueryParameter(description="Latitude of the p
 Longitude = Annotated[float | None, QueryParameter(description="Longitude of the place to search around.")]
 Near = Annotated[str | None, QueryParameter(description="A ZIP code, 'City, ST' or street address to search around.")]
 RadiusKm = Annotated[
-    float | None, QueryParameter(description="Only results within this many km (default 40 with a location).")
+    float | None,
+    QueryParameter(
+        description="Only results within this many km (default 40 with a location; at most MAX_RADIUS_KM, by "
+        "default 500, as declared here).",
+        schema_extra={"exclusiveMinimum": 0, "maximum": Settings.max_radius_km},
+    ),
 ]
 Category = Annotated[
     list[str] | None, QueryParameter(description="Category slug, e.g. food, housing, moud; repeat for several.")
@@ -121,11 +131,28 @@ Category = Annotated[
 OpenNow = Annotated[bool | None, QueryParameter(description="Only services open right now (by their posted hours).")]
 WalkIn = Annotated[bool | None, QueryParameter(description="Only services that take walk-ins.")]
 LanguageFilter = Annotated[str | None, QueryParameter(description="Language code or name, e.g. es or Spanish.")]
-Payment = Annotated[str | None, QueryParameter(description=f"One of {', '.join(PAYMENT_METHODS)}.")]
-Medication = Annotated[str | None, QueryParameter(description=f"One of {', '.join(MEDICATIONS)}.")]
+Payment = Annotated[
+    str | None,
+    QueryParameter(description=f"One of {', '.join(PAYMENT_METHODS)}.", schema_extra={"enum": list(PAYMENT_METHODS)}),
+]
+Medication = Annotated[
+    str | None,
+    QueryParameter(description=f"One of {', '.join(MEDICATIONS)}.", schema_extra={"enum": list(MEDICATIONS)}),
+]
 AcceptingNewPatients = Annotated[bool | None, QueryParameter(description="Only services accepting new patients.")]
 Minimal = Annotated[
-    bool, QueryParameter(description="Each result as just its id and last change (with name and status).")
+    bool,
+    QueryParameter(
+        description="Each result as just its id and last change (with name and status). Not with full=true: "
+        "the two exclude each other (400)."
+    ),
+]
+SearchFull = Annotated[
+    bool,
+    QueryParameter(
+        description="Fully nested objects instead of their one-to-one fields. Not with minimal=true: the two "
+        "exclude each other (400)."
+    ),
 ]
 
 
@@ -138,7 +165,8 @@ def check_format(value: str) -> bool:
 
 def parse_modified_after(text: str | None) -> dt.datetime | None:
     """The moment `modified_after` names, in UTC: a date-time with its offset, or a date (its start in UTC);
-    400 naming the parameter for a bare local time (ambiguous) or a moment outside 2000-2100."""
+    400 naming the parameter for a bare local time (ambiguous). HSDS bounds it neither way: any moment the
+    calendar holds is compared as it is (one in 2100 finds nothing, one in 1900 everything)."""
     if text is None:
         return None
     text = text.strip()
@@ -152,8 +180,6 @@ def parse_modified_after(text: str | None) -> dt.datetime | None:
         raise Invalid(MODIFIED_AFTER_UNREADABLE, modified_after=text) from None
     if moment is None:
         raise Invalid(MODIFIED_AFTER_WITHOUT_OFFSET, modified_after=text)
-    if not EARLIEST <= moment < LATEST:
-        raise Invalid(MODIFIED_AFTER_OUT_OF_RANGE, earliest=EARLIEST.year, latest=LATEST.year, modified_after=text)
     return moment
 
 
@@ -163,7 +189,8 @@ async def service_filter(
     taxonomy_id: uuid.UUID | None,
     modified_after: str | None,
 ) -> ServiceFilter:
-    """The HSDS service filters of a request; a taxonomy id no term has matches nothing."""
+    """The HSDS service filters of a request; a taxonomy id no term has matches nothing, a term stands for
+    itself and every term under it."""
     taxonomy = None
     if taxonomy_id is not None:
         names = {uuid.UUID(t.id): t.name for t in await load_taxonomies()}
@@ -171,7 +198,7 @@ async def service_filter(
         taxonomy = names.get(taxonomy_id, str(taxonomy_id))
     return ServiceFilter(
         organization_id=organization_id,
-        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_term_ids=None if taxonomy_term_id is None else await term_and_descendants(taxonomy_term_id),
         taxonomy=taxonomy,
         modified_after=parse_modified_after(modified_after),
     )
@@ -255,7 +282,7 @@ class DirectoryApiController(Controller):
         medication: Medication = None,
         accepting_new_patients: AcceptingNewPatients = None,
         minimal: Minimal = False,
-        full: Full = False,
+        full: SearchFull = False,
         format: Format = "json",
         page: PageNumber = 1,
         per_page: PerPage = 20,
@@ -266,8 +293,10 @@ class DirectoryApiController(Controller):
         streamed = check_format(format)
         if minimal and full:
             raise Invalid(MINIMAL_AND_FULL)
-        # The HSDS filters other than the term are answered by the database, then applied in the index.
+        # The HSDS filters other than the term are answered by the database, then applied in the index; the
+        # term (and the terms under it) by the index's own facets.
         services = await service_filter(organization_id, None, taxonomy_id, modified_after)
+        terms = await term_and_descendants(taxonomy_term_id) if taxonomy_term_id else frozenset()
         service_ids = frozenset(str(r["id"]) for r in await services.service_ids()) if services.active else None
         query = await search_query(
             ListingSearch(
@@ -284,7 +313,7 @@ class DirectoryApiController(Controller):
                     walk_in=walk_in,
                     accepting_new_patients=accepting_new_patients,
                     open_now=open_now,
-                    taxonomy_term_id=str(taxonomy_term_id) if taxonomy_term_id else None,
+                    taxonomy_term_ids=tuple(sorted(map(str, terms))),
                     service_ids=service_ids,
                 ),
                 page=page,
@@ -493,7 +522,18 @@ class DirectoryApiController(Controller):
             ),
         ] = None,
         proximity: Annotated[
-            str | None, QueryParameter(description="Only within this many metres of the postcode's centre.")
+            str | None,
+            QueryParameter(
+                description="Only within this many metres of the postcode's centre (above 0, at most "
+                "MAX_RADIUS_KM in metres: by default 500000, as declared here).",
+                # Read as text, to answer anything else with proximity's own error; declared as the number it is.
+                schema_extra={
+                    "oneOf": [
+                        Schema(type=OpenAPIType.NUMBER, exclusive_minimum=0, maximum=Settings.max_radius_km * 1000),
+                        Schema(type=OpenAPIType.NULL),
+                    ]
+                },
+            ),
         ] = None,
         full: Full = False,
         format: Format = "json",

@@ -24,7 +24,6 @@ __all__ = [
     "LNG_OUT_OF_RANGE",
     "MEDICATION_UNKNOWN",
     "MINIMAL_AND_FULL",
-    "MODIFIED_AFTER_OUT_OF_RANGE",
     "MODIFIED_AFTER_UNREADABLE",
     "MODIFIED_AFTER_WITHOUT_OFFSET",
     "NEAR_EMPTY",
@@ -295,13 +294,6 @@ MODIFIED_AFTER_WITHOUT_OFFSET = ErrorCode(
     400,
     "modified_after needs a UTC offset (Z or +hh:mm), such as 2024-05-01T00:00:00Z or 2024-05-01; got "
     "%(modified_after)r",
-    _API_ONLY,
-    field="modified_after",
-)
-MODIFIED_AFTER_OUT_OF_RANGE = ErrorCode(
-    "modified_after_out_of_range",
-    400,
-    "modified_after must be between %(earliest)s and %(latest)s, got %(modified_after)r",
     _API_ONLY,
     field="modified_after",
 )

@@ -33,7 +33,7 @@ def _checkpoint(value: str) -> tuple[int, str]:
     "--checkpoint",
     "checkpoints",
     multiple=True,
-    help="POSITION:HASH from `referrals checkpoint`, kept outside the database; repeatable.",
+    help="POSITION:HASH (the ledger digest) from `referrals checkpoint`, kept outside the database; repeatable.",
 )
 @click.pass_obj
 def verify_ledger_command(settings: Settings, quiet: bool, checkpoints: tuple[str, ...]) -> None:
@@ -61,7 +61,7 @@ def verify_ledger_command(settings: Settings, quiet: bool, checkpoints: tuple[st
 
 @referrals_group.command(
     name="checkpoint",
-    help="Seal the ledger's current head as a checkpoint; keep the printed line outside the database.",
+    help="Seal the ledger's current head and digest as a checkpoint; keep the printed line outside the database.",
 )
 @click.pass_obj
 def checkpoint_command(settings: Settings) -> None:
@@ -76,9 +76,10 @@ def checkpoint_command(settings: Settings) -> None:
             return await record_checkpoint(dt.datetime.now(dt.UTC), settings)
 
     checkpoint = asyncio.run(run())
-    click.echo(f"{checkpoint['position']}:{checkpoint['last_hash']}")
+    click.echo(f"{checkpoint['position']}:{checkpoint['ledger_digest']}")
     click.echo(
         "Keep this line somewhere the database's administrators cannot change it (a ticket, an e-mail, a "
-        "printout); `verify-ledger --checkpoint` with it shows whether the ledger still holds everything up to it.",
+        "printout); `verify-ledger --checkpoint` with it shows whether the ledger still holds every event up to it, "
+        "of every referral.",
         err=True,
     )

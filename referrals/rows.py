@@ -182,6 +182,7 @@ class LedgerCheckpointRow(TypedDict):
     position: int
     last_hash: str
     previous_seal: str
+    ledger_digest: str
     key_id: str
     seal: str
 

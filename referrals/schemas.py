@@ -10,6 +10,7 @@ import msgspec
 
 from kernel.clock import Instant
 from referrals.vocabulary import (
+    REFERRAL_NEEDS,
     Answer,
     AttemptMethod,
     AttemptResult,
@@ -200,8 +201,11 @@ class ReferralIn(msgspec.Struct, kw_only=True):
 
     client_id: uuid.UUID
     service_at_location_id: uuid.UUID
-    need: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
-    """A top-level directory category: housing, food, transportation, moud, ..."""
+    need: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=30, extra_json_schema={"extra": {"enum": list(REFERRAL_NEEDS)}})
+    ]
+    """A top-level directory category: housing, food, transportation, moud, ... (checked by the service, with
+    its own error code; declared as an enum)."""
     handoff_type: HandoffType
     goal: Text = ""
     priority: Priority = "routine"

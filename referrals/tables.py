@@ -169,6 +169,9 @@ class LedgerCheckpoint(Table):
     position = Integer(index=True)
     last_hash = Varchar(length=64)
     previous_seal = Varchar(length=64, default="")
+    ledger_digest = Varchar(length=64, default="")
+    """Every event's seal up to `position`, folded in order (services.ledger.ledger_digest); empty in
+    checkpoints from before it."""
     key_id = Varchar(length=12)
     seal = Varchar(length=64)
 

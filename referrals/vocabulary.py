@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from directory.taxonomy.categories import CATEGORIES
+
 __all__ = [
     "ANSWERS",
+    "REFERRAL_NEEDS",
     "ATTEMPT_METHODS",
     "ATTEMPT_RESULTS",
     "CHANNELS",
@@ -70,6 +73,10 @@ PRIORITIES: tuple[str, ...] = get_args(Priority)
 Need = Literal["housing", "food", "transportation", "utilities", "safety", "moud"]
 """What the needs screening asks about: the social needs that compete with treatment, plus MOUD / treatment."""
 NEEDS: tuple[str, ...] = get_args(Need)
+
+REFERRAL_NEEDS: tuple[str, ...] = tuple(term.code for term in CATEGORIES if "." not in term.code)
+"""What a referral may be for: a top-level directory category (housing, food, moud, ...). The directory's own
+list, so a tuple, not a Literal; OpenAPI gets it as the enum of `ReferralIn.need`."""
 
 Answer = Literal["yes", "no", "declined"]
 """A screening answer: the client has this need, does not, or declined to answer."""

@@ -45,6 +45,7 @@ from kernel.long_lived import freeze_long_lived
 from kernel.problems import ProblemCodeSchema
 from kernel.settings import PROJECT_ROOT, Settings, SettingsError, provide_settings
 from referrals.controllers.clients import ClientController
+from referrals.controllers.fhir import FhirController
 from referrals.controllers.follow_ups import FollowUpController
 from referrals.controllers.listings import ListingVerificationController
 from referrals.controllers.referrals import ReferralController
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
             AuditController,
             ClientController,
             ReferralController,
+            FhirController,
             FollowUpController,
             ListingVerificationController,
             create_static_files_router(

@@ -22,7 +22,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
 from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from directory.tables import ServiceAtLocation
 from server.app import create_app
@@ -47,6 +49,22 @@ CLIENT = {
     "home_postal_code": "21201",
     "goals": "Stay on buprenorphine and get my own place",
 }
+REFUSALS_THE_SCHEMA_CANNOT_STATE = {
+    "place_not_found": "`near` is any text; whether a place of that name exists is known only by looking",
+    "minimal_and_full": "OpenAPI cannot say two query parameters exclude each other: their descriptions do",
+    "need_answered_twice": "uniqueItems compares whole answers, not their `need`",
+    "consent_recipient_ambiguous": "an organization or a class, not both: one rule across two optional fields",
+    "consent_expiry_missing": "expires_at, expiry_event or both: one rule across two optional fields",
+    "time_out_of_range": "JSON Schema's date-time format has no bounds (times lie between 2000 and 2100)",
+    "body_has_nul": "no text may hold NUL (README); declaring it on every string would not change what is sent",
+    "client_filter_for_care_managers": "one schema for every caller: client_id filters only a care manager's list",
+    "radius_needs_location": "OpenAPI cannot say one query parameter needs another: radius_km needs near or lat/lng",
+    "lat_lng_together": "OpenAPI cannot say two query parameters come together: lat and lng",
+    "proximity_needs_postcode": "OpenAPI cannot say one query parameter needs another: proximity needs postcode",
+    "postcode_unknown": "any postcode is well formed; whether its centre is known is known only by looking",
+}
+"""The codes of refusals of input valid by the schema that depend on more than one field, on the caller or on the
+world; positive_data_acceptance lets these through and fails on any other 400, 415 or 422."""
 HYPOTHESIS_SETTINGS = settings(
     derandomize=True,
     database=None,
@@ -233,6 +251,20 @@ def _cases(operation, path_ids: dict[str, str]):
     return st.one_of(strategies)
 
 
+class RefusedValidInput(NamedTuple):
+    """A request the schema calls valid that the app refused with 400, 415 or 422: the schema says less than
+    the server enforces (a bound, an enum, a format left undeclared)."""
+
+    caller: str
+    method: str
+    path: str
+    query: dict
+    body: object
+    status: int
+    text: str
+    template: str
+
+
 class ServerError(NamedTuple):
     """One request answered with a 5xx (status None: the app raised instead of answering)."""
 
@@ -255,9 +287,11 @@ class Outcome:
     cases: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
     server_errors: list[ServerError] = field(default_factory=list)
+    refused_valid_input: list[RefusedValidInput] = field(default_factory=list)
 
-    def send(self, caller: Caller, case, label: str) -> None:
-        """Send the case as the caller and remember what came back."""
+    def send(self, caller: Caller, case, label: str, declared_method: bool = True) -> None:
+        """Send the case as the caller and remember what came back; a case valid by the schema (sent with the
+        method the schema declares) must not be refused as bad input (schemathesis' positive_data_acceptance)."""
         self.cases[caller.name, label] += 1
         try:
             response = caller.send(case)
@@ -265,12 +299,50 @@ class Outcome:
             body, status, text = case.body, None, repr(error)
         else:
             self.statuses[caller.name, f"{response.status_code // 100}xx"] += 1
+            if declared_method:
+                self._check_acceptance(caller, case, response)
             if response.status_code < 500:
                 return
             body, status, text = response.request.body, response.status_code, response.text
         self.server_errors.append(
             ServerError(caller.name, case.method, case.formatted_path, case.query, body, status, text[:300], case.path)
         )
+
+    def _check_acceptance(self, caller: Caller, case, response) -> None:
+        try:
+            case.validate_response(response, checks=[positive_data_acceptance])
+        except FailureGroup:
+            if response.json().get("code") in REFUSALS_THE_SCHEMA_CANNOT_STATE:
+                return
+            self.refused_valid_input.append(
+                RefusedValidInput(
+                    caller.name,
+                    case.method,
+                    case.formatted_path,
+                    case.query,
+                    response.request.body,
+                    response.status_code,
+                    response.text[:300],
+                    case.path,
+                )
+            )
+
+    def acceptance_report(self) -> str:
+        """Each operation that refused valid input once: how often, for whom, one example with the app's words."""
+        distinct: dict[tuple, list[RefusedValidInput]] = {}
+        for refusal in self.refused_valid_input:
+            distinct.setdefault((refusal.method, refusal.template), []).append(refusal)
+        lines = [
+            f"{len(self.refused_valid_input)} requests valid by the schema were refused; {len(distinct)} distinct:"
+        ]
+        for (method, template), refusals in distinct.items():
+            callers = sorted({refusal.caller for refusal in refusals})
+            lines.append(f"{method} {template}: {len(refusals)} times, as {', '.join(callers)}; for instance")
+            examples = {refusal.text: refusal for refusal in refusals}  # one per answer the app gave
+            for refusal in list(examples.values())[:4]:
+                body = refusal.body if refusal.body is None else refusal.body[:200]
+                lines.append(f"    {refusal.status} {refusal.text[:200]} <- query {refusal.query}, body {body!r}")
+        return "\n".join(lines)
 
     def report(self) -> str:
         """Each distinct failure (method, path template, status) once: how often, for whom, one full example."""
@@ -294,7 +366,7 @@ def _fuzz(outcome: Outcome, caller: Caller, label: str, strategy, examples: int)
         method, case = drawn
         if method is not None:
             case.method = method
-        outcome.send(caller, case, label)
+        outcome.send(caller, case, label, declared_method=method is None)
 
     send()
 
@@ -340,4 +412,6 @@ def test_no_input_gets_a_server_error(fuzz_world, schema) -> None:
     assert partner_system.get("/api/auth/me", headers=callers[2].headers()).status_code == 200
     if outcome.server_errors:
         pytest.fail(outcome.report(), pytrace=False)
+    if outcome.refused_valid_input:
+        pytest.fail(outcome.acceptance_report(), pytrace=False)
     assert total >= MINIMUM_CASES

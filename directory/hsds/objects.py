@@ -74,6 +74,7 @@ __all__ = [
     "taxonomy_id",
     "taxonomy_out",
     "taxonomy_term_out",
+    "term_and_descendants",
 ]
 
 #: What the directory says of the taxonomies it defines itself; imported taxonomies are described by name.
@@ -538,12 +539,24 @@ async def load_service_at_locations(rows: list[dict], *, full: bool = False) -> 
 # --- the HSDS list filters ------------------------------------------------------------------------
 
 
+async def term_and_descendants(term_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """A taxonomy term and every term under it (its children, theirs, ...): HSDS's `taxonomy_term_id` asks
+    for services under a term, and a service is usually categorised by the narrowest term that fits."""
+    found, level = {term_id}, [term_id]
+    while level:
+        children = [as_uuid(row["id"]) for row in await query_where_in(TaxonomyTerm, "parent_id", level)]
+        level = [child for child in children if child not in found]  # a cycle in imported data ends here
+        found.update(level)
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class ServiceFilter:
     """The HSDS filters on services: who runs them, how they are categorised, what changed since when."""
 
     organization_id: uuid.UUID | None = None
-    taxonomy_term_id: uuid.UUID | None = None
+    taxonomy_term_ids: frozenset[uuid.UUID] | None = None
+    """The term asked for and every term under it (`term_and_descendants`): a service with any of them passes."""
     taxonomy: str | None = None
     """The taxonomy name `taxonomy_id` stands for ("" for an id no taxonomy has: nothing matches)."""
     modified_after: dt.datetime | None = None
@@ -551,7 +564,7 @@ class ServiceFilter:
     @property
     def active(self) -> bool:
         """Whether any filter is set."""
-        filters = (self.organization_id, self.taxonomy_term_id, self.taxonomy, self.modified_after)
+        filters = (self.organization_id, self.taxonomy_term_ids, self.taxonomy, self.modified_after)
         return any(value is not None for value in filters)
 
     def service_ids(self) -> Select:
@@ -561,10 +574,12 @@ class ServiceFilter:
             query = query.where(Service.organization == self.organization_id)
         if self.modified_after is not None:
             query = query.where(Service.last_modified >= self.modified_after)
-        if self.taxonomy_term_id is not None:
+        if self.taxonomy_term_ids is not None:
             query = query.where(
                 Service.id.is_in(
-                    Attribute.select(Attribute.link_id).where(Attribute.taxonomy_term == self.taxonomy_term_id)
+                    Attribute.select(Attribute.link_id).where(
+                        Attribute.taxonomy_term.is_in(list(self.taxonomy_term_ids))
+                    )
                 )
             )
         if self.taxonomy is not None:

@@ -20,7 +20,8 @@ class ListingFilters:
 
     categories: tuple[str, ...] = ()
     """Category codes (top-level or sub-category); a listing in any of them passes."""
-    taxonomy_term_id: str | None = None
+    taxonomy_term_ids: tuple[str, ...] = ()
+    """Taxonomy term ids (a term asked for and the terms under it); a listing with any of them passes."""
     medication: str | None = None
     payment: str | None = None
     language: str | None = None

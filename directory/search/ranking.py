@@ -134,10 +134,12 @@ def _filter(snapshot: Snapshot, query: SearchQuery) -> _Candidates:
     else:
         docs = np.arange(snapshot.size, dtype=np.int32)
     keep = None
-    if filters.categories:
-        keep = snapshot.mask(("category", filters.categories[0]))[docs]
-        for code in filters.categories[1:]:
-            keep |= snapshot.mask(("category", code))[docs]
+    for kind, values in (("category", filters.categories), ("term", filters.taxonomy_term_ids)):
+        if values:
+            any_of = snapshot.mask((kind, values[0]))[docs]
+            for value in values[1:]:
+                any_of |= snapshot.mask((kind, value))[docs]
+            keep = any_of if keep is None else keep & any_of
     for key in _facet_keys(filters):
         facet = snapshot.mask(key)[docs]
         keep = facet if keep is None else keep & facet
@@ -287,8 +289,6 @@ def _ranking_distances(distances: np.ndarray, relevance: np.ndarray) -> np.ndarr
 def _facet_keys(filters: ListingFilters) -> list[tuple[str, str]]:
     """The facet masks a listing must be in, one per filter asked."""
     keys = []
-    if filters.taxonomy_term_id:
-        keys.append(("term", filters.taxonomy_term_id))
     if filters.medication:
         keys.append(("medications", filters.medication))
     if filters.payment:

@@ -21,6 +21,7 @@ from kernel.guards import allow
 from kernel.paging import Page, PageNumber, PerPage, make_page
 from kernel.problems import problems
 from kernel.settings import AppSettings
+from referrals.controllers.strict_body import require_exact_types
 from referrals.dependencies import TeamClient, provide_client
 from referrals.rows import ListedDisclosureRow, NamedConsentRow
 from referrals.schemas import (
@@ -85,6 +86,7 @@ class ClientController(Controller):
     @post("/", operation_id="createClient", responses=problems(400, 401, 403, 415), summary="Add a client")
     async def create(self, request: Request, data: Annotated[ClientIn, Body()], now: Now) -> ClientOut:
         """A new client of your care team, assigned to you."""
+        await require_exact_types(request, ClientIn)
         return await create_client(request.user, data, now)
 
     @get("/", operation_id="listClients", responses=problems(400, 401, 403), summary="Your team's clients")
@@ -113,6 +115,7 @@ class ClientController(Controller):
         now: Now,
     ) -> ClientOut:
         """Change the fields given; the others stay."""
+        await require_exact_types(request, ClientUpdate)
         return await update_client(request.user, client, data, now)
 
     # --- needs ------------------------------------------------------------------------------------

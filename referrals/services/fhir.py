@@ -11,12 +11,12 @@ while the consent covers them, and the care team's reason texts stay with the ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, get_args
 
 from referrals.schemas import ClientSummary, ConsentSummary, PartnerReferralOut, ReferralOut
 from referrals.services.views import REDISCLOSURE_NOTICE
 
-__all__ = ["FhirJson", "referral_bundle"]
+__all__ = ["READABLE_RESOURCES", "FhirJson", "ReadableResource", "readable_resource", "referral_bundle"]
 
 SDOH_CATEGORY = {
     "system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-category",
@@ -37,6 +37,10 @@ REASON_SYSTEM = "urn:resource-directory:referral-status-reason"
 
 FhirJson = dict[str, Any]
 """A FHIR resource or element as JSON, built here and only encoded after (never read back)."""
+
+ReadableResource = Literal["ServiceRequest", "Task"]
+READABLE_RESOURCES: tuple[ReadableResource, ...] = get_args(ReadableResource)
+"""The Bundle's resources that can also be read on their own (`GET /fhir/{type}/{id}`), so their fullUrl resolves."""
 
 
 def _instant(value: dt.datetime | None) -> str | None:
@@ -106,19 +110,24 @@ def _consent(consent: ConsentSummary, patient_ref: str, partner_ref: str) -> Fhi
     }
 
 
-def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, base_url: str) -> FhirJson:
-    """The FHIR R4 collection Bundle of one referral, holding exactly what `view` holds."""
+def _references(view: ReferralOut | PartnerReferralOut) -> tuple[str, str, str, str]:
+    """(Patient id, Patient reference, the partner's reference, the care team's reference) as the caller sees them."""
     if isinstance(view, ReferralOut):
-        patient_id, care_team_id, care_team_name = view.client_id, view.care_team_id, view.care_team_name
+        patient_id, care_team_id = view.client_id, view.care_team_id
     else:
-        patient_id, care_team_id, care_team_name = view.client_reference, view.referred_by_id, view.referred_by
-    client, need, goal = view.client, view.need, view.goal
-    patient_ref = f"Patient/{patient_id}"
-    partner_ref = f"Organization/{view.partner_organization_id}"
-    team_ref = f"Organization/{care_team_id}"
-    changes = [e for e in view.timeline if e.from_status != e.to_status]
-    last_change = changes[-1] if changes else None
+        patient_id, care_team_id = view.client_reference, view.referred_by_id
+    return (
+        patient_id,
+        f"Patient/{patient_id}",
+        f"Organization/{view.partner_organization_id}",
+        f"Organization/{care_team_id}",
+    )
 
+
+def _service_request(view: ReferralOut | PartnerReferralOut) -> FhirJson:
+    """What is asked: the need, the service, the appointment and (when the view holds it) the client's goal."""
+    _, patient_ref, partner_ref, team_ref = _references(view)
+    need, goal = view.need, view.goal
     service_request: FhirJson = {
         "resourceType": "ServiceRequest",
         "id": view.id,
@@ -138,7 +147,14 @@ def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, ba
             service_request["occurrenceDateTime"] = _instant(view.appointment_at)
     if goal:
         service_request["patientInstruction"] = goal
+    return service_request
 
+
+def _task(view: ReferralOut | PartnerReferralOut) -> FhirJson:
+    """Its progress: the status, and the reason of the last change that gave one."""
+    _, patient_ref, partner_ref, team_ref = _references(view)
+    changes = [e for e in view.timeline if e.from_status != e.to_status]
+    last_change = changes[-1] if changes else None
     task: FhirJson = {
         "resourceType": "Task",
         "id": view.id,
@@ -158,6 +174,24 @@ def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, ba
             "coding": [{"system": REASON_SYSTEM, "code": last_change.reason_code}],
             "text": last_change.reason_text or last_change.reason_code,
         }
+    return task
+
+
+def readable_resource(view: ReferralOut | PartnerReferralOut, resource_type: ReadableResource) -> FhirJson:
+    """The referral's ServiceRequest or Task, exactly as its Bundle holds it."""
+    return _service_request(view) if resource_type == "ServiceRequest" else _task(view)
+
+
+def referral_bundle(view: ReferralOut | PartnerReferralOut, now: dt.datetime, base_url: str) -> FhirJson:
+    """The FHIR R4 collection Bundle of one referral, holding exactly what `view` holds. The fullUrls of its
+    ServiceRequest and Task resolve (`base_url` is where `GET /fhir/{type}/{id}` answers)."""
+    patient_id, patient_ref, partner_ref, _ = _references(view)
+    if isinstance(view, ReferralOut):
+        care_team_id, care_team_name = view.care_team_id, view.care_team_name
+    else:
+        care_team_id, care_team_name = view.referred_by_id, view.referred_by
+    client = view.client
+    service_request, task = _service_request(view), _task(view)
 
     resources = [
         service_request,

@@ -7,14 +7,17 @@
   listing, consent, need, goal, ...), so the referral row cannot be pointed elsewhere afterwards.
 - The ledger head (one row: last position, its seal) moves with every event; positions 1..head must
   all be there, so a deleted event or a whole deleted referral leaves a hole that verify names.
-- Checkpoints seal the head at a moment (`directory-admin referrals checkpoint`); copied somewhere
-  outside the database they also catch a rollback of the whole ledger to an earlier state.
+- Checkpoints seal the head at a moment (`directory-admin referrals checkpoint`) with the ledger digest: one
+  SHA-256 chain folded over every event's seal in position order, so it commits to every referral's chain,
+  not only the last event's. Copied somewhere outside the database, a checkpoint also catches a key holder
+  who re-seals any referral's events up to it, or rolls the whole ledger back to an earlier state.
 - Consents are sealed too (at signing and again at revocation); every partner read checks the seal, so
   a consent edited or un-revoked in the database discloses nothing.
 - Database triggers refuse UPDATE and DELETE of events, checkpoints and the audit log.
 
-What is not detected: someone holding LEDGER_KEY can forge anything; someone able to restore an earlier
-copy of the whole database is caught only by a checkpoint taken later and kept outside it.
+What is not detected: someone holding LEDGER_KEY can forge anything after the last checkpoint kept outside
+the database; someone able to restore an earlier copy of the whole database is caught only by a checkpoint
+taken later and kept outside it.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ __all__ = [
     "consent_seal",
     "consent_seal_holds",
     "event_seal",
+    "ledger_digest",
     "key_id",
     "record_checkpoint",
     "referral_subject",
@@ -169,8 +173,37 @@ def _head_seal(position: int, last_hash: str, key: str) -> str:
     return _mac(key, f"head|{position}|{last_hash}".encode())
 
 
-def _checkpoint_seal(position: int, last_hash: str, previous_seal: str, key: str) -> str:
-    return _mac(key, f"checkpoint|{position}|{last_hash}|{previous_seal}".encode())
+def _checkpoint_seal(position: int, last_hash: str, previous_seal: str, key: str, digest: str = "") -> str:
+    # Checkpoints from before the ledger digest have none, and keep their seal.
+    with_digest = f"|{digest}" if digest else ""
+    return _mac(key, f"checkpoint|{position}|{last_hash}|{previous_seal}{with_digest}".encode())
+
+
+def _fold(digest: str, position: int, event_hash: str) -> str:
+    """The ledger digest after the event at `position`: SHA-256 of the digest before it, the position and the
+    event's seal (no key: the seals under it are keyed already)."""
+    return hashlib.sha256(f"ledger|{digest}|{position}|{event_hash}".encode()).hexdigest()
+
+
+async def ledger_digest(positions: set[int], batch_size: int = 5000) -> dict[int, str]:
+    """The ledger digest at each of `positions`: the seals of every event at or before it, folded in position
+    order. It commits to every referral's chain at once, so a checkpoint holding it catches a change to any."""
+    wanted = sorted(positions)
+    digest, digests = GENESIS_HASH, {}
+    last_position, end = 0, max(wanted, default=0)
+    while last_position < end:
+        rows = (
+            await ReferralEvent.select(ReferralEvent.position, ReferralEvent.hash)
+            .where((ReferralEvent.position > last_position) & (ReferralEvent.position <= end))
+            .order_by(ReferralEvent.position)
+            .limit(batch_size)
+        )
+        for row in rows:
+            while wanted and wanted[0] < row["position"]:
+                digests[wanted.pop(0)] = digest
+            digest = _fold(digest, row["position"], row["hash"])
+        last_position = rows[-1]["position"] if rows else end
+    return digests | {position: digest for position in wanted}
 
 
 def referral_subject(referral: ReferralRow) -> dict[str, object]:
@@ -216,11 +249,13 @@ async def append_sealed(event: ReferralEventRow, settings: Settings) -> Referral
 
 
 async def record_checkpoint(now: dt.datetime, settings: Settings) -> LedgerCheckpointRow:
-    """Seal the current head as a checkpoint (chained to the previous one); returns it. Keep a copy of
-    `position` and `last_hash` outside the database: verify-ledger --checkpoint checks the ledger still holds it."""
+    """Seal the current head and the ledger digest as a checkpoint (chained to the previous one); returns it.
+    Keep a copy of `position` and `ledger_digest` outside the database: verify-ledger --checkpoint checks the
+    ledger still holds every event up to it, of every referral."""
     key = settings.ledger_secret
     head = await _head()
     position, last_hash = (head["position"], head["last_hash"]) if head else (0, GENESIS_HASH)
+    digest = (await ledger_digest({position}))[position]
     previous = await LedgerCheckpoint.select().order_by(LedgerCheckpoint.position, ascending=False).first()
     previous_seal = previous["seal"] if previous else ""
     checkpoint: LedgerCheckpointRow = {
@@ -229,8 +264,9 @@ async def record_checkpoint(now: dt.datetime, settings: Settings) -> LedgerCheck
         "position": position,
         "last_hash": last_hash,
         "previous_seal": previous_seal,
+        "ledger_digest": digest,
         "key_id": key_id(key),
-        "seal": _checkpoint_seal(position, last_hash, previous_seal, key),
+        "seal": _checkpoint_seal(position, last_hash, previous_seal, key, digest),
     }
     await LedgerCheckpoint.insert(LedgerCheckpoint(**checkpoint))
     return checkpoint
@@ -492,36 +528,45 @@ async def _whole_ledger_problem(
         return f"consent {consent}: the record does not match its seal (changed or un-revoked outside the app)"
     if walk.head_position and walk.hashes_at.get(walk.head_position) != head_hash:
         return "the ledger head does not match the last event"
-    return _check_checkpoints(stored, walk.hashes_at, _keys(settings), walk.head_position) or _check_external(
-        checkpoints, walk.hashes_at, walk.head_position
+    digests = await ledger_digest({p for p, _ in checkpoints} | {c["position"] for c in stored if c["ledger_digest"]})
+    return _check_checkpoints(stored, walk.hashes_at, digests, _keys(settings), walk.head_position) or _check_external(
+        checkpoints, digests, walk.head_position
     )
 
 
 def _check_checkpoints(
-    stored: list[LedgerCheckpointRow], hashes_at: dict[int, str], keys: dict[str, str], head: int
+    stored: list[LedgerCheckpointRow],
+    hashes_at: dict[int, str],
+    digests: dict[int, str],
+    keys: dict[str, str],
+    head: int,
 ) -> str | None:
     previous_seal = ""
     for checkpoint in stored:
         key = keys.get(checkpoint["key_id"] or "")
-        expected = (
-            _checkpoint_seal(checkpoint["position"], checkpoint["last_hash"], previous_seal, key) if key else None
-        )
+        position, digest = checkpoint["position"], checkpoint["ledger_digest"] or ""
+        expected = _checkpoint_seal(position, checkpoint["last_hash"], previous_seal, key, digest) if key else None
         if expected is None or not hmac.compare_digest(expected, checkpoint["seal"] or ""):
             when = f"{checkpoint['at']:%Y-%m-%d %H:%M}"
             return f"checkpoint at position {checkpoint['position']} ({when}) was changed, or one before it removed"
-        if checkpoint["position"] > head or (
-            checkpoint["position"] and hashes_at.get(checkpoint["position"]) != checkpoint["last_hash"]
+        if (
+            position > head
+            or (position and hashes_at.get(position) != checkpoint["last_hash"])
+            or (digest and digests.get(position) != digest)
         ):
-            position = checkpoint["position"]
             return f"the ledger no longer holds checkpoint {position}: events up to it were changed or removed"
         previous_seal = checkpoint["seal"]
     return None
 
 
-def _check_external(checkpoints: tuple[tuple[int, str], ...], hashes_at: dict[int, str], head: int) -> str | None:
-    for position, last_hash in checkpoints:
-        if position > head or (position and hashes_at.get(position) != last_hash):
+def _check_external(checkpoints: tuple[tuple[int, str], ...], digests: dict[int, str], head: int) -> str | None:
+    """Each (position, ledger digest) kept outside must still be the digest of the ledger up to that position."""
+    for position, digest in checkpoints:
+        if position > head:
+            return f"the ledger no longer holds the checkpoint {position}:{digest[:12]}…: it was truncated"
+        if digests.get(position) != digest:
             return (
-                f"the ledger no longer holds the checkpoint {position}:{last_hash[:12]}…: it was truncated or rewritten"
+                f"the ledger no longer holds the checkpoint {position}:{digest[:12]}…: an event at or before position "
+                f"{position}, of some referral, was rewritten (even if re-sealed with the key) or removed"
             )
     return None

@@ -23,7 +23,6 @@ from directory.schemas import ServiceListing
 from directory.search.index import note_directory_change
 from directory.search.listing_search import public_listings
 from directory.tables import ServiceAtLocation
-from directory.taxonomy.categories import CATEGORIES
 from kernel.clock import require_plausible
 from kernel.database import write_transaction
 from kernel.paging import Page, make_page, offset_of
@@ -49,13 +48,13 @@ from referrals.services.clients import team_client
 from referrals.services.consents import ConsentCheck, check_consent, create_consent, list_consents
 from referrals.services.directory_feedback import report_if_listing_wrong
 from referrals.services.disclosures import record_disclosure
-from referrals.services.fhir import FhirJson, referral_bundle
+from referrals.services.fhir import FhirJson, ReadableResource, readable_resource, referral_bundle
 from referrals.services.follow_ups import follow_ups_of, reconcile_follow_ups
 from referrals.services.ledger import GENESIS_HASH, append_sealed, referral_subject
 from referrals.services.transitions import CLOSED_STATUSES, check_event
 from referrals.services.views import care_team_view, partner_view
 from referrals.tables import Client, Consent, Referral, ReferralEvent
-from referrals.vocabulary import Channel, Status
+from referrals.vocabulary import REFERRAL_NEEDS, Channel, Status
 
 __all__ = [
     "NEEDS_FOR_REFERRAL",
@@ -70,6 +69,7 @@ __all__ = [
     "list_referrals",
     "open_referral",
     "open_referral_to_call",
+    "read_fhir_resource",
     "refer_with_consent",
     "partner_inbox",
     "referral_events",
@@ -77,7 +77,7 @@ __all__ = [
     "side_of",
 ]
 
-NEEDS_FOR_REFERRAL = tuple(term.code for term in CATEGORIES if "." not in term.code)
+NEEDS_FOR_REFERRAL = REFERRAL_NEEDS
 """A referral's need is a top-level directory category."""
 
 ReferralView = ReferralOut | PartnerReferralOut
@@ -626,3 +626,16 @@ async def export_fhir(
         view = await _render(principal, referral, await referral_events(referral_id), now, settings, channel="fhir")
         await record_audit(principal, "export", "referral", referral_id, "FHIR bundle")
     return referral_bundle(view, now, base_url)
+
+
+async def read_fhir_resource(
+    principal: Principal, referral_id: uuid.UUID, resource_type: ReadableResource, now: dt.datetime, settings: Settings
+) -> FhirJson:
+    """The referral's FHIR ServiceRequest or Task (what its Bundle's fullUrl names), from the caller's view: the
+    same decision as the JSON view and the Bundle, a partner's read recorded as a disclosure (channel fhir);
+    audited. Unlike the JSON view it never marks a referral received: a GET changes nothing."""
+    async with write_transaction(Referral._meta.db):
+        referral = await find_referral(principal, referral_id)
+        view = await _render(principal, referral, await referral_events(referral_id), now, settings, channel="fhir")
+        await record_audit(principal, "view", "referral", referral_id, f"FHIR {resource_type}")
+    return readable_resource(view, resource_type)

@@ -224,6 +224,18 @@ def calls(world, s: Scenario) -> list[Call]:
             f"{referral}/fhir",
             only({"care_manager_a": 200, "care_manager_b": 404, "partner_x": 200, "partner_y": 404}),
         ),
+        Call(
+            "GET",
+            "/fhir/ServiceRequest/{referral_id:uuid}",
+            f"/fhir/ServiceRequest/{s.referral_id}",
+            only({"care_manager_a": 200, "care_manager_b": 404, "partner_x": 200, "partner_y": 404}),
+        ),
+        Call(
+            "GET",
+            "/fhir/Task/{referral_id:uuid}",
+            f"/fhir/Task/{s.referral_id}",
+            only({"care_manager_a": 200, "care_manager_b": 404, "partner_x": 200, "partner_y": 404}),
+        ),
         Call("GET", "/api/clients/{client_id:uuid}/disclosures", f"{client}/disclosures", team_a_other_team_404),
         Call("GET", "/api/worklist", "/api/worklist", only({"care_manager_a": 200, "care_manager_b": 200})),
         Call(

@@ -55,6 +55,26 @@ async def test_bad_client_data_gets_400_naming_the_field(world, client, change, 
     assert response.status_code == 400 and field in response.text
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"informal_supports": [{"name": "Aunt Rose", "relationship": "aunt", "may_contact": 0}]}, "may_contact"),
+        ({"contact_methods": [{"method": "text", "value": "555-0142", "may_use": "true"}]}, "may_use"),
+        ({"contact_methods": [{"method": "text", "value": "555-0142", "may_use": 1}]}, "may_use"),
+    ],
+)
+async def test_a_yes_or_no_must_be_a_json_boolean(world, client, body, field):
+    """`may_contact: 0` read as false once: whether Aunt Rose may be called is not guessed from a number."""
+    await sign_in(client, "a@example.org")
+    created = await client.post("/api/clients", json={**CLIENT, **body})
+    assert created.status_code == 400 and field in created.json()["detail"], created.text
+    client_id = (await client.post("/api/clients", json=CLIENT)).json()["id"]
+    changed = await client.patch(f"/api/clients/{client_id}", json=body)
+    assert changed.status_code == 400 and field in changed.json()["detail"], changed.text
+    kept = (await client.get(f"/api/clients/{client_id}")).json()
+    assert kept["informal_supports"][0]["may_contact"] is True and kept["contact_methods"][0]["may_use"] is True
+
+
 def test_every_view_and_change_is_audited_without_private_details(world):
     from litestar.testing import TestClient
 

@@ -132,3 +132,56 @@ async def test_full_urls_start_with_the_public_url_when_one_is_set(world, clock)
         body = (await client.get(f"/api/referrals/{referral['id']}/fhir")).json()
     urls = [entry["fullUrl"] for entry in body["entry"]]
     assert urls and all(url.startswith("https://directory.example.org/fhir/") for url in urls), urls
+
+
+def _resolvable(body: dict) -> dict[str, tuple[str, dict]]:
+    """The Bundle's ServiceRequest and Task: their fullUrl as a path of this app, and the resource it holds."""
+    entries = {e["resource"]["resourceType"]: e for e in body["entry"]}
+    return {
+        kind: (entries[kind]["fullUrl"].removeprefix("http://testserver.local"), entries[kind]["resource"])
+        for kind in ("ServiceRequest", "Task")
+    }
+
+
+async def test_the_bundles_service_request_and_task_full_urls_resolve_for_who_may_see_them(world, client):
+    client_id = await new_client(client)
+    referral = await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
+    partner_x = {"Authorization": f"Bearer {world.token_x}"}
+    bundle = _resolvable((await client.get(f"/api/referrals/{referral['id']}/fhir", headers=partner_x)).json())
+    for path, resource in bundle.values():
+        # The right party: the partner the referral was sent to, through its token, and the care team.
+        read = await client.get(path, headers=partner_x)
+        assert read.status_code == 200 and read.headers["content-type"].startswith("application/fhir+json")
+        assert read.json() == resource
+        assert (await client.get(path)).status_code == 200  # care manager A (signed in)
+    await sign_in(client, "y@example.org")  # the wrong partner
+    assert {(await client.get(path)).status_code for path, _ in bundle.values()} == {404}
+    await sign_in(client, "b@example.org")  # a care manager of another team
+    assert {(await client.get(path)).status_code for path, _ in bundle.values()} == {404}
+    await client.post("/api/auth/logout")  # nobody
+    assert {(await client.get(path)).status_code for path, _ in bundle.values()} == {401}
+
+    # Every partner read is a disclosure, as the JSON view's is; the goal (SUD information) stays out of it.
+    await sign_in(client, "a@example.org")
+    disclosures = (await client.get(f"/api/clients/{client_id}/disclosures")).json()["contents"]
+    assert [d["channel"] for d in disclosures] == ["fhir"] * 3
+    service_request = bundle["ServiceRequest"][1]
+    assert "patientInstruction" not in service_request and service_request["subject"]["reference"].startswith(
+        "Patient/cr-"
+    )
+
+
+async def test_a_task_read_shows_the_partner_only_what_the_consent_allows_now(world, client):
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    partner_x = {"Authorization": f"Bearer {world.token_x}"}
+    named = (await client.get(f"/fhir/Task/{referral['id']}", headers=partner_x)).json()
+    await client.post(f"/api/clients/{client_id}/consents/{consent_id}/revoke")
+    withheld = (await client.get(f"/fhir/Task/{referral['id']}", headers=partner_x)).json()
+    # The same decision as the JSON view: the client's reference at this partner is withheld with the consent.
+    json_view = (await client.get(f"/api/referrals/{referral['id']}", headers=partner_x)).json()
+    assert withheld["for"]["reference"] == f"Patient/{json_view['client_reference']}" != named["for"]["reference"]
+    assert [d["channel"] for d in (await client.get(f"/api/clients/{client_id}/disclosures")).json()["contents"]] == [
+        "fhir"
+    ]

@@ -23,7 +23,7 @@ from referrals.tables import Consent, Disclosure, FollowUp, LedgerCheckpoint, Le
 from server.app import create_app
 from server.cli import directory_group
 from tests.conftest import bypassing_guards, send_csrf_header
-from tests.referrals.conftest import START, change, consent, new_client, refer
+from tests.referrals.conftest import START, change, consent, new_client, refer, sign_in
 
 
 async def _referrals_with_history(world) -> dict:
@@ -443,6 +443,55 @@ def test_a_checkpoint_kept_outside_catches_even_a_key_holder_rolling_the_ledger_
     assert verify().exit_code == 0  # inside the database, nothing is left to tell
     outside = verify(line)
     assert outside.exit_code == 1 and "no longer holds the checkpoint 9" in outside.output
+
+
+def _reseal_with_the_key(referral_id: str) -> list:
+    """Rewrite a referral's notes from its second event on and seal its chain again with LEDGER_KEY, as someone
+    holding the key could: every link and seal of that chain holds afterwards."""
+    key = Settings.from_environment().ledger_secret
+    events = _events(referral_id)
+    queries, previous = [], events[0]["hash"]
+    for event in events[1:]:
+        event = {**event, "previous_hash": previous, "note": "Client never showed up"}
+        event["hash"] = previous = event_seal(event, key)
+        queries.append(
+            ReferralEvent.update(
+                {ReferralEvent.note: event["note"], ReferralEvent.previous_hash: event["previous_hash"]}
+                | {ReferralEvent.hash: event["hash"]}
+            ).where(ReferralEvent.id == event["id"])
+        )
+    return [*queries, Referral.update({Referral.last_event_hash: previous}).where(Referral.id == referral_id)]
+
+
+async def _refer_again(world, client_id: str) -> None:
+    """An honest change after the checkpoint: a new referral, through the API."""
+    async with AsyncTestClient(app=create_app(clock=FixedClock(START))) as client:
+        send_csrf_header(client)
+        await sign_in(client, "a@example.org")
+        await refer(client, client_id, world.food_x, await consent(client, client_id, world.partner_x))
+
+
+def test_a_checkpoint_kept_outside_covers_every_referral_not_only_the_last(ledger):
+    taken = CliRunner().invoke(directory_group, ["referrals", "checkpoint"])
+    assert taken.exit_code == 0, taken.output
+    line = taken.stdout.strip()
+    asyncio.run(_refer_again(ledger["world"], ledger["client"]))
+    assert verify(line).exit_code == 0, verify(line).output  # honest events after it leave it standing
+
+    # A key holder rewrites the FIRST referral (the checkpoint's last event belongs to the third) and drops the
+    # stored checkpoints: inside the database, every chain holds again.
+    tamper(*_reseal_with_the_key(ledger["referrals"][0]), LedgerCheckpoint.delete(force=True))
+    assert verify().exit_code == 0
+    outside = verify(line)
+    assert outside.exit_code == 1
+    assert "no longer holds the checkpoint 9" in outside.output and "was rewritten" in outside.output
+
+
+def test_a_stored_checkpoint_covers_every_referral_too(ledger):
+    assert CliRunner().invoke(directory_group, ["referrals", "checkpoint"]).exit_code == 0
+    tamper(*_reseal_with_the_key(ledger["referrals"][1]))
+    result = verify()
+    assert result.exit_code == 1 and "no longer holds checkpoint 9" in result.output
 
 
 def test_the_review_s_attacks_each_leave_the_untouched_rest_verifiable(ledger):
