@@ -165,6 +165,7 @@ async def _render_and_seal(
     await _seal(referral, event, settings)
     if isinstance(view, ReferralOut):
         view.timeline[-1].hash = event["hash"]
+        view.timeline[-1].at = event["at"]  # sealing may move it to the previous event's time
     return view
 
 

@@ -66,3 +66,20 @@ async def test_warm_handoff_accepted_attended_and_followed_up(world, client, clo
     assert (await client.get("/api/worklist")).json() == []
     final = (await client.get(f"/api/referrals/{referral['id']}")).json()
     assert _open_rules(final) == {} and final["version"] == 4
+
+
+async def test_an_event_never_reads_as_earlier_than_the_one_before_it(world, client, clock):
+    """A request that began before another but commits after it (found by the outside review: sequence 5 was
+    stamped before sequence 4) takes the time of the event before it: the timeline's times follow its order."""
+    client_id = await new_client(client)
+    consent_id = await consent(client, client_id, world.partner_x)
+    referral = await refer(client, client_id, world.food_x, consent_id)
+    clock.current = START + dt.timedelta(hours=1)
+    called = await change(client, referral, note="Called the pantry")
+    clock.current = START + dt.timedelta(minutes=30)  # the next change's request started earlier
+    messaged = await change(client, called, note="Left a message")
+    times = [event["at"] for event in messaged["timeline"]]
+    assert times == sorted(times)
+    assert messaged["timeline"][-1]["at"] == called["timeline"][-1]["at"]
+    stored = (await client.get(f"/api/referrals/{referral['id']}")).json()
+    assert [event["at"] for event in stored["timeline"]] == times
