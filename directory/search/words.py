@@ -188,8 +188,10 @@ PROTECTED_WORDS = _protected_words()
 
 
 def fuzzy_allowed(query_word: str, directory_word: str) -> bool:
-    """Whether a directory word may stand for a query word it only resembles (a typo or an unfinished word)."""
-    if len(query_word) < MIN_FUZZY_LENGTH or query_word.isdigit():
+    """Whether a directory word may stand for a query word it only resembles (a typo or an unfinished word).
+    Never across a first letter: people rarely mistype it, and a word inside a longer one is another word
+    ("dentist" in "adventist")."""
+    if len(query_word) < MIN_FUZZY_LENGTH or query_word.isdigit() or directory_word[:1] != query_word[:1]:
         return False
     return not (query_word in PROTECTED_WORDS and directory_word in PROTECTED_WORDS)
 

@@ -127,3 +127,11 @@ async def test_a_named_program_with_a_typo_comes_first_whatever_the_distance(cli
     assert any(m["fuzzy"] and m["matched"] == "kolmac" for m in first["match"])
     nearer = [c for c in body["contents"] if c["distance_km"] < first["distance_km"]]
     assert nearer, "a nearer listing matched part of the name"
+
+
+async def test_a_word_inside_a_longer_one_is_not_a_typo_of_it(client):
+    """'dentist' near Denver found only Porter Adventist Hospital's treatment listing (found by the outside
+    review): 'dentist' sits inside 'adventist', but a typo does not drop a first letter."""
+    body = await search(client, "dentist", near=DENVER_ZIP)
+    assert not any(m["matched"] == "adventist" for listing in body["contents"] for m in listing["match"])
+    assert all(mentions(listing, "dent") for listing in body["contents"])
