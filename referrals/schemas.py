@@ -75,12 +75,23 @@ class InformalSupport(msgspec.Struct, kw_only=True):
     may_contact: bool = False
 
 
+LanguageTag = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=20,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        description="A BCP 47 language tag: en, es, es-MX (it becomes the FHIR Patient's communication language).",
+    ),
+]
+"""A language as BCP 47 spells it; anything else would go into FHIR as an invalid code."""
+
+
 class ClientIn(msgspec.Struct, kw_only=True):
     """A new client."""
 
     preferred_name: Short
     contact_methods: list[ContactMethod] = []
-    preferred_language: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    preferred_language: LanguageTag | None = None
     home_postal_code: Annotated[str, msgspec.Meta(pattern=r"^\d{5}$")] | None = None
     goals: Text = ""
     strengths: Text = ""
@@ -92,7 +103,7 @@ class ClientUpdate(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     preferred_name: Short | None = None
     contact_methods: list[ContactMethod] | None = None
-    preferred_language: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    preferred_language: LanguageTag | None = None
     home_postal_code: Annotated[str, msgspec.Meta(pattern=r"^\d{5}$")] | None = None
     goals: Text | None = None
     strengths: Text | None = None

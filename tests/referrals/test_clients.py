@@ -47,6 +47,8 @@ async def test_only_care_managers_reach_clients(world, client, email, status):
         ({"preferred_name": ""}, "preferred_name"),
         ({"home_postal_code": "2120"}, "home_postal_code"),
         ({"contact_methods": [{"method": "pigeon", "value": "x"}]}, "contact_methods"),
+        ({"preferred_language": "xx-INVALID-"}, "preferred_language"),
+        ({"preferred_language": "español"}, "preferred_language"),
     ],
 )
 async def test_bad_client_data_gets_400_naming_the_field(world, client, change, field):
