@@ -47,6 +47,22 @@ CHROMIUM_ARGS = [
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 """WCAG 2.1 A and AA, and axe's best practices (landmarks, one h1, skip link...)."""
 _SIZES: dict[str, int] = {}
+_CHECKED: set[tuple[str, str, bool, str]] = set()
+"""Pages scanned by axe and photographed in this test process: (name, width, JavaScript, shape)."""
+PAGE_SHAPE = """() => {
+    const read = /^(id|for|aria-|class|role|type|alt|title|name|lang|tabindex|hidden|disabled|required)/;
+    const ignored = ['value', 'href', 'action', 'content', 'datetime', 'data-id'];
+    const parts = [];
+    for (const element of document.querySelectorAll('*')) {
+        const attributes = [...element.attributes]
+            .filter(a => !ignored.includes(a.name))
+            .map(a => a.name + '=' + (read.test(a.name) ? a.value.replace(/[0-9a-f-]{36}/g, '') : ''));
+        const leafText = !element.children.length && element.textContent.trim() ? 't' : '';
+        parts.push(element.tagName + '[' + attributes.join(',') + ']' + leafText);
+    }
+    return parts.join('|');
+}"""
+"""The page's markup without its changing text and ids: elements, the attributes axe reads, whether a leaf has text."""
 
 
 @pytest.fixture(autouse=True)
@@ -204,14 +220,21 @@ class Visitor:
         return self.page
 
     def check(self, name: str) -> None:
-        """The page the browser is on now: 0 axe violations, no CSP refusal, a screenshot, its size recorded."""
+        """The page the browser is on now: 0 axe violations, no CSP refusal, a screenshot, its size recorded.
+        A page whose markup has the same shape as one checked before at this width (the sign-in page every
+        journey starts from, a listing seen again) is not scanned and photographed again: same elements,
+        attributes and roles, the same findings; only its text differs."""
         page = self.page
         page.wait_for_load_state("load")
-        self.screenshot(name)
-        if self.javascript:
-            # axe-core is JavaScript: a page without JS is the same HTML the JS runs check, so it is checked there.
-            violations = axe_violations(page)
-            assert not violations, f"{name}: accessibility violations:\n" + "\n".join(violations)
+        shape = (name, self.width, self.javascript, page.evaluate(PAGE_SHAPE))
+        if shape not in _CHECKED:
+            self.screenshot(name)
+            if self.javascript:
+                # axe-core is JavaScript: a page without JS is the same HTML the JS runs check, so it is checked
+                # there.
+                violations = axe_violations(page)
+                assert not violations, f"{name}: accessibility violations:\n" + "\n".join(violations)
+            _CHECKED.add(shape)
         assert not self.problems, f"{name}: " + "\n".join(self.problems)
 
     def screenshot(self, name: str) -> None:

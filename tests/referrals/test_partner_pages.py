@@ -70,6 +70,9 @@ async def test_the_referral_shows_only_what_the_consent_allows_and_the_notice(wo
     assert page.status_code == 200
     assert REDISCLOSURE_NOTICE in page.text
     assert "Jordan Quill" in page.text and "555-0142" in page.text
+    # In words, not codes: the contact method and the language.
+    assert "Text messages: 555-0142" in page.text and "text: 555" not in page.text
+    assert "<dd>English</dd>" in page.text and "<dd>en</dd>" not in page.text
     for private in ("555-0199", "Aunt Rose", "Loves cooking", "while I start buprenorphine", "Client was anxious"):
         assert private not in page.text
     # Viewing was recorded as the API records it: a disclosure for the care team, and no change of status.

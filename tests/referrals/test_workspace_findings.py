@@ -146,6 +146,10 @@ async def test_the_report_queue_says_the_reason_in_words_with_the_reporters_note
     assert "wrong_phone" not in queue.text
     spanish = await client.get("/app/reports", headers=SPANISH)
     assert "El número de teléfono es incorrecto" in spanish.text and note in spanish.text
+    # The listing's own partner reads the same words on its listings page.
+    await sign_in(client, "x@example.org")
+    own = await client.get("/partner/listings")
+    assert "The phone number is wrong" in own.text and "wrong_phone" not in own.text
 
 
 async def test_codes_read_as_words_on_the_client_and_referral_pages(world, client):
