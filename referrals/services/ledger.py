@@ -211,11 +211,10 @@ def referral_subject(referral: ReferralRow) -> dict[str, object]:
     return {name: _canonical(referral[name]) for name in SUBJECT_FIELDS}
 
 
-async def _claim_position() -> tuple[int, dt.datetime | None]:
-    """The next ledger position and the time of the event before it; locks the head row until the transaction
-    ends (one writer at a time)."""
+async def _claim_position() -> int:
+    """The next ledger position; locks the head row until the transaction ends (one writer at a time)."""
     claim = LedgerHead.update({LedgerHead.position: LedgerHead.position + 1}).where(LedgerHead.id == 1)
-    rows = await claim.returning(LedgerHead.position, LedgerHead.updated_at)
+    rows = await claim.returning(LedgerHead.position)
     if not rows:
         await LedgerHead.insert(LedgerHead(id=1, position=0, last_hash=GENESIS_HASH, seal="")).on_conflict(
             action="DO NOTHING"
@@ -223,11 +222,10 @@ async def _claim_position() -> tuple[int, dt.datetime | None]:
         rows = (
             await LedgerHead.update({LedgerHead.position: LedgerHead.position + 1})
             .where(LedgerHead.id == 1)
-            .returning(LedgerHead.position, LedgerHead.updated_at)
+            .returning(LedgerHead.position)
         )
     position: int = rows[0]["position"]
-    previous_at: dt.datetime | None = rows[0]["updated_at"]
-    return position, previous_at
+    return position
 
 
 async def append_sealed(event: ReferralEventRow, settings: Settings) -> ReferralEventRow:
@@ -236,11 +234,7 @@ async def append_sealed(event: ReferralEventRow, settings: Settings) -> Referral
 
     Call it last in the change's transaction: it holds the head row's lock until the commit."""
     key = settings.ledger_secret
-    event["position"], previous_at = await _claim_position()
-    if previous_at is not None and event["at"] < previous_at:
-        # A request that began before the last event's but commits after it: the ledger's times follow its
-        # order, so no event reads as earlier than one it comes after.
-        event["at"] = previous_at
+    event["position"] = await _claim_position()
     event["key_id"] = key_id(key)
     event["hash"] = event_seal(event, key)
     await ReferralEvent.insert(ReferralEvent(**event))

@@ -165,7 +165,6 @@ async def _render_and_seal(
     await _seal(referral, event, settings)
     if isinstance(view, ReferralOut):
         view.timeline[-1].hash = event["hash"]
-        view.timeline[-1].at = event["at"]  # sealing may move it to the previous event's time
     return view
 
 
@@ -411,6 +410,10 @@ async def _apply(
             referral["client"], referral["consent"], listing, referral["need"], referral["handoff_type"], now, settings
         )
     events = await referral_events(referral["id"])
+    if events and events[-1]["at"] > now:
+        # A request that began before the last change's but lands after it (the version check lets one of
+        # them land at a time): a timeline's times follow its order, so this change takes the last one's time.
+        now = events[-1]["at"]
     event = _event(
         referral["id"],
         referral["version"] + 1,
