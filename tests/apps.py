@@ -3,8 +3,9 @@
 Building the Litestar app (registering ~900 routes, parsing every handler's signature) took about a third of
 the suite's time when each test built its own. A test's app is still as good as new: its lifespan runs for each
 test client (pool, pending migrations, search index), and what the app keeps between requests is reset here:
-the clock, the search index, the geocoder, the in-memory rate-limit counters and the log handlers. A test that
-needs other settings or another app (the environment patched, a Redis store) still calls `create_app` itself.
+the clock, the search index, the geocoder, the in-memory rate-limit counters, the kept public pages and the log
+handlers. A test that needs other settings or another app (the environment patched, a Redis store) still calls
+`create_app` itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from directory.search.index import SearchIndex
 from kernel.clock import Clock
 from kernel.settings import Settings
 from server.app import COUNTER_STORES, create_app
+from server.page_cache import PUBLIC_PAGE_CACHE
 
 _APPS: dict[Settings, Litestar] = {}
 
@@ -33,7 +35,7 @@ async def app_for_test(clock: Clock | None = None) -> Litestar:
         # Litestar's log handlers write to the stderr of the test that built the app: pytest has closed it.
         if app.logging_config:
             app.get_logger = app.logging_config.configure()
-        for name in COUNTER_STORES:
+        for name in (*COUNTER_STORES, PUBLIC_PAGE_CACHE):
             store = app.stores.get(name)
             if isinstance(store, MemoryStore):
                 await store.delete_all()
