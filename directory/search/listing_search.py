@@ -30,6 +30,7 @@ from directory.search.languages import language_code
 from directory.search.query import ListingFilters, SearchQuery
 from directory.tables import SearchDocument
 from directory.taxonomy.categories import CATEGORY_CODES, MEDICATIONS, PAYMENT_METHODS
+from kernel.database import one_connection
 from kernel.paging import Page
 from kernel.problems import Invalid
 
@@ -149,13 +150,12 @@ async def public_listings(service_at_location_ids: Sequence[uuid.UUID]) -> list[
     """The public listings of these service_at_location ids that are in the directory, in the order asked."""
     if not service_at_location_ids:
         return []
-    rows = await SearchDocument.select(SearchDocument.id, SearchDocument.service_id, SearchDocument.listing).where(
-        SearchDocument.id.is_in(list(service_at_location_ids)) & (SearchDocument.is_active == True)  # noqa: E712
-    )
-    services = {
-        s.id: s
-        for s in await load_services(list({uuid.UUID(str(r["service_id"])) for r in rows}), show_confidential=False)
-    }
+    async with one_connection(SearchDocument._meta.db):
+        rows = await SearchDocument.select(SearchDocument.id, SearchDocument.service_id, SearchDocument.listing).where(
+            SearchDocument.id.is_in(list(service_at_location_ids)) & (SearchDocument.is_active == True)
+        )  # noqa: E712
+        service_ids = list({uuid.UUID(str(r["service_id"])) for r in rows})
+        services = {s.id: s for s in await load_services(service_ids, show_confidential=False)}
     found = {}
     for row in rows:
         stored = row["listing"]
