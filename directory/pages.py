@@ -41,11 +41,12 @@ from kernel.pages import PAGE_ERROR_HANDLERS, PageError, page_error, render, see
 from kernel.paging import PageNumber
 from kernel.problems import Invalid
 
-__all__ = ["PUBLIC_REPORTS", "RESULTS_PAGE_SECONDS", "PublicDirectoryPages"]
+__all__ = ["PUBLIC_REPORTS", "KEPT_PAGE_SECONDS", "PublicDirectoryPages"]
 
-RESULTS_PAGE_SECONDS = 30
-"""How long a results page made for an anonymous visitor is served again to the same search (server.page_cache):
-short enough for "open now" and relative dates to stay true."""
+KEPT_PAGE_SECONDS = 30
+"""How long a results page made for a visitor without a session is served again to the same search
+(server.page_cache): short enough for "open now" and relative dates to stay true. (A listing page is not kept:
+it reads the database, and must show a partner's change at once, before the search index reloads.)"""
 PER_PAGE = 20
 """Results on one page: enough to choose from, small enough for a phone on a slow connection."""
 PRINT_MAX = 30
@@ -264,7 +265,7 @@ class PublicDirectoryPages(Controller):
     opt = OPEN_DATA
     exception_handlers = PAGE_ERROR_HANDLERS  # type: ignore[assignment]
 
-    @get("/", name="public_search", cache=RESULTS_PAGE_SECONDS)
+    @get("/", name="public_search", cache=KEPT_PAGE_SECONDS)
     async def search_page(
         self,
         state: State,

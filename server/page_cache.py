@@ -2,7 +2,7 @@
 
 Rendering twenty result cards is most of the page's cost (about 1.5 ms of CPU against 0.7 ms for the JSON
 search): the same search in the same language over the same revision of the search index gives the same page,
-so it is kept for RESULTS_PAGE_SECONDS (directory.pages) in this process's memory (Litestar's response cache).
+so it is kept for KEPT_PAGE_SECONDS (directory.pages) in this process's memory (Litestar's response cache).
 It is derived data, never the only copy of anything: a new index revision (a partner's capacity, an import) is
 a new key, and the short lifetime bounds what changes with the clock ("open now", "updated 2 days ago"). Anyone
 with a session cookie gets a page of their own (the navigation holds their name and a sign-out form) and never
@@ -16,7 +16,7 @@ from litestar.config.response_cache import ResponseCacheConfig
 from litestar.types import HTTPScope
 
 from accounts.csrf import SESSION_COOKIE
-from directory.pages import RESULTS_PAGE_SECONDS
+from directory.pages import KEPT_PAGE_SECONDS
 from directory.search.index import SearchIndex
 from kernel.i18n import LANGUAGE_COOKIE, choose_language
 
@@ -52,10 +52,10 @@ def _anonymous_success(scope: HTTPScope, status_code: int) -> bool:
 
 
 def public_page_cache() -> ResponseCacheConfig:
-    """The app's response cache: used by the handlers that ask for it (`cache=RESULTS_PAGE_SECONDS`)."""
+    """The app's response cache: used by the handlers that ask for it (`cache=KEPT_PAGE_SECONDS`)."""
     return ResponseCacheConfig(
         store=PUBLIC_PAGE_CACHE,
-        default_expiration=RESULTS_PAGE_SECONDS,
+        default_expiration=KEPT_PAGE_SECONDS,
         key_builder=_page_key,
         cache_response_filter=_anonymous_success,
     )

@@ -151,9 +151,11 @@ async def public_listings(service_at_location_ids: Sequence[uuid.UUID]) -> list[
     if not service_at_location_ids:
         return []
     async with one_connection(SearchDocument._meta.db):
+        asked = SearchDocument.id.is_in(list(service_at_location_ids))
+        active = SearchDocument.is_active == True  # noqa: E712 (Piccolo builds SQL from the comparison)
         rows = await SearchDocument.select(SearchDocument.id, SearchDocument.service_id, SearchDocument.listing).where(
-            SearchDocument.id.is_in(list(service_at_location_ids)) & (SearchDocument.is_active == True)
-        )  # noqa: E712
+            asked & active
+        )
         service_ids = list({uuid.UUID(str(r["service_id"])) for r in rows})
         services = {s.id: s for s in await load_services(service_ids, show_confidential=False)}
     found = {}
