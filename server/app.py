@@ -56,7 +56,7 @@ from referrals.pages.workspace import WorkspacePages
 from server.api_docs import DOCS_POLICIES, LocalRedoc, LocalSwagger
 from server.error_pages import RETRY_AFTER_SECONDS, error_handlers
 from server.language import choose_page_language
-from server.page_cache import public_page_cache
+from server.page_cache import PUBLIC_PAGE_CACHE, KeptPages, public_page_cache
 from server.request_rules import check_request, refuse_multipart
 from server.security_headers import security_headers
 from server.static_assets import StaticAssets, StaticCacheMiddleware
@@ -259,7 +259,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         # Pages and API answers (and NDJSON streams, chunk by chunk) gzipped for clients that accept it; below a
         # kilobyte the saving is under one packet. Level 6: nearly level 9's size for far less CPU.
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
-        stores={"sessions": DatabaseStore()} | {name: _counter_store(settings, name) for name in COUNTER_STORES},
+        stores={"sessions": DatabaseStore(), PUBLIC_PAGE_CACHE: KeptPages()}
+        | {name: _counter_store(settings, name) for name in COUNTER_STORES},
         response_cache_config=public_page_cache(),
         lifespan=[app_lifespan, *([long_lived_frozen] if serving else [])],
         dependencies={"now": Provide(provide_now), "settings": Provide(provide_settings)},

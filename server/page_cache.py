@@ -4,15 +4,19 @@ Rendering twenty result cards is most of the page's cost (about 1.5 ms of CPU ag
 search): the same search in the same language over the same revision of the search index gives the same page,
 so it is kept for KEPT_PAGE_SECONDS (directory.pages) in this process's memory (Litestar's response cache).
 It is derived data, never the only copy of anything: a new index revision (a partner's capacity, an import) is
-a new key, and the short lifetime bounds what changes with the clock ("open now", "updated 2 days ago"). Anyone
-with a session cookie gets a page of their own (the navigation holds their name and a sign-out form) and never
-a kept one.
+a new key, and the short lifetime bounds what changes with the clock ("open now", "updated 2 days ago"). At
+most KEPT_PAGES pages are kept (the oldest go first): every new query string is a new key, so an unbounded
+store would grow with whatever anyone asks. A request with a session cookie is never served a kept page nor
+keeps one (the public pages read no session today; this keeps them safe if one ever shows who is signed in).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from litestar import Request
 from litestar.config.response_cache import ResponseCacheConfig
+from litestar.stores.memory import MemoryStore
 from litestar.types import HTTPScope
 
 from accounts.csrf import SESSION_COOKIE
@@ -20,10 +24,29 @@ from directory.pages import KEPT_PAGE_SECONDS
 from directory.search.index import SearchIndex
 from kernel.i18n import LANGUAGE_COOKIE, choose_language
 
-__all__ = ["PUBLIC_PAGE_CACHE", "public_page_cache"]
+__all__ = ["KEPT_PAGES", "PUBLIC_PAGE_CACHE", "KeptPages", "public_page_cache"]
 
 PUBLIC_PAGE_CACHE = "public_pages"
 """The store the kept pages live in (memory, per process)."""
+
+
+KEPT_PAGES = 2000
+"""At most this many pages (about 25 KB each, some 50 MB) in a process."""
+
+
+class KeptPages(MemoryStore):
+    """Litestar's memory store, holding at most `limit` entries: the oldest written go first. (Its own store
+    drops an expired entry only when that key is read again.)"""
+
+    def __init__(self, limit: int = KEPT_PAGES) -> None:
+        super().__init__()
+        self.limit = limit
+
+    async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None) -> None:
+        """Keep the page; forget the oldest ones beyond the limit."""
+        await super().set(key, value, expires_in)
+        while len(self._store) > self.limit:
+            del self._store[next(iter(self._store))]
 
 
 def _page_key(request: Request) -> str:

@@ -62,7 +62,11 @@ def security_headers(
             if not scope["path"].startswith(("/api/", "/static/")):
                 # Pages only (a static file is the same for everyone). Added to, not replaced: a gzipped answer
                 # already varies by Accept-Encoding.
-                response_headers.extend_header_value("Vary", "Accept-Language, Cookie")
+                present = {v.strip().lower() for v in response_headers.get("Vary", "").split(",")}
+                for varies_by in ("Accept-Language", "Cookie"):
+                    # A kept page (server.page_cache) is replayed with the headers it was first sent with.
+                    if varies_by.lower() not in present:
+                        response_headers.extend_header_value("Vary", varies_by)
 
     return add_headers
 

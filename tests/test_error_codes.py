@@ -40,6 +40,10 @@ def catalogs():
 
 
 def _modules() -> list[tuple[str, ast.Module]]:
+    return _MODULES
+
+
+def _parse_modules() -> list[tuple[str, ast.Module]]:
     found = []
     for package in PACKAGES:
         for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
@@ -48,6 +52,11 @@ def _modules() -> list[tuple[str, ast.Module]]:
             name = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
             found.append((name.removesuffix(".__init__"), ast.parse(path.read_text(), str(path))))
     return found
+
+
+# Parsed once, when this file is collected: CPython 3.11's parser can fail ("AST constructor recursion depth
+# mismatch") in a process where another test has already caught a RecursionError (the too-deep JSON body tests).
+_MODULES = _parse_modules()
 
 
 def _raises(tree: ast.Module):

@@ -8,6 +8,7 @@ import gzip
 import pytest
 
 import directory.pages
+from server.page_cache import KeptPages
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -62,3 +63,18 @@ async def test_a_kept_page_goes_out_gzipped_only_to_those_who_take_gzip(client):
     kept_plain, plain_again = await sent("identity")
     assert made_zipped == kept_zipped == "gzip" and made_plain is None and kept_plain is None
     assert gzip.decompress(zipped) == gzip.decompress(zipped_again) == plain == plain_again
+
+
+async def test_a_kept_page_varies_by_each_header_once(client):
+    await client.get(RESULTS)
+    kept = await client.get(RESULTS)
+    varies = [v.strip().lower() for v in kept.headers["vary"].split(",")]
+    assert sorted(varies) == sorted(set(varies)) and {"accept-language", "cookie"} <= set(varies)
+
+
+async def test_the_kept_pages_are_bounded_the_oldest_going_first():
+    """Every new query string is a new key (found by the second outside review: expired pages stayed forever)."""
+    store = KeptPages(limit=3)
+    for number in range(5):
+        await store.set(f"page {number}", b"<html>", expires_in=30)
+    assert [await store.get(f"page {number}") for number in range(5)] == [None, None, b"<html>", b"<html>", b"<html>"]
