@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -45,7 +45,7 @@ class ListingForm(msgspec.Struct, kw_only=True):
     maximum: Number = ""
     waitlist: Number = ""
     unit: Annotated[str, msgspec.Meta(max_length=100)] = "places"
-    accepting_new_patients: Annotated[str, msgspec.Meta(max_length=10)] = ""
+    accepting_new_patients: Literal["", "yes", "no"] = ""
     opens_MO: Clock = ""
     closes_MO: Clock = ""
     opens_TU: Clock = ""

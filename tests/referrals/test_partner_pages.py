@@ -499,3 +499,16 @@ async def test_accepting_with_an_appointment_shows_it_to_the_partner_and_the_car
         client, f"{url}/events", {"version": "2", "status": "in-progress", "appointment_at": "soon"}
     )
     assert unreadable.status_code == 400
+
+
+async def test_an_unknown_answer_to_accepting_new_clients_is_refused_and_changes_nothing(world, client):
+    """'maybe' was stored as 'not stated' over the partner's 'yes' (found by the second outside review)."""
+    await sign_in(client, "x@example.org")
+    saved = await _post(client, f"/partner/listings/{world.food_x}", {**LISTING_FORM, "accepting_new_patients": "yes"})
+    assert saved.status_code == 200, saved.text  # saved, and back on the listings page
+    refused = await _post(
+        client, f"/partner/listings/{world.food_x}", {**LISTING_FORM, "accepting_new_patients": "maybe"}
+    )
+    assert refused.status_code == 400 and "not in the form this page expects" in refused.text
+    form = await client.get(f"/partner/listings/{world.food_x}")
+    assert 'value="yes" checked' in form.text
