@@ -31,7 +31,7 @@ from server.app import create_app
 from server.cli import directory_group
 from tests.conftest import seeded_database
 
-EXAMPLES_PER_OPERATION = 16
+EXAMPLES_PER_OPERATION = 12
 """Hypothesis examples per operation and caller; operations with few possible inputs run out sooner."""
 EXAMPLES_PER_UNDECLARED_METHOD = 2
 """Requests per path, caller and method the path does not declare (OPTIONS, TRACE, ...)."""

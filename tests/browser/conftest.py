@@ -238,7 +238,10 @@ class Visitor:
         assert not self.problems, f"{name}: " + "\n".join(self.problems)
 
     def screenshot(self, name: str) -> None:
-        """Save what the page looks like now (tests/browser/artifacts/)."""
+        """Save what the page looks like now (tests/browser/artifacts/), unless BROWSER_SCREENSHOTS=0 (CI keeps
+        no artifacts: a full-page screenshot of every new page is time spent for no one to look at)."""
+        if os.environ.get("BROWSER_SCREENSHOTS") == "0":
+            return
         ARTIFACTS.mkdir(exist_ok=True)
         suffix = "" if self.javascript else "-nojs"
         self.page.screenshot(path=ARTIFACTS / f"{name}-{self.width}{suffix}.png", full_page=True)
