@@ -49,6 +49,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 _SIZES: dict[str, int] = {}
 _CHECKED: set[tuple[str, str, bool, str]] = set()
 """Pages scanned by axe and photographed in this test process: (name, width, JavaScript, shape)."""
+SETTLED = """() => Promise.race([
+    Promise.all(document.getAnimations().map(animation => animation.finished.catch(() => null))),
+    new Promise(resolve => setTimeout(resolve, 2000)),
+])"""
+"""Wait (at most 2 s) for the page's running CSS transitions and animations to end."""
 PAGE_SHAPE = """() => {
     const read = /^(id|for|aria-|class|role|type|alt|title|name|lang|tabindex|hidden|disabled|required)/;
     const ignored = ['value', 'href', 'action', 'content', 'datetime', 'data-id'];
@@ -226,6 +231,9 @@ class Visitor:
         attributes and roles, the same findings; only its text differs."""
         page = self.page
         page.wait_for_load_state("load")
+        if self.javascript:
+            # Checked as it settles, not mid-transition (a map popup fading in reads as low contrast to axe).
+            page.evaluate(SETTLED)
         shape = (name, self.width, self.javascript, page.evaluate(PAGE_SHAPE))
         if shape not in _CHECKED:
             self.screenshot(name)
