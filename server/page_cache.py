@@ -22,7 +22,7 @@ from litestar.types import HTTPScope
 from accounts.csrf import SESSION_COOKIE
 from directory.pages import KEPT_PAGE_SECONDS
 from directory.search.index import SearchIndex
-from kernel.i18n import LANGUAGE_COOKIE, choose_language
+from server.request_rules import request_language
 
 __all__ = ["KEPT_PAGES", "PUBLIC_PAGE_CACHE", "KeptPages", "public_page_cache"]
 
@@ -55,11 +55,7 @@ def _page_key(request: Request) -> str:
         # Never stored (see _anonymous_success), so never found: a signed-in person always gets a fresh page.
         return f"staff:{request.url.path}"
     index: SearchIndex = request.app.state.search_index
-    language = choose_language(
-        request.query_params.get("lang"),
-        request.cookies.get(LANGUAGE_COOKIE),
-        request.headers.get("accept-language", ""),
-    )
+    language = request_language(request)
     # Kept as sent: gzipped for a client that takes gzip, plain for one that does not.
     encoding = "gzip" if "gzip" in request.headers.get("accept-encoding", "") else "identity"
     query = request.scope["query_string"].decode("latin-1")

@@ -27,7 +27,7 @@ from server.errors import (
     QUERY_HAS_NUL,
 )
 
-__all__ = ["check_request", "refuse_multipart", "use_request_language"]
+__all__ = ["check_request", "refuse_multipart", "request_language", "use_request_language"]
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -85,15 +85,18 @@ async def check_request(request: Request) -> None:
         return
 
 
-def use_request_language(request: Request) -> None:
-    """Speak the request's language: `?lang=`, else the `lang` cookie, else Accept-Language."""
-    use_language(
-        choose_language(
-            request.query_params.get("lang"),
-            request.cookies.get(LANGUAGE_COOKIE),
-            request.headers.get("accept-language", ""),
-        )
+def request_language(request: Request) -> str:
+    """The request's language: `?lang=`, else the `lang` cookie, else Accept-Language."""
+    return choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.headers.get("accept-language", ""),
     )
+
+
+def use_request_language(request: Request) -> None:
+    """Speak the request's language (request_language)."""
+    use_language(request_language(request))
 
 
 async def _check_page_request(request: Request) -> None:
